@@ -1,0 +1,573 @@
+//! The dynamic value model shared by the engine and providers: what an expression evaluates to,
+//! what a provider receives and returns, and what the state stores (minus unknowns).
+//!
+//! Two marks travel inside values: [`Value::Unknown`] ("known after apply") and
+//! [`Value::Sensitive`] (a wrapper that must never be printed). Providers always receive values
+//! with the sensitive marks removed; the engine re-applies them. This module must not know about
+//! configuration syntax or state files.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use crate::types::Type;
+
+/// A number. Stored as an `f64` today; the representation is private so that arbitrary precision
+/// can replace it without touching callers.
+#[derive(Clone, Copy, Debug, PartialEq, PartialOrd)]
+pub struct Number(f64);
+
+impl Number {
+    pub fn from_f64(f: f64) -> Option<Number> {
+        f.is_finite().then_some(Number(f))
+    }
+    pub fn from_i64(i: i64) -> Number {
+        Number(i as f64)
+    }
+    pub fn as_f64(self) -> f64 {
+        self.0
+    }
+    /// The value as an integer, when it is one exactly.
+    pub fn as_i64(self) -> Option<i64> {
+        if self.0.fract() == 0.0 && self.0.abs() < 9.0e15 {
+            Some(self.0 as i64)
+        } else {
+            None
+        }
+    }
+    pub fn is_integer(self) -> bool {
+        self.as_i64().is_some()
+    }
+    /// Parses Terraform's number syntax (`12`, `-1.5`, `1e3`).
+    pub fn parse(s: &str) -> Option<Number> {
+        let t = s.trim();
+        if t.is_empty() || t.starts_with('+') && t[1..].starts_with(['+', '-']) {
+            return None;
+        }
+        t.parse::<f64>().ok().and_then(Number::from_f64)
+    }
+    pub fn to_json(self) -> serde_json::Value {
+        match self.as_i64() {
+            Some(i) => serde_json::Value::from(i),
+            None => serde_json::Number::from_f64(self.0)
+                .map(serde_json::Value::Number)
+                .unwrap_or(serde_json::Value::Null),
+        }
+    }
+}
+
+impl fmt::Display for Number {
+    /// Integers print without a fraction; other numbers in their shortest exact form.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.as_i64() {
+            Some(i) => write!(f, "{i}"),
+            None => write!(f, "{}", self.0),
+        }
+    }
+}
+
+/// One step of a path into a value: an attribute/map key, or a list index.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum PathStep {
+    Attr(String),
+    Key(String),
+    Index(u64),
+}
+
+/// A path from the root of a value to one of its parts.
+pub type ValuePath = Vec<PathStep>;
+
+/// A dynamic value.
+///
+/// `List`/`Tuple` and `Map`/`Object` keep Terraform's distinction between collections of one
+/// element type and structural types. A `Set` keeps its elements deduplicated in a stable order.
+#[derive(Clone, Debug, PartialEq, Default)]
+pub enum Value {
+    #[default]
+    Null,
+    /// A value that will only be known after apply.
+    Unknown,
+    Bool(bool),
+    Number(Number),
+    String(String),
+    List(Vec<Value>),
+    Tuple(Vec<Value>),
+    Set(Vec<Value>),
+    Map(BTreeMap<String, Value>),
+    Object(BTreeMap<String, Value>),
+    /// A sensitive value: its contents must never appear in output or logs.
+    Sensitive(Box<Value>),
+}
+
+impl Value {
+    pub fn string(s: impl Into<String>) -> Value {
+        Value::String(s.into())
+    }
+    pub fn number(i: i64) -> Value {
+        Value::Number(Number::from_i64(i))
+    }
+    pub fn object<K: Into<String>>(items: impl IntoIterator<Item = (K, Value)>) -> Value {
+        Value::Object(items.into_iter().map(|(k, v)| (k.into(), v)).collect())
+    }
+    /// Builds a set, deduplicating and ordering its elements canonically.
+    pub fn set(items: Vec<Value>) -> Value {
+        let mut out: Vec<Value> = Vec::with_capacity(items.len());
+        for v in items {
+            if !out.contains(&v) {
+                out.push(v);
+            }
+        }
+        out.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+        Value::Set(out)
+    }
+    fn sort_key(&self) -> String {
+        match self.strip_marks_ref() {
+            Value::String(s) => format!("s{s}"),
+            Value::Number(n) => format!("n{:020.6}", n.as_f64() + 1e15),
+            other => format!("j{}", other.to_json()),
+        }
+    }
+
+    pub fn is_null(&self) -> bool {
+        matches!(self.strip_marks_ref(), Value::Null)
+    }
+    /// True if this value itself is unknown (not whether it contains unknowns).
+    pub fn is_unknown(&self) -> bool {
+        matches!(self.strip_marks_ref(), Value::Unknown)
+    }
+    /// True if neither this value nor anything inside it is unknown.
+    pub fn is_wholly_known(&self) -> bool {
+        match self {
+            Value::Unknown => false,
+            Value::Sensitive(v) => v.is_wholly_known(),
+            Value::List(xs) | Value::Tuple(xs) | Value::Set(xs) => {
+                xs.iter().all(Value::is_wholly_known)
+            }
+            Value::Map(m) | Value::Object(m) => m.values().all(Value::is_wholly_known),
+            _ => true,
+        }
+    }
+    /// True if this value is marked sensitive at its top level.
+    pub fn is_sensitive(&self) -> bool {
+        matches!(self, Value::Sensitive(_))
+    }
+    /// True if this value or any part of it is sensitive.
+    pub fn contains_sensitive(&self) -> bool {
+        match self {
+            Value::Sensitive(_) => true,
+            Value::List(xs) | Value::Tuple(xs) | Value::Set(xs) => {
+                xs.iter().any(Value::contains_sensitive)
+            }
+            Value::Map(m) | Value::Object(m) => m.values().any(Value::contains_sensitive),
+            _ => false,
+        }
+    }
+    /// Marks this value sensitive (idempotent).
+    pub fn mark_sensitive(self) -> Value {
+        match self {
+            Value::Sensitive(_) => self,
+            v => Value::Sensitive(Box::new(v)),
+        }
+    }
+    /// Removes the top-level sensitive mark, returning the inner value and whether it was marked.
+    pub fn unmark(self) -> (Value, bool) {
+        match self {
+            Value::Sensitive(v) => (v.unmark().0, true),
+            v => (v, false),
+        }
+    }
+    /// A reference to the value beneath any top-level sensitive mark.
+    pub fn strip_marks_ref(&self) -> &Value {
+        match self {
+            Value::Sensitive(v) => v.strip_marks_ref(),
+            v => v,
+        }
+    }
+    /// Removes every sensitive mark, returning the paths where marks were.
+    pub fn unmark_deep(self) -> (Value, Vec<ValuePath>) {
+        let mut paths = Vec::new();
+        let v = self.unmark_deep_at(&mut Vec::new(), &mut paths);
+        (v, paths)
+    }
+    fn unmark_deep_at(self, at: &mut ValuePath, paths: &mut Vec<ValuePath>) -> Value {
+        match self {
+            Value::Sensitive(v) => {
+                paths.push(at.clone());
+                // Nested marks under a marked value are redundant.
+                v.unmark_deep().0
+            }
+            Value::List(xs) => Value::List(Self::unmark_seq(xs, at, paths)),
+            Value::Tuple(xs) => Value::Tuple(Self::unmark_seq(xs, at, paths)),
+            Value::Set(xs) => {
+                // Set elements have no stable path: a mark inside marks the whole set.
+                let before = paths.len();
+                let inner: Vec<Value> = xs
+                    .into_iter()
+                    .map(|x| x.unmark_deep_at(&mut Vec::new(), paths))
+                    .collect();
+                if paths.len() > before {
+                    paths.truncate(before);
+                    paths.push(at.clone());
+                }
+                Value::Set(inner)
+            }
+            Value::Map(m) => Value::Map(Self::unmark_map(m, at, paths, false)),
+            Value::Object(m) => Value::Object(Self::unmark_map(m, at, paths, true)),
+            v => v,
+        }
+    }
+    fn unmark_seq(xs: Vec<Value>, at: &mut ValuePath, paths: &mut Vec<ValuePath>) -> Vec<Value> {
+        xs.into_iter()
+            .enumerate()
+            .map(|(i, x)| {
+                at.push(PathStep::Index(i as u64));
+                let v = x.unmark_deep_at(at, paths);
+                at.pop();
+                v
+            })
+            .collect()
+    }
+    fn unmark_map(
+        m: BTreeMap<String, Value>,
+        at: &mut ValuePath,
+        paths: &mut Vec<ValuePath>,
+        attrs: bool,
+    ) -> BTreeMap<String, Value> {
+        m.into_iter()
+            .map(|(k, x)| {
+                at.push(if attrs {
+                    PathStep::Attr(k.clone())
+                } else {
+                    PathStep::Key(k.clone())
+                });
+                let v = x.unmark_deep_at(at, paths);
+                at.pop();
+                (k, v)
+            })
+            .collect()
+    }
+    /// Marks the parts of this value at `paths` sensitive (paths that do not exist are ignored).
+    pub fn mark_paths(mut self, paths: &[ValuePath]) -> Value {
+        for p in paths {
+            self = self.mark_path(p);
+        }
+        self
+    }
+    fn mark_path(self, path: &[PathStep]) -> Value {
+        let Some((first, rest)) = path.split_first() else {
+            return self.mark_sensitive();
+        };
+        match (self, first) {
+            (Value::Sensitive(v), _) => Value::Sensitive(v),
+            (Value::List(mut xs), PathStep::Index(i)) if (*i as usize) < xs.len() => {
+                let i = *i as usize;
+                xs[i] = std::mem::take(&mut xs[i]).mark_path(rest);
+                Value::List(xs)
+            }
+            (Value::Tuple(mut xs), PathStep::Index(i)) if (*i as usize) < xs.len() => {
+                let i = *i as usize;
+                xs[i] = std::mem::take(&mut xs[i]).mark_path(rest);
+                Value::Tuple(xs)
+            }
+            (Value::Map(mut m), PathStep::Attr(k) | PathStep::Key(k)) => {
+                if let Some(x) = m.remove(k) {
+                    m.insert(k.clone(), x.mark_path(rest));
+                }
+                Value::Map(m)
+            }
+            (Value::Object(mut m), PathStep::Attr(k) | PathStep::Key(k)) => {
+                if let Some(x) = m.remove(k) {
+                    m.insert(k.clone(), x.mark_path(rest));
+                }
+                Value::Object(m)
+            }
+            (Value::Set(xs), _) => Value::Set(xs).mark_sensitive(),
+            (v, _) => v,
+        }
+    }
+
+    /// The attribute `name` of an object or map value (marks of the container carry over).
+    pub fn get_attr(&self, name: &str) -> Option<&Value> {
+        match self.strip_marks_ref() {
+            Value::Object(m) | Value::Map(m) => m.get(name),
+            _ => None,
+        }
+    }
+    /// The attributes of an object or map value.
+    pub fn as_map(&self) -> Option<&BTreeMap<String, Value>> {
+        match self.strip_marks_ref() {
+            Value::Object(m) | Value::Map(m) => Some(m),
+            _ => None,
+        }
+    }
+    /// The elements of a list, tuple or set value.
+    pub fn as_seq(&self) -> Option<&[Value]> {
+        match self.strip_marks_ref() {
+            Value::List(xs) | Value::Tuple(xs) | Value::Set(xs) => Some(xs),
+            _ => None,
+        }
+    }
+    pub fn as_str(&self) -> Option<&str> {
+        match self.strip_marks_ref() {
+            Value::String(s) => Some(s),
+            _ => None,
+        }
+    }
+    pub fn as_bool(&self) -> Option<bool> {
+        match self.strip_marks_ref() {
+            Value::Bool(b) => Some(*b),
+            _ => None,
+        }
+    }
+    pub fn as_number(&self) -> Option<Number> {
+        match self.strip_marks_ref() {
+            Value::Number(n) => Some(*n),
+            _ => None,
+        }
+    }
+    /// The value at `path`, if it exists.
+    pub fn at_path(&self, path: &[PathStep]) -> Option<&Value> {
+        let mut v = self;
+        for step in path {
+            v = match (v.strip_marks_ref(), step) {
+                (Value::Object(m) | Value::Map(m), PathStep::Attr(k) | PathStep::Key(k)) => {
+                    m.get(k)?
+                }
+                (Value::List(xs) | Value::Tuple(xs), PathStep::Index(i)) => xs.get(*i as usize)?,
+                _ => return None,
+            };
+        }
+        Some(v)
+    }
+
+    /// Converts to JSON. Unknowns become `null` and sensitive marks are dropped: callers that must
+    /// not reveal them check [`Value::contains_sensitive`] first.
+    pub fn to_json(&self) -> serde_json::Value {
+        use serde_json::Value as J;
+        match self {
+            Value::Null | Value::Unknown => J::Null,
+            Value::Bool(b) => J::Bool(*b),
+            Value::Number(n) => n.to_json(),
+            Value::String(s) => J::String(s.clone()),
+            Value::List(xs) | Value::Tuple(xs) | Value::Set(xs) => {
+                J::Array(xs.iter().map(Value::to_json).collect())
+            }
+            Value::Map(m) | Value::Object(m) => {
+                J::Object(m.iter().map(|(k, v)| (k.clone(), v.to_json())).collect())
+            }
+            Value::Sensitive(v) => v.to_json(),
+        }
+    }
+    /// Converts JSON into a value without a type: arrays become tuples, objects become objects.
+    pub fn from_json(j: &serde_json::Value) -> Value {
+        use serde_json::Value as J;
+        match j {
+            J::Null => Value::Null,
+            J::Bool(b) => Value::Bool(*b),
+            J::Number(n) => n
+                .as_f64()
+                .and_then(Number::from_f64)
+                .map(Value::Number)
+                .unwrap_or(Value::Null),
+            J::String(s) => Value::String(s.clone()),
+            J::Array(xs) => Value::Tuple(xs.iter().map(Value::from_json).collect()),
+            J::Object(m) => Value::Object(
+                m.iter()
+                    .map(|(k, v)| (k.clone(), Value::from_json(v)))
+                    .collect(),
+            ),
+        }
+    }
+    /// Converts JSON into a value of type `ty`, as stored attributes are read back with their
+    /// schema. Parts that do not fit the type are kept untyped.
+    pub fn from_json_typed(j: &serde_json::Value, ty: &Type) -> Value {
+        use serde_json::Value as J;
+        match (j, ty) {
+            (J::Null, _) => Value::Null,
+            (J::Array(xs), Type::List(el)) => {
+                Value::List(xs.iter().map(|x| Value::from_json_typed(x, el)).collect())
+            }
+            (J::Array(xs), Type::Set(el)) => {
+                Value::set(xs.iter().map(|x| Value::from_json_typed(x, el)).collect())
+            }
+            (J::Array(xs), Type::Tuple(els)) => Value::Tuple(
+                xs.iter()
+                    .zip(els.iter().chain(std::iter::repeat(&Type::Any)))
+                    .map(|(x, t)| Value::from_json_typed(x, t))
+                    .collect(),
+            ),
+            (J::Object(m), Type::Map(el)) => Value::Map(
+                m.iter()
+                    .map(|(k, v)| (k.clone(), Value::from_json_typed(v, el)))
+                    .collect(),
+            ),
+            (J::Object(m), Type::Object(o)) => Value::Object(
+                m.iter()
+                    .map(|(k, v)| {
+                        let t = o.attrs.get(k).unwrap_or(&Type::Any);
+                        (k.clone(), Value::from_json_typed(v, t))
+                    })
+                    .collect(),
+            ),
+            (J::Number(_), Type::String) | (J::Bool(_), Type::String) => {
+                Value::String(j.to_string())
+            }
+            (J::String(s), Type::Number) => Number::parse(s)
+                .map(Value::Number)
+                .unwrap_or_else(|| Value::String(s.clone())),
+            _ => Value::from_json(j),
+        }
+    }
+
+    /// A short name of this value's kind, for error messages.
+    pub fn kind_name(&self) -> &'static str {
+        match self {
+            Value::Null => "null",
+            Value::Unknown => "unknown value",
+            Value::Bool(_) => "bool",
+            Value::Number(_) => "number",
+            Value::String(_) => "string",
+            Value::List(_) => "list",
+            Value::Tuple(_) => "tuple",
+            Value::Set(_) => "set",
+            Value::Map(_) => "map",
+            Value::Object(_) => "object",
+            Value::Sensitive(v) => v.kind_name(),
+        }
+    }
+}
+
+impl From<&str> for Value {
+    fn from(s: &str) -> Value {
+        Value::String(s.to_string())
+    }
+}
+impl From<String> for Value {
+    fn from(s: String) -> Value {
+        Value::String(s)
+    }
+}
+impl From<bool> for Value {
+    fn from(b: bool) -> Value {
+        Value::Bool(b)
+    }
+}
+impl From<i64> for Value {
+    fn from(i: i64) -> Value {
+        Value::number(i)
+    }
+}
+
+/// Values serialise as a tagged JSON form that keeps unknowns and sensitive marks, for saved plans.
+/// (State files use [`Value::to_json`] instead: they hold neither.)
+impl Serialize for Value {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        Tagged::from(self).serialize(s)
+    }
+}
+impl<'de> Deserialize<'de> for Value {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Value, D::Error> {
+        Tagged::deserialize(d).map(Value::from)
+    }
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(tag = "t", content = "v", rename_all = "lowercase")]
+enum Tagged {
+    Null,
+    Unknown,
+    Bool(bool),
+    Number(f64),
+    String(String),
+    List(Vec<Tagged>),
+    Tuple(Vec<Tagged>),
+    Set(Vec<Tagged>),
+    Map(BTreeMap<String, Tagged>),
+    Object(BTreeMap<String, Tagged>),
+    Sensitive(Box<Tagged>),
+}
+
+impl From<&Value> for Tagged {
+    fn from(v: &Value) -> Tagged {
+        let seq = |xs: &Vec<Value>| xs.iter().map(Tagged::from).collect();
+        let map = |m: &BTreeMap<String, Value>| {
+            m.iter()
+                .map(|(k, v)| (k.clone(), Tagged::from(v)))
+                .collect()
+        };
+        match v {
+            Value::Null => Tagged::Null,
+            Value::Unknown => Tagged::Unknown,
+            Value::Bool(b) => Tagged::Bool(*b),
+            Value::Number(n) => Tagged::Number(n.as_f64()),
+            Value::String(s) => Tagged::String(s.clone()),
+            Value::List(xs) => Tagged::List(seq(xs)),
+            Value::Tuple(xs) => Tagged::Tuple(seq(xs)),
+            Value::Set(xs) => Tagged::Set(seq(xs)),
+            Value::Map(m) => Tagged::Map(map(m)),
+            Value::Object(m) => Tagged::Object(map(m)),
+            Value::Sensitive(v) => Tagged::Sensitive(Box::new(Tagged::from(&**v))),
+        }
+    }
+}
+
+impl From<Tagged> for Value {
+    fn from(t: Tagged) -> Value {
+        let seq = |xs: Vec<Tagged>| xs.into_iter().map(Value::from).collect();
+        let map = |m: BTreeMap<String, Tagged>| m.into_iter().map(|(k, v)| (k, v.into())).collect();
+        match t {
+            Tagged::Null => Value::Null,
+            Tagged::Unknown => Value::Unknown,
+            Tagged::Bool(b) => Value::Bool(b),
+            Tagged::Number(n) => Number::from_f64(n).map(Value::Number).unwrap_or(Value::Null),
+            Tagged::String(s) => Value::String(s),
+            Tagged::List(xs) => Value::List(seq(xs)),
+            Tagged::Tuple(xs) => Value::Tuple(seq(xs)),
+            Tagged::Set(xs) => Value::Set(seq(xs)),
+            Tagged::Map(m) => Value::Map(map(m)),
+            Tagged::Object(m) => Value::Object(map(m)),
+            Tagged::Sensitive(v) => Value::Sensitive(Box::new(Value::from(*v))),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unmark_and_remark_round_trip() {
+        let v = Value::object([
+            ("a", Value::string("x").mark_sensitive()),
+            ("b", Value::List(vec![Value::number(1), Value::number(2).mark_sensitive()])),
+        ]);
+        let (plain, paths) = v.clone().unmark_deep();
+        assert!(!plain.contains_sensitive());
+        assert_eq!(paths.len(), 2);
+        let back = plain.mark_paths(&paths);
+        assert_eq!(back, v);
+    }
+
+    #[test]
+    fn numbers_print_like_terraform() {
+        assert_eq!(Number::from_i64(3).to_string(), "3");
+        assert_eq!(Number::from_f64(1.5).unwrap().to_string(), "1.5");
+        assert_eq!(Number::parse("1e3").unwrap().to_string(), "1000");
+        assert!(Number::parse("abc").is_none());
+    }
+
+    #[test]
+    fn serde_keeps_unknown_and_sensitive() {
+        let v = Value::object([("a", Value::Unknown), ("b", Value::string("s").mark_sensitive())]);
+        let j = serde_json::to_string(&v).unwrap();
+        let back: Value = serde_json::from_str(&j).unwrap();
+        assert_eq!(back, v);
+    }
+
+    #[test]
+    fn sets_are_deduplicated_and_ordered() {
+        let s = Value::set(vec![Value::string("b"), Value::string("a"), Value::string("b")]);
+        assert_eq!(s, Value::Set(vec![Value::string("a"), Value::string("b")]));
+    }
+}

@@ -1,0 +1,194 @@
+//! The static model of a configuration: reads every `*.tf` file of a directory, parses it with
+//! hcl-edit (which keeps byte spans) and builds [`Module`]: variables, locals, outputs, providers,
+//! resources and data sources with their meta-arguments (`count`, `for_each`, `depends_on`,
+//! `provider`, `lifecycle`). Also collects input variable values from `-var`, `-var-file`,
+//! `terraform.tfvars`, `*.auto.tfvars` and `TF_VAR_*` ([`vars`]).
+//!
+//! Expressions stay unevaluated, as [`Expr`]/[`Body`] with spans. This module must not evaluate
+//! expressions, read state or call providers; every problem found becomes a [`Diagnostic`] and all
+//! of them are reported together.
+
+pub mod load;
+pub mod vars;
+
+use std::path::PathBuf;
+
+use cairn_provider::Type;
+use hcl_edit::Span as _;
+use indexmap::IndexMap;
+
+use crate::addr::{Mode, ResourceAddr};
+use crate::diag::{FileId, SourceMap, Span};
+
+pub use load::load_dir;
+
+/// An unevaluated expression and the file it came from.
+#[derive(Clone, Debug)]
+pub struct Expr {
+    pub file: FileId,
+    pub expr: hcl_edit::expr::Expression,
+}
+
+impl Expr {
+    pub fn span(&self) -> Option<Span> {
+        self.expr.span().map(|r| Span::new(self.file, r))
+    }
+}
+
+/// An unevaluated block body (meta-arguments removed) and the file it came from.
+#[derive(Clone, Debug)]
+pub struct Body {
+    pub file: FileId,
+    pub body: hcl_edit::structure::Body,
+}
+
+/// A loaded configuration: the root module and the sources it was read from.
+#[derive(Debug)]
+pub struct Config {
+    pub root: Module,
+    pub sources: SourceMap,
+}
+
+/// One module: the contents of one directory of `*.tf` files.
+#[derive(Debug, Default)]
+pub struct Module {
+    pub dir: PathBuf,
+    pub terraform: TerraformBlock,
+    pub providers: Vec<ProviderBlock>,
+    pub variables: IndexMap<String, Variable>,
+    pub locals: IndexMap<String, Local>,
+    pub outputs: IndexMap<String, Output>,
+    /// Managed resources and data sources, in file order.
+    pub resources: IndexMap<ResourceAddr, Resource>,
+}
+
+/// The `terraform` block(s), merged.
+#[derive(Debug, Default)]
+pub struct TerraformBlock {
+    pub required_version: Option<String>,
+    /// Local name → requirement, from `required_providers`.
+    pub required_providers: IndexMap<String, RequiredProvider>,
+    pub backend: Option<BackendBlock>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct RequiredProvider {
+    /// As written (`hashicorp/random`), or the implied `hashicorp/NAME` when absent.
+    pub source: String,
+    pub version: Option<String>,
+}
+
+#[derive(Debug)]
+pub struct BackendBlock {
+    /// `local`, `pg`, `http`, ...
+    pub kind: String,
+    pub body: Body,
+    pub span: Span,
+}
+
+/// A `provider "NAME" { alias = ... }` block.
+#[derive(Debug)]
+pub struct ProviderBlock {
+    pub name: String,
+    pub alias: Option<String>,
+    /// The configuration arguments (without `alias`).
+    pub body: Body,
+    pub span: Span,
+}
+
+/// A reference to a provider configuration: `aws` or `aws.west`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ProviderRef {
+    pub name: String,
+    pub alias: Option<String>,
+}
+
+#[derive(Debug)]
+pub struct Variable {
+    pub name: String,
+    /// The type constraint; `None` means `any`.
+    pub ty: Option<Type>,
+    pub default: Option<Expr>,
+    pub description: Option<String>,
+    pub sensitive: bool,
+    pub nullable: bool,
+    pub validations: Vec<Validation>,
+    pub span: Span,
+}
+
+/// A `validation` block, or a `precondition`/`postcondition`.
+#[derive(Debug)]
+pub struct Validation {
+    pub condition: Expr,
+    pub error_message: Expr,
+}
+
+#[derive(Debug)]
+pub struct Local {
+    pub name: String,
+    pub expr: Expr,
+    pub span: Span,
+}
+
+#[derive(Debug)]
+pub struct Output {
+    pub name: String,
+    pub value: Expr,
+    pub description: Option<String>,
+    pub sensitive: bool,
+    pub depends_on: Vec<Expr>,
+    pub preconditions: Vec<Validation>,
+    pub span: Span,
+}
+
+/// A `resource` or `data` block.
+#[derive(Debug)]
+pub struct Resource {
+    pub addr: ResourceAddr,
+    /// The `provider` meta-argument, if given.
+    pub provider: Option<ProviderRef>,
+    pub count: Option<Expr>,
+    pub for_each: Option<Expr>,
+    /// Each entry is a reference expression (`aws_vpc.main`, `module.x`).
+    pub depends_on: Vec<Expr>,
+    pub lifecycle: Lifecycle,
+    /// The resource's own arguments and nested blocks, meta-arguments removed.
+    pub body: Body,
+    /// The span of the block header (`resource "a" "b"`).
+    pub span: Span,
+}
+
+impl Resource {
+    pub fn mode(&self) -> Mode {
+        self.addr.mode
+    }
+    /// The provider configuration this resource uses: the `provider` argument, or the one implied
+    /// by its type's prefix.
+    pub fn provider_ref(&self) -> ProviderRef {
+        self.provider.clone().unwrap_or_else(|| ProviderRef {
+            name: self.addr.implied_provider().to_string(),
+            alias: None,
+        })
+    }
+}
+
+#[derive(Debug, Default)]
+pub struct Lifecycle {
+    pub create_before_destroy: bool,
+    pub prevent_destroy: bool,
+    pub ignore_changes: IgnoreChanges,
+    /// Reference expressions whose change replaces this resource.
+    pub replace_triggered_by: Vec<Expr>,
+    pub preconditions: Vec<Validation>,
+    pub postconditions: Vec<Validation>,
+}
+
+#[derive(Debug, Default)]
+pub enum IgnoreChanges {
+    #[default]
+    None,
+    /// `ignore_changes = all`
+    All,
+    /// Attribute names (top-level or paths like `tags["Name"]`), as written.
+    Paths(Vec<Vec<cairn_provider::PathStep>>),
+}

@@ -1,0 +1,60 @@
+//! Values of expressions: evaluates the hcl-edit expression AST against a [`Scope`], with unknown
+//! ("known after apply") and sensitive values propagating through every operation; converts
+//! values to type constraints; finds the references an expression makes (for the dependency
+//! graph); and holds Terraform's built-in function library in [`functions`].
+//!
+//! Pure: no I/O except the file functions, which read below the module directory. It must not
+//! know where values come from: the [`Scope`] supplies them.
+
+pub mod convert;
+pub mod eval;
+pub mod functions;
+pub mod reference;
+
+use cairn_provider::Value;
+
+use crate::addr::ResourceAddr;
+use crate::diag::{Diagnostic, Span};
+
+pub use convert::convert;
+pub use eval::{eval, eval_body};
+pub use reference::{body_references, references};
+
+/// What a reference names: the first steps of a traversal that identify an object.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Subject {
+    /// `var.NAME`
+    Var(String),
+    /// `local.NAME`
+    Local(String),
+    /// `TYPE.NAME` or `data.TYPE.NAME` (all instances).
+    Resource(ResourceAddr),
+    /// `module.NAME`
+    Module(String),
+    /// `count.index`
+    CountIndex,
+    /// `each.key`
+    EachKey,
+    /// `each.value`
+    EachValue,
+    /// `path.module`, `path.root`, `path.cwd`
+    Path(String),
+    /// `terraform.workspace`
+    TerraformWorkspace,
+    /// `self` (in lifecycle conditions and provisioners)
+    SelfObject,
+}
+
+/// A reference found in an expression, and where.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Reference {
+    pub subject: Subject,
+    pub span: Option<Span>,
+}
+
+/// Supplies the values that references name. A resource subject resolves to the whole resource:
+/// an object for a single instance, a tuple for `count`, an object keyed by `for_each` key, or
+/// `Unknown` when the instances are not yet known.
+pub trait Scope {
+    fn resolve(&self, subject: &Subject, span: Option<&Span>) -> Result<Value, Diagnostic>;
+}

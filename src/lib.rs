@@ -1,0 +1,14 @@
+//! cairn: an infrastructure provisioning orchestrator that reads Terraform configurations, plans
+//! changes against a Terraform-compatible state, and applies them through providers with
+//! rollback on failure. See docs/ARCHITECTURE.md for the map of modules.
+
+pub mod addr;
+pub mod apply;
+pub mod cli;
+pub mod config;
+pub mod diag;
+pub mod graph;
+pub mod lang;
+pub mod plan;
+pub mod render;
+pub mod state;

@@ -1,0 +1,1 @@
+//! Terraform's state file format, version 4: reading and writing it byte-compatibly.

@@ -1,0 +1,1 @@
+//! The append-only operation journal that makes applies crash-safe.

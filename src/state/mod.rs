@@ -1,0 +1,143 @@
+//! The state: what cairn knows exists. The in-memory [`State`] model, Terraform's v4 file
+//! format ([`format`]), the [`Backend`] trait with its implementations ([`backend`]), locking,
+//! and the operation [`journal`] that makes applies crash-safe.
+//!
+//! The state never holds unknown values, and this module knows nothing of configuration or
+//! plans. Attribute values are kept as JSON, exactly as the file stores them; the planner converts
+//! them with the resource's schema.
+
+pub mod backend;
+pub mod format;
+pub mod journal;
+
+use std::collections::BTreeMap;
+
+use cairn_provider::ValuePath;
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+
+use crate::addr::{InstanceAddr, InstanceKey, ResourceAddr};
+
+pub use backend::{Backend, LockInfo};
+
+/// The version of cairn written to `terraform_version`. State files are read by Terraform too,
+/// which refuses files from a newer Terraform than itself: we write the Terraform version whose
+/// format we implement.
+pub const TERRAFORM_VERSION: &str = "1.11.4";
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct State {
+    pub terraform_version: String,
+    /// Increases on every write of a changed state.
+    pub serial: u64,
+    /// Identifies this state's history; kept for its whole life.
+    pub lineage: String,
+    pub outputs: BTreeMap<String, OutputState>,
+    pub resources: BTreeMap<ResourceAddr, ResourceState>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct OutputState {
+    pub value: serde_json::Value,
+    /// The type in Terraform's JSON type notation.
+    pub ty: serde_json::Value,
+    pub sensitive: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ResourceState {
+    /// The provider configuration address, as Terraform writes it:
+    /// `provider["registry.terraform.io/hashicorp/random"]`.
+    pub provider: String,
+    pub instances: BTreeMap<InstanceKey, InstanceState>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Default)]
+pub struct InstanceState {
+    /// The object's attributes as JSON (no unknowns).
+    pub attributes: serde_json::Value,
+    /// Paths of the attributes that are sensitive.
+    pub sensitive_paths: Vec<ValuePath>,
+    pub schema_version: u64,
+    /// Resources this instance depended on when it was last applied (direct, not transitive).
+    pub dependencies: Vec<ResourceAddr>,
+    pub create_before_destroy: bool,
+    /// The object may be incomplete (a failed or interrupted create): the next plan replaces it.
+    pub tainted: bool,
+    /// Provider-private data, opaque to the engine.
+    pub private: Option<String>,
+}
+
+#[derive(Debug, Error)]
+pub enum StateError {
+    #[error("cannot read state {path}: {source}")]
+    Read { path: String, source: std::io::Error },
+    #[error("cannot write state {path}: {source}")]
+    Write { path: String, source: std::io::Error },
+    #[error("state {path} is not valid: {reason}")]
+    Invalid { path: String, reason: String },
+    #[error(
+        "state is locked\n\n  ID:        {}\n  Path:      {}\n  Operation: {}\n  Who:       {}\n  Created:   {}\n\nAnother cairn or terraform process holds the lock. Wait for it, pass -lock-timeout, or run `cairn force-unlock {}` if it is no longer running.",
+        .0.id, .0.path, .0.operation, .0.who, .0.created, .0.id
+    )]
+    Locked(Box<LockInfo>),
+    #[error("lock {0} is not held")]
+    NotLocked(String),
+    #[error("backend error: {0}")]
+    Backend(String),
+}
+
+impl State {
+    /// A new, empty state with a fresh lineage.
+    pub fn new() -> State {
+        State {
+            terraform_version: TERRAFORM_VERSION.to_string(),
+            serial: 0,
+            lineage: uuid::Uuid::new_v4().to_string(),
+            outputs: BTreeMap::new(),
+            resources: BTreeMap::new(),
+        }
+    }
+    pub fn instance(&self, addr: &InstanceAddr) -> Option<&InstanceState> {
+        self.resources.get(&addr.resource)?.instances.get(&addr.key)
+    }
+    /// Sets (or with `None` removes) one instance; a resource left with no instances is removed.
+    pub fn set_instance(&mut self, addr: &InstanceAddr, provider: &str, inst: Option<InstanceState>) {
+        match inst {
+            Some(inst) => {
+                let r = self
+                    .resources
+                    .entry(addr.resource.clone())
+                    .or_insert_with(|| ResourceState {
+                        provider: provider.to_string(),
+                        instances: BTreeMap::new(),
+                    });
+                r.provider = provider.to_string();
+                r.instances.insert(addr.key.clone(), inst);
+            }
+            None => {
+                if let Some(r) = self.resources.get_mut(&addr.resource) {
+                    r.instances.remove(&addr.key);
+                    if r.instances.is_empty() {
+                        self.resources.remove(&addr.resource);
+                    }
+                }
+            }
+        }
+    }
+    /// Every instance, in address order.
+    pub fn instances(&self) -> impl Iterator<Item = (InstanceAddr, &ResourceState, &InstanceState)> {
+        self.resources.iter().flat_map(|(ra, r)| {
+            r.instances.iter().map(move |(k, i)| (ra.instance(k.clone()), r, i))
+        })
+    }
+    pub fn is_empty(&self) -> bool {
+        self.resources.is_empty() && self.outputs.is_empty()
+    }
+}
+
+impl Default for State {
+    fn default() -> State {
+        State::new()
+    }
+}
