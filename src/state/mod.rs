@@ -1,6 +1,6 @@
 //! The state: what cairn knows exists. The in-memory [`State`] model, Terraform's v4 file
-//! format ([`format`]), the [`Backend`] trait with its implementations ([`backend`]), locking,
-//! and the operation [`journal`] that makes applies crash-safe.
+//! format ([`format`]), and the [`Backend`] trait with its implementations and locking
+//! ([`backend`]).
 //!
 //! The state never holds unknown values, and this module knows nothing of configuration or
 //! plans. Attribute values are kept as JSON, exactly as the file stores them; the planner converts
@@ -8,7 +8,6 @@
 
 pub mod backend;
 pub mod format;
-pub mod journal;
 
 use std::collections::BTreeMap;
 
