@@ -1,1 +1,252 @@
-//! The dependency graph of a configuration.
+//! The dependency graph of a configuration: which variables, locals, provider configurations,
+//! resources and outputs each object references, built from the references in expressions and
+//! `depends_on`. It orders the planning walk, finds cycles (a diagnostic naming every object on
+//! the cycle and pointing at the references), and gives each resource its direct resource
+//! dependencies as stored in state.
+//!
+//! Nodes are blocks, not instances: instance-level ordering for apply is derived from these
+//! block-level edges by the executor with per-block counters, which keeps edges linear in the
+//! configuration size however large `count` grows. petgraph stays private to this module.
+//! It must not evaluate expressions or read state.
+
+use std::collections::{HashMap, HashSet};
+use std::fmt;
+
+use petgraph::algo::{tarjan_scc, toposort};
+use petgraph::graph::{DiGraph, NodeIndex};
+
+use crate::addr::ResourceAddr;
+use crate::config::{Config, Expr, Module, ProviderRef};
+use crate::diag::{Diagnostic, Diagnostics, Span};
+use crate::lang::{self, Reference, Subject};
+
+/// An object of the configuration that takes part in ordering.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Node {
+    Var(String),
+    Local(String),
+    Provider(ProviderRef),
+    Resource(ResourceAddr),
+    Output(String),
+}
+
+impl fmt::Display for Node {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Node::Var(n) => write!(f, "var.{n}"),
+            Node::Local(n) => write!(f, "local.{n}"),
+            Node::Provider(p) => match &p.alias {
+                Some(a) => write!(f, "provider.{}.{a}", p.name),
+                None => write!(f, "provider.{}", p.name),
+            },
+            Node::Resource(r) => write!(f, "{r}"),
+            Node::Output(n) => write!(f, "output.{n}"),
+        }
+    }
+}
+
+/// The dependency graph. An edge `a → b` means `b` depends on `a`.
+pub struct Graph {
+    g: DiGraph<Node, Option<Span>>,
+    index: HashMap<Node, NodeIndex>,
+    order: Vec<Node>,
+}
+
+impl Graph {
+    /// Nodes in an order where every node comes after everything it depends on.
+    pub fn order(&self) -> &[Node] {
+        &self.order
+    }
+
+    /// The direct dependencies of a node.
+    pub fn dependencies(&self, node: &Node) -> Vec<&Node> {
+        let Some(&i) = self.index.get(node) else { return Vec::new() };
+        self.g
+            .neighbors_directed(i, petgraph::Direction::Incoming)
+            .map(|j| &self.g[j])
+            .collect()
+    }
+
+    /// The resources a node depends on, looking through variables, locals and provider
+    /// configurations (but not through other resources): what state records as `dependencies`.
+    pub fn resource_dependencies(&self, node: &Node) -> Vec<ResourceAddr> {
+        let Some(&start) = self.index.get(node) else { return Vec::new() };
+        let mut out = Vec::new();
+        let mut seen = HashSet::new();
+        let mut stack = vec![start];
+        while let Some(i) = stack.pop() {
+            for j in self.g.neighbors_directed(i, petgraph::Direction::Incoming) {
+                if !seen.insert(j) {
+                    continue;
+                }
+                match &self.g[j] {
+                    Node::Resource(r) => out.push(r.clone()),
+                    _ => stack.push(j),
+                }
+            }
+        }
+        out.sort();
+        out.dedup();
+        out
+    }
+}
+
+/// Builds the graph of the root module. References to objects that are not declared are
+/// reported by evaluation (with a better message), not here; they add no edge.
+pub fn build(config: &Config) -> Result<Graph, Diagnostics> {
+    build_module(&config.root)
+}
+
+fn build_module(m: &Module) -> Result<Graph, Diagnostics> {
+    let mut b = Builder { g: DiGraph::new(), index: HashMap::new() };
+    for name in m.variables.keys() {
+        b.node(Node::Var(name.clone()));
+    }
+    for name in m.locals.keys() {
+        b.node(Node::Local(name.clone()));
+    }
+    for p in &m.providers {
+        b.node(Node::Provider(ProviderRef { name: p.name.clone(), alias: p.alias.clone() }));
+    }
+    for addr in m.resources.keys() {
+        b.node(Node::Resource(addr.clone()));
+    }
+    for name in m.outputs.keys() {
+        b.node(Node::Output(name.clone()));
+    }
+
+    for v in m.variables.values() {
+        let to = Node::Var(v.name.clone());
+        for val in &v.validations {
+            // Validation conditions may refer to the variable itself only (and, since Terraform
+            // 1.9, to other objects).
+            b.refs(m, &to, lang::references(&val.condition));
+        }
+    }
+    for l in m.locals.values() {
+        b.refs(m, &Node::Local(l.name.clone()), lang::references(&l.expr));
+    }
+    for p in &m.providers {
+        let to = Node::Provider(ProviderRef { name: p.name.clone(), alias: p.alias.clone() });
+        b.refs(m, &to, lang::body_references(&p.body));
+    }
+    for r in m.resources.values() {
+        let to = Node::Resource(r.addr.clone());
+        let mut refs = lang::body_references(&r.body);
+        for e in r.count.iter().chain(r.for_each.iter()).chain(r.depends_on.iter()) {
+            refs.extend(lang::references(e));
+        }
+        for e in &r.lifecycle.replace_triggered_by {
+            refs.extend(lang::references(e));
+        }
+        for c in r.lifecycle.preconditions.iter().chain(&r.lifecycle.postconditions) {
+            refs.extend(conditions_refs(&c.condition, &c.error_message));
+        }
+        b.refs(m, &to, refs);
+        let p = r.provider_ref();
+        if m.providers.iter().any(|b| b.name == p.name && b.alias == p.alias) {
+            b.edge(&Node::Provider(p), &to, None);
+        }
+    }
+    for o in m.outputs.values() {
+        let to = Node::Output(o.name.clone());
+        let mut refs = lang::references(&o.value);
+        for e in &o.depends_on {
+            refs.extend(lang::references(e));
+        }
+        for c in &o.preconditions {
+            refs.extend(conditions_refs(&c.condition, &c.error_message));
+        }
+        b.refs(m, &to, refs);
+    }
+    b.finish()
+}
+
+fn conditions_refs(cond: &Expr, msg: &Expr) -> Vec<Reference> {
+    let mut refs = lang::references(cond);
+    refs.extend(lang::references(msg));
+    refs
+}
+
+struct Builder {
+    g: DiGraph<Node, Option<Span>>,
+    index: HashMap<Node, NodeIndex>,
+}
+
+impl Builder {
+    fn node(&mut self, n: Node) -> NodeIndex {
+        if let Some(&i) = self.index.get(&n) {
+            return i;
+        }
+        let i = self.g.add_node(n.clone());
+        self.index.insert(n, i);
+        i
+    }
+
+    fn edge(&mut self, from: &Node, to: &Node, span: Option<Span>) {
+        if let (Some(&a), Some(&b)) = (self.index.get(from), self.index.get(to)) {
+            if self.g.find_edge(a, b).is_none() {
+                self.g.add_edge(a, b, span);
+            }
+        }
+    }
+
+    fn refs(&mut self, m: &Module, to: &Node, refs: Vec<Reference>) {
+        for r in refs {
+            let from = match r.subject {
+                Subject::Var(n) if m.variables.contains_key(&n) => Node::Var(n),
+                Subject::Local(n) if m.locals.contains_key(&n) => Node::Local(n),
+                Subject::Resource(a) if m.resources.contains_key(&a) => Node::Resource(a),
+                _ => continue,
+            };
+            if &from == to && !matches!(to, Node::Var(_)) {
+                // A self-reference is a cycle of one.
+                let i = self.index[to];
+                self.g.add_edge(i, i, r.span);
+                continue;
+            }
+            self.edge(&from, to, r.span);
+        }
+    }
+
+    fn finish(self) -> Result<Graph, Diagnostics> {
+        match toposort(&self.g, None) {
+            Ok(order) => {
+                let order = order.into_iter().map(|i| self.g[i].clone()).collect();
+                Ok(Graph { g: self.g, index: self.index, order })
+            }
+            Err(_) => Err(self.cycles()),
+        }
+    }
+
+    /// One diagnostic per cycle, naming its members and pointing at each reference on it.
+    fn cycles(&self) -> Diagnostics {
+        let mut diags = Diagnostics::new();
+        for scc in tarjan_scc(&self.g) {
+            let is_cycle = scc.len() > 1 || self.g.find_edge(scc[0], scc[0]).is_some();
+            if !is_cycle {
+                continue;
+            }
+            let members: HashSet<NodeIndex> = scc.iter().copied().collect();
+            let mut names: Vec<String> = scc.iter().map(|&i| self.g[i].to_string()).collect();
+            names.sort();
+            let mut d = Diagnostic::error(
+                "Cycle",
+                format!(
+                    "These objects depend on each other: {}. Break the cycle by removing one of the references below.",
+                    names.join(", ")
+                ),
+            );
+            for e in self.g.edge_indices() {
+                let Some((a, b)) = self.g.edge_endpoints(e) else { continue };
+                if members.contains(&a) && members.contains(&b) {
+                    if let Some(span) = &self.g[e] {
+                        d = d.at(span.clone(), format!("{} refers to {}", self.g[b], self.g[a]));
+                    }
+                }
+            }
+            diags.push(d);
+        }
+        diags
+    }
+}

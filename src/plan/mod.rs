@@ -165,3 +165,11 @@ impl Plan {
         (add, change, destroy)
     }
 }
+
+pub mod providers;
+pub mod scope;
+pub mod vars;
+pub mod walk;
+
+pub use providers::{ProviderSet, Registry};
+pub use walk::{Options, Planned, instance_value, plan};

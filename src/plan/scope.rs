@@ -1,0 +1,215 @@
+//! The evaluation scope of a planning walk: what `var.`, `local.`, resource and data references,
+//! `path.*`, `count.index`, `each.*` and `self` resolve to. Locals are evaluated on first use and
+//! remembered; resources resolve to the values recorded so far in the walk (planned values, with
+//! unknowns), or to unknown while their instances are not yet known.
+
+use std::cell::RefCell;
+use std::collections::{BTreeMap, HashMap};
+
+use cairn_provider::Value;
+
+use crate::addr::{InstanceKey, ResourceAddr};
+use crate::config::Module;
+use crate::diag::{Diagnostic, Span};
+use crate::lang::{self, Scope, Subject};
+
+/// How a resource expands into instances.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Expansion {
+    Single,
+    Count,
+    ForEach,
+}
+
+/// The values of one resource's instances, as references see them.
+#[derive(Clone, Debug)]
+pub struct ResourceValues {
+    pub expansion: Expansion,
+    pub instances: BTreeMap<InstanceKey, Value>,
+}
+
+impl ResourceValues {
+    /// The value a reference to the whole resource evaluates to.
+    pub fn to_value(&self) -> Value {
+        match self.expansion {
+            Expansion::Single => self.instances.get(&InstanceKey::None).cloned().unwrap_or(Value::Null),
+            Expansion::Count => {
+                let mut xs: Vec<(i64, &Value)> = self
+                    .instances
+                    .iter()
+                    .filter_map(|(k, v)| match k {
+                        InstanceKey::Int(i) => Some((*i, v)),
+                        _ => None,
+                    })
+                    .collect();
+                xs.sort_by_key(|(i, _)| *i);
+                Value::Tuple(xs.into_iter().map(|(_, v)| v.clone()).collect())
+            }
+            Expansion::ForEach => Value::Object(
+                self.instances
+                    .iter()
+                    .filter_map(|(k, v)| match k {
+                        InstanceKey::Str(s) => Some((s.clone(), v.clone())),
+                        _ => None,
+                    })
+                    .collect(),
+            ),
+        }
+    }
+}
+
+/// The module-level scope.
+pub struct ModuleScope<'a> {
+    pub module: &'a Module,
+    pub vars: HashMap<String, Value>,
+    pub resources: HashMap<ResourceAddr, ResourceValues>,
+    /// Resources whose instances cannot be known yet (e.g. unknown `count`).
+    pub unknown_resources: std::collections::HashSet<ResourceAddr>,
+    locals: RefCell<HashMap<String, Value>>,
+    /// Locals being evaluated (guards against runaway recursion).
+    evaluating: RefCell<Vec<String>>,
+    pub cwd: String,
+}
+
+impl<'a> ModuleScope<'a> {
+    pub fn new(module: &'a Module, vars: HashMap<String, Value>, cwd: String) -> ModuleScope<'a> {
+        ModuleScope {
+            module,
+            vars,
+            resources: HashMap::new(),
+            unknown_resources: Default::default(),
+            locals: RefCell::new(HashMap::new()),
+            evaluating: RefCell::new(Vec::new()),
+            cwd,
+        }
+    }
+
+    /// Evaluates a local (once) and remembers it.
+    pub fn local(&self, name: &str) -> Result<Value, crate::diag::Diagnostics> {
+        if let Some(v) = self.locals.borrow().get(name) {
+            return Ok(v.clone());
+        }
+        let Some(l) = self.module.locals.get(name) else {
+            return Err(Diagnostic::error(
+                "Reference to undeclared local value",
+                format!("A local value named \"{name}\" has not been declared."),
+            )
+            .into());
+        };
+        if self.evaluating.borrow().iter().any(|n| n == name) {
+            return Err(Diagnostic::error(
+                "Cycle",
+                format!("local.{name} refers to itself."),
+            )
+            .into());
+        }
+        self.evaluating.borrow_mut().push(name.to_string());
+        let r = lang::eval(&l.expr, self);
+        self.evaluating.borrow_mut().pop();
+        let v = r?;
+        self.locals.borrow_mut().insert(name.to_string(), v.clone());
+        Ok(v)
+    }
+
+    fn path(&self, which: &str) -> Option<Value> {
+        match which {
+            "module" | "root" => Some(Value::string(".")),
+            "cwd" => Some(Value::string(&self.cwd)),
+            _ => None,
+        }
+    }
+}
+
+impl Scope for ModuleScope<'_> {
+    fn resolve(&self, subject: &Subject, span: Option<&Span>) -> Result<Value, Diagnostic> {
+        let at = |d: Diagnostic| d.at_opt(span.cloned());
+        match subject {
+            Subject::Var(name) => self.vars.get(name).cloned().ok_or_else(|| {
+                at(Diagnostic::error(
+                    "Reference to undeclared input variable",
+                    format!(
+                        "An input variable with the name \"{name}\" has not been declared. Declare it with a variable \"{name}\" {{}} block."
+                    ),
+                ))
+            }),
+            Subject::Local(name) => self.local(name).map_err(|ds| {
+                let d = ds.0.into_iter().next().unwrap_or_else(|| {
+                    Diagnostic::error("Invalid local value", format!("local.{name}"))
+                });
+                if d.labels.is_empty() { at(d) } else { d }
+            }),
+            Subject::Resource(addr) => {
+                if let Some(r) = self.resources.get(addr) {
+                    return Ok(r.to_value());
+                }
+                if self.unknown_resources.contains(addr) {
+                    return Ok(Value::Unknown);
+                }
+                if self.module.resources.contains_key(addr) {
+                    // Declared but not planned (excluded by -target, or not reached): unknown.
+                    return Ok(Value::Unknown);
+                }
+                let what = match addr.mode {
+                    crate::addr::Mode::Managed => "managed resource",
+                    crate::addr::Mode::Data => "data resource",
+                };
+                Err(at(Diagnostic::error(
+                    "Reference to undeclared resource",
+                    format!(
+                        "A {what} \"{}\" \"{}\" has not been declared in the root module.",
+                        addr.ty, addr.name
+                    ),
+                )))
+            }
+            Subject::Path(which) => self.path(which).ok_or_else(|| {
+                at(Diagnostic::error(
+                    "Invalid \"path\" attribute",
+                    format!("The \"path\" object has no attribute \"{which}\"; use path.module, path.root or path.cwd."),
+                ))
+            }),
+            Subject::TerraformWorkspace => Ok(Value::string("default")),
+            Subject::Module(name) => Err(at(Diagnostic::error(
+                "Reference to undeclared module",
+                format!("No module call named \"{name}\" is declared in the root module."),
+            ))),
+            Subject::CountIndex => Err(at(Diagnostic::error(
+                "Reference to \"count\" in non-counted context",
+                "The \"count\" object can only be used in resource blocks that set the \"count\" argument.",
+            ))),
+            Subject::EachKey | Subject::EachValue => Err(at(Diagnostic::error(
+                "Reference to \"each\" in context without for_each",
+                "The \"each\" object can be used only in resource blocks that set the \"for_each\" argument.",
+            ))),
+            Subject::SelfObject => Err(at(Diagnostic::error(
+                "Invalid \"self\" reference",
+                "The \"self\" object is only available in lifecycle conditions.",
+            ))),
+        }
+    }
+}
+
+/// The scope of one resource instance: adds `count.index`, `each.key`, `each.value`, `self`.
+pub struct InstanceScope<'a> {
+    pub base: &'a dyn Scope,
+    pub key: &'a InstanceKey,
+    pub each_value: Option<&'a Value>,
+    pub self_value: Option<&'a Value>,
+}
+
+impl Scope for InstanceScope<'_> {
+    fn resolve(&self, subject: &Subject, span: Option<&Span>) -> Result<Value, Diagnostic> {
+        match (subject, self.key) {
+            (Subject::CountIndex, InstanceKey::Int(i)) => Ok(Value::number(*i)),
+            (Subject::EachKey, InstanceKey::Str(s)) if self.each_value.is_some() => {
+                Ok(Value::string(s))
+            }
+            (Subject::EachValue, _) if self.each_value.is_some() => {
+                Ok(self.each_value.cloned().unwrap_or(Value::Null))
+            }
+            (Subject::SelfObject, _) if self.self_value.is_some() => {
+                Ok(self.self_value.cloned().unwrap_or(Value::Null))
+            }
+            _ => self.base.resolve(subject, span),
+        }
+    }
+}

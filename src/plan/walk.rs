@@ -1,0 +1,883 @@
+//! The planning walk: configures providers, refreshes the stored objects, then visits the
+//! configuration in dependency order, expanding `count`/`for_each`, evaluating each instance and
+//! asking its provider for the planned value; finally adds deletions for objects no longer
+//! configured and the output changes.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::sync::Arc;
+
+use cairn_provider::{PlanRequest, Schema, Type, Value, ValuePath};
+
+use super::providers::{Configured, ProviderSet, Registry};
+use super::scope::{Expansion, InstanceScope, ModuleScope, ResourceValues};
+use super::{Action, Mode, OutputChange, Plan, Reason, ResourceChange};
+use crate::addr::{InstanceAddr, InstanceKey, Mode as ResourceMode, ResourceAddr, Target};
+use crate::config::{Config, IgnoreChanges, Module, ProviderRef, Resource};
+use crate::diag::{Diagnostic, Diagnostics};
+use crate::graph::{self, Graph, Node};
+use crate::lang::{self, Subject};
+use crate::state::{InstanceState, State};
+
+/// How to plan.
+#[derive(Clone, Debug, Default)]
+pub struct Options {
+    pub mode: Mode,
+    /// `-target` addresses; empty means everything.
+    pub targets: Vec<Target>,
+    /// `-replace` addresses.
+    pub replace: Vec<Target>,
+    /// Refresh objects through their providers before diffing (`-refresh=true`, the default).
+    pub refresh: bool,
+    /// Evaluated input variables.
+    pub vars: HashMap<String, Value>,
+    /// The working directory, for `path.cwd`.
+    pub cwd: String,
+}
+
+/// A plan together with the providers configured to make it (which apply reuses).
+pub struct Planned {
+    pub plan: Plan,
+    pub providers: ProviderSet,
+    pub warnings: Diagnostics,
+}
+
+/// Converts a stored instance to a value of its resource type, with its sensitive parts marked.
+pub fn instance_value(inst: &InstanceState, schema: &Schema) -> Value {
+    let v = Value::from_json_typed(&inst.attributes, &schema.object_type());
+    let mut paths = inst.sensitive_paths.clone();
+    paths.extend(schema.sensitive_paths(&v));
+    v.mark_paths(&paths)
+}
+
+/// Makes a plan.
+pub async fn plan(
+    config: &Config,
+    state: &State,
+    registry: &dyn Registry,
+    opts: &Options,
+) -> Result<Planned, Diagnostics> {
+    let graph = graph::build(config)?;
+    let m = &config.root;
+    let mut w = Walk {
+        m,
+        graph: &graph,
+        opts,
+        scope: ModuleScope::new(m, opts.vars.clone(), opts.cwd.clone()),
+        providers: ProviderSet::default(),
+        prior: state.clone(),
+        changes: Vec::new(),
+        drift: Vec::new(),
+        diags: Diagnostics::new(),
+        pending: HashSet::new(),
+        included: None,
+    };
+    w.configure_providers(registry).await?;
+    if opts.refresh {
+        w.refresh(registry).await?;
+    }
+    match opts.mode {
+        Mode::Destroy => w.plan_destroy(registry).await,
+        Mode::RefreshOnly => {}
+        Mode::Normal => {
+            w.included = w.targeted();
+            w.walk().await;
+            w.plan_orphans(registry).await;
+        }
+    }
+    let outputs = if opts.mode == Mode::Normal && opts.targets.is_empty() {
+        w.plan_outputs(state)
+    } else if opts.mode == Mode::Destroy {
+        state
+            .outputs
+            .iter()
+            .map(|(name, o)| OutputChange {
+                name: name.clone(),
+                action: Action::Delete,
+                before: Some(stored_output(o)),
+                after: None,
+                sensitive: o.sensitive,
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    if w.diags.has_errors() {
+        return Err(w.diags);
+    }
+    // Data sources no longer configured (or all, when destroying) leave the state.
+    let data: Vec<ResourceAddr> = w
+        .prior
+        .resources
+        .keys()
+        .filter(|a| {
+            a.mode == ResourceMode::Data
+                && (opts.mode == Mode::Destroy || !m.resources.contains_key(*a))
+        })
+        .cloned()
+        .collect();
+    for a in data {
+        w.prior.resources.remove(&a);
+    }
+    let plan = Plan {
+        mode: opts.mode,
+        changes: w.changes,
+        outputs,
+        drift: w.drift,
+        prior_state: w.prior,
+        prior_serial: state.serial,
+        variables: opts.vars.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+        targets: opts.targets.iter().map(|t| t.to_string()).collect(),
+    };
+    Ok(Planned { plan, providers: w.providers, warnings: w.diags })
+}
+
+fn stored_output(o: &crate::state::OutputState) -> Value {
+    let ty = Type::from_json(&o.ty).unwrap_or(Type::Any);
+    let v = Value::from_json_typed(&o.value, &ty);
+    if o.sensitive { v.mark_sensitive() } else { v }
+}
+
+struct Walk<'a> {
+    m: &'a Module,
+    graph: &'a Graph,
+    opts: &'a Options,
+    scope: ModuleScope<'a>,
+    providers: ProviderSet,
+    /// The state being refreshed and then used as the plan's prior state.
+    prior: State,
+    changes: Vec<ResourceChange>,
+    drift: Vec<ResourceChange>,
+    diags: Diagnostics,
+    /// Resources with at least one pending (non-no-op) change.
+    pending: HashSet<ResourceAddr>,
+    /// With `-target`: the resources in scope.
+    included: Option<HashSet<ResourceAddr>>,
+}
+
+impl<'a> Walk<'a> {
+    /// Configures every provider the configuration uses, and every provider state refers to.
+    async fn configure_providers(&mut self, registry: &dyn Registry) -> Result<(), Diagnostics> {
+        let mut needed: BTreeSet<ProviderRef> = self.m.resources.values().map(Resource::provider_ref).collect();
+        for p in &self.m.providers {
+            needed.insert(ProviderRef { name: p.name.clone(), alias: p.alias.clone() });
+        }
+        let mut diags = Diagnostics::new();
+        for r in needed {
+            let block = self.m.providers.iter().find(|p| p.name == r.name && p.alias == r.alias);
+            if r.alias.is_some() && block.is_none() {
+                let used_by = self.m.resources.values().find(|res| res.provider_ref() == r);
+                diags.push(
+                    Diagnostic::error(
+                        "Provider configuration not present",
+                        format!(
+                            "There is no provider \"{}\" block with alias = \"{}\". Add one, or remove the provider argument.",
+                            r.name,
+                            r.alias.as_deref().unwrap_or_default()
+                        ),
+                    )
+                    .at_opt(used_by.map(|u| u.span.clone())),
+                );
+                continue;
+            }
+            let scope = &self.scope;
+            let res = self
+                .providers
+                .configure(registry, self.m, &r, |schema| match block {
+                    Some(b) => lang::eval_body(&b.body, schema, scope),
+                    None => Ok(Value::Null),
+                })
+                .await;
+            if let Err(mut ds) = res {
+                if let Some(b) = block {
+                    for d in &mut ds.0 {
+                        if d.labels.is_empty() {
+                            d.labels.push((b.span.clone(), String::new()));
+                        }
+                    }
+                }
+                diags.extend(ds);
+            }
+        }
+        let addrs: BTreeSet<String> = self.prior.resources.values().map(|r| r.provider.clone()).collect();
+        for a in addrs {
+            if let Err(ds) = self.providers.for_addr(registry, self.m, &a).await {
+                diags.extend(ds);
+            }
+        }
+        diags.into_result(())
+    }
+
+    fn schema_for(&self, provider: &Configured, addr: &ResourceAddr) -> Result<Schema, Diagnostic> {
+        provider.resource_schema(addr.mode, &addr.ty).cloned().ok_or_else(|| {
+            let kind = match addr.mode {
+                ResourceMode::Managed => "resource type",
+                ResourceMode::Data => "data source",
+            };
+            Diagnostic::error(
+                "Invalid resource type",
+                format!("The provider {} does not support {kind} \"{}\".", provider.source, addr.ty),
+            )
+        })
+    }
+
+    /// Reads every managed object in state through its provider, concurrently, and records
+    /// what changed outside cairn.
+    async fn refresh(&mut self, _registry: &dyn Registry) -> Result<(), Diagnostics> {
+        let mut tasks = tokio::task::JoinSet::new();
+        let limit = Arc::new(tokio::sync::Semaphore::new(10));
+        let mut diags = Diagnostics::new();
+        for (addr, rs, inst) in self.prior.instances() {
+            if addr.resource.mode != ResourceMode::Managed {
+                continue;
+            }
+            let Some(p) = self.providers.by_addr(&rs.provider).cloned() else { continue };
+            let schema = match self.schema_for(&p, &addr.resource) {
+                Ok(s) => s,
+                Err(d) => {
+                    diags.push(d);
+                    continue;
+                }
+            };
+            let before = instance_value(inst, &schema);
+            let limit = limit.clone();
+            tasks.spawn(async move {
+                let _permit = limit.acquire_owned().await;
+                let (plain, _) = before.clone().unmark_deep();
+                let r = p.provider.read(&addr.resource.ty, &plain).await;
+                (addr, p, schema, before, r)
+            });
+        }
+        while let Some(joined) = tasks.join_next().await {
+            let Ok((addr, p, schema, before, r)) = joined else { continue };
+            match r {
+                Err(e) => diags.push(Diagnostic::error(
+                    "Error refreshing state",
+                    format!("{addr}: {}", e.message),
+                )),
+                Ok(None) => {
+                    self.drift.push(change(&addr, &p.addr, Action::Delete, Some(before), None));
+                    self.prior.set_instance(&addr, &p.addr, None);
+                }
+                Ok(Some(new)) => {
+                    let (old_plain, marks) = before.clone().unmark_deep();
+                    if new != old_plain {
+                        let mut paths = marks;
+                        paths.extend(schema.sensitive_paths(&new));
+                        let after = new.clone().mark_paths(&paths);
+                        self.drift.push(change(&addr, &p.addr, Action::Update, Some(before), Some(after)));
+                        let provider = self.prior.resources[&addr.resource].provider.clone();
+                        if let Some(inst) = self.prior.instance(&addr).cloned() {
+                            let inst = InstanceState { attributes: new.to_json(), ..inst };
+                            self.prior.set_instance(&addr, &provider, Some(inst));
+                        }
+                    }
+                }
+            }
+        }
+        self.drift.sort_by(|a, b| a.addr.cmp(&b.addr));
+        diags.into_result(())
+    }
+
+    /// With `-target`, the resources in scope: the targets and everything they depend on.
+    fn targeted(&self) -> Option<HashSet<ResourceAddr>> {
+        if self.opts.targets.is_empty() {
+            return None;
+        }
+        let mut out = HashSet::new();
+        let mut stack: Vec<Node> = self
+            .m
+            .resources
+            .keys()
+            .filter(|r| {
+                self.opts.targets.iter().any(|t| match t {
+                    Target::Resource(a) => a == *r,
+                    Target::Instance(i) => &i.resource == *r,
+                    Target::Module(_) => false,
+                })
+            })
+            .map(|r| Node::Resource(r.clone()))
+            .collect();
+        let mut seen = HashSet::new();
+        while let Some(n) = stack.pop() {
+            if !seen.insert(n.clone()) {
+                continue;
+            }
+            if let Node::Resource(r) = &n {
+                out.insert(r.clone());
+            }
+            stack.extend(self.graph.dependencies(&n).into_iter().cloned());
+        }
+        Some(out)
+    }
+
+    /// Whether an instance is selected by `-target` (all are without targets).
+    fn instance_targeted(&self, addr: &InstanceAddr) -> bool {
+        match &self.included {
+            None => true,
+            Some(set) => {
+                if !set.contains(&addr.resource) {
+                    return false;
+                }
+                // A resource targeted only by instance keys plans only those instances, unless
+                // it is also a dependency of another target.
+                let by_instance: Vec<&Target> = self
+                    .opts
+                    .targets
+                    .iter()
+                    .filter(|t| matches!(t, Target::Instance(i) if i.resource == addr.resource))
+                    .collect();
+                let whole = self.opts.targets.iter().any(|t| matches!(t, Target::Resource(r) if r == &addr.resource));
+                by_instance.is_empty() || whole || by_instance.iter().any(|t| t.contains(addr))
+            }
+        }
+    }
+
+    async fn walk(&mut self) {
+        for node in self.graph.order().to_vec() {
+            match &node {
+                Node::Local(name) => {
+                    if let Err(ds) = self.scope.local(name) {
+                        self.diags.extend(ds);
+                    }
+                }
+                Node::Resource(addr) => {
+                    let r = &self.m.resources[addr];
+                    if self.included.as_ref().is_some_and(|s| !s.contains(addr)) {
+                        self.values_from_state(r);
+                        continue;
+                    }
+                    self.plan_resource(r).await;
+                }
+                Node::Var(_) | Node::Provider(_) | Node::Output(_) => {}
+            }
+        }
+    }
+
+    /// Makes a resource's stored values visible to references (for resources outside -target).
+    fn values_from_state(&mut self, r: &Resource) {
+        let Some(rs) = self.prior.resources.get(&r.addr) else { return };
+        let Some(p) = self.providers.by_addr(&rs.provider).cloned() else { return };
+        let Ok(schema) = self.schema_for(&p, &r.addr) else { return };
+        let expansion = if r.count.is_some() {
+            Expansion::Count
+        } else if r.for_each.is_some() {
+            Expansion::ForEach
+        } else {
+            Expansion::Single
+        };
+        let instances = rs.instances.iter().map(|(k, i)| (k.clone(), instance_value(i, &schema))).collect();
+        self.scope.resources.insert(r.addr.clone(), ResourceValues { expansion, instances });
+    }
+
+    /// Evaluates `count`/`for_each`: the instance keys with their `each.value`.
+    fn expand(&mut self, r: &Resource) -> Option<(Expansion, Vec<(InstanceKey, Option<Value>)>)> {
+        if let Some(e) = &r.count {
+            let v = match lang::eval(e, &self.scope) {
+                Ok(v) => v,
+                Err(ds) => {
+                    self.diags.extend(ds);
+                    return None;
+                }
+            };
+            let fail = |detail: &str| {
+                Diagnostic::error("Invalid count argument", detail.to_string()).at_opt(e.span())
+            };
+            if v.is_unknown() {
+                self.diags.push(fail("The \"count\" value depends on resource attributes that cannot be determined until apply, so cairn cannot predict how many instances will be created. To work around this, use -target to first apply only the resources that the count depends on."));
+                return None;
+            }
+            if v.is_sensitive() {
+                self.diags.push(fail("Sensitive values, or values derived from sensitive values, cannot be used as count arguments."));
+                return None;
+            }
+            let n = match lang::convert(v, &Type::Number).ok().and_then(|v| v.as_number()) {
+                Some(n) => n,
+                None => {
+                    self.diags.push(fail("The given \"count\" argument value is unsuitable: a number is required."));
+                    return None;
+                }
+            };
+            let Some(n) = n.as_i64().filter(|n| *n >= 0) else {
+                self.diags.push(fail("The given \"count\" argument value is unsuitable: must be a whole number, greater than or equal to zero."));
+                return None;
+            };
+            return Some((Expansion::Count, (0..n).map(|i| (InstanceKey::Int(i), None)).collect()));
+        }
+        if let Some(e) = &r.for_each {
+            let v = match lang::eval(e, &self.scope) {
+                Ok(v) => v,
+                Err(ds) => {
+                    self.diags.extend(ds);
+                    return None;
+                }
+            };
+            let fail = |detail: &str| {
+                Diagnostic::error("Invalid for_each argument", detail.to_string()).at_opt(e.span())
+            };
+            if !v.is_wholly_known() && !matches!(v.strip_marks_ref(), Value::Map(_) | Value::Object(_)) || v.is_unknown() {
+                self.diags.push(fail("The \"for_each\" value depends on resource attributes that cannot be determined until apply, so cairn cannot predict how many instances will be created. To work around this, use -target to first apply only the resources that the for_each value depends on."));
+                return None;
+            }
+            if v.is_sensitive() {
+                self.diags.push(fail("Sensitive values, or values derived from sensitive values, cannot be used as for_each arguments."));
+                return None;
+            }
+            let keys = match v.strip_marks_ref() {
+                Value::Map(m) | Value::Object(m) => m
+                    .iter()
+                    .map(|(k, v)| (InstanceKey::Str(k.clone()), Some(v.clone())))
+                    .collect(),
+                Value::Set(xs) => {
+                    let mut out = Vec::new();
+                    for x in xs {
+                        match x.strip_marks_ref() {
+                            Value::String(s) => out.push((InstanceKey::Str(s.clone()), Some(x.clone()))),
+                            Value::Unknown => {
+                                self.diags.push(fail("The \"for_each\" set includes values derived from resource attributes that cannot be determined until apply."));
+                                return None;
+                            }
+                            _ => {
+                                self.diags.push(fail("The given \"for_each\" argument value is unsuitable: \"for_each\" supports maps and sets of strings, but you have provided a set containing other types."));
+                                return None;
+                            }
+                        }
+                    }
+                    out
+                }
+                Value::Null => {
+                    self.diags.push(fail("The given \"for_each\" argument value is unsuitable: the given \"for_each\" argument value is null. A map, or set of strings is allowed."));
+                    return None;
+                }
+                other => {
+                    self.diags.push(fail(&format!("The given \"for_each\" argument value is unsuitable: the \"for_each\" argument must be a map, or set of strings, and you have provided a value of type {}.", other.kind_name())));
+                    return None;
+                }
+            };
+            return Some((Expansion::ForEach, keys));
+        }
+        Some((Expansion::Single, vec![(InstanceKey::None, None)]))
+    }
+
+    async fn plan_resource(&mut self, r: &'a Resource) {
+        let Some(provider) = self.providers.get(&r.provider_ref()).cloned() else { return };
+        let schema = match self.schema_for(&provider, &r.addr) {
+            Ok(s) => s,
+            Err(d) => {
+                self.diags.push(d.at(r.span.clone(), ""));
+                return;
+            }
+        };
+        let Some((expansion, keys)) = self.expand(r) else {
+            self.scope.unknown_resources.insert(r.addr.clone());
+            return;
+        };
+        let deps = self.graph.resource_dependencies(&Node::Resource(r.addr.clone()));
+        let mut values = BTreeMap::new();
+        let mut seen = HashSet::new();
+        for (key, each_value) in keys {
+            let addr = r.addr.instance(key.clone());
+            seen.insert(key.clone());
+            if !self.instance_targeted(&addr) {
+                if let Some(inst) = self.prior.instance(&addr) {
+                    values.insert(key, instance_value(inst, &schema));
+                }
+                continue;
+            }
+            let iscope = InstanceScope { base: &self.scope, key: &key, each_value: each_value.as_ref(), self_value: None };
+            let config = match lang::eval_body(&r.body, &schema, &iscope) {
+                Ok(v) => v,
+                Err(ds) => {
+                    self.diags.extend(ds);
+                    continue;
+                }
+            };
+            let value = match r.addr.mode {
+                ResourceMode::Data => self.plan_data(r, &addr, &provider, &schema, config, &deps).await,
+                ResourceMode::Managed => self.plan_managed(r, &addr, &provider, &schema, config, &deps).await,
+            };
+            if let Some(v) = value {
+                values.insert(key, v);
+            }
+        }
+        // Instances in state whose key is no longer configured.
+        if r.addr.mode == ResourceMode::Managed {
+            let orphans: Vec<(InstanceKey, InstanceState, String)> = self
+                .prior
+                .resources
+                .get(&r.addr)
+                .map(|rs| {
+                    rs.instances
+                        .iter()
+                        .filter(|(k, _)| !seen.contains(*k))
+                        .map(|(k, i)| (k.clone(), i.clone(), rs.provider.clone()))
+                        .collect()
+                })
+                .unwrap_or_default();
+            for (key, inst, paddr) in orphans {
+                let addr = r.addr.instance(key.clone());
+                if !self.instance_targeted(&addr) {
+                    continue;
+                }
+                let reason = match (&key, &expansion) {
+                    (InstanceKey::Int(_), Expansion::Count) => Reason::CountIndex,
+                    (InstanceKey::Str(_), Expansion::ForEach) => Reason::EachKey,
+                    (_, Expansion::Count) => Reason::CountIndex,
+                    (_, Expansion::ForEach) => Reason::EachKey,
+                    (_, Expansion::Single) => Reason::CountIndex,
+                };
+                if r.lifecycle.prevent_destroy {
+                    self.prevent_destroy(r, &addr);
+                }
+                let mut c = change(&addr, &paddr, Action::Delete, Some(instance_value(&inst, &schema)), None);
+                c.reason = Some(reason);
+                c.dependencies = inst.dependencies.clone();
+                self.pending.insert(r.addr.clone());
+                self.changes.push(c);
+            }
+        }
+        self.scope.resources.insert(r.addr.clone(), ResourceValues { expansion, instances: values });
+    }
+
+    fn prevent_destroy(&mut self, r: &Resource, addr: &InstanceAddr) {
+        self.diags.push(
+            Diagnostic::error(
+                "Instance cannot be destroyed",
+                format!("Resource {addr} has lifecycle.prevent_destroy set, but the plan calls for this resource to be destroyed. To avoid this error and continue with the plan, either disable lifecycle.prevent_destroy or reduce the scope of the plan using the -target flag."),
+            )
+            .at(r.span.clone(), ""),
+        );
+    }
+
+    async fn plan_data(
+        &mut self,
+        r: &Resource,
+        addr: &InstanceAddr,
+        provider: &Arc<Configured>,
+        schema: &Schema,
+        config: Value,
+        deps: &[ResourceAddr],
+    ) -> Option<Value> {
+        let (plain, marks) = config.unmark_deep();
+        let dep_pending = deps.iter().any(|d| self.pending.contains(d));
+        if plain.is_wholly_known() && !dep_pending {
+            match provider.provider.read_data(&addr.resource.ty, &plain).await {
+                Ok(v) => {
+                    let mut paths = marks;
+                    paths.extend(schema.sensitive_paths(&v));
+                    let inst = InstanceState {
+                        attributes: v.to_json(),
+                        sensitive_paths: paths.clone(),
+                        schema_version: schema.version,
+                        ..InstanceState::default()
+                    };
+                    self.prior.set_instance(addr, &provider.addr, Some(inst));
+                    Some(v.mark_paths(&paths))
+                }
+                Err(e) => {
+                    self.diags.push(
+                        Diagnostic::error("Error reading data source", format!("{addr}: {}", e.message))
+                            .at(r.span.clone(), ""),
+                    );
+                    None
+                }
+            }
+        } else {
+            let planned = cairn_provider::provider::plan_by_schema(schema, None, &plain).planned;
+            let after = planned.mark_paths(&marks);
+            let mut c = change(addr, &provider.addr, Action::Read, None, Some(after.clone()));
+            c.reason = Some(if dep_pending { Reason::DependencyPending } else { Reason::ConfigUnknown });
+            c.dependencies = deps.to_vec();
+            c.schema_version = schema.version;
+            self.pending.insert(addr.resource.clone());
+            self.changes.push(c);
+            Some(after)
+        }
+    }
+
+    async fn plan_managed(
+        &mut self,
+        r: &Resource,
+        addr: &InstanceAddr,
+        provider: &Arc<Configured>,
+        schema: &Schema,
+        config: Value,
+        deps: &[ResourceAddr],
+    ) -> Option<Value> {
+        let stored = self.prior.instance(addr).cloned();
+        let prior = stored.as_ref().map(|i| instance_value(i, schema));
+        let tainted = stored.as_ref().is_some_and(|i| i.tainted);
+        let (plain, mut marks) = config.unmark_deep();
+        let prior_plain = prior.clone().map(|p| p.unmark_deep().0);
+        let plain = ignore_changes(plain, prior_plain.as_ref(), &r.lifecycle.ignore_changes);
+        let fail = |e: cairn_provider::ProviderError| {
+            Diagnostic::error("Invalid resource configuration", format!("{addr}: {}", e.message))
+                .at(r.span.clone(), "")
+        };
+        if let Err(e) = provider.provider.validate(&addr.resource.ty, &plain) {
+            self.diags.push(fail(e));
+            return None;
+        }
+        let ty = &addr.resource.ty;
+        let resp = match provider
+            .provider
+            .plan(PlanRequest { type_name: ty, prior: prior_plain.as_ref(), config: Some(&plain) })
+            .await
+        {
+            Ok(r) => r,
+            Err(e) => {
+                self.diags.push(fail(e));
+                return None;
+            }
+        };
+        let requested = self.opts.replace.iter().any(|t| t.contains(addr));
+        let triggered = prior.is_some() && self.replace_triggered(r);
+        let reason = if prior.is_none() {
+            None
+        } else if tainted {
+            Some(Reason::Tainted)
+        } else if requested {
+            Some(Reason::ByRequest)
+        } else if triggered {
+            Some(Reason::ByTriggers)
+        } else if !resp.requires_replace.is_empty() {
+            Some(Reason::CannotUpdate)
+        } else {
+            None
+        };
+        let (action, planned, replace_paths) = match (&prior_plain, reason) {
+            (None, _) => (Action::Create, resp.planned, Vec::new()),
+            (Some(_), Some(reason)) => {
+                // A replacement plans the new object as a create.
+                let fresh = if resp.requires_replace.is_empty() {
+                    match provider
+                        .provider
+                        .plan(PlanRequest { type_name: ty, prior: None, config: Some(&plain) })
+                        .await
+                    {
+                        Ok(r) => r.planned,
+                        Err(e) => {
+                            self.diags.push(fail(e));
+                            return None;
+                        }
+                    }
+                } else {
+                    resp.planned
+                };
+                let _ = reason;
+                let action = if r.lifecycle.create_before_destroy {
+                    Action::CreateThenDelete
+                } else {
+                    Action::DeleteThenCreate
+                };
+                (action, fresh, resp.requires_replace)
+            }
+            (Some(p), None) if *p == resp.planned => (Action::NoOp, resp.planned, Vec::new()),
+            (Some(_), None) => (Action::Update, resp.planned, Vec::new()),
+        };
+        if action.is_replace() && r.lifecycle.prevent_destroy {
+            self.prevent_destroy(r, addr);
+        }
+        marks.extend(schema.sensitive_paths(&planned));
+        let after = planned.mark_paths(&marks);
+        let mut c = change(addr, &provider.addr, action, prior, Some(after.clone()));
+        c.reason = reason;
+        c.replace_paths = replace_paths;
+        c.dependencies = deps.to_vec();
+        c.create_before_destroy = r.lifecycle.create_before_destroy;
+        c.schema_version = schema.version;
+        if action != Action::NoOp {
+            self.pending.insert(addr.resource.clone());
+        }
+        self.changes.push(c);
+        Some(after)
+    }
+
+    /// Whether any resource named in `replace_triggered_by` has a pending update or replacement.
+    fn replace_triggered(&self, r: &Resource) -> bool {
+        r.lifecycle.replace_triggered_by.iter().any(|e| {
+            lang::references(e).iter().any(|reference| match &reference.subject {
+                Subject::Resource(a) => self
+                    .changes
+                    .iter()
+                    .any(|c| &c.addr.resource == a && (c.action == Action::Update || c.action.is_replace())),
+                _ => false,
+            })
+        })
+    }
+
+    /// Deletes objects whose resource block is gone from the configuration.
+    async fn plan_orphans(&mut self, _registry: &dyn Registry) {
+        let orphans: Vec<(InstanceAddr, String, InstanceState)> = self
+            .prior
+            .instances()
+            .filter(|(a, _, _)| a.resource.mode == ResourceMode::Managed && !self.m.resources.contains_key(&a.resource))
+            .map(|(a, rs, i)| (a, rs.provider.clone(), i.clone()))
+            .collect();
+        for (addr, paddr, inst) in orphans {
+            if !self.opts.targets.is_empty() && !self.opts.targets.iter().any(|t| t.contains(&addr)) {
+                continue;
+            }
+            let Some(p) = self.providers.by_addr(&paddr).cloned() else { continue };
+            let before = match self.schema_for(&p, &addr.resource) {
+                Ok(s) => instance_value(&inst, &s),
+                Err(d) => {
+                    self.diags.push(d);
+                    continue;
+                }
+            };
+            let mut c = change(&addr, &paddr, Action::Delete, Some(before), None);
+            c.reason = Some(Reason::NoResourceConfig);
+            c.dependencies = inst.dependencies.clone();
+            self.changes.push(c);
+        }
+    }
+
+    async fn plan_destroy(&mut self, _registry: &dyn Registry) {
+        let all: Vec<(InstanceAddr, String, InstanceState)> = self
+            .prior
+            .instances()
+            .filter(|(a, _, _)| a.resource.mode == ResourceMode::Managed)
+            .filter(|(a, _, _)| self.opts.targets.is_empty() || self.opts.targets.iter().any(|t| t.contains(a)))
+            .map(|(a, rs, i)| (a, rs.provider.clone(), i.clone()))
+            .collect();
+        for (addr, paddr, inst) in all {
+            let Some(p) = self.providers.by_addr(&paddr).cloned() else { continue };
+            let before = match self.schema_for(&p, &addr.resource) {
+                Ok(s) => instance_value(&inst, &s),
+                Err(d) => {
+                    self.diags.push(d);
+                    continue;
+                }
+            };
+            if let Some(r) = self.m.resources.get(&addr.resource) {
+                if r.lifecycle.prevent_destroy {
+                    self.prevent_destroy(r, &addr);
+                }
+            }
+            let mut c = change(&addr, &paddr, Action::Delete, Some(before), None);
+            c.dependencies = inst.dependencies.clone();
+            self.changes.push(c);
+        }
+    }
+
+    fn plan_outputs(&mut self, state: &State) -> Vec<OutputChange> {
+        let mut out = Vec::new();
+        for o in self.m.outputs.values() {
+            let v = match lang::eval(&o.value, &self.scope) {
+                Ok(v) => v,
+                Err(ds) => {
+                    self.diags.extend(ds);
+                    continue;
+                }
+            };
+            if v.contains_sensitive() && !o.sensitive {
+                self.diags.push(
+                    Diagnostic::error(
+                        "Output refers to sensitive values",
+                        "To reduce the risk of accidentally exporting sensitive data that was intended to be only internal, cairn requires that any root module output containing sensitive data be explicitly marked as sensitive, to confirm your intent. If you do intend to export this data, annotate the output value as sensitive by adding the following argument:\n    sensitive = true",
+                    )
+                    .at(o.span.clone(), ""),
+                );
+                continue;
+            }
+            let after = if o.sensitive { v.mark_sensitive() } else { v };
+            let before = state.outputs.get(&o.name).map(stored_output);
+            let action = match &before {
+                None => Action::Create,
+                Some(b) if b.clone().unmark_deep().0 == after.clone().unmark_deep().0 && after.is_wholly_known() => Action::NoOp,
+                Some(_) => Action::Update,
+            };
+            out.push(OutputChange { name: o.name.clone(), action, before, after: Some(after), sensitive: o.sensitive });
+        }
+        for (name, o) in &state.outputs {
+            if !self.m.outputs.contains_key(name) {
+                out.push(OutputChange {
+                    name: name.clone(),
+                    action: Action::Delete,
+                    before: Some(stored_output(o)),
+                    after: None,
+                    sensitive: o.sensitive,
+                });
+            }
+        }
+        out
+    }
+}
+
+fn change(addr: &InstanceAddr, provider: &str, action: Action, before: Option<Value>, after: Option<Value>) -> ResourceChange {
+    ResourceChange {
+        addr: addr.clone(),
+        provider: provider.to_string(),
+        action,
+        before,
+        after,
+        replace_paths: Vec::new(),
+        reason: None,
+        dependencies: Vec::new(),
+        create_before_destroy: false,
+        schema_version: 0,
+    }
+}
+
+/// Replaces configured values at ignored paths with the prior values, as `ignore_changes` asks.
+fn ignore_changes(config: Value, prior: Option<&Value>, ignore: &IgnoreChanges) -> Value {
+    let Some(prior) = prior else { return config };
+    match ignore {
+        IgnoreChanges::None => config,
+        IgnoreChanges::All => match (config, prior.as_map()) {
+            (Value::Object(mut c), Some(p)) => {
+                for (k, v) in c.iter_mut() {
+                    if let Some(pv) = p.get(k) {
+                        *v = pv.clone();
+                    }
+                }
+                Value::Object(c)
+            }
+            (c, _) => c,
+        },
+        IgnoreChanges::Paths(paths) => {
+            let mut config = config;
+            for path in paths {
+                config = replace_at(config, path, prior.at_path(path));
+            }
+            config
+        }
+    }
+}
+
+fn replace_at(v: Value, path: &[cairn_provider::PathStep], with: Option<&Value>) -> Value {
+    use cairn_provider::PathStep;
+    let Some((first, rest)) = path.split_first() else {
+        return with.cloned().unwrap_or(Value::Null);
+    };
+    match (v, first) {
+        (Value::Object(mut m), PathStep::Attr(k) | PathStep::Key(k)) => {
+            let cur = m.remove(k).unwrap_or(Value::Null);
+            m.insert(k.clone(), replace_at(cur, rest, with));
+            Value::Object(m)
+        }
+        (Value::Map(mut m), PathStep::Attr(k) | PathStep::Key(k)) => {
+            match (rest.is_empty(), with) {
+                (true, None) => {
+                    m.remove(k);
+                }
+                _ => {
+                    let cur = m.remove(k).unwrap_or(Value::Null);
+                    m.insert(k.clone(), replace_at(cur, rest, with));
+                }
+            }
+            Value::Map(m)
+        }
+        (Value::List(mut xs), PathStep::Index(i)) if (*i as usize) < xs.len() => {
+            let i = *i as usize;
+            xs[i] = replace_at(std::mem::take(&mut xs[i]), rest, with);
+            Value::List(xs)
+        }
+        (v, _) => v,
+    }
+}
+
+/// The sensitive paths of a value (convenience for callers outside the walk).
+pub fn sensitive_paths(v: &Value) -> Vec<ValuePath> {
+    v.clone().unmark_deep().1
+}
