@@ -166,6 +166,7 @@ impl Plan {
     }
 }
 
+pub mod fin;
 pub mod providers;
 pub mod scope;
 pub mod vars;

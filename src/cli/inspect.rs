@@ -1,0 +1,363 @@
+//! Commands that read (and for `state rm|mv`, edit) the state without planning: `show`,
+//! `output`, `state list|show|rm|mv`, `force-unlock`, `graph`.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use anyhow::{Context, bail};
+use cairn_provider::{Type, Value};
+
+use super::args::{ForceUnlockArgs, GraphArgs, OutputArgs, ShowArgs, StateCommand};
+use super::support::{self, LockGuard};
+use super::Ui;
+use crate::addr::{InstanceAddr, Target};
+use crate::graph::{self, Node};
+use crate::render;
+use crate::state::backend::{Backend, LocalBackend};
+use crate::state::{State, format};
+
+/// The state path for commands that may run without configuration.
+fn path_for(flag: Option<&PathBuf>) -> anyhow::Result<PathBuf> {
+    let dir = support::cwd()?;
+    let (config, diags) = crate::config::load_dir(&dir);
+    let config = (!diags.has_errors()).then_some(config);
+    support::state_path(config.as_ref(), flag)
+}
+
+async fn read(flag: Option<&PathBuf>) -> anyhow::Result<(LocalBackend, State)> {
+    let path = path_for(flag)?;
+    let backend = support::backend(&path);
+    let state = backend.read().await?.unwrap_or_default();
+    Ok((backend, state))
+}
+
+fn output_value(o: &crate::state::OutputState) -> Value {
+    let ty = Type::from_json(&o.ty).unwrap_or(Type::Any);
+    Value::from_json_typed(&o.value, &ty)
+}
+
+/// Terraform's JSON representation of a state (`show -json`).
+fn state_json(state: &State) -> serde_json::Value {
+    use serde_json::json;
+    let outputs: serde_json::Map<String, serde_json::Value> = state
+        .outputs
+        .iter()
+        .map(|(k, o)| (k.clone(), json!({"sensitive": o.sensitive, "value": o.value, "type": o.ty})))
+        .collect();
+    let resources: Vec<serde_json::Value> = state
+        .instances()
+        .map(|(addr, rs, inst)| {
+            let mut sensitive = Value::from_json(&inst.attributes);
+            sensitive = sensitive_mask(&sensitive.mark_paths(&inst.sensitive_paths));
+            let mut r = json!({
+                "address": addr.to_string(),
+                "mode": addr.resource.mode.as_str(),
+                "type": addr.resource.ty,
+                "name": addr.resource.name,
+                "provider_name": crate::plan::providers::source_of_addr(&rs.provider).unwrap_or(&rs.provider),
+                "schema_version": inst.schema_version,
+                "values": inst.attributes,
+                "sensitive_values": sensitive.to_json(),
+            });
+            match &addr.key {
+                crate::addr::InstanceKey::Int(i) => r["index"] = json!(i),
+                crate::addr::InstanceKey::Str(s) => r["index"] = json!(s),
+                crate::addr::InstanceKey::None => {}
+            }
+            if !inst.dependencies.is_empty() {
+                r["depends_on"] = json!(inst.dependencies.iter().map(|d| d.to_string()).collect::<Vec<_>>());
+            }
+            if inst.tainted {
+                r["tainted"] = json!(true);
+            }
+            r
+        })
+        .collect();
+    let mut values = json!({"root_module": {}});
+    if !outputs.is_empty() {
+        values["outputs"] = serde_json::Value::Object(outputs);
+    }
+    if !resources.is_empty() {
+        values["root_module"]["resources"] = json!(resources);
+    }
+    if state.resources.is_empty() && state.outputs.is_empty() {
+        return json!({"format_version": "1.0"});
+    }
+    json!({"format_version": "1.0", "terraform_version": state.terraform_version, "values": values})
+}
+
+/// `true` where a value is sensitive, mirroring Terraform's `sensitive_values` masks.
+fn sensitive_mask(v: &Value) -> Value {
+    match v {
+        Value::Sensitive(_) => Value::Bool(true),
+        Value::List(xs) | Value::Tuple(xs) | Value::Set(xs) => {
+            Value::Tuple(xs.iter().map(sensitive_mask).filter(|x| !x.is_null()).collect())
+        }
+        Value::Map(m) | Value::Object(m) => Value::Object(
+            m.iter()
+                .filter_map(|(k, x)| {
+                    let s = sensitive_mask(x);
+                    (!s.is_null()).then(|| (k.clone(), s))
+                })
+                .collect(),
+        ),
+        _ => Value::Null,
+    }
+    .pipe_empty()
+}
+
+trait PipeEmpty {
+    fn pipe_empty(self) -> Value;
+}
+impl PipeEmpty for Value {
+    /// Empty containers stay (Terraform writes `{}` for an object with nothing sensitive).
+    fn pipe_empty(self) -> Value {
+        self
+    }
+}
+
+fn instance_value(state: &State, addr: &InstanceAddr) -> Option<Value> {
+    let inst = state.instance(addr)?;
+    Some(Value::from_json(&inst.attributes).mark_paths(&inst.sensitive_paths))
+}
+
+fn show_state(w: &mut dyn Write, state: &State) -> anyhow::Result<()> {
+    if state.resources.is_empty() && state.outputs.is_empty() {
+        writeln!(w, "The state file is empty. No resources are represented.")?;
+        return Ok(());
+    }
+    for (addr, _, _) in state.instances() {
+        if let Some(v) = instance_value(state, &addr) {
+            render::human::resource(w, &addr, &v)?;
+            writeln!(w)?;
+        }
+    }
+    if !state.outputs.is_empty() {
+        let outputs: Vec<(String, Value, bool)> = state
+            .outputs
+            .iter()
+            .map(|(k, o)| (k.clone(), output_value(o), o.sensitive))
+            .collect();
+        render::human::outputs(w, &outputs)?;
+    }
+    Ok(())
+}
+
+pub(crate) async fn show(args: ShowArgs, _ui: Ui) -> anyhow::Result<i32> {
+    let mut out = std::io::stdout().lock();
+    let state = match &args.path {
+        None => read(None).await?.1,
+        Some(p) => {
+            let bytes = std::fs::read(p).with_context(|| format!("cannot read {}", p.display()))?;
+            if let Ok(saved) = serde_json::from_slice::<serde_json::Value>(&bytes) {
+                if saved.get("format").and_then(|f| f.as_str()) == Some("cairn-plan-1") {
+                    let plan: crate::plan::Plan = serde_json::from_value(saved["plan"].clone())
+                        .with_context(|| format!("{} is not a valid plan file", p.display()))?;
+                    if args.json {
+                        bail!("show -json of a plan file is not supported yet; show -json of a state is.");
+                    }
+                    render::human::plan(&mut out, &plan, false)?;
+                    return Ok(0);
+                }
+            }
+            format::read(&bytes, &p.display().to_string())?
+        }
+    };
+    if args.json {
+        writeln!(out, "{}", serde_json::to_string(&state_json(&state))?)?;
+    } else {
+        show_state(&mut out, &state)?;
+    }
+    Ok(0)
+}
+
+pub(crate) async fn output(args: OutputArgs, _ui: Ui) -> anyhow::Result<i32> {
+    let (_, state) = read(args.state.as_ref()).await?;
+    let mut out = std::io::stdout().lock();
+    match &args.name {
+        Some(name) => {
+            let Some(o) = state.outputs.get(name) else {
+                bail!("Output \"{name}\" not found\n\nThe output variable requested could not be found in the state file. If you recently added this to your configuration, be sure to run `cairn apply`, since the state won't be updated with new output variables until that command is run.");
+            };
+            if args.json {
+                writeln!(out, "{}", serde_json::to_string(&o.value)?)?;
+            } else if args.raw {
+                match &o.value {
+                    serde_json::Value::String(s) => write!(out, "{s}")?,
+                    serde_json::Value::Number(n) => write!(out, "{n}")?,
+                    serde_json::Value::Bool(b) => write!(out, "{b}")?,
+                    _ => bail!("Unsupported value for raw output\n\nThe -raw option only supports strings, numbers, and boolean values, but output value \"{name}\" is not. Use the -json option for machine-readable output."),
+                }
+            } else {
+                let v = output_value(o);
+                writeln!(out, "{}", render::value::render(&v, 0))?;
+            }
+        }
+        None => {
+            if args.json {
+                let all: serde_json::Map<String, serde_json::Value> = state
+                    .outputs
+                    .iter()
+                    .map(|(k, o)| (k.clone(), serde_json::json!({"sensitive": o.sensitive, "type": o.ty, "value": o.value})))
+                    .collect();
+                writeln!(out, "{}", serde_json::to_string_pretty(&all)?)?;
+            } else if state.outputs.is_empty() {
+                eprintln!("\nWarning: No outputs found\n\nThe state file either has no outputs defined, or all the defined outputs are empty. Please define an output in your configuration with the `output` keyword and run `cairn apply` for it to become available.\n");
+            } else {
+                for (k, o) in &state.outputs {
+                    let v = if o.sensitive { "<sensitive>".to_string() } else { render::value::render(&output_value(o), 0) };
+                    writeln!(out, "{k} = {v}")?;
+                }
+            }
+        }
+    }
+    Ok(0)
+}
+
+fn parse_addr(s: &str) -> anyhow::Result<Target> {
+    s.parse::<Target>().map_err(|e| anyhow::anyhow!("Invalid address\n\n{e}"))
+}
+
+fn matching(state: &State, t: &Target) -> Vec<InstanceAddr> {
+    state.instances().map(|(a, _, _)| a).filter(|a| t.contains(a)).collect()
+}
+
+pub(crate) async fn state(cmd: StateCommand, _ui: Ui) -> anyhow::Result<i32> {
+    let mut out = std::io::stdout().lock();
+    match cmd {
+        StateCommand::List { state: flag, addresses } => {
+            let (_, st) = read(flag.as_ref()).await?;
+            let filters: Vec<Target> = addresses.iter().map(|a| parse_addr(a)).collect::<anyhow::Result<_>>()?;
+            for (a, _, _) in st.instances() {
+                if filters.is_empty() || filters.iter().any(|t| t.contains(&a)) {
+                    writeln!(out, "{a}")?;
+                }
+            }
+        }
+        StateCommand::Show { state: flag, address } => {
+            let (_, st) = read(flag.as_ref()).await?;
+            let t = parse_addr(&address)?;
+            let found = matching(&st, &t);
+            let Some(addr) = found.first() else {
+                bail!("No instance found for the given address!\n\nThis command requires that the address references one specific instance. To view the available instances, use \"cairn state list\".");
+            };
+            if found.len() > 1 {
+                bail!("Multiple instances found for the given address!\n\nThis command requires that the address references one specific instance. To view the available instances, use \"cairn state list\".");
+            }
+            if let Some(v) = instance_value(&st, addr) {
+                render::human::resource(&mut out, addr, &v)?;
+            }
+        }
+        StateCommand::Rm { lock, dry_run, state: flag, addresses } => {
+            let path = path_for(flag.as_ref())?;
+            let backend = support::backend(&path);
+            let guard = LockGuard::acquire(&backend, lock.lock && !dry_run, "OperationTypeInvalid", &lock.lock_timeout).await?;
+            let mut st = backend.read().await?.unwrap_or_default();
+            let mut removed = Vec::new();
+            for a in &addresses {
+                let t = parse_addr(a)?;
+                let found = matching(&st, &t);
+                if found.is_empty() {
+                    bail!("Invalid target address\n\nNo matching objects found for {a}. To view the available instances, use \"cairn state list\".");
+                }
+                for addr in found {
+                    let provider = st.resources.get(&addr.resource).map(|r| r.provider.clone()).unwrap_or_default();
+                    st.set_instance(&addr, &provider, None);
+                    removed.push(addr);
+                }
+            }
+            for a in &removed {
+                writeln!(out, "{}Removed {a}", if dry_run { "Would remove " } else { "" }.replace("Would remove Removed", "Would remove"))?;
+            }
+            if !dry_run {
+                backend.write(&st).await?;
+                writeln!(out, "Successfully removed {} resource instance(s).", removed.len())?;
+            }
+            guard.release().await?;
+        }
+        StateCommand::Mv { lock, dry_run, state: flag, source, destination } => {
+            let path = path_for(flag.as_ref())?;
+            let backend = support::backend(&path);
+            let guard = LockGuard::acquire(&backend, lock.lock && !dry_run, "OperationTypeInvalid", &lock.lock_timeout).await?;
+            let mut st = backend.read().await?.unwrap_or_default();
+            let (src, dst) = (parse_addr(&source)?, parse_addr(&destination)?);
+            let moves: Vec<(InstanceAddr, InstanceAddr)> = match (&src, &dst) {
+                (Target::Instance(s), Target::Instance(d)) => vec![(s.clone(), d.clone())],
+                (Target::Resource(s), Target::Resource(d)) => matching(&st, &src)
+                    .into_iter()
+                    .map(|a| (a.clone(), d.instance(a.key.clone())))
+                    .filter(|(a, _)| &a.resource == s)
+                    .collect(),
+                (Target::Instance(s), Target::Resource(d)) => vec![(s.clone(), d.instance(crate::addr::InstanceKey::None))],
+                _ => bail!("Invalid move\n\nCannot move {source} to {destination}: both must be resources or resource instances."),
+            };
+            if moves.is_empty() || moves.iter().any(|(s, _)| st.instance(s).is_none()) {
+                bail!("Invalid source address\n\nCannot move {source}: it does not exist in the current state.");
+            }
+            for (s, d) in &moves {
+                if st.instance(d).is_some() {
+                    bail!("Invalid target address\n\nCannot move to {d}: there is already a resource instance at that address in the current state.");
+                }
+                if s.resource.ty != d.resource.ty || s.resource.mode != d.resource.mode {
+                    bail!("Invalid state move request\n\nCannot move {s} to {d}: resource types do not match.");
+                }
+            }
+            for (s, d) in &moves {
+                let provider = st.resources.get(&s.resource).map(|r| r.provider.clone()).unwrap_or_default();
+                let inst = st.instance(s).cloned();
+                st.set_instance(s, &provider, None);
+                st.set_instance(d, &provider, inst);
+                writeln!(out, "{}Move \"{s}\" to \"{d}\"", if dry_run { "Would " } else { "" })?;
+            }
+            if !dry_run {
+                backend.write(&st).await?;
+                writeln!(out, "Successfully moved {} object(s).", moves.len())?;
+            }
+            guard.release().await?;
+        }
+    }
+    Ok(0)
+}
+
+pub(crate) async fn force_unlock(args: ForceUnlockArgs, _ui: Ui) -> anyhow::Result<i32> {
+    let path = path_for(None)?;
+    let backend = support::backend(&path);
+    backend.force_unlock(&args.lock_id).await?;
+    println!("cairn state has been successfully unlocked!\n\nThe state has been unlocked, and cairn commands should now be able to obtain a new lock on the remote state.");
+    Ok(0)
+}
+
+pub(crate) async fn graph(_args: GraphArgs, ui: Ui) -> anyhow::Result<i32> {
+    let config = support::load_config(ui, false)?;
+    let g = match graph::build(&config) {
+        Ok(g) => g,
+        Err(ds) => {
+            support::report(&ds, &config.sources, ui);
+            return Err(super::Reported.into());
+        }
+    };
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "digraph G {{")?;
+    writeln!(out, "  rankdir = \"RL\";")?;
+    writeln!(out, "  node [shape = rect, fontname = \"sans-serif\"];")?;
+    let resources: Vec<&crate::addr::ResourceAddr> = g
+        .order()
+        .iter()
+        .filter_map(|n| match n {
+            Node::Resource(r) => Some(r),
+            _ => None,
+        })
+        .collect();
+    let mut sorted = resources.clone();
+    sorted.sort_by_key(|r| r.to_string());
+    for r in &sorted {
+        writeln!(out, "  \"{r}\" [label=\"{r}\"];")?;
+    }
+    for r in &sorted {
+        for d in g.resource_dependencies(&Node::Resource((*r).clone())) {
+            writeln!(out, "  \"{r}\" -> \"{d}\";")?;
+        }
+    }
+    writeln!(out, "}}")?;
+    Ok(0)
+}

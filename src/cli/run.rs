@@ -1,0 +1,311 @@
+//! `plan`, `apply` and `destroy`: load, lock, recover an interrupted run, plan, show, confirm,
+//! execute with progress, record outputs, report.
+
+use std::collections::HashMap;
+use std::io::{BufRead, Write};
+use std::path::Path;
+use std::sync::Arc;
+
+use anyhow::{Context, bail};
+use cairn_provider::Value;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use super::args::{ApplyArgs, PlanArgs, PlanFlags};
+use super::registry::Builtin;
+use super::support::{self, LockGuard, report};
+use super::{Reported, Ui};
+use crate::addr::Target;
+use crate::apply;
+use crate::config::Config;
+use crate::plan::{self, Mode, Plan, ProviderSet};
+use crate::render;
+use crate::state::backend::{Backend, LocalBackend};
+use crate::state::{State, StateError};
+
+/// A saved plan file: the plan and what it was made against.
+#[derive(Serialize, Deserialize)]
+struct SavedPlan {
+    format: String,
+    config_checksum: String,
+    lineage: String,
+    serial: u64,
+    plan: Plan,
+}
+
+const SAVED_PLAN_FORMAT: &str = "cairn-plan-1";
+
+fn parse_targets(list: &[String], flag: &str) -> anyhow::Result<Vec<Target>> {
+    list.iter()
+        .map(|s| s.parse::<Target>().with_context(|| format!("invalid {flag} address")))
+        .collect()
+}
+
+fn mode(flags: &PlanFlags, destroy: bool) -> anyhow::Result<Mode> {
+    if flags.refresh_only && (flags.destroy || destroy) {
+        bail!("Incompatible plan mode options: the -refresh-only and -destroy options are mutually exclusive.");
+    }
+    Ok(if destroy || flags.destroy {
+        Mode::Destroy
+    } else if flags.refresh_only {
+        Mode::RefreshOnly
+    } else {
+        Mode::Normal
+    })
+}
+
+/// A checksum of the configuration files, to refuse a saved plan after the files changed.
+fn config_checksum(dir: &Path) -> anyhow::Result<String> {
+    let mut files: Vec<_> = std::fs::read_dir(dir)?
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "tf"))
+        .collect();
+    files.sort();
+    let mut h = Sha256::new();
+    for f in files {
+        h.update(f.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default());
+        h.update([0]);
+        h.update(std::fs::read(&f)?);
+        h.update([0]);
+    }
+    Ok(hex::encode(h.finalize()))
+}
+
+async fn read_state(backend: &LocalBackend) -> anyhow::Result<State> {
+    Ok(backend.read().await?.unwrap_or_default())
+}
+
+/// Replays the journal of an interrupted run into the state, persisting the result.
+async fn recover(backend: &LocalBackend, journal: &Path, state: &mut State) -> anyhow::Result<()> {
+    let Some(recovered) = apply::journal::recover(journal)? else { return Ok(()) };
+    let n = recovered.replay(state);
+    let serial = backend.write(state).await?;
+    state.serial = serial;
+    std::fs::remove_file(journal).ok();
+    eprintln!(
+        "\nWarning: Recovered an interrupted apply\n\nThe previous run stopped before it finished. {n} operation(s) from its journal were recorded in the state; objects whose operation did not complete are marked tainted and will be replaced.\n"
+    );
+    Ok(())
+}
+
+struct Made {
+    config: Config,
+    vars: HashMap<String, Value>,
+    planned: plan::Planned,
+}
+
+async fn make_plan(flags: &PlanFlags, ui: Ui, mode: Mode, state: &State) -> anyhow::Result<Made> {
+    let mut config = support::load_config(ui, mode != Mode::Destroy)?;
+    let vars = support::variables(&mut config, flags, ui)?;
+    let opts = plan::Options {
+        mode,
+        targets: parse_targets(&flags.targets, "-target")?,
+        replace: parse_targets(&flags.replace, "-replace")?,
+        refresh: flags.refresh,
+        vars: vars.clone(),
+        cwd: support::cwd()?.display().to_string(),
+    };
+    let registry = Builtin::new();
+    match plan::plan(&config, state, &registry, &opts).await {
+        Ok(planned) => {
+            report(&planned.warnings, &config.sources, ui);
+            Ok(Made { config, vars, planned })
+        }
+        Err(ds) => {
+            report(&ds, &config.sources, ui);
+            Err(Reported.into())
+        }
+    }
+}
+
+pub(crate) async fn plan(args: PlanArgs, ui: Ui) -> anyhow::Result<i32> {
+    let mode = mode(&args.flags, false)?;
+    let config_probe = support::load_config(ui, mode != Mode::Destroy)?;
+    let path = support::state_path(Some(&config_probe), args.flags.state.as_ref())?;
+    drop(config_probe);
+    let backend = support::backend(&path);
+    // A plan reads a consistent snapshot and never takes or waits for the lock.
+    let state = read_state(&backend).await?;
+    let made = make_plan(&args.flags, ui, mode, &state).await?;
+    let plan = &made.planned.plan;
+    let mut out = std::io::stdout().lock();
+    render::human::plan(&mut out, plan, ui.color)?;
+    if let Some(file) = &args.out {
+        let saved = SavedPlan {
+            format: SAVED_PLAN_FORMAT.to_string(),
+            config_checksum: config_checksum(&support::cwd()?)?,
+            lineage: state.lineage.clone(),
+            serial: state.serial,
+            plan: plan.clone(),
+        };
+        let bytes = serde_json::to_vec(&saved)?;
+        std::fs::write(file, bytes).with_context(|| format!("cannot write plan file {}", file.display()))?;
+        writeln!(out, "\nSaved the plan to: {}\n\nTo perform exactly these actions, run the following command to apply:\n    cairn apply {:?}", file.display(), file.display().to_string())?;
+    }
+    Ok(if args.detailed_exitcode && plan.has_changes() { 2 } else { 0 })
+}
+
+/// Asks for "yes".
+fn confirm(destroy: bool) -> anyhow::Result<bool> {
+    let mut err = std::io::stderr();
+    if destroy {
+        write!(err, "\nDo you really want to destroy all resources?\n  cairn will destroy all your managed infrastructure, as shown above.\n  There is no undo. Only 'yes' will be accepted to confirm.\n\n  Enter a value: ")?;
+    } else {
+        write!(err, "\nDo you want to perform these actions?\n  cairn will perform the actions described above.\n  Only 'yes' will be accepted to approve.\n\n  Enter a value: ")?;
+    }
+    err.flush()?;
+    let mut line = String::new();
+    std::io::stdin().lock().read_line(&mut line)?;
+    writeln!(err)?;
+    Ok(line.trim() == "yes")
+}
+
+/// Persists state through the backend on the executor's behalf.
+struct Sink<'a> {
+    backend: &'a LocalBackend,
+}
+
+#[async_trait::async_trait]
+impl apply::StateSink for Sink<'_> {
+    async fn persist(&self, state: &State) -> Result<(), StateError> {
+        self.backend.write(state).await.map(|_| ())
+    }
+}
+
+/// Re-plans unknown values at apply time through the configuration.
+struct Replan<'a> {
+    config: &'a Config,
+    vars: &'a HashMap<String, Value>,
+    providers: &'a ProviderSet,
+    cwd: String,
+}
+
+#[async_trait::async_trait]
+impl apply::Replanner for Replan<'_> {
+    async fn replan(&self, change: &plan::ResourceChange, state: &State) -> Result<Value, String> {
+        plan::fin::final_value(self.config, self.vars, self.providers, &self.cwd, change, state).await
+    }
+}
+
+pub(crate) async fn apply(args: ApplyArgs, ui: Ui, destroy: bool) -> anyhow::Result<i32> {
+    let mode = mode(&args.flags, destroy)?;
+    let config_probe = support::load_config(ui, mode != Mode::Destroy)?;
+    let path = support::state_path(Some(&config_probe), args.flags.state.as_ref())?;
+    drop(config_probe);
+    let backend = support::backend(&path);
+    let op = if destroy { "OperationTypeApply" } else { "OperationTypeApply" };
+    let lock = LockGuard::acquire(&backend, args.flags.lock, op, &args.flags.lock_timeout).await?;
+    let result = apply_locked(&args, ui, mode, &backend, &path).await;
+    lock.release().await?;
+    result
+}
+
+async fn apply_locked(args: &ApplyArgs, ui: Ui, mode: Mode, backend: &LocalBackend, path: &Path) -> anyhow::Result<i32> {
+    let journal = support::journal_path(path);
+    let mut state = read_state(backend).await?;
+    recover(backend, &journal, &mut state).await?;
+
+    let saved = match &args.plan_file {
+        Some(f) => {
+            let bytes = std::fs::read(f).with_context(|| format!("cannot read plan file {}", f.display()))?;
+            let saved: SavedPlan = serde_json::from_slice(&bytes)
+                .ok()
+                .filter(|s: &SavedPlan| s.format == SAVED_PLAN_FORMAT)
+                .ok_or_else(|| anyhow::anyhow!("{} is not a cairn plan file", f.display()))?;
+            if saved.lineage != state.lineage || saved.serial != state.serial {
+                bail!("Saved plan is stale\n\nThe given plan file can no longer be applied because the state was changed by another operation after the plan was created (plan: serial {} of lineage {}; state now: serial {} of lineage {}). Create a new plan and apply that.", saved.serial, saved.lineage, state.serial, state.lineage);
+            }
+            if saved.config_checksum != config_checksum(&support::cwd()?)? {
+                bail!("Saved plan does not match the configuration\n\nThe configuration files changed after the plan was created. Create a new plan and apply that.");
+            }
+            Some(saved.plan)
+        }
+        None => None,
+    };
+
+    let made = make_plan(&args.flags, ui, mode, &state).await?;
+    let plan = match saved {
+        Some(p) => p,
+        None => made.planned.plan.clone(),
+    };
+    let mut out = std::io::stdout().lock();
+    if args.plan_file.is_none() {
+        render::human::plan(&mut out, &plan, ui.color)?;
+    }
+    out.flush()?;
+    let destroy = mode == Mode::Destroy;
+    if plan.has_changes() || mode == Mode::RefreshOnly {
+        if args.plan_file.is_none() && !args.auto_approve {
+            if !args.flags.input {
+                bail!("No approval\n\nApply requires approval, but input is disabled (-input=false). Pass -auto-approve to apply without asking.");
+            }
+            drop(out);
+            if !confirm(destroy)? {
+                eprintln!("\nError: {} cancelled.\n", if destroy { "Destroy" } else { "Apply" });
+                return Err(Reported.into());
+            }
+            out = std::io::stdout().lock();
+        }
+    }
+    drop(out);
+
+    let providers = &made.planned.providers;
+    let cwd = support::cwd()?.display().to_string();
+    let replan = Replan { config: &made.config, vars: &made.vars, providers, cwd: cwd.clone() };
+    let sink = Sink { backend };
+    let opts = apply::Options {
+        parallelism: args.flags.parallelism.max(1),
+        rollback: !args.no_rollback,
+        journal: Some(journal.clone()),
+        ..apply::Options::default()
+    };
+    let map = provider_map(providers);
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    let progress = tokio::spawn(render::progress::run(rx, ui.live, ui.color));
+    let outcome = apply::apply(&plan, plan.prior_state.clone(), &map, &opts, &sink, &replan, tx).await;
+    let _ = progress.await;
+
+    let mut state = outcome.state;
+    match plan::fin::evaluate_outputs(&made.config, &made.vars, &state, providers, &cwd) {
+        Ok(outputs) if outcome.errors.is_empty() && mode != Mode::Destroy => state.outputs = outputs,
+        Ok(_) if mode == Mode::Destroy && outcome.errors.is_empty() => state.outputs.clear(),
+        Ok(_) => {}
+        Err(ds) => report(&ds, &made.config.sources, ui),
+    }
+    backend.write(&state).await?;
+    std::fs::remove_file(&journal).ok();
+
+    let mut out = std::io::stdout().lock();
+    if !outcome.errors.is_empty() {
+        for (addr, msg) in &outcome.errors {
+            eprintln!("\nError: {addr}: {msg}\n");
+        }
+        if !outcome.rolled_back.is_empty() || !outcome.rollback_failures.is_empty() {
+            eprintln!("Rolled back {} operation(s) of this run.", outcome.rolled_back.len());
+        }
+        for (addr, msg) in &outcome.rollback_failures {
+            eprintln!("\nError: {addr} could not be rolled back: {msg}\nThe object stays as it is; the state records it.\n");
+        }
+        return Ok(1);
+    }
+    let (add, change, destroyed) = plan.counts();
+    render::human::apply_summary(&mut out, destroy, add, change, destroyed)?;
+    if !destroy {
+        let outputs: Vec<(String, Value, bool)> = state
+            .outputs
+            .iter()
+            .map(|(k, o)| (k.clone(), Value::from_json(&o.value), o.sensitive))
+            .collect();
+        render::human::outputs(&mut out, &outputs)?;
+    }
+    Ok(0)
+}
+
+fn provider_map(providers: &ProviderSet) -> apply::ProviderMap {
+    let mut map = apply::ProviderMap::default();
+    for (addr, c) in providers.all() {
+        map.insert(addr.clone(), Arc::clone(&c.provider));
+    }
+    map
+}
