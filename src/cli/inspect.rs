@@ -47,8 +47,8 @@ fn state_json(state: &State) -> serde_json::Value {
     let resources: Vec<serde_json::Value> = state
         .instances()
         .map(|(addr, rs, inst)| {
-            let mut sensitive = Value::from_json(&inst.attributes);
-            sensitive = sensitive_mask(&sensitive.mark_paths(&inst.sensitive_paths));
+            let marked = Value::from_json(&inst.attributes).mark_paths(&inst.sensitive_paths);
+            let sensitive = sensitive_mask(&marked);
             let mut r = json!({
                 "address": addr.to_string(),
                 "mode": addr.resource.mode.as_str(),
@@ -102,17 +102,6 @@ fn sensitive_mask(v: &Value) -> Value {
                 .collect(),
         ),
         _ => Value::Null,
-    }
-    .pipe_empty()
-}
-
-trait PipeEmpty {
-    fn pipe_empty(self) -> Value;
-}
-impl PipeEmpty for Value {
-    /// Empty containers stay (Terraform writes `{}` for an object with nothing sensitive).
-    fn pipe_empty(self) -> Value {
-        self
     }
 }
 
@@ -267,7 +256,11 @@ pub(crate) async fn state(cmd: StateCommand, _ui: Ui) -> anyhow::Result<i32> {
                 }
             }
             for a in &removed {
-                writeln!(out, "{}Removed {a}", if dry_run { "Would remove " } else { "" }.replace("Would remove Removed", "Would remove"))?;
+                if dry_run {
+                    writeln!(out, "Would remove {a}")?;
+                } else {
+                    writeln!(out, "Removed {a}")?;
+                }
             }
             if !dry_run {
                 backend.write(&st).await?;

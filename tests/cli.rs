@@ -1,0 +1,9 @@
+//! End-to-end tests: the built `cairn` binary driven on fixtures and scratch directories, with
+//! real providers (files on disk for `local_file`), real processes for locking and crash tests,
+//! and the installed `terraform` as the oracle for state interoperability.
+
+mod support;
+
+mod e2e;
+mod failure;
+mod interop;
