@@ -66,6 +66,12 @@ impl Provider for TimeProvider {
         }
         duration_attr(config, "create_duration")?;
         duration_attr(config, "destroy_duration")?;
+        let set = |name| config.get_attr(name).is_some_and(|v| !v.is_null());
+        if !set("create_duration") && !set("destroy_duration") {
+            return Err(ProviderError::permanent(
+                "time_sleep: at least one of create_duration or destroy_duration must be set",
+            ));
+        }
         Ok(())
     }
 
@@ -136,6 +142,48 @@ impl Provider for TimeProvider {
             return Err(unknown_type(type_name, "time"));
         }
         Ok(Some(current.clone()))
+    }
+
+    /// Imports `CREATE_DURATION,DESTROY_DURATION[,KEY=VALUE...]`, as the real provider does.
+    async fn import(&self, type_name: &str, id: &str) -> Result<Value, ProviderError> {
+        if type_name != TYPE {
+            return Err(unknown_type(type_name, "time"));
+        }
+        let parts: Vec<&str> = id.split(',').collect();
+        if parts.len() < 2 || (parts[0].is_empty() && parts[1].is_empty()) {
+            return Err(ProviderError::permanent(format!(
+                "time_sleep: unexpected import id {id:?}, expected \
+                 CREATE_DURATION,DESTROY_DURATION[,KEY=VALUE...] with at least one duration"
+            )));
+        }
+        let duration = |name: &str, s: &str| -> Result<Value, ProviderError> {
+            if s.is_empty() {
+                return Ok(Value::Null);
+            }
+            parse_duration(s)
+                .map_err(|e| ProviderError::permanent(format!("time_sleep: {name}: {e}")))?;
+            Ok(Value::string(s))
+        };
+        let mut triggers = std::collections::BTreeMap::new();
+        for t in &parts[2..] {
+            match t.split_once('=') {
+                Some((k, v)) if !v.contains('=') => {
+                    triggers.insert(k.to_string(), Value::string(v));
+                }
+                _ => {
+                    return Err(ProviderError::permanent(format!(
+                        "time_sleep: trigger import entries must be KEY=VALUE, got {t}"
+                    )));
+                }
+            }
+        }
+        let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+        Ok(Value::object([
+            ("id", Value::string(now)),
+            ("create_duration", duration("create_duration", parts[0])?),
+            ("destroy_duration", duration("destroy_duration", parts[1])?),
+            ("triggers", Value::Map(triggers)),
+        ]))
     }
 }
 
@@ -223,11 +271,13 @@ mod tests {
         let t = |v: &str| Value::Map([("k".to_string(), Value::string(v))].into_iter().collect());
         let obj = Value::object([
             ("id", Value::string("2024-01-01T00:00:00Z")),
-            ("create_duration", Value::Null),
+            ("create_duration", Value::string("0s")),
             ("destroy_duration", Value::Null),
             ("triggers", t("a")),
         ]);
-        let r = plan(Some(&obj), &cfg(None, None, t("b"))).await.unwrap();
+        let r = plan(Some(&obj), &cfg(Some("0s"), None, t("b")))
+            .await
+            .unwrap();
         assert_eq!(
             r.requires_replace,
             vec![vec![PathStep::Attr("triggers".into())]]
@@ -261,6 +311,34 @@ mod tests {
             )
             .unwrap_err();
         assert!(e.message.contains("must be a string"));
+    }
+
+    #[tokio::test]
+    async fn at_least_one_duration_is_required() {
+        let e = plan(None, &cfg(None, None, Value::Null)).await.unwrap_err();
+        assert!(e.message.contains("at least one of"), "{}", e.message);
+        assert!(
+            plan(None, &cfg(None, Some("1s"), Value::Null))
+                .await
+                .is_ok()
+        );
+    }
+
+    #[tokio::test]
+    async fn import_parses_durations_and_triggers() {
+        let v = TimeProvider.import(TYPE, "30s,,a=1,b=2").await.unwrap();
+        assert_eq!(v.get_attr("create_duration"), Some(&Value::string("30s")));
+        assert_eq!(v.get_attr("destroy_duration"), Some(&Value::Null));
+        let triggers = v.get_attr("triggers").and_then(Value::as_map).unwrap();
+        assert_eq!(triggers.get("b"), Some(&Value::string("2")));
+        assert!(
+            v.get_attr("id")
+                .and_then(Value::as_str)
+                .is_some_and(|s| s.ends_with('Z'))
+        );
+        for bad in ["", "30s", ",", "x,", "1s,,a", "1s,,a=b=c"] {
+            assert!(TimeProvider.import(TYPE, bad).await.is_err(), "{bad:?}");
+        }
     }
 
     #[tokio::test]

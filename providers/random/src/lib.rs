@@ -8,6 +8,7 @@
 //! plans beyond the `cairn-provider` contract.
 
 mod generate;
+mod import;
 mod pet;
 mod schema;
 
@@ -146,7 +147,7 @@ fn validate_config(type_name: &str, c: &Value) -> Result<(), ProviderError> {
         }
     };
     match type_name {
-        "random_id" => at_least("byte_length", 1)?,
+        "random_id" => at_least("byte_length", 0)?,
         "random_string" | "random_password" => {
             at_least("length", 1)?;
             let mins = ["min_upper", "min_lower", "min_numeric", "min_special"];
@@ -335,12 +336,11 @@ impl Provider for RandomProvider {
             &schema,
             req.prior,
             &config,
-            &|name, a, b| {
-                if name == "keepers" {
-                    same_keepers(a, b)
-                } else {
-                    a == b
-                }
+            &|name, a, b| match name {
+                "keepers" => same_keepers(a, b),
+                // Going from "" to null is not a change (RequiresReplaceUnlessEmptyStringToNull).
+                "override_special" => a == b || (a.as_str() == Some("") && b.is_null()),
+                _ => a == b,
             },
         ))
     }
@@ -379,6 +379,10 @@ impl Provider for RandomProvider {
     async fn read(&self, type_name: &str, current: &Value) -> Result<Option<Value>, ProviderError> {
         schema::resource(type_name).ok_or_else(|| unknown_type(type_name))?;
         Ok(Some(current.clone()))
+    }
+
+    async fn import(&self, type_name: &str, id: &str) -> Result<Value, ProviderError> {
+        import::import(type_name, id)
     }
 }
 

@@ -248,8 +248,8 @@ async fn invalid_inputs_are_clear_errors() {
     let cases: Vec<(&str, Value, &str)> = vec![
         (
             "random_id",
-            obj(&[("byte_length", n(0))]),
-            "byte_length must be at least 1",
+            obj(&[("byte_length", n(-1))]),
+            "byte_length must be at least 0",
         ),
         (
             "random_string",
@@ -588,5 +588,86 @@ fn every_char_of_the_set_turns_up() {
         .collect();
     for c in generate::charset(&spec(1)).chars() {
         assert!(s.contains(c), "{c} never generated");
+    }
+}
+
+#[tokio::test]
+async fn override_special_empty_to_null_is_no_change() {
+    let c = obj(&[
+        ("length", Value::number(8)),
+        ("override_special", "".into()),
+    ]);
+    let (_, v) = create("random_string", &c).await;
+    let r = plan(
+        "random_string",
+        Some(&v),
+        &obj(&[("length", Value::number(8))]),
+    )
+    .await
+    .unwrap();
+    assert!(r.requires_replace.is_empty());
+    assert_eq!(r.planned.get_attr("result"), v.get_attr("result"));
+    let r = plan(
+        "random_string",
+        Some(&v),
+        &obj(&[
+            ("length", Value::number(8)),
+            ("override_special", "_".into()),
+        ]),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        r.requires_replace,
+        vec![vec![PathStep::Attr("override_special".into())]]
+    );
+}
+
+#[tokio::test]
+async fn imports() {
+    let p = RandomProvider;
+    // Importing gives an object that plans as unchanged against the matching configuration.
+    let v = p.import("random_id", "pre-,-_8B").await.unwrap();
+    assert_eq!(v.get_attr("id"), Some(&Value::string("-_8B")));
+    assert_eq!(v.get_attr("hex"), Some(&Value::string("pre-fbff01")));
+    assert_eq!(v.get_attr("dec"), Some(&Value::string("pre-16514817")));
+    let c = obj(&[("byte_length", Value::number(3)), ("prefix", "pre-".into())]);
+    let r = plan("random_id", Some(&v), &c).await.unwrap();
+    assert!(r.requires_replace.is_empty());
+
+    let v = p.import("random_string", "abcDEF12").await.unwrap();
+    assert_eq!(v.get_attr("length"), Some(&Value::number(8)));
+    let r = plan(
+        "random_string",
+        Some(&v),
+        &obj(&[("length", Value::number(8))]),
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.planned, v);
+
+    let v = p.import("random_password", "s3cret!").await.unwrap();
+    assert_eq!(v.get_attr("id"), Some(&Value::string("none")));
+    let hash = v.get_attr("bcrypt_hash").and_then(Value::as_str).unwrap();
+    assert!(bcrypt::verify("s3cret!", hash).unwrap());
+
+    let v = p.import("random_integer", "5,1,9,seed").await.unwrap();
+    assert_eq!(v.get_attr("result"), Some(&Value::number(5)));
+    assert_eq!(v.get_attr("seed"), Some(&Value::string("seed")));
+    let v = p
+        .import("random_uuid", "6b1e4a4e-4c3c-4f8e-9d4a-2f1c5a7b8c9d")
+        .await
+        .unwrap();
+    assert_eq!(v.get_attr("id"), v.get_attr("result"));
+
+    for (t, bad) in [
+        ("random_id", "!!"),
+        ("random_integer", "1,2"),
+        ("random_integer", "x,1,2"),
+        ("random_uuid", "not-a-uuid"),
+        ("random_pet", "a-b"),
+        ("random_nothing", "x"),
+    ] {
+        assert!(p.import(t, bad).await.is_err(), "{t} {bad}");
     }
 }
