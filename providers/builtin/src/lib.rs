@@ -40,10 +40,24 @@ fn unknown_type(type_name: &str, provider: &str) -> ProviderError {
     ))
 }
 
-/// Whether two `map(string)` values are the same once null and empty maps are identified.
+/// Whether two `map(string)` values are the same under the real providers'
+/// `RequiresReplaceIfValuesNotNull` rule: null entries are ignored, so a null map, an empty map
+/// and a map of nulls are all alike. Unknowns are never alike.
 fn same_string_map(a: &Value, b: &Value) -> bool {
-    let empty = |v: &Value| v.is_null() || v.as_map().is_some_and(|m| m.is_empty());
-    (empty(a) && empty(b)) || a == b || same_by_json(a, b)
+    if !a.is_wholly_known() || !b.is_wholly_known() {
+        return a == b;
+    }
+    let entries = |v: &Value| -> Vec<(String, serde_json::Value)> {
+        v.as_map()
+            .map(|m| {
+                m.iter()
+                    .filter(|(_, x)| !x.is_null())
+                    .map(|(k, x)| (k.clone(), x.to_json()))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    entries(a) == entries(b)
 }
 
 /// Equality that ignores the collection kind (`List` vs `Tuple`, `Map` vs `Object`), which a

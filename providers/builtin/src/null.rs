@@ -53,7 +53,7 @@ impl Provider for NullProvider {
                 requires_replace: vec![],
             });
         };
-        // The SDK the real provider is built on stores an empty map and a null one alike.
+        // As the real provider: a change of only null entries does not replace.
         Ok(plan_by_schema_with(
             &null_schema(),
             req.prior,
@@ -172,6 +172,24 @@ mod tests {
         let r = plan(Some(&prior), &cfg(Value::Map(BTreeMap::new()))).await;
         assert!(r.requires_replace.is_empty());
         assert_eq!(r.planned.get_attr("id"), Some(&Value::string("7")));
+        let nulls = Value::Map([("a".to_string(), Value::Null)].into_iter().collect());
+        let r = plan(Some(&prior), &cfg(nulls)).await;
+        assert!(r.requires_replace.is_empty());
+        // Removing a key replaces; so does an unknown value.
+        let prior = Value::object([("id", Value::string("7")), ("triggers", map(&[("a", "1")]))]);
+        assert!(
+            !plan(Some(&prior), &cfg(Value::Null))
+                .await
+                .requires_replace
+                .is_empty()
+        );
+        let unknown = Value::Map([("a".to_string(), Value::Unknown)].into_iter().collect());
+        assert!(
+            !plan(Some(&prior), &cfg(unknown))
+                .await
+                .requires_replace
+                .is_empty()
+        );
     }
 
     #[tokio::test]
