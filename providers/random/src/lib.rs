@@ -42,6 +42,9 @@ const BCRYPT_COST: u32 = 10;
 /// fail cleanly rather than exhaust memory.
 const MAX_LEN: i64 = 1 << 20;
 
+/// Upper bound on `random_id.byte_length`, which also bounds the cost of its decimal form.
+const MAX_ID_BYTES: i64 = 4096;
+
 /// Reads an integer attribute. `Ok(None)` when null or unknown.
 fn int_attr(type_name: &str, v: &Value, name: &str) -> Result<Option<i64>, ProviderError> {
     match v.get_attr(name) {
@@ -147,7 +150,17 @@ fn validate_config(type_name: &str, c: &Value) -> Result<(), ProviderError> {
         }
     };
     match type_name {
-        "random_id" => at_least("byte_length", 0)?,
+        "random_id" => {
+            at_least("byte_length", 0)?;
+            if let Some(n) = int_attr(type_name, c, "byte_length")?
+                && n > MAX_ID_BYTES
+            {
+                return Err(err(
+                    type_name,
+                    format!("byte_length must be at most {MAX_ID_BYTES}, got {n}"),
+                ));
+            }
+        }
         "random_string" | "random_password" => {
             at_least("length", 1)?;
             let mins = ["min_upper", "min_lower", "min_numeric", "min_special"];

@@ -315,6 +315,11 @@ async fn invalid_inputs_are_clear_errors() {
             "result_count",
         ),
         ("random_string", obj(&[("length", n(1 << 40))]), "at most"),
+        (
+            "random_id",
+            obj(&[("byte_length", n(4097))]),
+            "at most 4096",
+        ),
     ];
     for (t, c, want) in cases {
         let e = plan(t, None, &c).await.unwrap_err();
@@ -670,4 +675,16 @@ async fn imports() {
     ] {
         assert!(p.import(t, bad).await.is_err(), "{t} {bad}");
     }
+}
+
+#[tokio::test]
+async fn random_id_of_zero_and_many_bytes() {
+    let (_, v) = create("random_id", &obj(&[("byte_length", Value::number(0))])).await;
+    assert_eq!(v.get_attr("id"), Some(&Value::string("")));
+    assert_eq!(v.get_attr("dec"), Some(&Value::string("0")));
+    let (_, v) = create("random_id", &obj(&[("byte_length", Value::number(4096))])).await;
+    assert_eq!(
+        v.get_attr("hex").and_then(Value::as_str).map(str::len),
+        Some(8192)
+    );
 }
