@@ -191,6 +191,38 @@ pub fn fill_unknowns(planned: &Value, fill: &mut dyn FnMut(&str) -> Value) -> Va
     }
 }
 
+/// [`plan_by_schema`] with a provider-specific notion of "unchanged" for force-new attributes:
+/// `same(name, prior, planned)` decides whether the attribute `name` changed. Providers use it for
+/// attributes whose replacement rule is looser than equality, such as `keepers` maps where null
+/// and empty are the same. Everything else follows [`plan_by_schema`].
+pub fn plan_by_schema_with(
+    schema: &Schema,
+    prior: Option<&Value>,
+    config: &Value,
+    same: &dyn Fn(&str, &Value, &Value) -> bool,
+) -> PlanResponse {
+    let mut planned = plan_block(schema, prior, config);
+    let mut requires_replace = Vec::new();
+    if let Some(prior) = prior {
+        for (name, attr) in &schema.attributes {
+            let before = prior.get_attr(name).unwrap_or(&Value::Null);
+            let after = planned.get_attr(name).unwrap_or(&Value::Null);
+            if attr.force_new && !same(name, before, after) {
+                requires_replace.push(vec![PathStep::Attr(name.clone())]);
+            }
+        }
+        for (name, block) in &schema.blocks {
+            if block.force_new && prior.get_attr(name) != planned.get_attr(name) {
+                requires_replace.push(vec![PathStep::Attr(name.clone())]);
+            }
+        }
+        if !requires_replace.is_empty() {
+            planned = plan_block(schema, None, config);
+        }
+    }
+    PlanResponse { planned, requires_replace }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
