@@ -1,7 +1,8 @@
 //! Static readings of expressions that Terraform requires to be constant: type constraints
 //! (`list(object({a = optional(string, "x")}))`) and literal values (`true`, `"text"`,
 //! `[1, {a = null}]`). Nothing here evaluates: anything that would need variables, functions
-//! or operators other than a negative number is reported as not being a literal.
+//! or operators other than a negative number is reported as not being a literal. Converting
+//! values between types is `lang`'s job and must not be duplicated here.
 
 use std::collections::BTreeMap;
 use std::ops::Range;

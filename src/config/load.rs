@@ -2,7 +2,8 @@
 //!
 //! Every file is parsed with hcl-edit (byte spans kept); each top-level block is decoded into the
 //! static model and every problem becomes a [`Diagnostic`]. Decoding goes on after an error so
-//! that one run reports everything. Nothing here evaluates an expression.
+//! that one run reports everything. This module must not evaluate expressions, read state or
+//! call providers: expressions are stored with their spans for `lang` to evaluate.
 
 use std::ops::Range;
 use std::path::{Path, PathBuf};
@@ -32,7 +33,7 @@ pub fn load_dir(dir: &Path) -> (Config, Diagnostics) {
         dir: dir.to_path_buf(),
         ..Module::default()
     };
-    let files = match list_files(dir, &[".tf"]) {
+    let files = match list_files(dir, &[".tf", ".tf.json"]) {
         Ok(files) => files,
         Err(e) => {
             diags.push(Diagnostic::error(
@@ -50,6 +51,21 @@ pub fn load_dir(dir: &Path) -> (Config, Diagnostics) {
     };
     for path in files {
         let name = display_path(&path, dir);
+        if name.ends_with(".tf.json") {
+            diags.push(Diagnostic::error(
+                "JSON configuration files are not supported",
+                format!("{name} is in Terraform's JSON syntax, which cairn cannot read yet; rewrite it in native syntax (.tf)."),
+            ));
+            continue;
+        }
+        let stem = name.trim_end_matches(".tf");
+        if stem == "override" || stem.ends_with("_override") {
+            diags.push(Diagnostic::error(
+                "Override files are not supported",
+                format!("{name} is an override file, whose blocks Terraform merges into the others; cairn does not support merging yet. Move its contents into the blocks it overrides."),
+            ));
+            continue;
+        }
         let text = match std::fs::read_to_string(&path) {
             Ok(text) => text,
             Err(e) => {
@@ -313,9 +329,9 @@ impl Decoder<'_> {
                 "Functions may not be called here.".to_string(),
             ),
             NonLiteral::Other => (
-                "Incorrect attribute value type",
+                "Unsuitable value type",
                 format!(
-                    "Inappropriate value for attribute \"{}\": {wanted} required.",
+                    "Unsuitable value for \"{}\": a {wanted} is required.",
                     a.key.as_str()
                 ),
             ),
@@ -727,7 +743,11 @@ impl Decoder<'_> {
             let a = match s {
                 Structure::Attribute(a) => a,
                 Structure::Block(inner) => {
-                    self.unsupported_block(&inner);
+                    self.error(
+                        format!("Unexpected \"{}\" block", inner.ident.as_str()),
+                        "Blocks are not allowed here.",
+                        inner.ident.span(),
+                    );
                     continue;
                 }
             };
@@ -1055,7 +1075,13 @@ impl Decoder<'_> {
                 continue;
             };
             if let Some(problem) = check_reference(&steps, kind) {
-                self.error("Invalid reference", problem, item.span());
+                let summary = match kind {
+                    RefKind::DependsOn => "Invalid reference",
+                    RefKind::ReplaceTriggeredBy => {
+                        "Invalid reference in replace_triggered_by expression"
+                    }
+                };
+                self.error(summary, problem, item.span());
                 continue;
             }
             out.push(self.expr(expr));
