@@ -1019,8 +1019,8 @@ impl Decoder<'_> {
         };
         if parsed.is_none() {
             self.error(
-                "Invalid provider reference",
-                "Provider argument requires a provider name followed by an optional alias, like \"aws.foo\".",
+                "Invalid provider configuration reference",
+                "The provider argument requires a provider type name, optionally followed by a period and then a configuration alias.",
                 a.value.span(),
             );
         }

@@ -37,3 +37,11 @@ resource "terraform_data" "bad2" {
     ignore_changes = "tags"
   }
 }
+
+resource "terraform_data" "quoted_provider" {
+  provider = "terraform.alt"
+}
+
+resource "terraform_data" "bad_provider" {
+  provider = terraform.x.y
+}
