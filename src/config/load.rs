@@ -1,13 +1,1273 @@
 //! Reading a directory of `*.tf` files into a [`Module`](super::Module).
+//!
+//! Every file is parsed with hcl-edit (byte spans kept); each top-level block is decoded into the
+//! static model and every problem becomes a [`Diagnostic`]. Decoding goes on after an error so
+//! that one run reports everything. This module must not evaluate expressions, read state or
+//! call providers: expressions are stored with their spans for `lang` to evaluate.
 
-use std::path::Path;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
 
-use super::Config;
-use crate::diag::Diagnostics;
+use hcl_edit::Span as _;
+use hcl_edit::expr::{Expression, TraversalOperator};
+use hcl_edit::structure::{Attribute, Block, Body as HclBody, Structure};
+
+use super::constraint::{self, literal_bool, literal_string};
+use super::{
+    BackendBlock, Body, Config, Expr, IgnoreChanges, Lifecycle, Local, Module, Output,
+    ProviderBlock, ProviderRef, RequiredProvider, Resource, Validation, Variable,
+};
+use crate::addr::{Mode, ResourceAddr};
+use crate::diag::{Diagnostic, Diagnostics, FileId, SourceMap, Span, display_path};
+use cairn_provider::PathStep;
+
+/// The summary of every diagnostic for text that does not parse.
+pub const SYNTAX_ERROR: &str = "Invalid HCL syntax";
 
 /// Loads every `*.tf` file in `dir` (sorted by name). Always returns the configuration it could
 /// build, with every problem found (errors and warnings) in the diagnostics.
 pub fn load_dir(dir: &Path) -> (Config, Diagnostics) {
-    let _ = dir;
-    todo!("config loading")
+    let mut sources = SourceMap::new();
+    let mut diags = Diagnostics::new();
+    let mut module = Module {
+        dir: dir.to_path_buf(),
+        ..Module::default()
+    };
+    let files = match list_files(dir, &[".tf", ".tf.json"]) {
+        Ok(files) => files,
+        Err(e) => {
+            diags.push(Diagnostic::error(
+                "Failed to read configuration directory",
+                format!("Cannot read {}: {e}.", dir.display()),
+            ));
+            return (
+                Config {
+                    root: module,
+                    sources,
+                },
+                diags,
+            );
+        }
+    };
+    for path in files {
+        let name = display_path(&path, dir);
+        if name.ends_with(".tf.json") {
+            diags.push(Diagnostic::error(
+                "JSON configuration files are not supported",
+                format!("{name} is in Terraform's JSON syntax, which cairn cannot read yet; rewrite it in native syntax (.tf)."),
+            ));
+            continue;
+        }
+        let stem = name.trim_end_matches(".tf");
+        if stem == "override" || stem.ends_with("_override") {
+            diags.push(Diagnostic::error(
+                "Override files are not supported",
+                format!("{name} is an override file, whose blocks Terraform merges into the others; cairn does not support merging yet. Move its contents into the blocks it overrides."),
+            ));
+            continue;
+        }
+        let text = match std::fs::read_to_string(&path) {
+            Ok(text) => text,
+            Err(e) => {
+                diags.push(Diagnostic::error(
+                    "Failed to read file",
+                    format!("Cannot read {name}: {e}."),
+                ));
+                continue;
+            }
+        };
+        let file = sources.add(name, text);
+        match hcl_edit::parser::parse_body(sources.text(file)) {
+            Ok(body) => {
+                let mut d = Decoder {
+                    file,
+                    sources: &sources,
+                    diags: &mut diags,
+                    module: &mut module,
+                };
+                d.file_body(body);
+            }
+            Err(e) => diags.push(syntax_error(&sources, file, &e)),
+        }
+    }
+    (
+        Config {
+            root: module,
+            sources,
+        },
+        diags,
+    )
+}
+
+/// The files of `dir` whose names end with one of `suffixes`, sorted by name; hidden files and
+/// editor leftovers (`.#x.tf`, `x.tf~`) are skipped.
+pub(crate) fn list_files(dir: &Path, suffixes: &[&str]) -> std::io::Result<Vec<PathBuf>> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir)? {
+        let entry = entry?;
+        let name = entry.file_name();
+        let Some(name) = name.to_str() else { continue };
+        if name.starts_with('.') || name.starts_with('#') || name.ends_with('~') {
+            continue;
+        }
+        if !suffixes.iter().any(|s| name.ends_with(s)) {
+            continue;
+        }
+        if entry.file_type().map(|t| t.is_dir()).unwrap_or(true) {
+            continue;
+        }
+        out.push(entry.path());
+    }
+    out.sort();
+    Ok(out)
+}
+
+/// A diagnostic for a parse error of hcl-edit, at the byte offset it reports.
+pub(crate) fn syntax_error(
+    sources: &SourceMap,
+    file: FileId,
+    e: &hcl_edit::parser::Error,
+) -> Diagnostic {
+    let text = sources.text(file);
+    let mut offset = e.location().offset().min(text.len());
+    while !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    let end = text[offset..]
+        .chars()
+        .next()
+        .map(|c| offset + c.len_utf8())
+        .unwrap_or(offset);
+    let mut detail = e.message().to_string();
+    if detail.contains("redefined object key") {
+        detail = "This object repeats a key. Terraform keeps the last value, but cairn's parser rejects repeated keys: remove the earlier entry".to_string();
+    }
+    if let Some(first) = detail.get(..1) {
+        detail = first.to_uppercase() + &detail[1..];
+    }
+    if !detail.ends_with('.') {
+        detail.push('.');
+    }
+    Diagnostic::error(SYNTAX_ERROR, detail).at(Span::new(file, offset..end), "")
+}
+
+/// Parses `text` as an expression whose spans start at byte `start` of its file (hcl-edit's
+/// `parse_expr` accepts no surrounding whitespace and numbers spans from 0). Errors carry offsets
+/// into the file too.
+pub(crate) fn parse_expr_at(
+    text: &str,
+    start: usize,
+) -> Result<Expression, hcl_edit::parser::Error> {
+    if start < 2 {
+        return hcl_edit::parser::parse_expr(text.trim());
+    }
+    let padded = format!("_={}{}", " ".repeat(start - 2), text.trim_end());
+    let body = hcl_edit::parser::parse_body(&padded)?;
+    let mut attrs = body.into_attributes();
+    match (attrs.next(), attrs.next()) {
+        (Some(a), None) => Ok(a.value),
+        // Text that closes the expression and goes on: parse it alone for the error.
+        _ => hcl_edit::parser::parse_expr(text.trim()),
+    }
+}
+
+/// Whether `s` is a valid HCL identifier (Terraform's rule for names).
+pub(crate) fn is_ident(s: &str) -> bool {
+    hcl_edit::Ident::try_new(s).is_ok()
+}
+
+const REFERENCE_DETAIL: &str = "A single static variable reference is required: only attribute access and indexing with constant keys. No calculations, function calls, template expressions, etc are allowed here.";
+const NAME_DETAIL: &str = "A name must start with a letter or underscore and may contain only letters, digits, underscores, and dashes.";
+
+/// One step of a static reference.
+enum RefStep {
+    Attr(String),
+    Key(String),
+    Index(u64),
+    /// An index computed from `count.index` or `each.key` (allowed in `replace_triggered_by`).
+    Dynamic,
+}
+
+struct Decoder<'a> {
+    file: FileId,
+    sources: &'a SourceMap,
+    diags: &'a mut Diagnostics,
+    module: &'a mut Module,
+}
+
+impl Decoder<'_> {
+    fn span(&self, r: Option<Range<usize>>) -> Option<Span> {
+        r.map(|r| Span::new(self.file, r))
+    }
+
+    fn error(
+        &mut self,
+        summary: impl Into<String>,
+        detail: impl Into<String>,
+        r: Option<Range<usize>>,
+    ) {
+        let d = Diagnostic::error(summary, detail).at_opt(self.span(r));
+        self.diags.push(d);
+    }
+
+    fn warning(
+        &mut self,
+        summary: impl Into<String>,
+        detail: impl Into<String>,
+        r: Option<Range<usize>>,
+    ) {
+        let d = Diagnostic::warning(summary, detail).at_opt(self.span(r));
+        self.diags.push(d);
+    }
+
+    fn expr(&self, expr: Expression) -> Expr {
+        Expr {
+            file: self.file,
+            expr,
+        }
+    }
+
+    fn body(&self, body: HclBody) -> Body {
+        Body {
+            file: self.file,
+            body,
+        }
+    }
+
+    /// `file:line:col` of an earlier declaration.
+    fn location(&self, span: &Span) -> String {
+        self.sources.location(span)
+    }
+
+    /// The span of a block's header: its type and labels.
+    fn header(&self, b: &Block) -> Span {
+        let start = b.ident.span().map(|r| r.start);
+        let end = b
+            .labels
+            .last()
+            .and_then(|l| l.span())
+            .or_else(|| b.ident.span())
+            .map(|r| r.end);
+        match (start, end) {
+            (Some(s), Some(e)) if s <= e => Span::new(self.file, s..e),
+            _ => Span::new(self.file, b.span().unwrap_or(0..0)),
+        }
+    }
+
+    fn unsupported_argument(&mut self, a: &Attribute) {
+        self.error(
+            "Unsupported argument",
+            format!(
+                "An argument named \"{}\" is not expected here.",
+                a.key.as_str()
+            ),
+            a.key.span(),
+        );
+    }
+
+    fn unsupported_block(&mut self, b: &Block) {
+        self.error(
+            "Unsupported block type",
+            format!(
+                "Blocks of type \"{}\" are not expected here.",
+                b.ident.as_str()
+            ),
+            b.ident.span(),
+        );
+    }
+
+    /// Checks a block's labels against the expected names; returns them when they match.
+    fn labels(&mut self, b: &Block, names: &[&str]) -> Option<Vec<String>> {
+        let kind = b.ident.as_str().to_string();
+        let have: Vec<String> = b.labels.iter().map(|l| l.as_str().to_string()).collect();
+        let list = names.join(", ");
+        let n = names.len();
+        let plural = if n == 1 { "label" } else { "labels" };
+        if have.len() < n {
+            let missing = names[have.len()];
+            self.error(
+                format!("Missing {missing} for {kind}"),
+                format!("All {kind} blocks must have {n} {plural} ({list})."),
+                Some(self.header(b).range),
+            );
+            return None;
+        }
+        if have.len() > n {
+            let extra = b.labels.get(n).and_then(|l| l.span());
+            let detail = if n == 0 {
+                format!("No labels are expected for {kind} blocks.")
+            } else {
+                format!("Only {n} {plural} ({list}) expected for {kind} blocks.")
+            };
+            self.error(format!("Extraneous label for {kind}"), detail, extra);
+            return None;
+        }
+        Some(have)
+    }
+
+    /// Checks that a label is a valid name.
+    fn check_name(&mut self, b: &Block, index: usize, what: &str) -> bool {
+        let Some(label) = b.labels.get(index) else {
+            return false;
+        };
+        if is_ident(label.as_str()) {
+            return true;
+        }
+        self.error(format!("Invalid {what}"), NAME_DETAIL, label.span());
+        false
+    }
+
+    /// Explains why an expression that must be a literal is not one.
+    fn not_literal(&mut self, a: &Attribute, wanted: &str) {
+        let (summary, detail) = match non_literal_part(&a.value) {
+            NonLiteral::Reference => (
+                "Variables not allowed",
+                "Variables may not be used here.".to_string(),
+            ),
+            NonLiteral::Call => (
+                "Function calls not allowed",
+                "Functions may not be called here.".to_string(),
+            ),
+            NonLiteral::Other => (
+                "Unsuitable value type",
+                format!(
+                    "Unsuitable value for \"{}\": a {wanted} is required.",
+                    a.key.as_str()
+                ),
+            ),
+        };
+        self.error(summary, detail, a.value.span());
+    }
+
+    /// A literal string argument (numbers and bools convert, as in Terraform).
+    fn string_arg(&mut self, a: &Attribute) -> Option<String> {
+        if let Some(s) = literal_string(&a.value) {
+            return Some(s);
+        }
+        match &a.value {
+            Expression::Number(n) => return Some(n.value().to_string()),
+            Expression::Bool(b) => return Some(b.value().to_string()),
+            _ => {}
+        }
+        self.not_literal(a, "string");
+        None
+    }
+
+    /// A literal bool argument (`"true"`/`"false"` convert, as in Terraform).
+    fn bool_arg(&mut self, a: &Attribute) -> Option<bool> {
+        if let Some(b) = literal_bool(&a.value) {
+            return Some(b);
+        }
+        match literal_string(&a.value).as_deref() {
+            Some("true") => return Some(true),
+            Some("false") => return Some(false),
+            _ => {}
+        }
+        self.not_literal(a, "bool");
+        None
+    }
+
+    fn missing_argument(&mut self, name: &str, span: Span) {
+        self.diags.push(
+            Diagnostic::error(
+                "Missing required argument",
+                format!("The argument \"{name}\" is required, but no definition was found."),
+            )
+            .at(span, ""),
+        );
+    }
+
+    // ----- top level -----
+
+    fn file_body(&mut self, body: HclBody) {
+        for s in body {
+            match s {
+                Structure::Attribute(a) => self.unsupported_argument(&a),
+                Structure::Block(b) => self.top_block(b),
+            }
+        }
+    }
+
+    fn top_block(&mut self, b: Block) {
+        match b.ident.as_str() {
+            "terraform" => self.terraform(b),
+            "provider" => self.provider(b),
+            "variable" => self.variable(b),
+            "locals" => self.locals(b),
+            "output" => self.output(b),
+            "resource" => self.resource(b, Mode::Managed),
+            "data" => self.resource(b, Mode::Data),
+            kind @ ("module" | "moved" | "import" | "removed" | "check") => {
+                let kind = kind.to_string();
+                self.error(
+                    format!("Unsupported block type \"{kind}\""),
+                    format!("\"{kind}\" blocks are not supported yet; remove this block to use this configuration."),
+                    Some(self.header(&b).range),
+                );
+            }
+            _ => self.unsupported_block(&b),
+        }
+    }
+
+    // ----- terraform -----
+
+    fn terraform(&mut self, b: Block) {
+        if self.labels(&b, &[]).is_none() {
+            return;
+        }
+        for s in b.body {
+            match s {
+                Structure::Attribute(a) => match a.key.as_str() {
+                    "required_version" => {
+                        if let Some(v) = self.string_arg(&a) {
+                            let tf = &mut self.module.terraform;
+                            tf.required_version = Some(match tf.required_version.take() {
+                                Some(prev) => format!("{prev}, {v}"),
+                                None => v,
+                            });
+                        }
+                    }
+                    "experiments" => self.error(
+                        "Experiments are not supported",
+                        "Language experiments are not supported; remove the \"experiments\" argument.",
+                        a.key.span(),
+                    ),
+                    _ => self.unsupported_argument(&a),
+                },
+                Structure::Block(inner) => match inner.ident.as_str() {
+                    "required_providers" => self.required_providers(inner),
+                    "backend" => self.backend(inner),
+                    "cloud" => self.error(
+                        "Unsupported block type \"cloud\"",
+                        "HCP Terraform (the \"cloud\" block) is not supported; configure state with a \"backend\" block instead.",
+                        inner.ident.span(),
+                    ),
+                    // Metadata passed to providers that ask for it; none of ours do.
+                    "provider_meta" => {}
+                    _ => self.unsupported_block(&inner),
+                },
+            }
+        }
+    }
+
+    fn required_providers(&mut self, b: Block) {
+        if self.labels(&b, &[]).is_none() {
+            return;
+        }
+        for s in b.body {
+            let a = match s {
+                Structure::Attribute(a) => a,
+                Structure::Block(inner) => {
+                    self.unsupported_block(&inner);
+                    continue;
+                }
+            };
+            let name = a.key.as_str().to_string();
+            let req = match &a.value {
+                Expression::Object(obj) => {
+                    let mut req = RequiredProvider {
+                        source: format!("hashicorp/{name}"),
+                        version: None,
+                    };
+                    let mut ok = true;
+                    for (key, value) in obj.iter() {
+                        let key_name = constraint::object_key_name(key).unwrap_or_default();
+                        match key_name.as_str() {
+                            "source" | "version" => match literal_string(value.expr()) {
+                                Some(v) if key_name == "source" => req.source = v,
+                                Some(v) => req.version = Some(v),
+                                None => {
+                                    ok = false;
+                                    self.error(
+                                        "Invalid required_providers object",
+                                        format!("The \"{key_name}\" of a required provider must be a literal string."),
+                                        value.expr().span(),
+                                    );
+                                }
+                            },
+                            "configuration_aliases" => {}
+                            _ => {
+                                ok = false;
+                                self.error(
+                                    "Invalid required_providers object",
+                                    "required_providers objects can only contain \"version\", \"source\" and \"configuration_aliases\" attributes. To configure a provider, use a \"provider\" block.",
+                                    key.span(),
+                                );
+                            }
+                        }
+                    }
+                    ok.then_some(req)
+                }
+                other => match literal_string(other) {
+                    Some(version) => Some(RequiredProvider {
+                        source: format!("hashicorp/{name}"),
+                        version: Some(version),
+                    }),
+                    None => {
+                        self.error(
+                            "Invalid required_providers object",
+                            "A required provider is either an object with \"source\" and \"version\", or a version constraint string.",
+                            other.span(),
+                        );
+                        None
+                    }
+                },
+            };
+            let Some(req) = req else { continue };
+            if self.module.terraform.required_providers.contains_key(&name) {
+                self.error(
+                    "Duplicate required provider",
+                    format!("Provider {name} was required more than once; each local name may be required only once per module."),
+                    a.key.span(),
+                );
+                continue;
+            }
+            self.module.terraform.required_providers.insert(name, req);
+        }
+    }
+
+    fn backend(&mut self, b: Block) {
+        let Some(labels) = self.labels(&b, &["type"]) else {
+            return;
+        };
+        let span = self.header(&b);
+        if let Some(prev) = &self.module.terraform.backend {
+            let at = self.location(&prev.span);
+            self.error(
+                "Duplicate backend configuration",
+                format!("A module may have only one backend configuration. The backend was previously configured at {at}."),
+                Some(span.range),
+            );
+            return;
+        }
+        let kind = labels.into_iter().next().unwrap_or_default();
+        self.module.terraform.backend = Some(BackendBlock {
+            kind,
+            body: self.body(b.body),
+            span,
+        });
+    }
+
+    // ----- provider -----
+
+    fn provider(&mut self, mut b: Block) {
+        let Some(labels) = self.labels(&b, &["name"]) else {
+            return;
+        };
+        if !self.check_name(&b, 0, "provider local name") {
+            return;
+        }
+        let name = labels.into_iter().next().unwrap_or_default();
+        let span = self.header(&b);
+        let mut alias = None;
+        if let Some(a) = b.body.remove_attribute("alias")
+            && let Some(v) = self.string_arg(&a)
+        {
+            if is_ident(&v) {
+                alias = Some(v);
+            } else {
+                self.error(
+                    "Invalid provider configuration alias",
+                    NAME_DETAIL,
+                    a.value.span(),
+                );
+            }
+        }
+        if let Some(a) = b.body.remove_attribute("version") {
+            self.warning(
+                "Version constraints inside provider configuration blocks are deprecated",
+                "Use the required_providers block of the terraform block to constrain provider versions.",
+                a.key.span(),
+            );
+        }
+        for reserved in ["count", "for_each", "depends_on", "source"] {
+            if let Some(a) = b.body.get_attribute(reserved) {
+                let r = a.key.span();
+                self.error(
+                    "Reserved argument name in provider block",
+                    format!("The provider argument name \"{reserved}\" is reserved for use by Terraform in a future version."),
+                    r,
+                );
+            }
+        }
+        if let Some(prev) = self
+            .module
+            .providers
+            .iter()
+            .find(|p| p.name == name && p.alias == alias)
+        {
+            let at = self.location(&prev.span);
+            let detail = match &alias {
+                None => format!(
+                    "A default (non-aliased) provider configuration for \"{name}\" was already given at {at}. If multiple configurations are required, set the \"alias\" argument for alternative configurations."
+                ),
+                Some(alias) => format!(
+                    "A provider configuration for \"{name}\" with alias \"{alias}\" was already given at {at}. Each configuration for the same provider must have a distinct alias."
+                ),
+            };
+            self.error("Duplicate provider configuration", detail, Some(span.range));
+            return;
+        }
+        let body = self.body(b.body);
+        self.module.providers.push(ProviderBlock {
+            name,
+            alias,
+            body,
+            span,
+        });
+    }
+
+    // ----- variable -----
+
+    fn variable(&mut self, b: Block) {
+        let Some(labels) = self.labels(&b, &["name"]) else {
+            return;
+        };
+        let name = labels.into_iter().next().unwrap_or_default();
+        if !self.check_name(&b, 0, "variable name") {
+            return;
+        }
+        if matches!(
+            name.as_str(),
+            "source"
+                | "version"
+                | "providers"
+                | "count"
+                | "for_each"
+                | "lifecycle"
+                | "depends_on"
+                | "locals"
+        ) {
+            self.error(
+                "Invalid variable name",
+                format!("The variable name \"{name}\" is reserved due to its special meaning inside module blocks."),
+                b.labels.first().and_then(|l| l.span()),
+            );
+        }
+        let span = self.header(&b);
+        let mut var = Variable {
+            name: name.clone(),
+            ty: None,
+            default: None,
+            description: None,
+            sensitive: false,
+            nullable: true,
+            validations: Vec::new(),
+            span: span.clone(),
+        };
+        for s in b.body {
+            match s {
+                Structure::Attribute(a) => match a.key.as_str() {
+                    "type" => match constraint::parse_type(&a.value) {
+                        Ok(ty) => var.ty = Some(ty),
+                        Err((e, ty)) => {
+                            var.ty = ty;
+                            self.error(e.summary, e.detail, e.range);
+                        }
+                    },
+                    "default" => var.default = Some(self.expr(a.value)),
+                    "description" => var.description = self.string_arg(&a),
+                    "sensitive" => var.sensitive = self.bool_arg(&a).unwrap_or(false),
+                    "nullable" => var.nullable = self.bool_arg(&a).unwrap_or(true),
+                    "ephemeral" => {
+                        if self.bool_arg(&a) == Some(true) {
+                            var.sensitive = true;
+                            self.warning(
+                                "Ephemeral variables are treated as sensitive",
+                                "cairn does not support ephemeral values: this variable is treated as sensitive, so its value is hidden in output but may be stored in plans and state.",
+                                a.key.span(),
+                            );
+                        }
+                    }
+                    _ => self.unsupported_argument(&a),
+                },
+                Structure::Block(inner) => match inner.ident.as_str() {
+                    "validation" => {
+                        if let Some(v) = self.condition(inner) {
+                            var.validations.push(v);
+                        }
+                    }
+                    _ => self.unsupported_block(&inner),
+                },
+            }
+        }
+        if let Some(prev) = self.module.variables.get(&name) {
+            let at = self.location(&prev.span);
+            self.diags.push(
+                Diagnostic::error(
+                    "Duplicate variable declaration",
+                    format!("A variable named \"{name}\" was already declared at {at}. Variable names must be unique within a module."),
+                )
+                .at(span, "")
+                .at(prev.span.clone(), "first declared here"),
+            );
+            return;
+        }
+        self.module.variables.insert(name, var);
+    }
+
+    /// A `validation`, `precondition` or `postcondition` block.
+    fn condition(&mut self, b: Block) -> Option<Validation> {
+        self.labels(&b, &[])?;
+        let span = self.header(&b);
+        let (mut condition, mut message) = (None, None);
+        for s in b.body {
+            match s {
+                Structure::Attribute(a) => match a.key.as_str() {
+                    "condition" => condition = Some(self.expr(a.value)),
+                    "error_message" => message = Some(self.expr(a.value)),
+                    _ => self.unsupported_argument(&a),
+                },
+                Structure::Block(inner) => self.unsupported_block(&inner),
+            }
+        }
+        if condition.is_none() {
+            self.missing_argument("condition", span.clone());
+        }
+        if message.is_none() {
+            self.missing_argument("error_message", span);
+        }
+        Some(Validation {
+            condition: condition?,
+            error_message: message?,
+        })
+    }
+
+    // ----- locals -----
+
+    fn locals(&mut self, b: Block) {
+        if self.labels(&b, &[]).is_none() {
+            return;
+        }
+        for s in b.body {
+            let a = match s {
+                Structure::Attribute(a) => a,
+                Structure::Block(inner) => {
+                    self.error(
+                        format!("Unexpected \"{}\" block", inner.ident.as_str()),
+                        "Blocks are not allowed here.",
+                        inner.ident.span(),
+                    );
+                    continue;
+                }
+            };
+            let name = a.key.as_str().to_string();
+            let span = Span::new(self.file, a.key.span().unwrap_or(0..0));
+            if let Some(prev) = self.module.locals.get(&name) {
+                let at = self.location(&prev.span);
+                self.diags.push(
+                    Diagnostic::error(
+                        "Duplicate local value definition",
+                        format!("A local value named \"{name}\" was already defined at {at}. Local value names must be unique within a module."),
+                    )
+                    .at(span, "")
+                    .at(prev.span.clone(), "first defined here"),
+                );
+                continue;
+            }
+            let expr = self.expr(a.value);
+            self.module
+                .locals
+                .insert(name.clone(), Local { name, expr, span });
+        }
+    }
+
+    // ----- output -----
+
+    fn output(&mut self, b: Block) {
+        let Some(labels) = self.labels(&b, &["name"]) else {
+            return;
+        };
+        let name = labels.into_iter().next().unwrap_or_default();
+        if !self.check_name(&b, 0, "output name") {
+            return;
+        }
+        let span = self.header(&b);
+        let mut value = None;
+        let mut out = Output {
+            name: name.clone(),
+            value: self.expr(Expression::null()),
+            description: None,
+            sensitive: false,
+            depends_on: Vec::new(),
+            preconditions: Vec::new(),
+            span: span.clone(),
+        };
+        for s in b.body {
+            match s {
+                Structure::Attribute(a) => match a.key.as_str() {
+                    "value" => value = Some(self.expr(a.value)),
+                    "description" => out.description = self.string_arg(&a),
+                    "sensitive" => out.sensitive = self.bool_arg(&a).unwrap_or(false),
+                    "depends_on" => out.depends_on = self.references(&a, RefKind::DependsOn),
+                    "ephemeral" => self.error(
+                        "Ephemeral outputs are not supported",
+                        "Remove the \"ephemeral\" argument.",
+                        a.key.span(),
+                    ),
+                    _ => self.unsupported_argument(&a),
+                },
+                Structure::Block(inner) => match inner.ident.as_str() {
+                    "precondition" => {
+                        if let Some(v) = self.condition(inner) {
+                            out.preconditions.push(v);
+                        }
+                    }
+                    _ => self.unsupported_block(&inner),
+                },
+            }
+        }
+        match value {
+            Some(v) => out.value = v,
+            None => self.missing_argument("value", span.clone()),
+        }
+        if let Some(prev) = self.module.outputs.get(&name) {
+            let at = self.location(&prev.span);
+            self.diags.push(
+                Diagnostic::error(
+                    "Duplicate output definition",
+                    format!("An output named \"{name}\" was already defined at {at}. Output names must be unique within a module."),
+                )
+                .at(span, "")
+                .at(prev.span.clone(), "first defined here"),
+            );
+            return;
+        }
+        self.module.outputs.insert(name, out);
+    }
+
+    // ----- resource and data -----
+
+    fn resource(&mut self, mut b: Block, mode: Mode) {
+        let Some(labels) = self.labels(&b, &["type", "name"]) else {
+            return;
+        };
+        let (what, kind) = match mode {
+            Mode::Managed => ("resource", "resource"),
+            Mode::Data => ("data source", "data resource"),
+        };
+        if !self.check_name(&b, 0, &format!("{what} type name"))
+            | !self.check_name(&b, 1, &format!("{what} name"))
+        {
+            return;
+        }
+        let (ty, name) = (labels[0].clone(), labels[1].clone());
+        let span = self.header(&b);
+        let addr = match mode {
+            Mode::Managed => ResourceAddr::managed(&ty, &name),
+            Mode::Data => ResourceAddr::data(&ty, &name),
+        };
+
+        let count = b.body.remove_attribute("count");
+        let for_each = b.body.remove_attribute("for_each");
+        if let (Some(_), Some(fe)) = (&count, &for_each) {
+            self.error(
+                "Invalid combination of \"count\" and \"for_each\"",
+                "The \"count\" and \"for_each\" meta-arguments are mutually-exclusive, only one should be used to be explicit about the number of resources to be created.",
+                fe.key.span(),
+            );
+        }
+        let depends_on = match b.body.remove_attribute("depends_on") {
+            Some(a) => self.references(&a, RefKind::DependsOn),
+            None => Vec::new(),
+        };
+        let provider = b
+            .body
+            .remove_attribute("provider")
+            .and_then(|a| self.provider_ref(&a));
+
+        let mut lifecycle = Lifecycle::default();
+        let mut first_lifecycle: Option<Span> = None;
+        for lc in b.body.remove_blocks("lifecycle") {
+            let lc_span = self.header(&lc);
+            if let Some(first) = &first_lifecycle {
+                let at = self.location(first);
+                self.error(
+                    "Duplicate lifecycle block",
+                    format!("This {kind} already has a lifecycle block at {at}."),
+                    Some(lc_span.range),
+                );
+                continue;
+            }
+            first_lifecycle = Some(lc_span);
+            self.lifecycle(lc, mode, &mut lifecycle);
+        }
+        if mode == Mode::Managed {
+            let mut ignored: Vec<Block> = b.body.remove_blocks("provisioner");
+            ignored.extend(b.body.remove_blocks("connection"));
+            for p in ignored {
+                let what = match (p.ident.as_str(), p.labels.first()) {
+                    ("provisioner", Some(l)) => {
+                        format!("this \"{}\" provisioner will not run", l.as_str())
+                    }
+                    ("provisioner", None) => "this provisioner will not run".to_string(),
+                    _ => "this connection block is not used".to_string(),
+                };
+                self.warning(
+                    "Provisioners are not supported",
+                    format!("Provisioner and connection blocks are ignored: {what}."),
+                    Some(self.header(&p).range),
+                );
+            }
+        }
+
+        if let Some(prev) = self.module.resources.get(&addr) {
+            let at = self.location(&prev.span);
+            let summary = match mode {
+                Mode::Managed => format!("Duplicate resource \"{ty}\" configuration"),
+                Mode::Data => format!("Duplicate data \"{ty}\" configuration"),
+            };
+            self.diags.push(
+                Diagnostic::error(
+                    summary,
+                    format!("A {ty} {kind} named \"{name}\" was already declared at {at}. Resource names must be unique per type in each module."),
+                )
+                .at(span, "")
+                .at(prev.span.clone(), "first declared here"),
+            );
+            return;
+        }
+        let resource = Resource {
+            addr: addr.clone(),
+            provider,
+            count: count.map(|a| self.expr(a.value)),
+            for_each: for_each.map(|a| self.expr(a.value)),
+            depends_on,
+            lifecycle,
+            body: self.body(b.body),
+            span,
+        };
+        self.module.resources.insert(addr, resource);
+    }
+
+    fn lifecycle(&mut self, b: Block, mode: Mode, lc: &mut Lifecycle) {
+        if self.labels(&b, &[]).is_none() {
+            return;
+        }
+        for s in b.body {
+            match s {
+                Structure::Attribute(a) => {
+                    let key = a.key.as_str();
+                    if mode == Mode::Data
+                        && matches!(
+                            key,
+                            "create_before_destroy"
+                                | "prevent_destroy"
+                                | "ignore_changes"
+                                | "replace_triggered_by"
+                        )
+                    {
+                        self.error(
+                            "Invalid data resource lifecycle argument",
+                            format!("The lifecycle argument \"{key}\" is defined only for managed resources (\"resource\" blocks), and is not valid for data resources."),
+                            a.key.span(),
+                        );
+                        continue;
+                    }
+                    match key {
+                        "create_before_destroy" => {
+                            lc.create_before_destroy = self.bool_arg(&a).unwrap_or(false)
+                        }
+                        "prevent_destroy" => {
+                            lc.prevent_destroy = self.bool_arg(&a).unwrap_or(false)
+                        }
+                        "ignore_changes" => lc.ignore_changes = self.ignore_changes(&a),
+                        "replace_triggered_by" => {
+                            lc.replace_triggered_by =
+                                self.references(&a, RefKind::ReplaceTriggeredBy)
+                        }
+                        _ => self.unsupported_argument(&a),
+                    }
+                }
+                Structure::Block(inner) => match inner.ident.as_str() {
+                    "precondition" => {
+                        if let Some(v) = self.condition(inner) {
+                            lc.preconditions.push(v);
+                        }
+                    }
+                    "postcondition" => {
+                        if let Some(v) = self.condition(inner) {
+                            lc.postconditions.push(v);
+                        }
+                    }
+                    _ => self.unsupported_block(&inner),
+                },
+            }
+        }
+    }
+
+    /// `provider = aws` or `provider = aws.west`.
+    fn provider_ref(&mut self, a: &Attribute) -> Option<ProviderRef> {
+        let expr = match &a.value {
+            Expression::String(_) => {
+                self.quoted_reference_warning(&a.value);
+                self.unquote(&a.value)?
+            }
+            e => e.clone(),
+        };
+        let steps = static_reference(&expr, false);
+        let parsed = match steps.as_deref() {
+            Some([RefStep::Attr(name)]) => Some(ProviderRef {
+                name: name.clone(),
+                alias: None,
+            }),
+            Some([RefStep::Attr(name), RefStep::Attr(alias)]) => Some(ProviderRef {
+                name: name.clone(),
+                alias: Some(alias.clone()),
+            }),
+            _ => None,
+        };
+        if parsed.is_none() {
+            self.error(
+                "Invalid provider configuration reference",
+                "The provider argument requires a provider type name, optionally followed by a period and then a configuration alias.",
+                a.value.span(),
+            );
+        }
+        parsed
+    }
+
+    fn quoted_reference_warning(&mut self, e: &Expression) {
+        self.warning(
+            "Quoted references are deprecated",
+            "In this context, references are expected literally rather than in quotes. Remove the quotes surrounding this reference.",
+            e.span(),
+        );
+    }
+
+    /// Parses the contents of a quoted reference, keeping spans into the file.
+    fn unquote(&mut self, e: &Expression) -> Option<Expression> {
+        let text = literal_string(e)?;
+        let start = e.span().map(|r| r.start + 1).unwrap_or(0);
+        match parse_expr_at(&text, start) {
+            Ok(parsed) => Some(parsed),
+            Err(_) => {
+                self.error("Invalid expression", REFERENCE_DETAIL, e.span());
+                None
+            }
+        }
+    }
+
+    /// A list of references (`depends_on`, `replace_triggered_by`).
+    fn references(&mut self, a: &Attribute, kind: RefKind) -> Vec<Expr> {
+        let Expression::Array(items) = &a.value else {
+            self.error(
+                "Invalid expression",
+                "A static list expression is required.",
+                a.value.span(),
+            );
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        for item in items.iter() {
+            let expr = match item {
+                Expression::String(_) => {
+                    self.quoted_reference_warning(item);
+                    match self.unquote(item) {
+                        Some(e) => e,
+                        None => continue,
+                    }
+                }
+                e => e.clone(),
+            };
+            let Some(steps) = static_reference(&expr, kind == RefKind::ReplaceTriggeredBy) else {
+                self.error("Invalid expression", REFERENCE_DETAIL, item.span());
+                continue;
+            };
+            if let Some(problem) = check_reference(&steps, kind) {
+                let summary = match kind {
+                    RefKind::DependsOn => "Invalid reference",
+                    RefKind::ReplaceTriggeredBy => {
+                        "Invalid reference in replace_triggered_by expression"
+                    }
+                };
+                self.error(summary, problem, item.span());
+                continue;
+            }
+            out.push(self.expr(expr));
+        }
+        out
+    }
+
+    fn ignore_changes(&mut self, a: &Attribute) -> IgnoreChanges {
+        if let Expression::Variable(v) = &a.value
+            && v.as_str() == "all"
+        {
+            return IgnoreChanges::All;
+        }
+        let Expression::Array(items) = &a.value else {
+            self.error(
+                "Invalid ignore_changes",
+                "The ignore_changes argument is either the keyword all or a list of attribute references, like [tags, tags[\"Name\"]].",
+                a.value.span(),
+            );
+            return IgnoreChanges::None;
+        };
+        let mut paths = Vec::new();
+        for item in items.iter() {
+            let expr = match item {
+                Expression::String(_) => {
+                    self.quoted_reference_warning(item);
+                    match self.unquote(item) {
+                        Some(e) => e,
+                        None => continue,
+                    }
+                }
+                e => e.clone(),
+            };
+            let path: Option<Vec<PathStep>> = static_reference(&expr, false).and_then(|steps| {
+                steps
+                    .into_iter()
+                    .map(|s| match s {
+                        RefStep::Attr(n) => Some(PathStep::Attr(n)),
+                        RefStep::Key(k) => Some(PathStep::Key(k)),
+                        RefStep::Index(i) => Some(PathStep::Index(i)),
+                        RefStep::Dynamic => None,
+                    })
+                    .collect()
+            });
+            match path {
+                Some(p) => paths.push(p),
+                None => self.error("Invalid expression", REFERENCE_DETAIL, item.span()),
+            }
+        }
+        IgnoreChanges::Paths(paths)
+    }
+}
+
+/// What makes an expression not a literal, in the order Terraform reports it.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum NonLiteral {
+    Other,
+    Call,
+    Reference,
+}
+
+fn non_literal_part(e: &Expression) -> NonLiteral {
+    use hcl_edit::template::Element;
+    let template = |t: &hcl_edit::template::Template| {
+        t.iter()
+            .map(|el| match el {
+                Element::Interpolation(i) => non_literal_part(&i.expr),
+                _ => NonLiteral::Other,
+            })
+            .max()
+            .unwrap_or(NonLiteral::Other)
+    };
+    match e {
+        Expression::Variable(_) | Expression::Traversal(_) => NonLiteral::Reference,
+        Expression::FuncCall(c) => c
+            .args
+            .iter()
+            .map(non_literal_part)
+            .max()
+            .unwrap_or(NonLiteral::Call)
+            .max(NonLiteral::Call),
+        Expression::Parenthesis(p) => non_literal_part(p.inner()),
+        Expression::StringTemplate(t) => template(t),
+        Expression::HeredocTemplate(h) => template(&h.template),
+        Expression::UnaryOp(op) => non_literal_part(&op.expr),
+        Expression::BinaryOp(op) => {
+            non_literal_part(&op.lhs_expr).max(non_literal_part(&op.rhs_expr))
+        }
+        Expression::Conditional(c) => non_literal_part(&c.cond_expr)
+            .max(non_literal_part(&c.true_expr))
+            .max(non_literal_part(&c.false_expr)),
+        Expression::Array(items) => items
+            .iter()
+            .map(non_literal_part)
+            .max()
+            .unwrap_or(NonLiteral::Other),
+        Expression::Object(items) => items
+            .iter()
+            .map(|(_, v)| non_literal_part(v.expr()))
+            .max()
+            .unwrap_or(NonLiteral::Other),
+        _ => NonLiteral::Other,
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum RefKind {
+    DependsOn,
+    ReplaceTriggeredBy,
+}
+
+/// The steps of a static reference (`a.b["c"][0]`), or `None` when the expression is anything
+/// else. With `dynamic_index`, indexes by `count.index` / `each.key` / `each.value` are allowed.
+fn static_reference(expr: &Expression, dynamic_index: bool) -> Option<Vec<RefStep>> {
+    match expr {
+        Expression::Variable(v) => Some(vec![RefStep::Attr(v.as_str().to_string())]),
+        // `null.x`: a provider named like a keyword.
+        Expression::Null(_) => Some(vec![RefStep::Attr("null".into())]),
+        Expression::Parenthesis(p) => static_reference(p.inner(), dynamic_index),
+        Expression::Traversal(t) => {
+            let mut steps = match &t.expr {
+                Expression::Variable(v) => vec![RefStep::Attr(v.as_str().to_string())],
+                Expression::Null(_) => vec![RefStep::Attr("null".into())],
+                _ => return None,
+            };
+            for op in &t.operators {
+                steps.push(match op.value() {
+                    TraversalOperator::GetAttr(name) => RefStep::Attr(name.as_str().to_string()),
+                    TraversalOperator::LegacyIndex(i) => RefStep::Index(*i.value()),
+                    TraversalOperator::Index(key) => match key {
+                        Expression::Number(n) => RefStep::Index(n.value().as_u64()?),
+                        Expression::String(s) => RefStep::Key(s.value().clone()),
+                        e if dynamic_index && is_repetition_reference(e) => RefStep::Dynamic,
+                        _ => return None,
+                    },
+                    TraversalOperator::AttrSplat(_) | TraversalOperator::FullSplat(_) => {
+                        return None;
+                    }
+                });
+            }
+            Some(steps)
+        }
+        _ => None,
+    }
+}
+
+/// `count.index`, `each.key` or `each.value`.
+fn is_repetition_reference(e: &Expression) -> bool {
+    matches!(
+        static_reference(e, false).as_deref(),
+        Some([RefStep::Attr(root), RefStep::Attr(attr)])
+            if (root == "count" && attr == "index") || (root == "each" && (attr == "key" || attr == "value"))
+    )
+}
+
+/// Checks what a reference in `depends_on` or `replace_triggered_by` may name.
+fn check_reference(steps: &[RefStep], kind: RefKind) -> Option<String> {
+    let Some(RefStep::Attr(root)) = steps.first() else {
+        return Some("A reference must start with a name.".into());
+    };
+    let attrs = steps
+        .iter()
+        .skip(1)
+        .take_while(|s| matches!(s, RefStep::Attr(_)))
+        .count();
+    let trigger = kind == RefKind::ReplaceTriggeredBy;
+    match root.as_str() {
+        "var" | "local" if trigger => {
+            Some("Only resources, count.index, and each.key may be referenced in replace_triggered_by.".into())
+        }
+        "var" | "local" | "module" if attrs == 0 => {
+            Some(format!("The \"{root}\" object cannot be accessed directly. Instead, access one of its attributes."))
+        }
+        "module" if trigger => {
+            Some("Only resources, count.index, and each.key may be referenced in replace_triggered_by.".into())
+        }
+        "var" | "local" | "module" => None,
+        "data" if trigger => {
+            Some("Only resources, count.index, and each.key may be referenced in replace_triggered_by.".into())
+        }
+        "data" if attrs < 2 => Some("A reference to a data source must be followed by at least one attribute access, specifying the data source type and its name.".into()),
+        "data" => None,
+        "count" | "each" | "path" | "terraform" | "self" => Some(format!(
+            "\"{root}\" values cannot be referenced here: only resources, data sources, modules, variables and local values can."
+        )),
+        _ if attrs == 0 => Some("A reference to a resource type must be followed by at least one attribute access, specifying the resource name.".into()),
+        _ => None,
+    }
 }

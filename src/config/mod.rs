@@ -8,7 +8,10 @@
 //! expressions, read state or call providers; every problem found becomes a [`Diagnostic`] and all
 //! of them are reported together.
 
+mod constraint;
 pub mod load;
+#[cfg(test)]
+mod tests;
 pub mod vars;
 
 use std::path::PathBuf;

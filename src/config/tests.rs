@@ -1,0 +1,470 @@
+//! Data-driven tests: each folder under `testdata/config/` holds `*.tf` files (and optionally
+//! tfvars files, an `args` file of `-var`/`-var-file` options and an `env` file of `NAME=value`
+//! lines); its `expect` file is the diagnostics and a summary of the loaded model. Run with
+//! `UPDATE_EXPECT=1` to rewrite the expectations, then review the diff.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use hcl_edit::Span as _;
+
+use super::vars::{self, RawValue, VarArg};
+use super::{Expr, IgnoreChanges, Validation, load_dir};
+use crate::diag::{Diagnostics, Severity, SourceMap};
+
+fn testdata() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/config")
+}
+
+/// The source text of an expression, on one line.
+fn text(sources: &SourceMap, e: &Expr) -> String {
+    let src = sources.text(e.file);
+    match e.span() {
+        Some(s) => src.get(s.range).unwrap_or("?").replace('\n', "\\n"),
+        None => e.expr.to_string().trim().replace('\n', "\\n"),
+    }
+}
+
+fn texts(sources: &SourceMap, es: &[Expr]) -> String {
+    es.iter()
+        .map(|e| text(sources, e))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn conditions(sources: &SourceMap, name: &str, vs: &[Validation], out: &mut String) {
+    for v in vs {
+        let _ = writeln!(
+            out,
+            "    {name}: {} / {}",
+            text(sources, &v.condition),
+            text(sources, &v.error_message)
+        );
+    }
+}
+
+fn diagnostics(sources: &SourceMap, diags: &Diagnostics, out: &mut String) {
+    for d in diags.iter() {
+        let sev = match d.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        };
+        let loc = d
+            .span()
+            .map(|s| sources.location(s))
+            .unwrap_or_else(|| "-".into());
+        let _ = writeln!(out, "{loc}: {sev}: {}", d.summary);
+        if !d.detail.is_empty() {
+            let _ = writeln!(out, "    {}", d.detail);
+        }
+        for (span, label) in d.labels.iter().skip(1) {
+            let _ = writeln!(out, "    also {}: {label}", sources.location(span));
+        }
+    }
+}
+
+/// Loads a case directory and describes the result.
+fn describe(dir: &Path) -> String {
+    let (mut config, diags) = load_dir(dir);
+    let mut out = String::new();
+    let sources = &config.sources;
+    out.push_str("# diagnostics\n");
+    diagnostics(sources, &diags, &mut out);
+
+    out.push_str("# model\n");
+    let m = &config.root;
+    let tf = &m.terraform;
+    if let Some(v) = &tf.required_version {
+        let _ = writeln!(out, "required_version {v:?}");
+    }
+    for (name, req) in &tf.required_providers {
+        let _ = writeln!(
+            out,
+            "required_provider {name} = {} {}",
+            req.source,
+            req.version.as_deref().unwrap_or("(any version)")
+        );
+    }
+    if let Some(b) = &tf.backend {
+        let attrs: Vec<&str> = b.body.body.attributes().map(|a| a.key.as_str()).collect();
+        let _ = writeln!(out, "backend {} [{}]", b.kind, attrs.join(", "));
+    }
+    for p in &m.providers {
+        let attrs: Vec<&str> = p.body.body.attributes().map(|a| a.key.as_str()).collect();
+        let alias = p
+            .alias
+            .as_deref()
+            .map(|a| format!(".{a}"))
+            .unwrap_or_default();
+        let _ = writeln!(out, "provider {}{alias} [{}]", p.name, attrs.join(", "));
+    }
+    for (name, v) in &m.variables {
+        let ty =
+            v.ty.as_ref()
+                .map(|t| t.to_string())
+                .unwrap_or_else(|| "(none)".into());
+        let _ = write!(out, "variable {name}: {ty}");
+        if let Some(cairn_provider::Type::Object(o)) = &v.ty {
+            for (k, d) in &o.optional {
+                if let Some(d) = d {
+                    let _ = write!(out, " {k}={}", d.to_json());
+                }
+            }
+        }
+        if let Some(d) = &v.default {
+            let _ = write!(out, " default={}", text(sources, d));
+        }
+        if let Some(d) = &v.description {
+            let _ = write!(out, " description={d:?}");
+        }
+        if v.sensitive {
+            out.push_str(" sensitive");
+        }
+        if !v.nullable {
+            out.push_str(" not-nullable");
+        }
+        out.push('\n');
+        conditions(sources, "validation", &v.validations, &mut out);
+    }
+    for (name, l) in &m.locals {
+        let _ = writeln!(out, "local {name} = {}", text(sources, &l.expr));
+    }
+    for (name, o) in &m.outputs {
+        let _ = write!(out, "output {name} = {}", text(sources, &o.value));
+        if let Some(d) = &o.description {
+            let _ = write!(out, " description={d:?}");
+        }
+        if o.sensitive {
+            out.push_str(" sensitive");
+        }
+        if !o.depends_on.is_empty() {
+            let _ = write!(out, " depends_on=[{}]", texts(sources, &o.depends_on));
+        }
+        out.push('\n');
+        conditions(sources, "precondition", &o.preconditions, &mut out);
+    }
+    for (addr, r) in &m.resources {
+        let _ = write!(out, "{addr}");
+        let p = r.provider_ref();
+        let _ = write!(
+            out,
+            " provider={}{}",
+            p.name,
+            p.alias.map(|a| format!(".{a}")).unwrap_or_default()
+        );
+        if let Some(c) = &r.count {
+            let _ = write!(out, " count={}", text(sources, c));
+        }
+        if let Some(f) = &r.for_each {
+            let _ = write!(out, " for_each={}", text(sources, f));
+        }
+        if !r.depends_on.is_empty() {
+            let _ = write!(out, " depends_on=[{}]", texts(sources, &r.depends_on));
+        }
+        out.push('\n');
+        let body: Vec<String> = r
+            .body
+            .body
+            .iter()
+            .map(|s| match s {
+                hcl_edit::structure::Structure::Attribute(a) => a.key.as_str().to_string(),
+                hcl_edit::structure::Structure::Block(b) => format!("{} {{}}", b.ident.as_str()),
+            })
+            .collect();
+        let _ = writeln!(out, "    body: {}", body.join(", "));
+        let lc = &r.lifecycle;
+        if lc.create_before_destroy {
+            out.push_str("    create_before_destroy\n");
+        }
+        if lc.prevent_destroy {
+            out.push_str("    prevent_destroy\n");
+        }
+        match &lc.ignore_changes {
+            IgnoreChanges::None => {}
+            IgnoreChanges::All => out.push_str("    ignore_changes: all\n"),
+            IgnoreChanges::Paths(ps) => {
+                let _ = writeln!(out, "    ignore_changes: {ps:?}");
+            }
+        }
+        if !lc.replace_triggered_by.is_empty() {
+            let _ = writeln!(
+                out,
+                "    replace_triggered_by: {}",
+                texts(sources, &lc.replace_triggered_by)
+            );
+        }
+        conditions(sources, "precondition", &lc.preconditions, &mut out);
+        conditions(sources, "postcondition", &lc.postconditions, &mut out);
+    }
+
+    // Variable values, when the case has any.
+    let args_file = std::fs::read_to_string(dir.join("args")).unwrap_or_default();
+    let env_file = std::fs::read_to_string(dir.join("env")).unwrap_or_default();
+    let has_tfvars = std::fs::read_dir(dir)
+        .map(|rd| {
+            rd.flatten()
+                .any(|e| e.file_name().to_string_lossy().contains(".tfvars"))
+        })
+        .unwrap_or(false);
+    if args_file.is_empty() && env_file.is_empty() && !has_tfvars {
+        return out;
+    }
+    let args: Vec<VarArg> = args_file
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| match l.strip_prefix("-var-file=") {
+            Some(p) => VarArg::File(dir.join(p)),
+            None => VarArg::Var(l.strip_prefix("-var=").unwrap_or(l).to_string()),
+        })
+        .collect();
+    let env: Vec<(String, String)> = env_file
+        .lines()
+        .filter_map(|l| l.split_once('='))
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    out.push_str("# vars\n");
+    let sources = &mut config.sources;
+    match vars::collect(dir, &args, &env, sources) {
+        Ok(values) => {
+            for (name, v) in values {
+                match v {
+                    RawValue::Expr(e) => {
+                        let file = sources.name(e.file).to_string();
+                        let file = file.rsplit('/').next().unwrap_or(&file).to_string();
+                        let _ = writeln!(out, "{name} = {} (from {file})", text(sources, &e));
+                    }
+                    RawValue::Str { value, origin } => {
+                        let _ = writeln!(out, "{name} = {value:?} (from {origin})");
+                    }
+                }
+            }
+        }
+        Err(diags) => {
+            let mut d = String::new();
+            diagnostics(sources, &diags, &mut d);
+            // -var-file paths are shown as given: keep only the case-relative part.
+            let base = format!("{}/", dir.display());
+            out.push_str(&d.replace(&base, ""));
+        }
+    }
+    out
+}
+
+/// Compares the description of `dir` with its `expect` file (or rewrites it under
+/// `UPDATE_EXPECT=1`); returns a message on mismatch.
+fn check(dir: &Path, expect: &Path) -> Option<String> {
+    let actual = describe(dir);
+    if std::env::var_os("UPDATE_EXPECT").is_some() {
+        if let Err(e) = std::fs::write(expect, &actual) {
+            return Some(format!("cannot write {}: {e}", expect.display()));
+        }
+        return None;
+    }
+    let expected = std::fs::read_to_string(expect).unwrap_or_default();
+    (expected != actual).then(|| {
+        let diff = similar::TextDiff::from_lines(&expected, &actual);
+        format!(
+            "{} differs (- expected, + actual):\n{}",
+            dir.display(),
+            diff.unified_diff().context_radius(2)
+        )
+    })
+}
+
+#[test]
+fn config_cases() {
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(testdata())
+        .expect("testdata/config exists")
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.is_dir())
+        .collect();
+    dirs.sort();
+    assert!(
+        dirs.len() >= 10,
+        "expected the config cases, found {}",
+        dirs.len()
+    );
+    let failures: Vec<String> = dirs
+        .iter()
+        .filter_map(|d| check(d, &d.join("expect")))
+        .collect();
+    assert!(
+        failures.is_empty(),
+        "{} case(s) failed:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+#[test]
+fn syntax_error_points_at_the_error() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(dir.path().join("a.tf"), "locals {\n  x = é +\n}\n").expect("write");
+    std::fs::write(dir.path().join("b.tf"), "resource \"x\" {}\n").expect("write");
+    let (config, diags) = load_dir(dir.path());
+    let locs: Vec<String> = diags
+        .iter()
+        .map(|d| {
+            d.span()
+                .map(|s| config.sources.location(s))
+                .unwrap_or_default()
+        })
+        .collect();
+    // The syntax error in a.tf does not stop b.tf from being checked.
+    assert_eq!(diags.0.len(), 2, "{diags}");
+    assert!(locs[0].starts_with("a.tf:2:"), "{locs:?}");
+    assert_eq!(diags.0[1].summary, "Missing name for resource");
+    // The span starts on a character boundary inside the file.
+    let span = diags.0[0].span().expect("span");
+    assert!(
+        config
+            .sources
+            .text(span.file)
+            .get(span.range.clone())
+            .is_some()
+    );
+}
+
+#[test]
+fn meta_arguments_are_removed_from_the_body() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(
+        dir.path().join("main.tf"),
+        "resource \"null_resource\" \"a\" {\n  count = 2\n  depends_on = []\n  provider = null.x\n  triggers = {}\n  lifecycle {}\n  dynamic \"b\" {\n    for_each = []\n    content {}\n  }\n}\n",
+    )
+    .expect("write");
+    let (config, diags) = load_dir(dir.path());
+    assert!(diags.is_empty(), "{diags}");
+    let r = config.root.resources.values().next().expect("a resource");
+    let names: Vec<&str> = r
+        .body
+        .body
+        .iter()
+        .map(|s| match s {
+            hcl_edit::structure::Structure::Attribute(a) => a.key.as_str(),
+            hcl_edit::structure::Structure::Block(b) => b.ident.as_str(),
+        })
+        .collect();
+    assert_eq!(names, ["triggers", "dynamic"]);
+    assert_eq!(r.provider_ref().alias.as_deref(), Some("x"));
+    let count = r
+        .count
+        .as_ref()
+        .and_then(|c| c.expr.span())
+        .expect("count span");
+    assert_eq!(&config.sources.text(0)[count], "2");
+}
+
+/// Loads every directory of `.tf` files in the corpus of real-world modules: no panics, and no
+/// syntax errors on files Terraform itself accepts.
+#[test]
+fn corpus_loads() {
+    let corpus = std::env::var_os("CAIRN_CORPUS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
+            manifest
+                .parent()
+                .unwrap_or(manifest)
+                .join("../shared/corpus")
+        });
+    if !corpus.is_dir() {
+        println!("skipped: corpus not found");
+        return;
+    }
+    let mut stack = vec![corpus];
+    let mut files = 0;
+    let mut dirs = Vec::new();
+    while let Some(d) = stack.pop() {
+        let Ok(rd) = std::fs::read_dir(&d) else {
+            continue;
+        };
+        let mut has_tf = false;
+        for e in rd.flatten() {
+            let p = e.path();
+            let name = e.file_name();
+            if name.to_string_lossy().starts_with('.') {
+                continue;
+            }
+            if e.file_type().map(|t| t.is_dir()).unwrap_or(false) {
+                stack.push(p);
+            } else if name.to_string_lossy().ends_with(".tf") {
+                has_tf = true;
+                files += 1;
+            }
+        }
+        if has_tf {
+            dirs.push(d);
+        }
+    }
+    let (mut resources, mut errors, mut syntax) = (0, 0, Vec::new());
+    let mut summaries: std::collections::BTreeMap<String, usize> = Default::default();
+    for d in &dirs {
+        let (config, diags) = load_dir(d);
+        resources += config.root.resources.len();
+        errors += diags.iter().filter(|d| d.is_error()).count();
+        for diag in diags.iter() {
+            *summaries.entry(diag.summary.clone()).or_default() += 1;
+            if std::env::var_os("CORPUS_VERBOSE").is_some() && !diag.summary.contains("\"module\"")
+            {
+                let loc = diag
+                    .span()
+                    .map(|s| config.sources.location(s))
+                    .unwrap_or_default();
+                println!("{}/{loc}: {diag}", d.display());
+            }
+        }
+        for diag in diags
+            .iter()
+            .filter(|x| x.summary == super::load::SYNTAX_ERROR)
+        {
+            if let Some(s) = diag.span() {
+                syntax.push((d.join(config.sources.name(s.file)), diag.to_string()));
+            }
+        }
+    }
+    println!(
+        "corpus: {files} files in {} directories, {resources} resources, {errors} errors, {} syntax errors",
+        dirs.len(),
+        syntax.len()
+    );
+    for (summary, n) in &summaries {
+        println!("  {n:5} {summary}");
+    }
+    // Repeated object keys are a known gap of the parser (Terraform keeps the last value).
+    let (known, syntax): (Vec<_>, Vec<_>) = syntax
+        .into_iter()
+        .partition(|(_, msg)| msg.contains("repeats a key"));
+    for (path, _) in &known {
+        println!("known gap (repeated object key): {}", path.display());
+    }
+    // A syntax error is only acceptable where Terraform reports one too.
+    let terraform = std::process::Command::new("terraform")
+        .arg("version")
+        .output()
+        .is_ok();
+    if !terraform {
+        println!("skipped: terraform not found (syntax errors not cross-checked)");
+        return;
+    }
+    let wrong: Vec<String> = syntax
+        .iter()
+        .filter(|(path, _)| {
+            let status = std::process::Command::new("terraform")
+                .args(["fmt", "-check", "-list=false"])
+                .arg(path)
+                .env("CHECKPOINT_DISABLE", "1")
+                .env("TF_CLI_CONFIG_FILE", "/dev/null")
+                .output()
+                .map(|o| o.status.code());
+            !matches!(status, Ok(Some(2)))
+        })
+        .map(|(path, msg)| format!("{}: {msg}", path.display()))
+        .collect();
+    assert!(
+        wrong.is_empty(),
+        "syntax errors on files terraform accepts:\n{}",
+        wrong.join("\n")
+    );
+}

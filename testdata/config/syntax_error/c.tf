@@ -1,0 +1,2 @@
+# still checked after the syntax errors above
+foo = 1

@@ -1,0 +1,4 @@
+variable "list" {}
+variable "obj" {}
+variable "str" {}
+variable "num" {}

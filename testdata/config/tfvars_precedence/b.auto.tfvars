@@ -1,0 +1,2 @@
+d = "from b.auto.tfvars"
+e = { nested = [1, 2] }

@@ -1,0 +1,2 @@
+e = "from -var-file"
+f = "from -var-file"

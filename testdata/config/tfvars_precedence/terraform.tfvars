@@ -1,0 +1,2 @@
+b = "from terraform.tfvars"
+c = "from terraform.tfvars"
