@@ -9,13 +9,22 @@
 //! The only module that calls a provider's `apply` or writes state. It never prints: progress
 //! goes out as [`Event`]s on a channel.
 
+mod exec;
 pub mod journal;
+mod op;
 
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
+use cairn_provider::{Provider, ProviderSchema, ResourceSchema, Schema, Value};
+
 use crate::addr::InstanceAddr;
-use crate::plan::Action;
+use crate::plan::{Action, ResourceChange};
 use crate::state::{State, StateError};
+
+pub use exec::apply;
 
 /// What the executor reports as it goes.
 #[derive(Clone, Debug, PartialEq)]
@@ -23,11 +32,24 @@ pub enum Event {
     /// An operation started (`action` is the planned action; a replace reports once).
     Started { addr: InstanceAddr, action: Action },
     /// An operation finished. `id` is the object's `id` attribute when it has one.
-    Completed { addr: InstanceAddr, action: Action, elapsed: Duration, id: Option<String> },
+    Completed {
+        addr: InstanceAddr,
+        action: Action,
+        elapsed: Duration,
+        id: Option<String>,
+    },
     /// An operation is still running (sent every 10 s of an operation).
-    StillRunning { addr: InstanceAddr, action: Action, elapsed: Duration },
+    StillRunning {
+        addr: InstanceAddr,
+        action: Action,
+        elapsed: Duration,
+    },
     /// An operation failed; `message` is the provider's error.
-    Failed { addr: InstanceAddr, action: Action, message: String },
+    Failed {
+        addr: InstanceAddr,
+        action: Action,
+        message: String,
+    },
     /// Rollback begins: `count` operations will be undone.
     RollbackStarted { count: usize },
     /// One completed operation was undone (`action` is the undo: delete, update or create).
@@ -41,3 +63,115 @@ pub enum Event {
 pub trait StateSink: Send + Sync {
     async fn persist(&self, state: &State) -> Result<(), StateError>;
 }
+
+/// Computes the final planned value of a change whose planned value still holds unknowns that
+/// come from other resources (`input = random_id.a.hex`), once those resources are applied.
+/// The engine implements it by re-evaluating the configuration against `state`.
+#[async_trait::async_trait]
+pub trait Replanner: Send + Sync {
+    async fn replan(&self, change: &ResourceChange, state: &State) -> Result<Value, String>;
+}
+
+/// A [`Replanner`] that keeps the planned value as it is.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct NoReplan;
+
+#[async_trait::async_trait]
+impl Replanner for NoReplan {
+    async fn replan(&self, change: &ResourceChange, _state: &State) -> Result<Value, String> {
+        Ok(change.after.clone().unwrap_or(Value::Null))
+    }
+}
+
+#[derive(Clone)]
+struct ProviderEntry {
+    provider: Arc<dyn Provider>,
+    schema: Arc<ProviderSchema>,
+}
+
+/// The configured providers of a run, by provider configuration address as it appears in
+/// [`ResourceChange::provider`] (`provider["registry.terraform.io/hashicorp/random"]`), with
+/// their schemas (read once, on insertion). Cheap to clone.
+#[derive(Clone, Default)]
+pub struct ProviderMap {
+    entries: HashMap<String, ProviderEntry>,
+}
+
+impl std::fmt::Debug for ProviderMap {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_set().entries(self.entries.keys()).finish()
+    }
+}
+
+impl ProviderMap {
+    pub fn new() -> ProviderMap {
+        ProviderMap::default()
+    }
+    /// Registers a configured provider under its configuration address.
+    pub fn insert(&mut self, addr: impl Into<String>, provider: Arc<dyn Provider>) {
+        let schema = Arc::new(provider.schema());
+        self.entries
+            .insert(addr.into(), ProviderEntry { provider, schema });
+    }
+    pub fn get(&self, addr: &str) -> Option<&Arc<dyn Provider>> {
+        self.entries.get(addr).map(|e| &e.provider)
+    }
+    /// The schema of a managed resource type of the provider at `addr`.
+    pub fn resource_schema(&self, addr: &str, type_name: &str) -> Option<&ResourceSchema> {
+        self.entries.get(addr)?.schema.resources.get(type_name)
+    }
+    /// The schema of a data source of the provider at `addr`.
+    pub fn data_schema(&self, addr: &str, type_name: &str) -> Option<&Schema> {
+        self.entries.get(addr)?.schema.data_sources.get(type_name)
+    }
+}
+
+/// How the executor runs.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Options {
+    /// How many operations run at once (at least one).
+    pub parallelism: usize,
+    /// Undo every completed operation of the run when one fails.
+    pub rollback: bool,
+    /// Where to keep the operation journal; `None` runs without one (no crash safety).
+    pub journal: Option<PathBuf>,
+    /// The longest time between two persists of the state during a run.
+    pub persist_interval: Duration,
+}
+
+impl Default for Options {
+    fn default() -> Options {
+        Options {
+            parallelism: 10,
+            rollback: true,
+            journal: None,
+            persist_interval: Duration::from_secs(5),
+        }
+    }
+}
+
+/// What a run did.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Outcome {
+    /// The final state; it records what exists in the real world.
+    pub state: State,
+    /// Operations that failed, with the provider's message.
+    pub errors: Vec<(InstanceAddr, String)>,
+    /// Completed operations that were undone by rollback.
+    pub rolled_back: Vec<InstanceAddr>,
+    /// Completed operations that could not be undone (their objects stay as state records them).
+    pub rollback_failures: Vec<(InstanceAddr, String)>,
+    /// Problems not tied to one instance: the journal could not be opened or written, the state
+    /// could not be persisted. When the journal could not be opened nothing was applied.
+    pub fatal: Vec<String>,
+}
+
+impl Outcome {
+    /// True if every operation succeeded and the state was saved.
+    pub fn is_success(&self) -> bool {
+        self.errors.is_empty() && self.fatal.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests;
