@@ -3,10 +3,15 @@
 //!
 //! Ordering is kept at resource (block) granularity with counters, so that `count = 1000` feeding
 //! 1000 consumers costs 2000 entries, not a million edges:
-//! - a create, update, replace or read waits until every non-delete change of each resource in its
-//!   `dependencies` is done;
-//! - a delete of an instance of `R` waits until every change of an instance whose prior object
-//!   depended on `R` is done (deletes of dependents, and updates or replacements that stop using it).
+//! - a create, update, read or create-before-destroy replacement waits until every non-delete
+//!   change of each resource in its `dependencies` is done;
+//! - a delete of an instance of `R` waits until every delete of an instance whose prior object
+//!   depended on `R` is done, and every update that stops using `R`;
+//! - a delete-then-create replacement is split: its delete half goes with the deletes, its create
+//!   half with the creates, after its delete half. Replacing a subnet and the instance in it thus
+//!   deletes the instance, deletes the subnet, creates the subnet, creates the instance.
+//!
+//! A dependency cycle (which the planner should have refused) is reported, never waited on.
 
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::Arc;
@@ -18,7 +23,7 @@ use tokio::sync::mpsc::UnboundedSender;
 use tokio::task::JoinSet;
 
 use super::journal::{self, Journal, Record};
-use super::op::{self, Completed, Ctx, OpInput, OpOutput};
+use super::op::{self, Completed, Ctx, OpInput, OpOutput, Part};
 use super::{Event, Options, Outcome, ProviderMap, Replanner, StateSink};
 use crate::addr::{InstanceAddr, ResourceAddr};
 use crate::plan::{Action, Plan, ResourceChange};
@@ -26,23 +31,33 @@ use crate::state::{OutputState, State};
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Phase {
-    Skip,
     Apply,
     Delete,
 }
 
+/// One schedulable unit: a whole change, or one half of a delete-then-create replacement (its
+/// delete goes with the deletes, its create with the creates).
+#[derive(Clone, Copy)]
+struct Node {
+    change: usize,
+    part: Part,
+    phase: Phase,
+}
+
 /// The ready-set of a run, driven by per-resource counters.
 struct Graph {
-    phase: Vec<Phase>,
-    /// Unmet dependency counters per change.
+    nodes: Vec<Node>,
+    /// Unmet dependency counters per node.
     waiting: Vec<usize>,
-    /// Unfinished non-delete changes per resource.
+    /// The node that waits for this one directly (the create half of a replacement).
+    then: Vec<Option<usize>>,
+    /// Unfinished non-delete nodes per resource.
     apply_pending: HashMap<ResourceAddr, usize>,
     apply_waiters: HashMap<ResourceAddr, Vec<usize>>,
-    /// Unfinished changes whose prior object depends on the resource.
+    /// Unfinished nodes that must precede deletes of the resource.
     delete_blockers: HashMap<ResourceAddr, usize>,
     delete_waiters: HashMap<ResourceAddr, Vec<usize>>,
-    /// The resources whose `delete_blockers` each change holds.
+    /// The resources whose `delete_blockers` each node holds.
     blocks: Vec<Vec<ResourceAddr>>,
     ready: VecDeque<usize>,
     remaining: usize,
@@ -61,69 +76,96 @@ fn dedup_deps<'a>(
 
 impl Graph {
     fn new(changes: &[ResourceChange], state: &State) -> Graph {
-        let n = changes.len();
+        let mut nodes = Vec::with_capacity(changes.len());
+        for (i, c) in changes.iter().enumerate() {
+            let node = |part, phase| Node {
+                change: i,
+                part,
+                phase,
+            };
+            match c.action {
+                Action::NoOp => {}
+                Action::Delete => nodes.push(node(Part::Whole, Phase::Delete)),
+                Action::DeleteThenCreate => {
+                    nodes.push(node(Part::DeleteHalf, Phase::Delete));
+                    nodes.push(node(Part::CreateHalf, Phase::Apply));
+                }
+                _ => nodes.push(node(Part::Whole, Phase::Apply)),
+            }
+        }
+        let n = nodes.len();
         let mut g = Graph {
-            phase: Vec::with_capacity(n),
             waiting: vec![0; n],
+            then: vec![None; n],
             apply_pending: HashMap::new(),
             apply_waiters: HashMap::new(),
             delete_blockers: HashMap::new(),
             delete_waiters: HashMap::new(),
             blocks: vec![Vec::new(); n],
             ready: VecDeque::new(),
-            remaining: 0,
+            remaining: n,
+            nodes,
         };
-        for c in changes {
-            let p = match c.action {
-                Action::NoOp => Phase::Skip,
-                Action::Delete => Phase::Delete,
-                _ => Phase::Apply,
-            };
-            if p == Phase::Apply {
-                *g.apply_pending.entry(c.addr.resource.clone()).or_default() += 1;
+        for node in &g.nodes {
+            if node.phase == Phase::Apply {
+                let r = &changes[node.change].addr.resource;
+                *g.apply_pending.entry(r.clone()).or_default() += 1;
             }
-            if p != Phase::Skip {
-                g.remaining += 1;
-            }
-            g.phase.push(p);
         }
-        for (i, c) in changes.iter().enumerate() {
+        for (i, node) in g.nodes.iter().enumerate() {
+            let c = &changes[node.change];
             let own = &c.addr.resource;
-            match g.phase[i] {
-                Phase::Skip => continue,
-                Phase::Apply => {
+            let prior_deps = state
+                .instance(&c.addr)
+                .map(|p| p.dependencies.as_slice())
+                .unwrap_or(&[]);
+            match (node.phase, node.part) {
+                (Phase::Apply, part) => {
+                    if part == Part::CreateHalf {
+                        // After its own delete half, which is the node just before it.
+                        g.waiting[i] += 1;
+                        g.then[i - 1] = Some(i);
+                    }
                     for d in dedup_deps(own, &c.dependencies) {
                         if g.apply_pending.get(&d).is_some_and(|n| *n > 0) {
                             g.waiting[i] += 1;
                             g.apply_waiters.entry(d).or_default().push(i);
                         }
                     }
-                    // An update or replacement may stop using what its prior object used.
-                    if let Some(prior) = state.instance(&c.addr) {
-                        g.blocks[i] = dedup_deps(own, &prior.dependencies);
+                    // An update (or a create-before-destroy replacement) that stops using a
+                    // resource goes before that resource's deletion. One that still uses it
+                    // waits for its re-creation instead.
+                    if part == Part::Whole {
+                        g.blocks[i] = dedup_deps(
+                            own,
+                            prior_deps.iter().filter(|d| !c.dependencies.contains(d)),
+                        );
                     }
                 }
-                Phase::Delete => {
-                    let prior = state.instance(&c.addr).map(|p| p.dependencies.iter());
-                    g.blocks[i] = dedup_deps(
-                        own,
-                        c.dependencies.iter().chain(prior.into_iter().flatten()),
-                    );
+                (Phase::Delete, _) => {
+                    g.blocks[i] = dedup_deps(own, c.dependencies.iter().chain(prior_deps));
+                    if node.part == Part::DeleteHalf {
+                        // A replacement's new dependencies are not what its old object used.
+                        g.blocks[i] = dedup_deps(own, prior_deps);
+                    }
                 }
             }
+        }
+        for i in 0..n {
             for r in &g.blocks[i] {
                 *g.delete_blockers.entry(r.clone()).or_default() += 1;
             }
         }
-        for (i, c) in changes.iter().enumerate() {
-            if g.phase[i] == Phase::Delete {
-                let r = &c.addr.resource;
+        for i in 0..n {
+            let node = g.nodes[i];
+            if node.phase == Phase::Delete {
+                let r = &changes[node.change].addr.resource;
                 if g.delete_blockers.get(r).is_some_and(|n| *n > 0) {
                     g.waiting[i] += 1;
                     g.delete_waiters.entry(r.clone()).or_default().push(i);
                 }
             }
-            if g.phase[i] != Phase::Skip && g.waiting[i] == 0 {
+            if g.waiting[i] == 0 {
                 g.ready.push_back(i);
             }
         }
@@ -139,10 +181,10 @@ impl Graph {
         }
     }
 
-    /// Change `i` (of resource `r`) is done: wake what waited for it.
+    /// Node `i` (of resource `r`) is done: wake what waited for it.
     fn complete(&mut self, i: usize, r: &ResourceAddr) {
         self.remaining -= 1;
-        if self.phase[i] == Phase::Apply
+        if self.nodes[i].phase == Phase::Apply
             && let Some(n) = self.apply_pending.get_mut(r)
         {
             *n -= 1;
@@ -154,6 +196,11 @@ impl Graph {
                 );
             }
         }
+        Self::release(
+            &mut self.waiting,
+            &mut self.ready,
+            self.then[i].map(|t| vec![t]),
+        );
         for b in std::mem::take(&mut self.blocks[i]) {
             if let Some(n) = self.delete_blockers.get_mut(&b) {
                 *n -= 1;
@@ -321,7 +368,7 @@ impl Run<'_> {
                 let Some(i) = graph.ready.pop_front() else {
                     break;
                 };
-                match self.prepare(i).await {
+                match self.prepare(i, graph.nodes[i]).await {
                     Ok(input) => {
                         let h = tasks.spawn(op::run(
                             Arc::clone(&self.ctx),
@@ -332,7 +379,7 @@ impl Run<'_> {
                         running.insert(h.id(), i);
                     }
                     Err(e) => {
-                        let c = &changes[i];
+                        let c = &changes[graph.nodes[i].change];
                         self.ctx.emit(Event::Failed {
                             addr: c.addr.clone(),
                             action: c.action,
@@ -346,10 +393,10 @@ impl Run<'_> {
             }
             if tasks.is_empty() {
                 if !stopping && graph.remaining > 0 {
-                    for (i, c) in changes.iter().enumerate() {
-                        if graph.phase[i] != Phase::Skip && graph.waiting[i] > 0 {
+                    for (i, node) in graph.nodes.iter().enumerate() {
+                        if graph.waiting[i] > 0 {
                             self.errors.push((
-                                c.addr.clone(),
+                                changes[node.change].addr.clone(),
                                 "not applied: its dependencies form a cycle".to_string(),
                             ));
                         }
@@ -381,7 +428,7 @@ impl Run<'_> {
                     if out.skipped {
                         continue;
                     }
-                    let c = &changes[out.idx];
+                    let c = &changes[graph.nodes[out.idx].change];
                     if let Some(slot) = out.slot {
                         self.state.set_instance(&c.addr, &c.provider, slot);
                         self.dirty = true;
@@ -403,12 +450,13 @@ impl Run<'_> {
         }
     }
 
-    /// Gathers what a task needs for change `i`, replanning its planned value when it waited for
+    /// Gathers what a task needs for node `i`, replanning its planned value when it waited for
     /// unknowns from resources applied in this run.
-    async fn prepare(&self, i: usize) -> Result<OpInput, String> {
-        let c = &self.plan.changes[i];
+    async fn prepare(&self, i: usize, node: Node) -> Result<OpInput, String> {
+        let c = &self.plan.changes[node.change];
         let mut after = c.after.clone();
-        if let Some(a) = &after
+        if node.phase == Phase::Apply
+            && let Some(a) = &after
             && !a.is_wholly_known()
             && c.dependencies.iter().any(|d| self.changing.contains(d))
         {
@@ -420,15 +468,20 @@ impl Run<'_> {
             (None, Some(p)) => Some(op::value_of(&self.ctx, &c.provider, &c.addr, p)),
             (None, None) => None,
         };
-        if matches!(
-            c.action,
-            Action::Update | Action::Delete | Action::DeleteThenCreate | Action::CreateThenDelete
-        ) && prior.is_none()
-        {
+        let needs_prior = match node.part {
+            Part::CreateHalf => false,
+            Part::DeleteHalf => true,
+            Part::Whole => matches!(
+                c.action,
+                Action::Update | Action::Delete | Action::CreateThenDelete
+            ),
+        };
+        if needs_prior && prior.is_none() {
             return Err("the object to change is not in the state".to_string());
         }
         Ok(OpInput {
             idx: i,
+            part: node.part,
             addr: c.addr.clone(),
             provider: c.provider.clone(),
             action: c.action,
@@ -492,6 +545,9 @@ impl Run<'_> {
                 }
             }
         }
+        // A replacement is undone in two steps: report each address once.
+        let mut seen = HashSet::new();
+        rolled_back.retain(|a| !failures.iter().any(|(f, _)| f == a) && seen.insert(a.clone()));
         (rolled_back, failures)
     }
 

@@ -67,9 +67,21 @@ impl Ctx {
     }
 }
 
+/// Which part of its change a task runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Part {
+    Whole,
+    /// The delete of a delete-then-create replacement (scheduled with the deletes).
+    DeleteHalf,
+    /// The create of a delete-then-create replacement, once its delete half is done.
+    CreateHalf,
+}
+
 /// Everything one task needs about its change (cloned out of the plan and state).
 pub(crate) struct OpInput {
+    /// The scheduler's node.
     pub idx: usize,
+    pub part: Part,
     pub addr: InstanceAddr,
     pub provider: String,
     pub action: Action,
@@ -309,10 +321,13 @@ pub(crate) async fn run(
         return OpOutput::skipped(input.idx);
     }
     let start = Instant::now();
-    ctx.emit(Event::Started {
-        addr: input.addr.clone(),
-        action: input.action,
-    });
+    // A replacement split in two halves reports its start once and its end once.
+    if input.part != Part::CreateHalf {
+        ctx.emit(Event::Started {
+            addr: input.addr.clone(),
+            action: input.action,
+        });
+    }
     let fut = perform(&ctx, &input);
     tokio::pin!(fut);
     let mut tick = tokio::time::interval_at(start + STILL_RUNNING_EVERY, STILL_RUNNING_EVERY);
@@ -332,6 +347,7 @@ pub(crate) async fn run(
             action: input.action,
             message: message.clone(),
         }),
+        None if input.part == Part::DeleteHalf => {}
         None => {
             let id = match &out.slot {
                 Some(Some(i)) => i
@@ -394,6 +410,65 @@ async fn perform(ctx: &Ctx, c: &OpInput) -> OpOutput {
         prior_value: c.before.as_ref(),
         ..base
     };
+    if c.addr.resource.mode == Mode::Data {
+        // Data sources have nothing to create or delete: they are read, or forgotten.
+        match c.action {
+            Action::NoOp => {}
+            Action::Delete => out.slot = Some(None),
+            _ => match read_data(ctx, c).await {
+                Ok(i) => out.slot = Some(Some(i)),
+                Err(e) => out.error = Some(e),
+            },
+        }
+        return out;
+    }
+    match (c.action, c.part) {
+        (Action::DeleteThenCreate, Part::DeleteHalf) => match step(ctx, delete(false)).await {
+            Ok(_) => {
+                out.completed = Some(completed(Undo::Replace {
+                    deleted: c.prior.clone(),
+                    created: None,
+                }));
+                out.slot = Some(None);
+            }
+            Err(e) => out.error = Some(e),
+        },
+        (Action::DeleteThenCreate, Part::CreateHalf) => match step(ctx, create).await {
+            Ok(created) => {
+                out.completed = Some(completed(Undo::Replace {
+                    deleted: None,
+                    created: created.clone(),
+                }));
+                out.slot = Some(created);
+            }
+            Err(e) => out.error = Some(e),
+        },
+        _ => perform_whole(ctx, c, &mut out, base, create, create_deposing).await,
+    }
+    out
+}
+
+async fn perform_whole(
+    ctx: &Ctx,
+    c: &OpInput,
+    out: &mut OpOutput,
+    base: Step<'_>,
+    create: Step<'_>,
+    create_deposing: Step<'_>,
+) {
+    let completed = |undo| Completed {
+        addr: c.addr.clone(),
+        provider: c.provider.clone(),
+        dependencies: c.dependencies.clone(),
+        undo,
+    };
+    let delete = |deposed| Step {
+        kind: OpKind::Delete,
+        deposed,
+        prior: c.prior.as_ref(),
+        prior_value: c.before.as_ref(),
+        ..base
+    };
     match c.action {
         Action::NoOp => {}
         Action::Read => match read_data(ctx, c).await {
@@ -445,7 +520,7 @@ async fn perform(ctx: &Ctx, c: &OpInput) -> OpOutput {
         Action::DeleteThenCreate => {
             if let Err(e) = step(ctx, delete(false)).await {
                 out.error = Some(e);
-                return out;
+                return;
             }
             out.slot = Some(None);
             let deleted = c.prior.clone();
@@ -471,7 +546,7 @@ async fn perform(ctx: &Ctx, c: &OpInput) -> OpOutput {
                 Ok(c) => c,
                 Err(e) => {
                     out.error = Some(e);
-                    return out;
+                    return;
                 }
             };
             match step(ctx, delete(true)).await {
@@ -509,7 +584,6 @@ async fn perform(ctx: &Ctx, c: &OpInput) -> OpOutput {
             }
         }
     }
-    out
 }
 
 async fn read_data(ctx: &Ctx, c: &OpInput) -> Result<InstanceState, String> {

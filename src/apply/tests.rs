@@ -421,6 +421,94 @@ async fn updates_and_replacements() {
     );
 }
 
+#[tokio::test]
+async fn replacements_delete_dependents_first_and_create_dependencies_first() {
+    // b uses a; both are replaced (delete then create), as a subnet and its instance would be.
+    let h = Harness::new();
+    let state = h.seed(&["a", "b"], true).await;
+    let mut rb = replace(&state, "b", "v2", Action::DeleteThenCreate);
+    rb.dependencies = vec![res("a")];
+    let p = plan(vec![
+        replace(&state, "a", "v2", Action::DeleteThenCreate),
+        rb,
+    ]);
+    let (out, events) = h.run(&p, state).await;
+    assert!(out.is_success(), "{:?}", out.errors);
+    assert_eq!(h.log(), ["Delete b", "Delete a", "Create a", "Create b"]);
+    h.assert_state_matches_world(&out.state);
+    // Each replacement reports one start and one completion.
+    let started = events
+        .iter()
+        .filter(|e| matches!(e, Event::Started { .. }))
+        .count();
+    let completed = events
+        .iter()
+        .filter(|e| matches!(e, Event::Completed { .. }))
+        .count();
+    assert_eq!((started, completed), (2, 2));
+}
+
+#[tokio::test]
+async fn update_of_a_dependent_waits_for_the_replacement() {
+    // a is replaced; b still uses it and is updated with its new id: no deadlock.
+    let h = Harness::new();
+    let state = h.seed(&["a", "b"], true).await;
+    let p = plan(vec![
+        replace(&state, "a", "v2", Action::DeleteThenCreate),
+        update(&state, "b", "v2", &["a"]),
+    ]);
+    let (out, _) = h.run(&p, state).await;
+    assert!(out.is_success(), "{:?}", out.errors);
+    assert_eq!(h.log(), ["Delete a", "Create a", "Update b"]);
+    h.assert_state_matches_world(&out.state);
+}
+
+#[tokio::test]
+async fn a_dependency_cycle_is_reported_not_hung() {
+    let h = Harness::new();
+    let p = plan(vec![
+        create("a", "x", &["b"]),
+        create("b", "x", &["a"]),
+        create("c", "x", &[]),
+    ]);
+    let (out, _) = h.run(&p, State::new()).await;
+    let failed: Vec<String> = out.errors.iter().map(|(a, _)| a.to_string()).collect();
+    assert_eq!(failed, ["mock_thing.a", "mock_thing.b"]);
+    assert!(out.errors[0].1.contains("cycle"));
+    // What ran is rolled back like any other failure.
+    assert_eq!(out.rolled_back, vec![addr("c")]);
+    assert!(h.objects().is_empty());
+}
+
+#[tokio::test]
+async fn failure_in_the_create_half_of_a_replacement_restores_the_old_object() {
+    let h = Harness::new();
+    let state = h.seed(&["a"], false).await;
+    h.world.fail_on(Op::Create, "a");
+    let p = plan(vec![replace(&state, "a", "v2", Action::DeleteThenCreate)]);
+    let (out, _) = h.run(&p, state.clone()).await;
+    assert_eq!(out.errors.len(), 1);
+    // Recreating the old object is a create of "a" too, which still fails: reported, and the
+    // state says the object is gone, as it is.
+    assert!(out.rolled_back.is_empty());
+    assert_eq!(out.rollback_failures.len(), 1);
+    assert!(h.objects().is_empty());
+    h.assert_state_matches_world(&out.state);
+
+    // When the re-creation works, the old object is back (with a new id).
+    let h = Harness::new();
+    let state = h.seed(&["a"], false).await;
+    let before = h.contents();
+    let mut p = plan(vec![replace(&state, "a", "v2", Action::DeleteThenCreate)]);
+    p.changes[0].after = Some(thing("a2", "v2"));
+    h.world.fail_on(Op::Create, "a2");
+    let (out, _) = h.run(&p, state).await;
+    assert_eq!(out.errors.len(), 1);
+    assert_eq!(out.rolled_back, vec![addr("a")]);
+    assert_eq!(h.contents(), before);
+    h.assert_state_matches_world(&out.state);
+}
+
 #[tokio::test(start_paused = true)]
 async fn parallelism_is_bounded() {
     for limit in [1, 3, 8] {
