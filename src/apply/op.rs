@@ -222,6 +222,31 @@ pub(crate) fn value_of(ctx: &Ctx, provider: &str, addr: &InstanceAddr, i: &Insta
     }
 }
 
+/// The planned value that recreates a deleted object: its attributes, except that what only the
+/// provider sets (the id, computed-only attributes) is unknown again, as on any create.
+pub(crate) fn recreation_plan(
+    ctx: &Ctx,
+    provider: &str,
+    addr: &InstanceAddr,
+    i: &InstanceState,
+) -> Value {
+    let v = value_of(ctx, provider, addr, i);
+    let Some(schema) = ctx.providers.resource_schema(provider, &addr.resource.ty) else {
+        return v;
+    };
+    match v {
+        Value::Object(mut m) => {
+            for (name, a) in &schema.schema.attributes {
+                if a.computed && !a.optional && !a.required {
+                    m.insert(name.clone(), Value::Unknown);
+                }
+            }
+            Value::Object(m)
+        }
+        other => other,
+    }
+}
+
 async fn step(ctx: &Ctx, s: Step<'_>) -> Result<Option<InstanceState>, String> {
     let ty = &s.addr.resource.ty;
     let provider: Arc<dyn Provider> = match ctx.providers.get(s.provider) {
@@ -341,6 +366,10 @@ pub(crate) async fn run(
             }),
         }
     };
+    if out.error.is_some() {
+        // Before this task's slot is released: whatever waits for it must not start.
+        stop.store(true, Ordering::SeqCst);
+    }
     match &out.error {
         Some(message) => ctx.emit(Event::Failed {
             addr: input.addr.clone(),
@@ -697,7 +726,7 @@ pub(crate) async fn undo(ctx: &Ctx, c: &Completed) -> Undone {
                 slot = Some(None);
             }
             if let Some(old) = deleted {
-                let v = value_of(ctx, &c.provider, &c.addr, old);
+                let v = recreation_plan(ctx, &c.provider, &c.addr, old);
                 let s = Step {
                     planned: Some(&v),
                     extra_sensitive: &old.sensitive_paths,

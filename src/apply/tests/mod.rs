@@ -31,6 +31,10 @@ struct Wrapped {
     max: AtomicUsize,
     flaky: Mutex<HashMap<String, usize>>,
     calls: AtomicUsize,
+    /// The planned values of every create received.
+    creates: Mutex<Vec<Value>>,
+    /// Extra time some objects' operations take.
+    slow: Mutex<HashMap<String, Duration>>,
 }
 
 impl Wrapped {
@@ -41,6 +45,8 @@ impl Wrapped {
             max: AtomicUsize::new(0),
             flaky: Mutex::new(HashMap::new()),
             calls: AtomicUsize::new(0),
+            creates: Mutex::new(Vec::new()),
+            slow: Mutex::new(HashMap::new()),
         })
     }
     fn flaky(&self, name: &str, times: usize) {
@@ -66,6 +72,9 @@ impl Provider for Wrapped {
         planned: Option<&Value>,
     ) -> Result<Option<Value>, ProviderError> {
         self.calls.fetch_add(1, Ordering::SeqCst);
+        if let (None, Some(p)) = (prior, planned) {
+            self.creates.lock().unwrap().push(p.clone());
+        }
         if let Some(name) = planned
             .and_then(|p| p.get_attr("name"))
             .and_then(Value::as_str)
@@ -75,6 +84,14 @@ impl Provider for Wrapped {
                 *n -= 1;
                 return Err(ProviderError::retryable("throttled"));
             }
+        }
+        let name = planned
+            .or(prior)
+            .and_then(|p| p.get_attr("name"))
+            .and_then(Value::as_str);
+        let slow = name.and_then(|n| self.slow.lock().unwrap().get(n).copied());
+        if let Some(d) = slow {
+            tokio::time::sleep(d).await;
         }
         let now = self.current.fetch_add(1, Ordering::SeqCst) + 1;
         self.max.fetch_max(now, Ordering::SeqCst);
@@ -639,6 +656,14 @@ async fn rollback_recreates_deleted_and_replaced_objects() {
         .map(|(a, _, _)| a.to_string())
         .collect();
     assert_eq!(names, ["mock_thing.r", "mock_thing.u", "mock_thing.z"]);
+    // Recreating z asks the provider for a new object: its id is unknown, not the old one.
+    let creates = h.provider.creates.lock().unwrap().clone();
+    let z = creates
+        .iter()
+        .rfind(|v| v.get_attr("name") == Some(&Value::string("z")))
+        .unwrap();
+    assert_eq!(z.get_attr("id"), Some(&Value::Unknown));
+    assert_eq!(z.get_attr("value"), Some(&Value::string("v1")));
 }
 
 #[tokio::test]
@@ -900,6 +925,90 @@ async fn long_operations_report_still_running() {
         })
         .collect();
     assert_eq!(still, [Duration::from_secs(10), Duration::from_secs(20)]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn in_flight_operations_finish_after_a_failure() {
+    let mut h = Harness::new();
+    h.opts.parallelism = 4;
+    h.opts.rollback = false;
+    h.delay(Duration::from_millis(100));
+    for n in ["b", "c", "d"] {
+        h.provider
+            .slow
+            .lock()
+            .unwrap()
+            .insert(n.into(), Duration::from_millis(200));
+    }
+    h.world.fail_on(Op::Create, "a");
+    let p = plan(vec![
+        create("a", "x", &[]),
+        create("b", "x", &[]),
+        create("c", "x", &[]),
+        create("d", "x", &[]),
+        create("e", "x", &["b"]),
+        create("f", "x", &[]),
+    ]);
+    let (out, events) = h.run(&p, State::new()).await;
+    assert_eq!(out.errors.len(), 1);
+    // b, c and d were running when a failed: they finish and are kept; nothing new starts.
+    assert_eq!(h.world.names(), ["b", "c", "d"]);
+    let started: Vec<String> = events
+        .iter()
+        .filter_map(|e| match e {
+            Event::Started { addr, .. } => Some(addr.resource.name.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(started, ["a", "b", "c", "d"]);
+    h.assert_state_matches_world(&out.state);
+}
+
+struct FailingSink;
+
+#[async_trait]
+impl StateSink for FailingSink {
+    async fn persist(&self, _state: &State) -> Result<(), StateError> {
+        Err(StateError::Backend("disk full".into()))
+    }
+}
+
+#[tokio::test]
+async fn a_state_that_cannot_be_saved_keeps_the_journal() {
+    let dir = tmp();
+    let path = dir.path().join("terraform.tfstate.journal");
+    let mut h = Harness::new();
+    h.opts.journal = Some(path.clone());
+    let start = State::new();
+    let p = plan(vec![create("a", "x", &[]), create("b", "x", &["a"])]);
+    let (tx, _rx) = mpsc::unbounded_channel();
+    let out = apply(
+        &p,
+        start.clone(),
+        &h.providers,
+        &h.opts,
+        &FailingSink,
+        &NoReplan,
+        tx,
+    )
+    .await;
+    assert!(out.errors.is_empty());
+    assert!(
+        out.fatal.iter().any(|f| f.contains("disk full")),
+        "{:?}",
+        out.fatal
+    );
+    assert!(
+        out.fatal.iter().any(|f| f.contains("journal")),
+        "{:?}",
+        out.fatal
+    );
+    // Recovery from the state the run started with gets to the same place.
+    let rec = journal::recover(&path).unwrap().expect("journal kept");
+    let mut state = start;
+    assert!(rec.replay(&mut state).unwrap().is_empty());
+    assert_eq!(state.resources, out.state.resources);
+    h.assert_state_matches_world(&state);
 }
 
 // ----- the journal -----
@@ -1248,3 +1357,5 @@ async fn crash_at_any_point_loses_nothing() {
     assert!(tainted >= 5, "{tainted}");
     assert!(finished_runs >= 1);
 }
+
+mod replay;
