@@ -268,6 +268,7 @@ pub async fn apply(
             rolled_back: vec![],
             rollback_failures: vec![],
             fatal,
+            journal_syncs: 0,
         };
     }
     let ctx = Arc::new(Ctx {
@@ -275,6 +276,7 @@ pub async fn apply(
         journal,
         events,
         seq: AtomicU64::new(1),
+        problems: std::sync::Mutex::new(Vec::new()),
     });
     let begin = Record::Begin {
         run_id: uuid::Uuid::new_v4().to_string(),
@@ -290,6 +292,7 @@ pub async fn apply(
             rolled_back: vec![],
             rollback_failures: vec![],
             fatal: vec![e],
+            journal_syncs: 0,
         };
     }
     let mut run = Run {
@@ -321,7 +324,9 @@ pub async fn apply(
         run.apply_outputs();
     }
     run.finish().await;
+    let journal_syncs = run.ctx.journal.as_ref().map_or(0, |j| j.sync_count());
     Outcome {
+        journal_syncs,
         state: run.state,
         errors: run.errors,
         rolled_back,
@@ -600,6 +605,9 @@ impl Run<'_> {
 
     /// Persists the final state, then ends and removes the journal.
     async fn finish(&mut self) {
+        let problems =
+            std::mem::take(&mut *self.ctx.problems.lock().unwrap_or_else(|e| e.into_inner()));
+        self.fatal.extend(problems);
         self.persist().await;
         let Some(j) = self.ctx.journal.clone() else {
             return;

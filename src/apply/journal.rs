@@ -141,6 +141,8 @@ pub struct Journal {
     sync_file: File,
     /// Number of records known to be on disk.
     synced: Mutex<u64>,
+    /// Number of `fsync`s made.
+    syncs: std::sync::atomic::AtomicU64,
 }
 
 impl std::fmt::Debug for Journal {
@@ -166,11 +168,17 @@ impl Journal {
             writer: Mutex::new(Writer { file, written: 0 }),
             sync_file,
             synced: Mutex::new(0),
+            syncs: std::sync::atomic::AtomicU64::new(0),
         })
     }
 
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// How many `fsync`s this journal made (records share them through group commit).
+    pub fn sync_count(&self) -> u64 {
+        self.syncs.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// Appends a record. A durable record is on disk, with every record before it, when this
@@ -219,6 +227,8 @@ impl Journal {
             .unwrap_or_else(|p| p.into_inner())
             .written;
         self.sync_file.sync_data().map_err(io_err(&self.path))?;
+        self.syncs
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         *synced = target;
         Ok(())
     }

@@ -164,6 +164,9 @@ pub struct Outcome {
     /// Problems not tied to one instance: the journal could not be opened or written, the state
     /// could not be persisted. When the journal could not be opened nothing was applied.
     pub fatal: Vec<String>,
+    /// How many `fsync`s of the journal the run made: durable records (before operations with
+    /// external side effects) share them through group commit; the others wait for the next.
+    pub journal_syncs: u64,
 }
 
 impl Outcome {

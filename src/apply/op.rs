@@ -33,9 +33,19 @@ pub(crate) struct Ctx {
     pub journal: Option<Arc<Journal>>,
     pub events: UnboundedSender<Event>,
     pub seq: AtomicU64,
+    /// Problems not tied to an operation's outcome (a journal record that could not be written
+    /// after the operation happened).
+    pub problems: std::sync::Mutex<Vec<String>>,
 }
 
 impl Ctx {
+    pub fn problem(&self, p: String) {
+        self.problems
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(p);
+    }
+
     pub fn emit(&self, e: Event) {
         // The receiver may be gone (nobody watching): the run goes on.
         let _ = self.events.send(e);
@@ -307,14 +317,15 @@ async fn step(ctx: &Ctx, s: Step<'_>) -> Result<Option<InstanceState>, String> {
     };
     match &r {
         Ok(result) => {
-            ctx.journal(
-                Record::Done {
-                    seq,
-                    result: result.clone(),
-                },
-                durable,
-            )
-            .await?
+            let done = Record::Done {
+                seq,
+                result: result.clone(),
+            };
+            if let Err(e) = ctx.journal(done, durable).await {
+                // The operation happened: the state records it. Only a crash before the run
+                // ends would now recover it conservatively (as unfinished).
+                ctx.problem(format!("{}: {e}", s.addr));
+            }
         }
         Err(message) => {
             // The operation changed nothing; a lost record only makes recovery conservative.

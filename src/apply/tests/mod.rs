@@ -35,6 +35,8 @@ struct Wrapped {
     creates: Mutex<Vec<Value>>,
     /// Extra time some objects' operations take.
     slow: Mutex<HashMap<String, Duration>>,
+    /// Declares `mock_thing` as having no external side effects.
+    internal: std::sync::atomic::AtomicBool,
 }
 
 impl Wrapped {
@@ -47,6 +49,7 @@ impl Wrapped {
             calls: AtomicUsize::new(0),
             creates: Mutex::new(Vec::new()),
             slow: Mutex::new(HashMap::new()),
+            internal: std::sync::atomic::AtomicBool::new(false),
         })
     }
     fn flaky(&self, name: &str, times: usize) {
@@ -60,7 +63,13 @@ impl Provider for Wrapped {
         self.inner.meta()
     }
     fn schema(&self) -> ProviderSchema {
-        self.inner.schema()
+        let mut s = self.inner.schema();
+        if self.internal.load(Ordering::SeqCst) {
+            for r in s.resources.values_mut() {
+                r.external = false;
+            }
+        }
+        s
     }
     async fn plan(&self, req: PlanRequest<'_>) -> Result<PlanResponse, ProviderError> {
         self.inner.plan(req).await
@@ -1012,6 +1021,55 @@ async fn a_state_that_cannot_be_saved_keeps_the_journal() {
 }
 
 // ----- the journal -----
+
+#[tokio::test]
+async fn only_external_operations_wait_for_the_disk() {
+    let chain: Vec<String> = (0..40).map(|i| format!("t{i}")).collect();
+    let changes = |n: usize| {
+        (0..n)
+            .map(|i| {
+                let deps: Vec<&str> = if i > 0 {
+                    vec![chain[i - 1].as_str()]
+                } else {
+                    vec![]
+                };
+                create(&chain[i], "x", &deps)
+            })
+            .collect::<Vec<_>>()
+    };
+    for internal in [true, false] {
+        let dir = tmp();
+        let world = WorldHandle::default();
+        let provider = Wrapped::new(&world);
+        provider.internal.store(internal, Ordering::SeqCst);
+        let mut providers = ProviderMap::new();
+        providers.insert(P, provider.clone() as Arc<dyn Provider>);
+        let opts = Options {
+            journal: Some(dir.path().join("j")),
+            ..Options::default()
+        };
+        let (tx, _rx) = mpsc::unbounded_channel();
+        let p = plan(changes(40));
+        let out = apply(
+            &p,
+            State::new(),
+            &providers,
+            &opts,
+            &Sink::default(),
+            &NoReplan,
+            tx,
+        )
+        .await;
+        assert!(out.is_success(), "{:?}", out.fatal);
+        if internal {
+            // The beginning, the flush before the state is saved, the end.
+            assert!(out.journal_syncs <= 3, "{}", out.journal_syncs);
+        } else {
+            // Every operation's start and end, one after the other along the chain.
+            assert!(out.journal_syncs >= 80, "{}", out.journal_syncs);
+        }
+    }
+}
 
 fn tmp() -> tempfile::TempDir {
     tempfile::tempdir().expect("temp dir")
