@@ -1,13 +1,24 @@
-//! The executor: runs a [`Plan`](crate::plan::Plan) through the providers. Creates and updates go
-//! in dependency order, deletes in reverse, up to `parallelism` at a time on a tokio `JoinSet`.
-//! Every operation is recorded in the [`journal`] before it starts and when it ends, so a crash
-//! at any moment loses track of nothing; the state is persisted through a [`StateSink`] at the end
-//! of the run and at most every few seconds during it. On failure, dispatch stops, in-flight
-//! operations finish, and (unless rollback is off) every completed operation of the run is
-//! undone in reverse order.
+//! The executor: runs a [`Plan`](crate::plan::Plan) through the providers with [`apply`].
 //!
-//! The only module that calls a provider's `apply` or writes state. It never prints: progress
-//! goes out as [`Event`]s on a channel.
+//! - Order: creates and updates go in dependency order, deletes in reverse, up to `parallelism`
+//!   at a time on a tokio `JoinSet`; a delete-then-create replacement deletes with the deletes and
+//!   creates with the creates (see `exec`). Ordering is kept per resource with counters, never
+//!   as instance-to-instance edges.
+//! - Unknowns: a planned value still waiting for other resources' results is completed by a
+//!   [`Replanner`] once they are applied; this module does not evaluate configuration.
+//! - Crash safety: every operation is recorded in the [`journal`] before it starts and when it
+//!   ends. The start record is on disk before an operation with external side effects begins;
+//!   other records are group-committed. A crashed run is recovered with [`journal::recover`] and
+//!   [`journal::Recovered::replay`]; a run refuses to start while such a journal is present.
+//! - Persistence: the state goes to a [`StateSink`] at the end of the run and at most every
+//!   `persist_interval` during it (never once per operation), its serial raised on each write of
+//!   a changed state. The journal is removed once the final state is saved.
+//! - Failure: dispatch stops, in-flight operations finish, and (unless rollback is off) every
+//!   completed operation of the run is undone, most recent first. The final state records what
+//!   exists, whatever happened.
+//!
+//! The only module that calls a provider's `apply` or writes state. It knows nothing of
+//! configuration and never prints: progress goes out as [`Event`]s on a channel.
 
 mod exec;
 pub mod journal;

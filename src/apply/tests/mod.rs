@@ -1020,6 +1020,24 @@ async fn a_state_that_cannot_be_saved_keeps_the_journal() {
     h.assert_state_matches_world(&state);
 }
 
+#[test]
+fn the_run_can_be_spawned() {
+    fn is_send<T: Send>(_: &T) {}
+    let h = Harness::new();
+    let p = plan(vec![]);
+    let (tx, _rx) = mpsc::unbounded_channel();
+    let fut = apply(
+        &p,
+        State::new(),
+        &h.providers,
+        &h.opts,
+        &h.sink,
+        &NoReplan,
+        tx,
+    );
+    is_send(&fut);
+}
+
 // ----- the journal -----
 
 #[tokio::test]
