@@ -498,8 +498,10 @@ impl Run<'_> {
         })
     }
 
-    /// Undoes every completed operation, most recent first. An object whose dependents could not
-    /// be undone is left in place.
+    /// Undoes every completed operation in reverse: an undo waits for the undos of operations
+    /// that completed after it and are related to it by a dependency (or by address); unrelated
+    /// undos run side by side, up to `parallelism`. An object whose dependents could not be
+    /// undone is left in place, as is everything else at an address whose undo failed.
     async fn rollback(&mut self) -> (Vec<InstanceAddr>, Vec<(InstanceAddr, String)>) {
         let mut rolled_back = Vec::new();
         let mut failures = Vec::new();
@@ -507,46 +509,105 @@ impl Run<'_> {
         self.ctx.emit(Event::RollbackStarted {
             count: completed.len(),
         });
+        // Waves: each undo goes one wave after the latest related undo before it.
+        let mut waves: Vec<Vec<(Completed, Vec<ResourceAddr>)>> = Vec::new();
+        let mut inst_wave: HashMap<InstanceAddr, usize> = HashMap::new();
+        let mut res_wave: HashMap<ResourceAddr, usize> = HashMap::new();
+        let mut dependents_wave: HashMap<ResourceAddr, usize> = HashMap::new();
+        for c in completed.into_iter().rev() {
+            let related = op::related(&c);
+            let after = |w: Option<&usize>| w.map_or(0, |w| w + 1);
+            let w = related
+                .iter()
+                .map(|d| after(res_wave.get(d)))
+                .chain([
+                    after(inst_wave.get(&c.addr)),
+                    after(dependents_wave.get(&c.addr.resource)),
+                ])
+                .max()
+                .unwrap_or(0);
+            inst_wave.insert(c.addr.clone(), w);
+            let r = res_wave.entry(c.addr.resource.clone()).or_insert(w);
+            *r = (*r).max(w);
+            for d in &related {
+                let r = dependents_wave.entry(d.clone()).or_insert(w);
+                *r = (*r).max(w);
+            }
+            if waves.len() <= w {
+                waves.resize_with(w + 1, Vec::new);
+            }
+            waves[w].push((c, related));
+        }
+        let permits = Arc::new(Semaphore::new(self.opts.parallelism.max(1)));
         let mut pinned: HashSet<ResourceAddr> = HashSet::new();
-        for c in completed.iter().rev() {
-            let deletes = matches!(
-                c.undo,
-                op::Undo::Replace {
-                    created: Some(_),
-                    ..
-                }
-            );
-            if deletes && pinned.contains(&c.addr.resource) {
-                let message =
-                    "not rolled back: an object that depends on it could not be".to_string();
-                self.ctx.emit(Event::RollbackFailed {
-                    addr: c.addr.clone(),
-                    message: message.clone(),
-                });
-                failures.push((c.addr.clone(), message));
-                pinned.extend(c.dependencies.iter().cloned());
-                continue;
-            }
-            let undone = op::undo(&self.ctx, c).await;
-            if let Some(slot) = undone.slot {
-                self.state.set_instance(&c.addr, &c.provider, slot);
-                self.dirty = true;
-            }
-            match undone.error {
-                None => {
-                    self.ctx.emit(Event::RolledBack {
-                        addr: c.addr.clone(),
-                        action: undone.action,
-                    });
-                    rolled_back.push(c.addr.clone());
-                }
-                Some(message) => {
+        let mut pinned_at: HashSet<InstanceAddr> = HashSet::new();
+        for wave in waves {
+            let mut tasks = JoinSet::new();
+            let mut running = HashMap::new();
+            for (c, related) in wave {
+                let deletes = matches!(
+                    c.undo,
+                    op::Undo::Replace {
+                        created: Some(_),
+                        ..
+                    }
+                );
+                if (deletes && pinned.contains(&c.addr.resource)) || pinned_at.contains(&c.addr) {
+                    let message =
+                        "not rolled back: an object that depends on it could not be".to_string();
                     self.ctx.emit(Event::RollbackFailed {
                         addr: c.addr.clone(),
                         message: message.clone(),
                     });
                     failures.push((c.addr.clone(), message));
-                    pinned.extend(c.dependencies.iter().cloned());
+                    pinned.extend(related);
+                    pinned_at.insert(c.addr.clone());
+                    continue;
+                }
+                let ctx = Arc::clone(&self.ctx);
+                let permits = Arc::clone(&permits);
+                let addr = c.addr.clone();
+                let h = tasks.spawn(async move {
+                    let _permit = permits.acquire_owned().await;
+                    let undone = op::undo(&ctx, &c).await;
+                    (c, related, undone)
+                });
+                running.insert(h.id(), addr);
+            }
+            while let Some(joined) = tasks.join_next_with_id().await {
+                let (c, related, undone) = match joined {
+                    Ok((_, r)) => r,
+                    Err(e) => {
+                        // What the undo did is unknown: the journal says what started.
+                        self.uncertain = true;
+                        if let Some(addr) = running.remove(&e.id()) {
+                            failures.push((addr.clone(), format!("the undo did not finish: {e}")));
+                            pinned_at.insert(addr);
+                        }
+                        continue;
+                    }
+                };
+                if let Some(slot) = undone.slot {
+                    self.state.set_instance(&c.addr, &c.provider, slot);
+                    self.dirty = true;
+                }
+                match undone.error {
+                    None => {
+                        self.ctx.emit(Event::RolledBack {
+                            addr: c.addr.clone(),
+                            action: undone.action,
+                        });
+                        rolled_back.push(c.addr.clone());
+                    }
+                    Some(message) => {
+                        self.ctx.emit(Event::RollbackFailed {
+                            addr: c.addr.clone(),
+                            message: message.clone(),
+                        });
+                        failures.push((c.addr.clone(), message));
+                        pinned.extend(related);
+                        pinned_at.insert(c.addr.clone());
+                    }
                 }
             }
         }

@@ -129,6 +129,24 @@ pub(crate) struct Completed {
     pub undo: Undo,
 }
 
+/// The resources a completed operation is ordered against in rollback: what it depends on now
+/// and what its earlier objects depended on.
+pub(crate) fn related(c: &Completed) -> Vec<ResourceAddr> {
+    let mut out = c.dependencies.clone();
+    match &c.undo {
+        Undo::Update { prior, .. } => out.extend(prior.dependencies.iter().cloned()),
+        Undo::Replace { deleted, created } => {
+            for i in deleted.iter().chain(created) {
+                out.extend(i.dependencies.iter().cloned());
+            }
+        }
+    }
+    out.sort();
+    out.dedup();
+    out.retain(|r| *r != c.addr.resource);
+    out
+}
+
 /// What a task returns to the scheduler.
 pub(crate) struct OpOutput {
     pub idx: usize,

@@ -705,6 +705,57 @@ async fn without_rollback_what_succeeded_is_kept() {
     h.assert_state_matches_world(&out.state);
 }
 
+#[tokio::test(start_paused = true)]
+async fn rollback_runs_unrelated_undos_side_by_side_and_related_ones_in_order() {
+    let h = Harness::new();
+    h.delay(Duration::from_millis(100));
+    let mut changes: Vec<ResourceChange> =
+        (0..8).map(|i| create(&format!("t{i}"), "x", &[])).collect();
+    changes.push(create("a", "x", &[]));
+    changes.push(create("b", "x", &["a"]));
+    changes.push(create("c", "x", &["b"]));
+    let all: Vec<String> = (0..8)
+        .map(|i| format!("t{i}"))
+        .chain(["c".to_string()])
+        .collect();
+    let all: Vec<&str> = all.iter().map(String::as_str).collect();
+    changes.push(create("x", "x", &all));
+    h.world.fail_on(Op::Create, "x");
+    let start = tokio::time::Instant::now();
+    let (out, _) = h.run(&plan(changes), State::new()).await;
+    let elapsed = start.elapsed();
+    assert_eq!(out.rolled_back.len(), 11);
+    assert!(h.objects().is_empty());
+    // Creates: a, b, c in turn (the others alongside), then x: 4 × 100 ms. Rollback: c, b, a
+    // in turn (the others alongside): 3 × 100 ms. One at a time it would take 1.1 s.
+    assert_eq!(elapsed, Duration::from_millis(700), "{elapsed:?}");
+    let log = h.log();
+    assert!(position(&log, "Delete c") < position(&log, "Delete b"));
+    assert!(position(&log, "Delete b") < position(&log, "Delete a"));
+}
+
+#[tokio::test]
+async fn a_replacement_whose_new_object_cannot_be_deleted_keeps_it() {
+    let h = Harness::new();
+    let state = h.seed(&["a"], false).await;
+    let mut r = replace(&state, "a", "v2", Action::DeleteThenCreate);
+    r.after = Some(thing("a2", "v2"));
+    let p = plan(vec![r, create("x", "x", &["a"])]);
+    h.world.fail_on(Op::Create, "x");
+    h.world.fail_on(Op::Delete, "a2");
+    let (out, _) = h.run(&p, state).await;
+    assert_eq!(out.errors.len(), 1);
+    // The old object is not recreated over the new one, which stays recorded.
+    assert_eq!(
+        out.rollback_failures.len(),
+        2,
+        "{:?}",
+        out.rollback_failures
+    );
+    assert_eq!(h.world.names(), ["a2"]);
+    h.assert_state_matches_world(&out.state);
+}
+
 #[tokio::test]
 async fn failed_rollback_step_is_reported_and_state_matches_world() {
     let mut h = Harness::new();
