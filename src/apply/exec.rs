@@ -225,6 +225,8 @@ struct Run<'a> {
     state: State,
     /// The state changed since it was last persisted.
     dirty: bool,
+    /// The serial was raised for the changes not yet persisted.
+    serial_raised: bool,
     /// Resources with non-delete changes in this run (their dependents may need replanning).
     changing: HashSet<&'a ResourceAddr>,
     completed: Vec<Completed>,
@@ -303,6 +305,7 @@ pub async fn apply(
         ctx,
         state,
         dirty: false,
+        serial_raised: false,
         changing: plan
             .changes
             .iter()
@@ -646,20 +649,26 @@ impl Run<'_> {
         }
     }
 
-    /// Persists the state if it changed: the journal is flushed first, so what the state says
-    /// is never ahead of it.
+    /// Group-commits the journal, then persists the state if it changed: what the state says is
+    /// never ahead of the journal. The serial rises once per write of a changed state.
     async fn persist(&mut self) {
-        if !self.dirty {
-            return;
-        }
         if let Some(j) = &self.ctx.journal
             && let Err(e) = flush_blocking(j).await
         {
             self.fatal.push(e);
         }
-        self.state.serial += 1;
+        if !self.dirty {
+            return;
+        }
+        if !self.serial_raised {
+            self.state.serial += 1;
+            self.serial_raised = true;
+        }
         match self.sink.persist(&self.state).await {
-            Ok(()) => self.dirty = false,
+            Ok(()) => {
+                self.dirty = false;
+                self.serial_raised = false;
+            }
             Err(e) => self.fatal.push(format!("cannot persist state: {e}")),
         }
     }

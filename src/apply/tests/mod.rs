@@ -1089,6 +1089,55 @@ fn the_run_can_be_spawned() {
     is_send(&fut);
 }
 
+#[tokio::test]
+async fn known_outputs_are_recorded_after_a_successful_run() {
+    use crate::plan::OutputChange;
+    use crate::state::OutputState;
+    let h = Harness::new();
+    let mut state = State::new();
+    let old = OutputState {
+        value: "old".into(),
+        ty: "string".into(),
+        sensitive: false,
+    };
+    state.outputs.insert("gone".into(), old.clone());
+    state.outputs.insert("kept".into(), old.clone());
+    let output = |name: &str, action, after| OutputChange {
+        name: name.into(),
+        action,
+        before: None,
+        after,
+        sensitive: false,
+    };
+    let mut p = plan(vec![create("a", "x", &[])]);
+    p.outputs = vec![
+        output("gone", Action::Delete, None),
+        output("kept", Action::NoOp, Some(Value::string("old"))),
+        output(
+            "new",
+            Action::Create,
+            Some(Value::string("s").mark_sensitive()),
+        ),
+        output("later", Action::Create, Some(Value::Unknown)),
+    ];
+    let (out, _) = h.run(&p, state.clone()).await;
+    assert!(out.is_success());
+    let names: Vec<&String> = out.state.outputs.keys().collect();
+    assert_eq!(names, ["kept", "new"]);
+    assert_eq!(
+        out.state.outputs["new"],
+        OutputState {
+            value: "s".into(),
+            ty: "string".into(),
+            sensitive: true
+        }
+    );
+    // After a failure the outputs stay as they were.
+    h.world.fail_on(Op::Create, "a");
+    let (out, _) = h.run(&p, state.clone()).await;
+    assert_eq!(out.state.outputs, state.outputs);
+}
+
 // ----- the journal -----
 
 #[tokio::test]
