@@ -298,6 +298,7 @@ pub fn read(path: &Path) -> Result<Option<(Vec<Record>, bool)>, JournalError> {
 /// What a crashed run left behind.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Recovered {
+    pub path: PathBuf,
     pub run_id: String,
     pub lineage: String,
     pub serial: u64,
@@ -335,6 +336,7 @@ pub fn recover(path: &Path) -> Result<Option<Recovered>, JournalError> {
         return Ok(None);
     };
     Ok(Some(Recovered {
+        path: path.to_path_buf(),
         run_id,
         lineage,
         serial,
@@ -360,7 +362,7 @@ impl Recovered {
     pub fn replay(&self, state: &mut State) -> Result<Vec<Orphan>, JournalError> {
         if state.lineage != self.lineage {
             return Err(JournalError::Lineage {
-                path: String::new(),
+                path: self.path.display().to_string(),
                 journal: self.lineage.clone(),
                 state: state.lineage.clone(),
             });
