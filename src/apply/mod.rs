@@ -1,21 +1,41 @@
-//! The executor: runs a [`Plan`](crate::plan::Plan) through the providers. Creates and updates go
-//! in dependency order, deletes in reverse, up to `parallelism` at a time on a tokio `JoinSet`.
-//! Every operation is recorded in the [`journal`] before it starts and when it ends, so a crash
-//! at any moment loses track of nothing; the state is persisted through a [`StateSink`] at the end
-//! of the run and at most every few seconds during it. On failure, dispatch stops, in-flight
-//! operations finish, and (unless rollback is off) every completed operation of the run is
-//! undone in reverse order.
+//! The executor: runs a [`Plan`](crate::plan::Plan) through the providers with [`apply`].
 //!
-//! The only module that calls a provider's `apply` or writes state. It never prints: progress
-//! goes out as [`Event`]s on a channel.
+//! - Order: creates and updates go in dependency order, deletes in reverse, up to `parallelism`
+//!   at a time on a tokio `JoinSet`; a delete-then-create replacement deletes with the deletes and
+//!   creates with the creates (see `exec`). Ordering is kept per resource with counters, never
+//!   as instance-to-instance edges.
+//! - Unknowns: a planned value still waiting for other resources' results is completed by a
+//!   [`Replanner`] once they are applied; this module does not evaluate configuration.
+//! - Crash safety: every operation is recorded in the [`journal`] before it starts and when it
+//!   ends. The start record is on disk before an operation with external side effects begins;
+//!   other records are group-committed. A crashed run is recovered with [`journal::recover`] and
+//!   [`journal::Recovered::replay`]; a run refuses to start while such a journal is present.
+//! - Persistence: the state goes to a [`StateSink`] at the end of the run and at most every
+//!   `persist_interval` during it (never once per operation), its serial raised on each write of
+//!   a changed state. The journal is removed once the final state is saved.
+//! - Failure: dispatch stops, in-flight operations finish, and (unless rollback is off) every
+//!   completed operation of the run is undone, most recent first. The final state records what
+//!   exists, whatever happened.
+//!
+//! The only module that calls a provider's `apply` or writes state. It knows nothing of
+//! configuration and never prints: progress goes out as [`Event`]s on a channel.
 
+mod exec;
 pub mod journal;
+mod op;
 
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
+use cairn_provider::{Provider, ProviderSchema, ResourceSchema, Schema, Value};
+
 use crate::addr::InstanceAddr;
-use crate::plan::Action;
+use crate::plan::{Action, ResourceChange};
 use crate::state::{State, StateError};
+
+pub use exec::apply;
 
 /// What the executor reports as it goes.
 #[derive(Clone, Debug, PartialEq)]
@@ -23,11 +43,24 @@ pub enum Event {
     /// An operation started (`action` is the planned action; a replace reports once).
     Started { addr: InstanceAddr, action: Action },
     /// An operation finished. `id` is the object's `id` attribute when it has one.
-    Completed { addr: InstanceAddr, action: Action, elapsed: Duration, id: Option<String> },
+    Completed {
+        addr: InstanceAddr,
+        action: Action,
+        elapsed: Duration,
+        id: Option<String>,
+    },
     /// An operation is still running (sent every 10 s of an operation).
-    StillRunning { addr: InstanceAddr, action: Action, elapsed: Duration },
+    StillRunning {
+        addr: InstanceAddr,
+        action: Action,
+        elapsed: Duration,
+    },
     /// An operation failed; `message` is the provider's error.
-    Failed { addr: InstanceAddr, action: Action, message: String },
+    Failed {
+        addr: InstanceAddr,
+        action: Action,
+        message: String,
+    },
     /// Rollback begins: `count` operations will be undone.
     RollbackStarted { count: usize },
     /// One completed operation was undone (`action` is the undo: delete, update or create).
@@ -41,3 +74,118 @@ pub enum Event {
 pub trait StateSink: Send + Sync {
     async fn persist(&self, state: &State) -> Result<(), StateError>;
 }
+
+/// Computes the final planned value of a change whose planned value still holds unknowns that
+/// come from other resources (`input = random_id.a.hex`), once those resources are applied.
+/// The engine implements it by re-evaluating the configuration against `state`.
+#[async_trait::async_trait]
+pub trait Replanner: Send + Sync {
+    async fn replan(&self, change: &ResourceChange, state: &State) -> Result<Value, String>;
+}
+
+/// A [`Replanner`] that keeps the planned value as it is.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct NoReplan;
+
+#[async_trait::async_trait]
+impl Replanner for NoReplan {
+    async fn replan(&self, change: &ResourceChange, _state: &State) -> Result<Value, String> {
+        Ok(change.after.clone().unwrap_or(Value::Null))
+    }
+}
+
+#[derive(Clone)]
+struct ProviderEntry {
+    provider: Arc<dyn Provider>,
+    schema: Arc<ProviderSchema>,
+}
+
+/// The configured providers of a run, by provider configuration address as it appears in
+/// [`ResourceChange::provider`] (`provider["registry.terraform.io/hashicorp/random"]`), with
+/// their schemas (read once, on insertion). Cheap to clone.
+#[derive(Clone, Default)]
+pub struct ProviderMap {
+    entries: HashMap<String, ProviderEntry>,
+}
+
+impl std::fmt::Debug for ProviderMap {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_set().entries(self.entries.keys()).finish()
+    }
+}
+
+impl ProviderMap {
+    pub fn new() -> ProviderMap {
+        ProviderMap::default()
+    }
+    /// Registers a configured provider under its configuration address.
+    pub fn insert(&mut self, addr: impl Into<String>, provider: Arc<dyn Provider>) {
+        let schema = Arc::new(provider.schema());
+        self.entries
+            .insert(addr.into(), ProviderEntry { provider, schema });
+    }
+    pub fn get(&self, addr: &str) -> Option<&Arc<dyn Provider>> {
+        self.entries.get(addr).map(|e| &e.provider)
+    }
+    /// The schema of a managed resource type of the provider at `addr`.
+    pub fn resource_schema(&self, addr: &str, type_name: &str) -> Option<&ResourceSchema> {
+        self.entries.get(addr)?.schema.resources.get(type_name)
+    }
+    /// The schema of a data source of the provider at `addr`.
+    pub fn data_schema(&self, addr: &str, type_name: &str) -> Option<&Schema> {
+        self.entries.get(addr)?.schema.data_sources.get(type_name)
+    }
+}
+
+/// How the executor runs.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Options {
+    /// How many operations run at once (at least one).
+    pub parallelism: usize,
+    /// Undo every completed operation of the run when one fails.
+    pub rollback: bool,
+    /// Where to keep the operation journal; `None` runs without one (no crash safety).
+    pub journal: Option<PathBuf>,
+    /// The longest time between two persists of the state during a run.
+    pub persist_interval: Duration,
+}
+
+impl Default for Options {
+    fn default() -> Options {
+        Options {
+            parallelism: 10,
+            rollback: true,
+            journal: None,
+            persist_interval: Duration::from_secs(5),
+        }
+    }
+}
+
+/// What a run did.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Outcome {
+    /// The final state; it records what exists in the real world.
+    pub state: State,
+    /// Operations that failed, with the provider's message.
+    pub errors: Vec<(InstanceAddr, String)>,
+    /// Completed operations that were undone by rollback.
+    pub rolled_back: Vec<InstanceAddr>,
+    /// Completed operations that could not be undone (their objects stay as state records them).
+    pub rollback_failures: Vec<(InstanceAddr, String)>,
+    /// Problems not tied to one instance: the journal could not be opened or written, the state
+    /// could not be persisted. When the journal could not be opened nothing was applied.
+    pub fatal: Vec<String>,
+    /// How many `fsync`s of the journal the run made: durable records (before operations with
+    /// external side effects) share them through group commit; the others wait for the next.
+    pub journal_syncs: u64,
+}
+
+impl Outcome {
+    /// True if every operation succeeded and the state was saved.
+    pub fn is_success(&self) -> bool {
+        self.errors.is_empty() && self.fatal.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests;
