@@ -14,6 +14,11 @@
 //! place, and a locker checks that the file it locked is still the one at the path.
 //! Elsewhere the lock is `flock`-style (`File::try_lock`): cairn processes exclude each other.
 //!
+//! One hazard is Terraform's own: a Terraform that waits for the lock (`-lock-timeout`) keeps the
+//! file it opened when it started waiting and reads and writes through it. If cairn replaced the
+//! file meanwhile, that Terraform, once it gets the lock, works on the replaced (stale) file.
+//! Terraform writes in place and so never meets this with itself; we keep atomic replacement.
+//!
 //! Reading takes no lock: plan reads a snapshot while an apply holds the lock.
 
 use std::fs::{self, File, OpenOptions};
@@ -26,6 +31,11 @@ use async_trait::async_trait;
 
 use super::{Backend, LockInfo};
 use crate::state::{State, StateError, TERRAFORM_VERSION, format};
+
+/// How many files (each a state file this lock holder replaced) stay locked at most: enough to
+/// keep out a Terraform that opened an older one while it waits, without holding a descriptor
+/// per write of a long apply.
+const MAX_LOCKED_FILES: usize = 32;
 
 /// State in a local file.
 #[derive(Clone)]
@@ -249,6 +259,10 @@ impl Inner {
                 let f = replace_file(&self.path, &bytes, Some(os::try_lock))
                     .map_err(|e| self.write_err(e))?;
                 h.files.extend(f);
+                if h.files.len() > MAX_LOCKED_FILES {
+                    // Keep the file locked first and the newest; let the oldest replaced go.
+                    h.files.remove(1);
+                }
             }
             None => {
                 replace_file(&self.path, &bytes, None).map_err(|e| self.write_err(e))?;

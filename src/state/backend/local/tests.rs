@@ -249,6 +249,31 @@ async fn lock_excludes_a_second_backend_but_not_readers() {
         "{err}"
     );
 
+    // Many writes under one lock neither leak descriptors nor let the lock go.
+    for n in 0..(MAX_LOCKED_FILES + 8) {
+        let mut s2 = s.clone();
+        s2.outputs.insert(
+            "n".into(),
+            crate::state::OutputState {
+                value: json!(n),
+                ty: json!("number"),
+                sensitive: false,
+            },
+        );
+        a.write(&s2).await.unwrap();
+    }
+    a.write(&s).await.unwrap();
+    let locked = guard(&a.inner.held).as_ref().map(|h| h.files.len());
+    assert_eq!(locked, Some(MAX_LOCKED_FILES));
+    let err = b
+        .lock(&LockInfo::new("OperationTypePlan"), Duration::ZERO)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, StateError::Locked(ref h) if h.id == info.id),
+        "{err}"
+    );
+
     // Unlock: wrong id refused, right id releases and removes the record.
     let err = a.unlock("nope").await.unwrap_err();
     assert!(matches!(err, StateError::LockMismatch { .. }), "{err}");
@@ -495,22 +520,28 @@ async fn cairn_and_terraform_exclude_each_other() {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
+    // Wait for its lock record (probing with our own lock could make it fail to lock and quit).
     let deadline = Instant::now() + Duration::from_secs(30);
-    let holder = loop {
-        let probe = LockInfo::new("OperationTypePlan");
-        match b.lock(&probe, Duration::ZERO).await {
-            Err(StateError::Locked(h)) if !h.id.is_empty() => break h,
-            Ok(()) => {
-                // Terraform has not taken it yet.
-                b.unlock(&probe.id).await.unwrap();
-            }
-            _ => {}
-        }
+    while !b.lock_info_path().exists() {
         assert!(
             Instant::now() < deadline,
             "terraform console never took the lock"
         );
         tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    // Terraform writes the record after taking the lock, but not atomically: read it whole.
+    let holder = loop {
+        let err = b
+            .lock(&LockInfo::new("OperationTypePlan"), Duration::ZERO)
+            .await
+            .unwrap_err();
+        let StateError::Locked(holder) = err else {
+            panic!("{err}")
+        };
+        if !holder.id.is_empty() || Instant::now() > deadline {
+            break holder;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
     };
     assert_eq!(holder.version, TERRAFORM_VERSION);
     assert_eq!(holder.path, "terraform.tfstate");
