@@ -127,6 +127,10 @@ impl Backend for LocalBackend {
     }
 
     async fn lock(&self, info: &LockInfo, timeout: Duration) -> Result<(), StateError> {
+        // Held by this very backend: waiting would not help.
+        if let Some(h) = guard(&self.inner.held).as_ref() {
+            return Err(StateError::Locked(Box::new(h.info.clone())));
+        }
         let deadline = tokio::time::Instant::now() + timeout;
         let mut delay = Duration::from_millis(20);
         loop {

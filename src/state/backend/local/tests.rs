@@ -220,11 +220,11 @@ async fn lock_excludes_a_second_backend_but_not_readers() {
     assert_eq!(holder.operation, "OperationTypeApply");
     assert_eq!(holder.who, info.who);
     assert!(err.to_string().contains(&info.id));
-    // The same backend cannot take it twice either.
-    assert!(matches!(
-        a.lock(&LockInfo::new("x"), Duration::ZERO).await,
-        Err(StateError::Locked(_))
-    ));
+    // The same backend cannot take it twice either, and says so without waiting.
+    let start = Instant::now();
+    let again = a.lock(&LockInfo::new("x"), Duration::from_secs(30)).await;
+    assert!(matches!(again, Err(StateError::Locked(ref h)) if h.id == info.id));
+    assert!(start.elapsed() < Duration::from_secs(5));
 
     // Reading is not blocked.
     assert_eq!(b.read().await.unwrap().unwrap().resources.len(), 1);
