@@ -1,1 +1,608 @@
 //! Terraform's state file format, version 4: reading and writing it byte-compatibly.
+//!
+//! [`read`] turns the bytes of a `terraform.tfstate` into a [`State`], rejecting anything it does
+//! not understand with [`StateError::Invalid`] saying where and what; it never panics.
+//! [`write`] produces exactly the bytes Terraform 1.11 writes for the same state: Go's
+//! `json.MarshalIndent` with two spaces (HTML-safe string escapes included), resources and
+//! instances in Terraform's order, object keys of values in cty's order (sorted; a dynamic
+//! value's `{"value", "type"}` wrapper value first), numbers in positional notation, a trailing
+//! newline.
+//!
+//! This module owns the serialised form only; the in-memory model lives in `state/mod.rs` and
+//! storage in `state/backend`. It does no I/O.
+//!
+//! Not represented (so not written back): `check_results` (Terraform recomputes them on every
+//! run; we always write `null`). Refused: deposed objects and legacy flat attributes, which the
+//! model cannot hold. Numbers are kept at `f64`/`i64`/`u64` precision: a number Terraform
+//! computed with more digits (like `1/3`) is written back rounded.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use base64::Engine as _;
+use cairn_provider::{PathStep, ValuePath};
+use serde_json::{Map, Value};
+
+use super::{InstanceState, OutputState, ResourceState, State, StateError};
+use crate::addr::{InstanceKey, Mode, ModulePath, ResourceAddr, Target};
+
+/// The state format version this module reads and writes.
+pub const FORMAT_VERSION: u64 = 4;
+
+/// Parses a version 4 state file. `path` only names the file in errors.
+pub fn read(bytes: &[u8], path: &str) -> Result<State, StateError> {
+    let bad = |reason: String| StateError::Invalid {
+        path: path.to_string(),
+        reason,
+    };
+    let doc: Value =
+        serde_json::from_slice(bytes).map_err(|e| bad(format!("not valid JSON: {e}")))?;
+    let Value::Object(top) = doc else {
+        return Err(bad("the top level must be a JSON object".into()));
+    };
+    let r = Reader { path };
+    let version = match top.get("version") {
+        Some(v) => v
+            .as_u64()
+            .ok_or_else(|| bad("\"version\" must be a whole number".into()))?,
+        None => {
+            return Err(bad(
+                "no \"version\" field: this is not a Terraform state file".into(),
+            ));
+        }
+    };
+    if version < FORMAT_VERSION {
+        return Err(bad(format!(
+            "state format version {version} was written by Terraform 0.11 or older; \
+             upgrade it first by running `terraform apply` with Terraform 0.12 or later \
+             (ideally {}), then retry",
+            super::TERRAFORM_VERSION
+        )));
+    }
+    if version > FORMAT_VERSION {
+        return Err(bad(format!(
+            "state format version {version} is newer than the version {FORMAT_VERSION} this \
+             program understands; refusing to read it rather than risk losing data"
+        )));
+    }
+    let terraform_version = r
+        .opt_str(&top, "terraform_version", "")?
+        .unwrap_or_default();
+    let serial = match top.get("serial") {
+        None => 0,
+        Some(v) => v
+            .as_u64()
+            .ok_or_else(|| bad("\"serial\" must be a whole number".into()))?,
+    };
+    let lineage = r.opt_str(&top, "lineage", "")?.unwrap_or_default();
+
+    let mut outputs = BTreeMap::new();
+    match top.get("outputs") {
+        None | Some(Value::Null) => {}
+        Some(Value::Object(m)) => {
+            for (name, o) in m {
+                let at = format!("outputs.{name}");
+                outputs.insert(name.clone(), r.output(o, &at)?);
+            }
+        }
+        Some(_) => return Err(bad("\"outputs\" must be an object".into())),
+    }
+
+    let mut resources = BTreeMap::new();
+    match top.get("resources") {
+        None | Some(Value::Null) => {}
+        Some(Value::Array(rs)) => {
+            for (i, rv) in rs.iter().enumerate() {
+                let at = format!("resources[{i}]");
+                let (addr, res) = r.resource(rv, &at)?;
+                if res.instances.is_empty() {
+                    // Terraform drops resources with no instances when it writes state.
+                    continue;
+                }
+                if resources.contains_key(&addr) {
+                    return Err(bad(format!("{at}: resource {addr} appears twice")));
+                }
+                resources.insert(addr, res);
+            }
+        }
+        Some(_) => return Err(bad("\"resources\" must be an array".into())),
+    }
+    // `check_results` is recomputed by every run: accepted in any shape, not kept.
+
+    Ok(State {
+        terraform_version,
+        serial,
+        lineage,
+        outputs,
+        resources,
+    })
+}
+
+/// Reads the parts of a state file, naming the file in its errors.
+struct Reader<'a> {
+    path: &'a str,
+}
+
+impl Reader<'_> {
+    fn bad(&self, at: &str, reason: impl std::fmt::Display) -> StateError {
+        let reason = if at.is_empty() {
+            reason.to_string()
+        } else {
+            format!("{at}: {reason}")
+        };
+        StateError::Invalid {
+            path: self.path.to_string(),
+            reason,
+        }
+    }
+
+    fn object<'v>(&self, v: &'v Value, at: &str) -> Result<&'v Map<String, Value>, StateError> {
+        v.as_object()
+            .ok_or_else(|| self.bad(at, "expected a JSON object"))
+    }
+
+    /// A string field that may be absent (or null).
+    fn opt_str(
+        &self,
+        m: &Map<String, Value>,
+        key: &str,
+        at: &str,
+    ) -> Result<Option<String>, StateError> {
+        match m.get(key) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::String(s)) => Ok(Some(s.clone())),
+            Some(_) => Err(self.bad(at, format!("\"{key}\" must be a string"))),
+        }
+    }
+
+    fn req_str(&self, m: &Map<String, Value>, key: &str, at: &str) -> Result<String, StateError> {
+        self.opt_str(m, key, at)?
+            .ok_or_else(|| self.bad(at, format!("\"{key}\" is missing")))
+    }
+
+    fn output(&self, v: &Value, at: &str) -> Result<OutputState, StateError> {
+        let m = self.object(v, at)?;
+        let value = m.get("value").cloned().unwrap_or(Value::Null);
+        let ty = match m.get("type") {
+            Some(t) if !t.is_null() => t.clone(),
+            _ => return Err(self.bad(at, "\"type\" is missing")),
+        };
+        let sensitive = match m.get("sensitive") {
+            None | Some(Value::Null) => false,
+            Some(Value::Bool(b)) => *b,
+            Some(_) => return Err(self.bad(at, "\"sensitive\" must be true or false")),
+        };
+        Ok(OutputState {
+            value,
+            ty,
+            sensitive,
+        })
+    }
+
+    fn resource(&self, v: &Value, at: &str) -> Result<(ResourceAddr, ResourceState), StateError> {
+        let m = self.object(v, at)?;
+        let module = match self.opt_str(m, "module", at)? {
+            None => ModulePath::root(),
+            Some(s) if s.is_empty() => ModulePath::root(),
+            Some(s) => match s.parse::<Target>() {
+                Ok(Target::Module(p)) => p,
+                _ => return Err(self.bad(at, format!("\"module\" {s:?} is not a module address"))),
+            },
+        };
+        let mode = match self.req_str(m, "mode", at)?.as_str() {
+            "managed" => Mode::Managed,
+            "data" => Mode::Data,
+            other => {
+                return Err(self.bad(
+                    at,
+                    format!("\"mode\" must be \"managed\" or \"data\", not {other:?}"),
+                ));
+            }
+        };
+        let ty = self.req_str(m, "type", at)?;
+        let name = self.req_str(m, "name", at)?;
+        if ty.is_empty() || name.is_empty() {
+            return Err(self.bad(at, "\"type\" and \"name\" must not be empty"));
+        }
+        let provider = self.req_str(m, "provider", at)?;
+        let addr = ResourceAddr {
+            module,
+            mode,
+            ty,
+            name,
+        };
+        let mut instances = BTreeMap::new();
+        match m.get("instances") {
+            None | Some(Value::Null) => {}
+            Some(Value::Array(is)) => {
+                for (j, iv) in is.iter().enumerate() {
+                    let at = format!("{at}.instances[{j}]");
+                    let (key, inst) = self.instance(iv, &at)?;
+                    if instances.contains_key(&key) {
+                        return Err(self.bad(&at, format!("instance {addr}{key} appears twice")));
+                    }
+                    instances.insert(key, inst);
+                }
+            }
+            Some(_) => return Err(self.bad(at, "\"instances\" must be an array")),
+        }
+        Ok((
+            addr,
+            ResourceState {
+                provider,
+                instances,
+            },
+        ))
+    }
+
+    fn instance(&self, v: &Value, at: &str) -> Result<(InstanceKey, InstanceState), StateError> {
+        let m = self.object(v, at)?;
+        let key = match m.get("index_key") {
+            None | Some(Value::Null) => InstanceKey::None,
+            Some(Value::String(s)) => InstanceKey::Str(s.clone()),
+            Some(Value::Number(n)) => match n.as_i64() {
+                Some(i) if i >= 0 => InstanceKey::Int(i),
+                _ => return Err(self.bad(at, format!("\"index_key\" {n} is not a valid index"))),
+            },
+            Some(_) => return Err(self.bad(at, "\"index_key\" must be a number or a string")),
+        };
+        if let Some(d) = self.opt_str(m, "deposed", at)?
+            && !d.is_empty()
+        {
+            return Err(self.bad(
+                at,
+                format!(
+                    "deposed object {d:?}: left behind by an interrupted create_before_destroy \
+                     replacement; run `terraform apply` to clean it up first"
+                ),
+            ));
+        }
+        let tainted = match self.opt_str(m, "status", at)?.as_deref() {
+            None | Some("") => false,
+            Some("tainted") => true,
+            Some(other) => return Err(self.bad(at, format!("unknown \"status\" {other:?}"))),
+        };
+        let schema_version = match m.get("schema_version") {
+            None | Some(Value::Null) => 0,
+            Some(v) => v
+                .as_u64()
+                .ok_or_else(|| self.bad(at, "\"schema_version\" must be a whole number"))?,
+        };
+        let attributes = match m.get("attributes") {
+            Some(a @ Value::Object(_)) => a.clone(),
+            Some(Value::Null) | None => {
+                if m.get("attributes_flat").is_some_and(|f| !f.is_null()) {
+                    return Err(self.bad(
+                        at,
+                        "legacy flat attributes (\"attributes_flat\"): run `terraform apply` or \
+                         `terraform apply -refresh-only` with a current Terraform to upgrade them",
+                    ));
+                }
+                return Err(self.bad(at, "\"attributes\" is missing"));
+            }
+            Some(_) => return Err(self.bad(at, "\"attributes\" must be an object")),
+        };
+        let sensitive_paths = match m.get("sensitive_attributes") {
+            None | Some(Value::Null) => Vec::new(),
+            Some(Value::Array(ps)) => ps
+                .iter()
+                .enumerate()
+                .map(|(k, p)| self.path(p, &format!("{at}.sensitive_attributes[{k}]")))
+                .collect::<Result<_, _>>()?,
+            Some(_) => return Err(self.bad(at, "\"sensitive_attributes\" must be an array")),
+        };
+        let private = match self.opt_str(m, "private", at)? {
+            None => None,
+            Some(p) => {
+                if base64::engine::general_purpose::STANDARD
+                    .decode(&p)
+                    .is_err()
+                {
+                    return Err(self.bad(at, "\"private\" is not valid base64"));
+                }
+                Some(p)
+            }
+        };
+        let dependencies = match m.get("dependencies") {
+            None | Some(Value::Null) => Vec::new(),
+            Some(Value::Array(ds)) => ds
+                .iter()
+                .map(|d| {
+                    let s = d
+                        .as_str()
+                        .ok_or_else(|| self.bad(at, "\"dependencies\" must hold strings"))?;
+                    match s.parse::<Target>() {
+                        Ok(Target::Resource(r)) => Ok(r),
+                        _ => {
+                            Err(self.bad(at, format!("dependency {s:?} is not a resource address")))
+                        }
+                    }
+                })
+                .collect::<Result<_, _>>()?,
+            Some(_) => return Err(self.bad(at, "\"dependencies\" must be an array")),
+        };
+        let create_before_destroy = match m.get("create_before_destroy") {
+            None | Some(Value::Null) => false,
+            Some(Value::Bool(b)) => *b,
+            Some(_) => return Err(self.bad(at, "\"create_before_destroy\" must be true or false")),
+        };
+        let inst = InstanceState {
+            attributes,
+            sensitive_paths,
+            schema_version,
+            dependencies,
+            create_before_destroy,
+            tainted,
+            private,
+        };
+        Ok((key, inst))
+    }
+
+    /// A cty path as JSON: `[{"type":"get_attr","value":"a"},{"type":"index","value":{"value":0,"type":"number"}}]`.
+    fn path(&self, v: &Value, at: &str) -> Result<ValuePath, StateError> {
+        let steps = v
+            .as_array()
+            .ok_or_else(|| self.bad(at, "a path must be an array of steps"))?;
+        let mut path = Vec::with_capacity(steps.len());
+        for step in steps {
+            let m = self.object(step, at)?;
+            let step = match (m.get("type").and_then(Value::as_str), m.get("value")) {
+                (Some("get_attr"), Some(Value::String(name))) => PathStep::Attr(name.clone()),
+                (Some("index"), Some(Value::Object(k))) => {
+                    match (k.get("type").and_then(Value::as_str), k.get("value")) {
+                        (Some("string"), Some(Value::String(s))) => PathStep::Key(s.clone()),
+                        (Some("number"), Some(Value::Number(n))) => match n.as_u64() {
+                            Some(i) => PathStep::Index(i),
+                            None => {
+                                return Err(
+                                    self.bad(at, format!("index {n} is not a whole number"))
+                                );
+                            }
+                        },
+                        _ => return Err(self.bad(at, "an index step must be a number or a string")),
+                    }
+                }
+                _ => return Err(self.bad(at, "a path step must be get_attr or index")),
+            };
+            path.push(step);
+        }
+        Ok(path)
+    }
+}
+
+/// Serialises a state exactly as Terraform 1.11 writes it.
+pub fn write(state: &State) -> Vec<u8> {
+    let mut top = Map::new();
+    top.insert("version".into(), Value::from(FORMAT_VERSION));
+    top.insert(
+        "terraform_version".into(),
+        Value::from(state.terraform_version.clone()),
+    );
+    top.insert("serial".into(), Value::from(state.serial));
+    top.insert("lineage".into(), Value::from(state.lineage.clone()));
+
+    let mut outputs = Map::new();
+    for (name, o) in &state.outputs {
+        let mut m = Map::new();
+        m.insert("value".into(), canonical(&o.value));
+        m.insert("type".into(), canonical(&o.ty));
+        if o.sensitive {
+            m.insert("sensitive".into(), Value::Bool(true));
+        }
+        outputs.insert(name.clone(), Value::Object(m));
+    }
+    top.insert("outputs".into(), Value::Object(outputs));
+
+    // Terraform sorts resources by module address string, then mode, type and name.
+    let mut resources: Vec<(String, &ResourceAddr, &ResourceState)> = state
+        .resources
+        .iter()
+        .map(|(a, r)| (a.module.to_string(), a, r))
+        .collect();
+    resources.sort_by(|(ma, a, _), (mb, b, _)| {
+        (ma, a.mode.as_str(), &a.ty, &a.name).cmp(&(mb, b.mode.as_str(), &b.ty, &b.name))
+    });
+    let resources = resources
+        .into_iter()
+        .filter(|(_, _, r)| !r.instances.is_empty())
+        .map(|(module, addr, r)| resource_json(module, addr, r))
+        .collect();
+    top.insert("resources".into(), Value::Array(resources));
+    top.insert("check_results".into(), Value::Null);
+
+    let mut out = String::new();
+    emit(&mut out, &Value::Object(top), 0);
+    out.push('\n');
+    out.into_bytes()
+}
+
+fn resource_json(module: String, addr: &ResourceAddr, r: &ResourceState) -> Value {
+    let mut m = Map::new();
+    if !module.is_empty() {
+        m.insert("module".into(), Value::String(module));
+    }
+    m.insert("mode".into(), Value::from(addr.mode.as_str()));
+    m.insert("type".into(), Value::from(addr.ty.clone()));
+    m.insert("name".into(), Value::from(addr.name.clone()));
+    m.insert("provider".into(), Value::from(r.provider.clone()));
+    // BTreeMap order of keys is Terraform's: no key, then ints ascending, then strings by bytes.
+    let instances = r
+        .instances
+        .iter()
+        .map(|(k, i)| instance_json(k, i))
+        .collect();
+    m.insert("instances".into(), Value::Array(instances));
+    Value::Object(m)
+}
+
+fn instance_json(key: &InstanceKey, i: &InstanceState) -> Value {
+    let mut m = Map::new();
+    match key {
+        InstanceKey::None => {}
+        InstanceKey::Int(n) => {
+            m.insert("index_key".into(), Value::from(*n));
+        }
+        InstanceKey::Str(s) => {
+            m.insert("index_key".into(), Value::from(s.clone()));
+        }
+    }
+    if i.tainted {
+        m.insert("status".into(), Value::from("tainted"));
+    }
+    m.insert("schema_version".into(), Value::from(i.schema_version));
+    m.insert("attributes".into(), canonical(&i.attributes));
+    let paths = i.sensitive_paths.iter().map(|p| path_json(p)).collect();
+    m.insert("sensitive_attributes".into(), Value::Array(paths));
+    if let Some(p) = &i.private {
+        m.insert("private".into(), Value::from(p.clone()));
+    }
+    if !i.dependencies.is_empty() {
+        let mut deps: Vec<String> = i.dependencies.iter().map(ToString::to_string).collect();
+        deps.sort();
+        deps.dedup();
+        m.insert("dependencies".into(), Value::from(deps));
+    }
+    if i.create_before_destroy {
+        m.insert("create_before_destroy".into(), Value::Bool(true));
+    }
+    Value::Object(m)
+}
+
+fn path_json(path: &[PathStep]) -> Value {
+    let step = |ty: &str, value: Value| {
+        let mut m = Map::new();
+        m.insert("type".into(), Value::from(ty));
+        m.insert("value".into(), value);
+        Value::Object(m)
+    };
+    let key = |value: Value, ty: &str| {
+        let mut m = Map::new();
+        m.insert("value".into(), value);
+        m.insert("type".into(), Value::from(ty));
+        Value::Object(m)
+    };
+    let steps = path
+        .iter()
+        .map(|s| match s {
+            PathStep::Attr(a) => step("get_attr", Value::from(a.clone())),
+            PathStep::Key(k) => step("index", key(Value::from(k.clone()), "string")),
+            PathStep::Index(i) => step("index", key(Value::from(*i), "number")),
+        })
+        .collect();
+    Value::Array(steps)
+}
+
+/// A copy of a value with every object's keys in the order cty writes them: sorted, except
+/// the wrapper of a value of dynamic type (`{"value": ..., "type": ...}`, as `terraform_data`
+/// stores its `input`), which comes value first. (An object that merely has exactly the
+/// attributes `type` and `value` is written value first too: the same JSON, in another order.)
+fn canonical(v: &Value) -> Value {
+    match v {
+        Value::Object(m) => {
+            let mut entries: Vec<(&String, &Value)> = m.iter().collect();
+            let dynamic = m.len() == 2 && m.contains_key("value") && m.contains_key("type");
+            if dynamic {
+                entries.sort_by(|a, b| b.0.cmp(a.0));
+            } else {
+                entries.sort_by(|a, b| a.0.cmp(b.0));
+            }
+            Value::Object(
+                entries
+                    .into_iter()
+                    .map(|(k, v)| (k.clone(), canonical(v)))
+                    .collect(),
+            )
+        }
+        Value::Array(xs) => Value::Array(xs.iter().map(canonical).collect()),
+        v => v.clone(),
+    }
+}
+
+/// Writes a value as Go's `json.MarshalIndent(v, "", "  ")` does (object keys in map order).
+fn emit(out: &mut String, v: &Value, depth: usize) {
+    match v {
+        Value::Null => out.push_str("null"),
+        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        Value::Number(n) => out.push_str(&number(n)),
+        Value::String(s) => quote(out, s),
+        Value::Array(xs) if xs.is_empty() => out.push_str("[]"),
+        Value::Array(xs) => {
+            out.push('[');
+            for (i, x) in xs.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                newline(out, depth + 1);
+                emit(out, x, depth + 1);
+            }
+            newline(out, depth);
+            out.push(']');
+        }
+        Value::Object(m) if m.is_empty() => out.push_str("{}"),
+        Value::Object(m) => {
+            out.push('{');
+            for (i, (k, x)) in m.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                newline(out, depth + 1);
+                quote(out, k);
+                out.push_str(": ");
+                emit(out, x, depth + 1);
+            }
+            newline(out, depth);
+            out.push('}');
+        }
+    }
+}
+
+fn newline(out: &mut String, depth: usize) {
+    out.push('\n');
+    for _ in 0..depth {
+        out.push_str("  ");
+    }
+}
+
+/// A number as cty writes it: integers as they are, others in positional notation with the
+/// shortest digits that read back to the same value (never an exponent).
+fn number(n: &serde_json::Number) -> String {
+    if let Some(u) = n.as_u64() {
+        return u.to_string();
+    }
+    if let Some(i) = n.as_i64() {
+        return i.to_string();
+    }
+    match n.as_f64() {
+        // Rust prints floats positionally with the shortest round-trip digits; cty has no -0.
+        Some(f) => (f + 0.0).to_string(),
+        None => n.to_string(),
+    }
+}
+
+/// A JSON string as Go's encoding/json writes it: `<`, `>`, `&`, U+2028 and U+2029 escaped, short
+/// escapes for `\b \f \n \r \t`, other control characters as `\u00XX`.
+fn quote(out: &mut String, s: &str) {
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '\u{8}' => out.push_str("\\b"),
+            '\u{c}' => out.push_str("\\f"),
+            '<' | '>' | '&' | '\u{2028}' | '\u{2029}' => {
+                let _ = write!(out, "\\u{:04x}", c as u32);
+            }
+            c if (c as u32) < 0x20 => {
+                let _ = write!(out, "\\u{:04x}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+}
+
+#[cfg(test)]
+mod tests;

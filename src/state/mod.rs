@@ -17,7 +17,7 @@ use thiserror::Error;
 
 use crate::addr::{InstanceAddr, InstanceKey, ResourceAddr};
 
-pub use backend::{Backend, LockInfo};
+pub use backend::{Backend, LocalBackend, LockInfo};
 
 /// The version of cairn written to `terraform_version`. State files are read by Terraform too,
 /// which refuses files from a newer Terraform than itself: we write the Terraform version whose
@@ -70,9 +70,15 @@ pub struct InstanceState {
 #[derive(Debug, Error)]
 pub enum StateError {
     #[error("cannot read state {path}: {source}")]
-    Read { path: String, source: std::io::Error },
+    Read {
+        path: String,
+        source: std::io::Error,
+    },
     #[error("cannot write state {path}: {source}")]
-    Write { path: String, source: std::io::Error },
+    Write {
+        path: String,
+        source: std::io::Error,
+    },
     #[error("state {path} is not valid: {reason}")]
     Invalid { path: String, reason: String },
     #[error(
@@ -84,6 +90,16 @@ pub enum StateError {
     NotLocked(String),
     #[error("backend error: {0}")]
     Backend(String),
+    #[error("lock ID {given:?} does not match the lock held: {holder:?}")]
+    LockMismatch { given: String, holder: String },
+    #[error(
+        "state {path} belongs to another history (lineage {stored}), not to this one ({given}); refusing to overwrite it"
+    )]
+    LineageMismatch {
+        path: String,
+        stored: String,
+        given: String,
+    },
 }
 
 impl State {
@@ -101,7 +117,12 @@ impl State {
         self.resources.get(&addr.resource)?.instances.get(&addr.key)
     }
     /// Sets (or with `None` removes) one instance; a resource left with no instances is removed.
-    pub fn set_instance(&mut self, addr: &InstanceAddr, provider: &str, inst: Option<InstanceState>) {
+    pub fn set_instance(
+        &mut self,
+        addr: &InstanceAddr,
+        provider: &str,
+        inst: Option<InstanceState>,
+    ) {
         match inst {
             Some(inst) => {
                 let r = self
@@ -125,9 +146,13 @@ impl State {
         }
     }
     /// Every instance, in address order.
-    pub fn instances(&self) -> impl Iterator<Item = (InstanceAddr, &ResourceState, &InstanceState)> {
+    pub fn instances(
+        &self,
+    ) -> impl Iterator<Item = (InstanceAddr, &ResourceState, &InstanceState)> {
         self.resources.iter().flat_map(|(ra, r)| {
-            r.instances.iter().map(move |(k, i)| (ra.instance(k.clone()), r, i))
+            r.instances
+                .iter()
+                .map(move |(k, i)| (ra.instance(k.clone()), r, i))
         })
     }
     pub fn is_empty(&self) -> bool {

@@ -1,0 +1,514 @@
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use serde_json::json;
+
+use super::*;
+use crate::addr::InstanceAddr;
+
+fn testdata() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/state")
+}
+
+/// Every case under `testdata/state/`: a case with `error.txt` must fail to read with that
+/// message; any other must read and write back byte for byte (or as its `expected.tfstate`).
+#[test]
+fn fixtures() {
+    let mut cases: Vec<PathBuf> = std::fs::read_dir(testdata())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.join("terraform.tfstate").exists())
+        .collect();
+    cases.sort();
+    assert!(cases.len() >= 10, "fixtures missing: {cases:?}");
+    for case in cases {
+        check(&case);
+    }
+}
+
+fn check(case: &Path) {
+    let name = case.file_name().unwrap().to_string_lossy().to_string();
+    let input = std::fs::read(case.join("terraform.tfstate")).unwrap();
+    let result = read(&input, "terraform.tfstate");
+    if let Ok(expected_err) = std::fs::read_to_string(case.join("error.txt")) {
+        let err = match result {
+            Ok(_) => panic!("{name}: read succeeded, expected an error"),
+            Err(e) => e.to_string(),
+        };
+        assert!(
+            err.contains(expected_err.trim()),
+            "{name}: error\n  {err}\ndoes not contain\n  {}",
+            expected_err.trim()
+        );
+        assert!(
+            err.starts_with("state terraform.tfstate is not valid: "),
+            "{name}: {err}"
+        );
+        return;
+    }
+    let state = result.unwrap_or_else(|e| panic!("{name}: {e}"));
+    let expected = std::fs::read(case.join("expected.tfstate")).unwrap_or(input);
+    let written = write(&state);
+    if written != expected {
+        let (w, e) = (
+            String::from_utf8_lossy(&written),
+            String::from_utf8_lossy(&expected),
+        );
+        let line = w.lines().zip(e.lines()).position(|(a, b)| a != b);
+        panic!(
+            "{name}: written state differs from the fixture at line {line:?}\n--- written\n{w}\n--- fixture\n{e}"
+        );
+    }
+    // What we write reads back to the same state.
+    assert_eq!(read(&written, "x").unwrap(), state, "{name}");
+}
+
+#[test]
+fn basic_fixture_has_the_expected_model() {
+    let bytes = std::fs::read(testdata().join("basic/terraform.tfstate")).unwrap();
+    let s = read(&bytes, "basic").unwrap();
+    assert_eq!(s.terraform_version, "1.11.4");
+    assert!(s.outputs["secret"].sensitive);
+    assert_eq!(s.outputs["secret"].value, json!("hunter2"));
+    assert!(!s.outputs["plain"].sensitive);
+    assert_eq!(s.outputs["num"].value, json!(1.5));
+
+    let b1: InstanceAddr =
+        ResourceAddr::managed("terraform_data", "b").instance(InstanceKey::Int(1));
+    let b1 = s.instance(&b1).unwrap();
+    assert_eq!(
+        b1.dependencies,
+        vec![ResourceAddr::managed("terraform_data", "a")]
+    );
+    assert_eq!(b1.attributes["input"]["value"]["s"], json!("x1"));
+    let mut paths = b1.sensitive_paths.clone();
+    paths.sort();
+    assert_eq!(
+        paths,
+        vec![
+            vec![
+                PathStep::Attr("input".into()),
+                PathStep::Attr("l".into()),
+                PathStep::Index(1)
+            ],
+            vec![PathStep::Attr("input".into()), PathStep::Attr("s".into())],
+        ]
+    );
+    let c = ResourceAddr::managed("terraform_data", "c").instance(InstanceKey::Str("k 2".into()));
+    assert!(s.instance(&c).unwrap().create_before_destroy);
+    let z = ResourceAddr::managed("terraform_data", "z").instance(InstanceKey::None);
+    assert_eq!(
+        s.instance(&z).unwrap().sensitive_paths,
+        vec![vec![
+            PathStep::Attr("input".into()),
+            PathStep::Attr("m".into()),
+            PathStep::Key("a".into())
+        ]]
+    );
+    let inner = "module.m.terraform_data.inner".parse::<Target>().unwrap();
+    let Target::Resource(inner) = inner else {
+        panic!()
+    };
+    assert_eq!(
+        s.resources[&inner].instances[&InstanceKey::None].attributes["input"]["value"],
+        json!(42)
+    );
+    assert!(
+        s.resources
+            .contains_key(&ResourceAddr::data("terraform_remote_state", "x"))
+    );
+}
+
+#[test]
+fn tainted_and_private_are_read() {
+    let bytes = std::fs::read(testdata().join("tainted_private/terraform.tfstate")).unwrap();
+    let s = read(&bytes, "x").unwrap();
+    let a = s
+        .instance(&ResourceAddr::managed("terraform_data", "a").instance(InstanceKey::None))
+        .unwrap();
+    assert!(a.tainted);
+    assert_eq!(a.private, None);
+    let c = s
+        .instance(&ResourceAddr::managed("terraform_data", "c").instance(InstanceKey::None))
+        .unwrap();
+    assert!(!c.tainted);
+    assert_eq!(
+        c.private.as_deref(),
+        Some("eyJzY2hlbWFfdmVyc2lvbiI6IjAifQ==")
+    );
+}
+
+#[test]
+fn numbers_are_written_positionally() {
+    let cases = [
+        (json!(1e30), "1000000000000000000000000000000"),
+        (json!(1e-30), "0.000000000000000000000000000001"),
+        (json!(-2.5e-7), "-0.00000025"),
+        (json!(2.0), "2"),
+        (json!(-0.0), "0"),
+        (json!(0.1), "0.1"),
+        (json!(u64::MAX), "18446744073709551615"),
+        (json!(i64::MIN), "-9223372036854775808"),
+    ];
+    for (v, want) in cases {
+        let mut out = String::new();
+        emit(&mut out, &v, 0);
+        assert_eq!(out, want, "{v:?}");
+    }
+}
+
+#[test]
+fn strings_are_escaped_as_go_does() {
+    let mut out = String::new();
+    quote(
+        &mut out,
+        "<a>&\"\\\u{8}\u{c}\n\r\t\u{1}\u{1f}\u{7f} é \u{2028}\u{2029}😀",
+    );
+    assert_eq!(
+        out,
+        "\"\\u003ca\\u003e\\u0026\\\"\\\\\\b\\f\\n\\r\\t\\u0001\\u001f\u{7f} é \\u2028\\u2029😀\""
+    );
+}
+
+#[test]
+fn resources_are_sorted_as_terraform_sorts_them() {
+    let mut s = State::new();
+    let inst = InstanceState {
+        attributes: json!({"id": "x"}),
+        ..Default::default()
+    };
+    for addr in [
+        "module.m[1].terraform_data.a",
+        "module.m[10].terraform_data.a",
+        "module.m[0].module.g.terraform_data.a",
+        "terraform_data.b",
+        "data.terraform_remote_state.a",
+        "terraform_data.a",
+    ] {
+        let Ok(Target::Resource(r)) = addr.parse::<Target>() else {
+            panic!("{addr}")
+        };
+        s.set_instance(&r.instance(InstanceKey::None), "p", Some(inst.clone()));
+    }
+    let doc: Value = serde_json::from_slice(&write(&s)).unwrap();
+    let order: Vec<String> = doc["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            format!(
+                "{}|{}.{}",
+                r["module"].as_str().unwrap_or(""),
+                r["mode"],
+                r["name"]
+            )
+        })
+        .collect();
+    assert_eq!(
+        order,
+        [
+            "|\"data\".\"a\"",
+            "|\"managed\".\"a\"",
+            "|\"managed\".\"b\"",
+            "module.m[0].module.g|\"managed\".\"a\"",
+            "module.m[10]|\"managed\".\"a\"",
+            "module.m[1]|\"managed\".\"a\"",
+        ]
+    );
+}
+
+#[test]
+fn dependencies_are_sorted_and_keys_canonical() {
+    let mut s = State::new();
+    let mut attrs = Map::new();
+    attrs.insert("z".into(), json!(1));
+    attrs.insert("a".into(), json!({"y": 1, "b": 2}));
+    let mut wrapper = Map::new();
+    wrapper.insert("type".into(), json!(["map", "string"]));
+    wrapper.insert("value".into(), json!({"k": "v", "a": "b"}));
+    attrs.insert("w".into(), Value::Object(wrapper));
+    let inst = InstanceState {
+        attributes: Value::Object(attrs),
+        dependencies: vec![
+            ResourceAddr::managed("terraform_data", "z"),
+            ResourceAddr::managed("terraform_data", "a"),
+            ResourceAddr::managed("terraform_data", "a"),
+        ],
+        ..Default::default()
+    };
+    s.set_instance(
+        &ResourceAddr::managed("t_x", "n").instance(InstanceKey::None),
+        "p",
+        Some(inst),
+    );
+    let text = String::from_utf8(write(&s)).unwrap();
+    let compact: String = text.split_whitespace().collect();
+    assert!(compact.contains(r#""attributes":{"a":{"b":2,"y":1},"w":{"value":{"a":"b","k":"v"},"type":["map","string"]},"z":1}"#), "{text}");
+    assert!(
+        compact.contains(r#""dependencies":["terraform_data.a","terraform_data.z"]"#),
+        "{text}"
+    );
+    assert!(!compact.contains("create_before_destroy"), "{text}");
+    assert!(!compact.contains("status"), "{text}");
+}
+
+/// Malformed input of every kind is an error, never a panic: every prefix of a real state file,
+/// and each of its bytes replaced by a character that breaks JSON or types.
+#[test]
+fn malformed_input_never_panics() {
+    let bytes = std::fs::read(testdata().join("tainted_private/terraform.tfstate")).unwrap();
+    for n in 0..bytes.len() - 2 {
+        assert!(read(&bytes[..n], "x").is_err(), "prefix {n} read");
+    }
+    for i in 0..bytes.len() {
+        for b in [b'"', b'1', b'[', b'{', b'-', 0xff] {
+            let mut m = bytes.clone();
+            m[i] = b;
+            let _ = read(&m, "x");
+        }
+    }
+    for doc in [
+        "null",
+        "[]",
+        "4",
+        r#"{"version": "4"}"#,
+        r#"{"version": 4, "resources": {}}"#,
+        r#"{"version": 4, "resources": [1]}"#,
+        r#"{"version": 4, "resources": [{"mode": "managed", "type": "a", "name": "b", "provider": "p", "instances": [{}]}]}"#,
+        r#"{"version": 4, "outputs": {"o": {"value": 1}}}"#,
+        r#"{"version": 4, "resources": [{"module": "terraform_data.a", "mode": "managed", "type": "a", "name": "b", "provider": "p"}]}"#,
+        r#"{"version": 4, "resources": [{"mode": "managed", "type": "a", "name": "b", "provider": "p", "instances": [{"attributes": {}, "index_key": 1.5}]}]}"#,
+        r#"{"version": 4, "resources": [{"mode": "managed", "type": "a", "name": "b", "provider": "p", "instances": [{"attributes": {}, "private": "!!"}]}]}"#,
+        r#"{"version": 4, "resources": [{"mode": "managed", "type": "a", "name": "b", "provider": "p", "instances": [{"attributes": {}, "sensitive_attributes": [[{"type": "index", "value": {"value": -1, "type": "number"}}]]}]}]}"#,
+        r#"{"version": 4, "resources": [{"mode": "managed", "type": "a", "name": "b", "provider": "p", "instances": [{"attributes_flat": {"id": "x"}}]}]}"#,
+    ] {
+        assert!(read(doc.as_bytes(), "x").is_err(), "{doc}");
+    }
+}
+
+#[test]
+fn minimal_documents_read() {
+    let s = read(br#"{"version": 4, "serial": 3, "lineage": "l"}"#, "x").unwrap();
+    assert_eq!((s.serial, s.lineage.as_str()), (3, "l"));
+    assert!(s.is_empty());
+}
+
+// ---------------------------------------------------------------------------------------------
+// Interoperability with Terraform itself.
+
+fn terraform() -> Option<PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .map(|d| d.join("terraform"))
+        .find(|p| p.is_file())
+}
+
+fn tf(bin: &Path, dir: &Path, args: &[&str]) -> std::process::Output {
+    Command::new(bin)
+        .args(args)
+        .current_dir(dir)
+        .env("CHECKPOINT_DISABLE", "1")
+        .env("TF_CLI_CONFIG_FILE", "/dev/null")
+        .env("TF_IN_AUTOMATION", "1")
+        .output()
+        .unwrap()
+}
+
+const DATA_CONFIG: &str = r#"
+resource "terraform_data" "a" {
+  input = "hello"
+}
+
+resource "terraform_data" "b" {
+  count            = 2
+  input            = { n = count.index, s = sensitive("x") }
+  triggers_replace = [terraform_data.a.output]
+}
+
+resource "terraform_data" "c" {
+  for_each = toset(["k"])
+  input    = [1, 2.5]
+  lifecycle {
+    create_before_destroy = true
+  }
+}
+
+output "o" {
+  value     = terraform_data.a.output
+  sensitive = true
+}
+"#;
+
+fn data_instance(id: &str, input: Value, ty: Value, triggers: Value) -> InstanceState {
+    InstanceState {
+        attributes: json!({
+            "id": id,
+            "input": {"value": input, "type": ty},
+            "output": {"value": input, "type": ty},
+            "triggers_replace": triggers,
+        }),
+        ..Default::default()
+    }
+}
+
+/// A state built in code, written next to its configuration, is what Terraform would have:
+/// `terraform plan` finds no changes.
+#[test]
+fn terraform_plans_no_changes_on_a_state_we_wrote() {
+    let Some(bin) = terraform() else {
+        eprintln!("skipped: terraform not found");
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("main.tf"), DATA_CONFIG).unwrap();
+    let provider = r#"provider["terraform.io/builtin/terraform"]"#;
+    let mut s = State::new();
+    s.serial = 1;
+    let a = ResourceAddr::managed("terraform_data", "a");
+    s.set_instance(
+        &a.instance(InstanceKey::None),
+        provider,
+        Some(data_instance(
+            "a-id",
+            json!("hello"),
+            json!("string"),
+            Value::Null,
+        )),
+    );
+    for n in 0..2 {
+        let mut inst = data_instance(
+            &format!("b-{n}"),
+            json!({"n": n, "s": "x"}),
+            json!(["object", {"n": "number", "s": "string"}]),
+            json!({"value": ["hello"], "type": ["tuple", ["string"]]}),
+        );
+        inst.sensitive_paths = vec![vec![
+            PathStep::Attr("input".into()),
+            PathStep::Attr("s".into()),
+        ]];
+        inst.dependencies = vec![a.clone()];
+        let addr = ResourceAddr::managed("terraform_data", "b").instance(InstanceKey::Int(n));
+        s.set_instance(&addr, provider, Some(inst));
+    }
+    let mut c = data_instance(
+        "c-k",
+        json!([1, 2.5]),
+        json!(["tuple", ["number", "number"]]),
+        Value::Null,
+    );
+    c.create_before_destroy = true;
+    let addr = ResourceAddr::managed("terraform_data", "c").instance(InstanceKey::Str("k".into()));
+    s.set_instance(&addr, provider, Some(c));
+    s.outputs.insert(
+        "o".into(),
+        OutputState {
+            value: json!("hello"),
+            ty: json!("string"),
+            sensitive: true,
+        },
+    );
+    std::fs::write(dir.path().join("terraform.tfstate"), write(&s)).unwrap();
+
+    let init = tf(
+        &bin,
+        dir.path(),
+        &["init", "-backend=false", "-input=false", "-no-color"],
+    );
+    assert!(
+        init.status.success(),
+        "{}",
+        String::from_utf8_lossy(&init.stderr)
+    );
+    let plan = tf(
+        &bin,
+        dir.path(),
+        &["plan", "-detailed-exitcode", "-input=false", "-no-color"],
+    );
+    let out = String::from_utf8_lossy(&plan.stdout);
+    assert_eq!(
+        plan.status.code(),
+        Some(0),
+        "{out}\n{}",
+        String::from_utf8_lossy(&plan.stderr)
+    );
+    assert!(out.contains("No changes"), "{out}");
+}
+
+/// Terraform applies; we read what it wrote and find every field where it belongs, and write
+/// back the same bytes.
+#[test]
+fn we_read_what_terraform_applied() {
+    let Some(bin) = terraform() else {
+        eprintln!("skipped: terraform not found");
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("main.tf"), DATA_CONFIG).unwrap();
+    let init = tf(
+        &bin,
+        dir.path(),
+        &["init", "-backend=false", "-input=false", "-no-color"],
+    );
+    assert!(
+        init.status.success(),
+        "{}",
+        String::from_utf8_lossy(&init.stderr)
+    );
+    let apply = tf(
+        &bin,
+        dir.path(),
+        &["apply", "-auto-approve", "-input=false", "-no-color"],
+    );
+    assert!(
+        apply.status.success(),
+        "{}",
+        String::from_utf8_lossy(&apply.stderr)
+    );
+    let bytes = std::fs::read(dir.path().join("terraform.tfstate")).unwrap();
+    let s = read(&bytes, "terraform.tfstate").unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&write(&s)),
+        String::from_utf8_lossy(&bytes)
+    );
+
+    assert_eq!(s.terraform_version, "1.11.4");
+    assert_eq!(s.resources.len(), 3);
+    assert!(s.outputs["o"].sensitive);
+    assert_eq!(s.outputs["o"].value, json!("hello"));
+    let a = ResourceAddr::managed("terraform_data", "a");
+    let ai = s.instance(&a.instance(InstanceKey::None)).unwrap();
+    assert_eq!(
+        ai.attributes["output"],
+        json!({"value": "hello", "type": "string"})
+    );
+    assert!(
+        ai.attributes["id"]
+            .as_str()
+            .is_some_and(|id| id.len() == 36)
+    );
+    for n in 0..2 {
+        let b = s
+            .instance(&ResourceAddr::managed("terraform_data", "b").instance(InstanceKey::Int(n)))
+            .unwrap();
+        assert_eq!(b.attributes["input"]["value"], json!({"n": n, "s": "x"}));
+        assert_eq!(b.attributes["triggers_replace"]["value"], json!(["hello"]));
+        assert_eq!(
+            b.sensitive_paths,
+            vec![vec![
+                PathStep::Attr("input".into()),
+                PathStep::Attr("s".into())
+            ]]
+        );
+        assert_eq!(b.dependencies, vec![a.clone()]);
+        assert!(!b.create_before_destroy && !b.tainted);
+    }
+    let c = s
+        .instance(
+            &ResourceAddr::managed("terraform_data", "c").instance(InstanceKey::Str("k".into())),
+        )
+        .unwrap();
+    assert!(c.create_before_destroy);
+    assert_eq!(c.attributes["input"]["value"], json!([1, 2.5]));
+    let (_, r, _) = s.instances().next().unwrap();
+    assert_eq!(r.provider, r#"provider["terraform.io/builtin/terraform"]"#);
+}

@@ -1,0 +1,7 @@
+variable "x" {}
+
+resource "terraform_data" "leaf" {
+  input = var.x
+}
+
+output "v" { value = terraform_data.leaf.output }
