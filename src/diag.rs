@@ -296,6 +296,6 @@ mod tests {
         let f = sm.add("x.tf", "é = 1\nb = 2");
         assert_eq!(sm.line_col(f, 0), (1, 1));
         assert_eq!(sm.line_col(f, 3), (1, 3));
-        assert_eq!(sm.line_col(f, 8), (2, 1));
+        assert_eq!(sm.line_col(f, 7), (2, 1));
     }
 }

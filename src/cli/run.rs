@@ -76,16 +76,38 @@ async fn read_state(backend: &LocalBackend) -> anyhow::Result<State> {
     Ok(backend.read().await?.unwrap_or_default())
 }
 
-/// Replays the journal of an interrupted run into the state, persisting the result.
-async fn recover(backend: &LocalBackend, journal: &Path, state: &mut State) -> anyhow::Result<()> {
-    let Some(recovered) = apply::journal::recover(journal)? else { return Ok(()) };
-    let n = recovered.replay(state);
-    let serial = backend.write(state).await?;
-    state.serial = serial;
-    std::fs::remove_file(journal).ok();
+/// Replays the journal of an interrupted run into the state, persisting the result. Returns the
+/// objects the interrupted run may have left without a place in state (the old object of a
+/// create-before-destroy replacement), which the caller deletes once providers are configured.
+async fn recover(
+    backend: &LocalBackend,
+    journal: &Path,
+    state: &mut State,
+) -> anyhow::Result<Vec<apply::journal::Orphan>> {
+    let Some(recovered) = apply::journal::recover(journal)? else { return Ok(Vec::new()) };
+    let orphans = recovered.replay(state)?;
+    state.serial = backend.write(state).await?;
+    apply::journal::discard(journal)?;
     eprintln!(
-        "\nWarning: Recovered an interrupted apply\n\nThe previous run stopped before it finished. {n} operation(s) from its journal were recorded in the state; objects whose operation did not complete are marked tainted and will be replaced.\n"
+        "\nWarning: Recovered an interrupted apply\n\nThe previous run stopped before it finished. What its journal recorded is now in the state; objects whose operation did not complete are marked tainted and will be replaced.\n"
     );
+    Ok(orphans)
+}
+
+/// Deletes objects an interrupted run left behind without a place in state.
+async fn delete_orphans(orphans: Vec<apply::journal::Orphan>, providers: &ProviderSet) -> anyhow::Result<()> {
+    for o in orphans {
+        let Some(p) = providers.by_addr(&o.provider) else {
+            bail!("{}: an object left by an interrupted run needs provider {}, which is not configured; delete it by hand: {}", o.addr, o.provider, o.object.attributes);
+        };
+        let Some(schema) = p.resource_schema(o.addr.resource.mode, &o.addr.resource.ty) else { continue };
+        let (value, _) = plan::instance_value(&o.object, schema).unmark_deep();
+        p.provider
+            .apply(&o.addr.resource.ty, Some(&value), None)
+            .await
+            .map_err(|e| anyhow::anyhow!("{}: cannot delete an object left by an interrupted run: {}", o.addr, e.message))?;
+        eprintln!("{}: deleted an object left by an interrupted run", o.addr);
+    }
     Ok(())
 }
 
@@ -204,7 +226,7 @@ pub(crate) async fn apply(args: ApplyArgs, ui: Ui, destroy: bool) -> anyhow::Res
 async fn apply_locked(args: &ApplyArgs, ui: Ui, mode: Mode, backend: &LocalBackend, path: &Path) -> anyhow::Result<i32> {
     let journal = support::journal_path(path);
     let mut state = read_state(backend).await?;
-    recover(backend, &journal, &mut state).await?;
+    let orphans = recover(backend, &journal, &mut state).await?;
 
     let saved = match &args.plan_file {
         Some(f) => {
@@ -225,6 +247,7 @@ async fn apply_locked(args: &ApplyArgs, ui: Ui, mode: Mode, backend: &LocalBacke
     };
 
     let made = make_plan(&args.flags, ui, mode, &state).await?;
+    delete_orphans(orphans, &made.planned.providers).await?;
     let plan = match saved {
         Some(p) => p,
         None => made.planned.plan.clone(),
@@ -266,6 +289,9 @@ async fn apply_locked(args: &ApplyArgs, ui: Ui, mode: Mode, backend: &LocalBacke
     let outcome = apply::apply(&plan, plan.prior_state.clone(), &map, &opts, &sink, &replan, tx).await;
     let _ = progress.await;
 
+    for f in &outcome.fatal {
+        eprintln!("\nError: {f}\n");
+    }
     let mut state = outcome.state;
     match plan::fin::evaluate_outputs(&made.config, &made.vars, &state, providers, &cwd) {
         Ok(outputs) if outcome.errors.is_empty() && mode != Mode::Destroy => state.outputs = outputs,
@@ -274,10 +300,9 @@ async fn apply_locked(args: &ApplyArgs, ui: Ui, mode: Mode, backend: &LocalBacke
         Err(ds) => report(&ds, &made.config.sources, ui),
     }
     backend.write(&state).await?;
-    std::fs::remove_file(&journal).ok();
 
     let mut out = std::io::stdout().lock();
-    if !outcome.errors.is_empty() {
+    if !outcome.errors.is_empty() || !outcome.fatal.is_empty() {
         for (addr, msg) in &outcome.errors {
             eprintln!("\nError: {addr}: {msg}\n");
         }
@@ -303,7 +328,7 @@ async fn apply_locked(args: &ApplyArgs, ui: Ui, mode: Mode, backend: &LocalBacke
 }
 
 fn provider_map(providers: &ProviderSet) -> apply::ProviderMap {
-    let mut map = apply::ProviderMap::default();
+    let mut map = apply::ProviderMap::new();
     for (addr, c) in providers.all() {
         map.insert(addr.clone(), Arc::clone(&c.provider));
     }
