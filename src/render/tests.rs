@@ -1,0 +1,436 @@
+//! Tests of the human plan against Terraform itself.
+//!
+//! Each case under `testdata/render/<case>/` holds a configuration to apply first (`before.tf`,
+//! optional), the configuration to plan (`after.tf`), extra plan arguments (`args`, optional),
+//! and what Terraform produced for it: its plan as `terraform show -json` (`plan.json`) and its
+//! `terraform plan -no-color` output (`terraform.txt`). The plan JSON is converted to a cairn
+//! [`Plan`] and rendered; the result must equal Terraform's text once "Terraform" reads "cairn"
+//! and prose is unwrapped (the names differ in length, so lines wrap differently).
+//!
+//! `terraform_matches_live` re-runs Terraform for every case when it is installed (and rewrites
+//! the recorded files when `UPDATE_RENDER_FIXTURES=1`); `terraform_matches_recorded` checks the
+//! recorded files and needs no Terraform.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use cairn_provider::{Attribute, PathStep, Schema, Type, Value, ValuePath};
+use serde_json::Value as J;
+
+use super::human::{self, Options, Schemas};
+use crate::addr::{InstanceKey, Target};
+use crate::plan::{Action, Mode, OutputChange, Plan, Reason, ResourceChange};
+use crate::state::State;
+
+// ---------------------------------------------------------------------------------------------
+// Converting `terraform show -json PLANFILE` into a cairn plan.
+
+fn action_from_json(actions: &J) -> Action {
+    let names: Vec<&str> = actions
+        .as_array()
+        .map(|a| a.iter().filter_map(J::as_str).collect())
+        .unwrap_or_default();
+    match names.as_slice() {
+        ["create"] => Action::Create,
+        ["read"] => Action::Read,
+        ["update"] => Action::Update,
+        ["delete", "create"] => Action::DeleteThenCreate,
+        ["create", "delete"] => Action::CreateThenDelete,
+        ["delete"] => Action::Delete,
+        _ => Action::NoOp,
+    }
+}
+
+fn reason_from_json(reason: Option<&J>) -> Option<Reason> {
+    Some(match reason?.as_str()? {
+        "replace_because_tainted" => Reason::Tainted,
+        "replace_because_cannot_update" => Reason::CannotUpdate,
+        "replace_by_request" => Reason::ByRequest,
+        "replace_by_triggers" => Reason::ByTriggers,
+        "delete_because_no_resource_config" => Reason::NoResourceConfig,
+        "delete_because_count_index" => Reason::CountIndex,
+        "delete_because_each_key" => Reason::EachKey,
+        "read_because_config_unknown" => Reason::ConfigUnknown,
+        "read_because_dependency_pending" => Reason::DependencyPending,
+        _ => return None,
+    })
+}
+
+/// Marks the parts of `v` that `mask` (Terraform's `after_unknown` shape) says are unknown.
+fn apply_unknown(v: Value, mask: &J) -> Value {
+    match (v, mask) {
+        (_, J::Bool(true)) => Value::Unknown,
+        (Value::Object(mut m), J::Object(mask)) => {
+            for (k, sub) in mask {
+                let had = m.contains_key(k);
+                let child = apply_unknown(m.remove(k).unwrap_or(Value::Null), sub);
+                if had || !child.is_null() {
+                    m.insert(k.clone(), child);
+                }
+            }
+            Value::Object(m)
+        }
+        (Value::Tuple(xs), J::Array(mask)) => Value::Tuple(
+            xs.into_iter()
+                .enumerate()
+                .map(|(i, x)| match mask.get(i) {
+                    Some(sub) => apply_unknown(x, sub),
+                    None => x,
+                })
+                .collect(),
+        ),
+        (v, _) => v,
+    }
+}
+
+/// Marks the parts of `v` that `mask` (`before_sensitive` / `after_sensitive`) says are sensitive.
+fn apply_sensitive(v: Value, mask: &J) -> Value {
+    match (v, mask) {
+        (v, J::Bool(true)) => v.mark_sensitive(),
+        (Value::Object(mut m), J::Object(mask)) => {
+            for (k, sub) in mask {
+                if let Some(child) = m.remove(k) {
+                    m.insert(k.clone(), apply_sensitive(child, sub));
+                }
+            }
+            Value::Object(m)
+        }
+        (Value::Tuple(xs), J::Array(mask)) => Value::Tuple(
+            xs.into_iter()
+                .enumerate()
+                .map(|(i, x)| match mask.get(i) {
+                    Some(sub) => apply_sensitive(x, sub),
+                    None => x,
+                })
+                .collect(),
+        ),
+        (v, _) => v,
+    }
+}
+
+fn side(value: Option<&J>, unknown: Option<&J>, sensitive: Option<&J>) -> Option<Value> {
+    let whole_unknown = unknown == Some(&J::Bool(true));
+    let v = match value {
+        Some(J::Null) | None if !whole_unknown => return None,
+        Some(v) => Value::from_json(v),
+        None => Value::Null,
+    };
+    let v = match unknown {
+        Some(mask) => apply_unknown(v, mask),
+        None => v,
+    };
+    Some(match sensitive {
+        Some(mask) => apply_sensitive(v, mask),
+        None => v,
+    })
+}
+
+fn path_from_json(p: &J) -> ValuePath {
+    p.as_array()
+        .map(|steps| {
+            steps
+                .iter()
+                .filter_map(|s| match s {
+                    J::String(k) => Some(PathStep::Attr(k.clone())),
+                    J::Number(n) => n.as_u64().map(PathStep::Index),
+                    _ => None,
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn change_from_json(rc: &J) -> ResourceChange {
+    let address = rc["address"].as_str().unwrap_or_default();
+    let addr = match address.parse::<Target>() {
+        Ok(Target::Instance(i)) => i,
+        Ok(Target::Resource(r)) => r.instance(InstanceKey::None),
+        other => panic!("unexpected address {address}: {other:?}"),
+    };
+    let ch = &rc["change"];
+    let action = action_from_json(&ch["actions"]);
+    ResourceChange {
+        addr,
+        provider: rc["provider_name"].as_str().unwrap_or_default().to_string(),
+        action,
+        before: side(ch.get("before"), None, ch.get("before_sensitive")),
+        after: side(
+            ch.get("after"),
+            ch.get("after_unknown"),
+            ch.get("after_sensitive"),
+        ),
+        replace_paths: ch["replace_paths"]
+            .as_array()
+            .map_or_else(Vec::new, |ps| ps.iter().map(path_from_json).collect()),
+        reason: reason_from_json(rc.get("action_reason")),
+        dependencies: Vec::new(),
+        create_before_destroy: action == Action::CreateThenDelete,
+        schema_version: 0,
+    }
+}
+
+/// Builds a cairn plan from Terraform's JSON plan.
+pub(crate) fn plan_from_terraform_json(j: &J, mode: Mode) -> Plan {
+    let changes = j["resource_changes"]
+        .as_array()
+        .map_or_else(Vec::new, |a| a.iter().map(change_from_json).collect());
+    let drift = j["resource_drift"]
+        .as_array()
+        .map_or_else(Vec::new, |a| a.iter().map(change_from_json).collect());
+    let mut outputs = Vec::new();
+    if let Some(m) = j["output_changes"].as_object() {
+        for (name, ch) in m {
+            let unknown = ch["after_unknown"] == J::Bool(true);
+            let after = if unknown {
+                Some(Value::Unknown)
+            } else {
+                ch.get("after")
+                    .filter(|v| !v.is_null())
+                    .map(Value::from_json)
+            };
+            outputs.push(OutputChange {
+                name: name.clone(),
+                action: action_from_json(&ch["actions"]),
+                before: ch
+                    .get("before")
+                    .filter(|v| !v.is_null())
+                    .map(Value::from_json),
+                after,
+                sensitive: ch["before_sensitive"] == J::Bool(true)
+                    || ch["after_sensitive"] == J::Bool(true),
+            });
+        }
+    }
+    Plan {
+        mode,
+        changes,
+        outputs,
+        drift,
+        prior_state: State::new(),
+        prior_serial: 0,
+        variables: Default::default(),
+        targets: Vec::new(),
+    }
+}
+
+/// The schema of Terraform's built-in `terraform_data`.
+fn terraform_data_schemas() -> Schemas {
+    let schema = Schema::new()
+        .attr("id", Attribute::computed(Type::String))
+        .attr("input", Attribute::optional(Type::Any))
+        .attr("output", Attribute::computed(Type::Any))
+        .attr("triggers_replace", Attribute::optional(Type::Any));
+    let mut s = Schemas::default();
+    s.resources.insert("terraform_data".to_string(), schema);
+    s
+}
+
+// ---------------------------------------------------------------------------------------------
+// Normalising text for comparison.
+
+/// Joins wrapped prose: consecutive non-blank lines that both start in the first column.
+fn unwrap_prose(text: &str) -> String {
+    let mut out: Vec<String> = Vec::new();
+    let mut joinable = false;
+    for line in text.split('\n') {
+        let prose = line.chars().next().is_some_and(|c| !c.is_whitespace());
+        if prose
+            && joinable
+            && let Some(last) = out.last_mut()
+        {
+            last.push(' ');
+            last.push_str(line);
+            continue;
+        }
+        out.push(line.to_string());
+        joinable = prose;
+    }
+    out.join("\n")
+}
+
+/// Terraform's plan output reduced to what the plan renderer writes: no refresh lines, nothing
+/// from the horizontal rule on, "cairn" for "Terraform", prose unwrapped.
+fn normalise_terraform(text: &str) -> String {
+    let mut lines: Vec<&str> = text
+        .split('\n')
+        .filter(|l| !l.contains(": Refreshing state..."))
+        .collect();
+    if let Some(rule) = lines.iter().position(|l| l.starts_with('─')) {
+        lines.truncate(rule);
+        // The rule is preceded by a blank line of its own.
+        if lines.last() == Some(&"") {
+            lines.pop();
+        }
+        lines.push("");
+    }
+    unwrap_prose(&lines.join("\n").replace("Terraform", "cairn"))
+}
+
+fn render_cairn(plan: &Plan) -> String {
+    let schemas = terraform_data_schemas();
+    let opts = Options {
+        schemas: Some(&schemas),
+        ..Options::default()
+    };
+    let mut out = Vec::new();
+    human::plan(&mut out, plan, &opts).unwrap();
+    String::from_utf8(out).unwrap()
+}
+
+fn case_dir(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("testdata/render")
+        .join(name)
+}
+
+fn case_names() -> Vec<String> {
+    let mut names: Vec<String> =
+        std::fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/render"))
+            .unwrap()
+            .filter_map(|e| e.ok())
+            .filter(|e| e.path().join("after.tf").exists())
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .collect();
+    names.sort();
+    names
+}
+
+fn case_args(dir: &Path) -> Vec<String> {
+    std::fs::read_to_string(dir.join("args"))
+        .map(|s| s.split_whitespace().map(String::from).collect())
+        .unwrap_or_default()
+}
+
+fn mode_for(args: &[String]) -> Mode {
+    if args.iter().any(|a| a == "-destroy") {
+        Mode::Destroy
+    } else if args.iter().any(|a| a == "-refresh-only") {
+        Mode::RefreshOnly
+    } else {
+        Mode::Normal
+    }
+}
+
+/// Compares cairn's rendering of Terraform's plan JSON with Terraform's own text.
+fn check_case(name: &str, plan_json: &str, terraform_text: &str, args: &[String]) {
+    let j: J = serde_json::from_str(plan_json).unwrap();
+    let plan = plan_from_terraform_json(&j, mode_for(args));
+    let ours = unwrap_prose(&render_cairn(&plan));
+    let theirs = normalise_terraform(terraform_text);
+    if ours != theirs {
+        let diff = similar::TextDiff::from_lines(&theirs, &ours);
+        panic!(
+            "case {name}: cairn's plan differs from Terraform's (- terraform, + cairn):\n{}",
+            diff.unified_diff().context_radius(4)
+        );
+    }
+}
+
+#[test]
+fn terraform_matches_recorded() {
+    let mut checked = 0;
+    for name in case_names() {
+        let dir = case_dir(&name);
+        let (Ok(plan_json), Ok(text)) = (
+            std::fs::read_to_string(dir.join("plan.json")),
+            std::fs::read_to_string(dir.join("terraform.txt")),
+        ) else {
+            continue;
+        };
+        check_case(&name, &plan_json, &text, &case_args(&dir));
+        checked += 1;
+    }
+    assert!(checked > 0, "no recorded cases under testdata/render");
+}
+
+fn terraform(dir: &Path, args: &[&str]) -> String {
+    let out = Command::new("terraform")
+        .args(args)
+        .current_dir(dir)
+        .env("CHECKPOINT_DISABLE", "1")
+        .env("TF_CLI_CONFIG_FILE", "/dev/null")
+        .env("TF_IN_AUTOMATION", "")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "terraform {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+fn terraform_installed() -> bool {
+    Command::new("terraform")
+        .arg("version")
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+/// Runs Terraform for one case, returning (plan JSON, plan text).
+fn run_terraform(name: &str) -> (String, String) {
+    let dir = case_dir(name);
+    let work = tempfile::tempdir().unwrap();
+    let main = work.path().join("main.tf");
+    if let Ok(before) = std::fs::read_to_string(dir.join("before.tf")) {
+        std::fs::write(&main, before).unwrap();
+        terraform(work.path(), &["init", "-backend=false", "-input=false"]);
+        terraform(
+            work.path(),
+            &["apply", "-auto-approve", "-input=false", "-no-color"],
+        );
+    }
+    std::fs::write(
+        &main,
+        std::fs::read_to_string(dir.join("after.tf")).unwrap(),
+    )
+    .unwrap();
+    terraform(work.path(), &["init", "-backend=false", "-input=false"]);
+    let args = case_args(&dir);
+    let mut plan_args = vec!["plan", "-no-color", "-input=false", "-out=tfplan"];
+    plan_args.extend(args.iter().map(String::as_str));
+    let text = terraform(work.path(), &plan_args);
+    let json = terraform(work.path(), &["show", "-json", "tfplan"]);
+    (json, text)
+}
+
+#[test]
+fn terraform_matches_live() {
+    if !terraform_installed() {
+        eprintln!("skipped: terraform not found");
+        return;
+    }
+    let update = std::env::var("UPDATE_RENDER_FIXTURES").is_ok_and(|v| v == "1");
+    let names = case_names();
+    let results: Vec<(String, String, String)> = std::thread::scope(|s| {
+        let handles: Vec<_> = names
+            .iter()
+            .map(|name| {
+                s.spawn(move || {
+                    let (json, text) = run_terraform(name);
+                    (name.clone(), json, text)
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    for (name, json, text) in results {
+        let dir = case_dir(&name);
+        if update || !dir.join("plan.json").exists() {
+            let pretty: J = serde_json::from_str(&json).unwrap();
+            let pretty = serde_json::to_string_pretty(&pretty).unwrap() + "\n";
+            std::fs::write(dir.join("plan.json"), pretty).unwrap();
+            std::fs::write(dir.join("terraform.txt"), &text).unwrap();
+        }
+        check_case(&name, &json, &text, &case_args(&dir));
+    }
+}
+
+#[test]
+fn normalising_unwraps_prose_only() {
+    let t = "x: Refreshing state... [id=1]\n\nTerraform used the selected providers to generate the following execution\nplan. Resource\n  + create\n\n─────\n\nNote: x\n";
+    assert_eq!(
+        normalise_terraform(t),
+        "\ncairn used the selected providers to generate the following execution plan. Resource\n  + create\n"
+    );
+}
