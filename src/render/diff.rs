@@ -182,10 +182,10 @@ fn non_null(v: Option<&Value>) -> Option<&Value> {
     v.filter(|v| !v.is_null())
 }
 
-/// Nulls and (for legacy reasons, as in Terraform) empty strings count as absent at the top
-/// level of a resource.
+/// Nulls count as absent at the top level of a resource. (Terraform also treats empty strings
+/// as absent for providers on its legacy SDK; cairn's providers are not legacy.)
 fn present_top(v: Option<&Value>) -> Option<&Value> {
-    v.filter(|v| !v.is_null() && v.as_str().is_none_or(|s| !s.is_empty()))
+    v.filter(|v| !v.is_null())
 }
 
 fn is_null(v: Option<&Value>) -> bool {

@@ -76,7 +76,7 @@ pub fn plan(w: &mut impl Write, plan: &Plan, opts: &Options) -> io::Result<()> {
         // Deleting a data source is not worth a word.
         .filter(|c| !(c.action == Action::Delete && c.addr.resource.mode == AddrMode::Data))
         .collect();
-    changes.sort_by_cached_key(|c| c.addr.to_string());
+    changes.sort_by(|a, b| order(a).cmp(&order(b)));
 
     let output_lines = output_changes(&plan.outputs, &st);
     let empty = changes.is_empty() && output_lines.is_empty();
@@ -162,6 +162,20 @@ pub fn plan(w: &mut impl Write, plan: &Plan, opts: &Options) -> io::Result<()> {
         }
     }
     Ok(())
+}
+
+/// Terraform's order of resource instances: shallower modules first, then by module, data
+/// sources before managed resources, then type, name, and key (numbers numerically).
+fn order(c: &ResourceChange) -> impl Ord + '_ {
+    let r = &c.addr.resource;
+    (
+        r.module.0.len(),
+        &r.module,
+        r.mode != AddrMode::Data,
+        &r.ty,
+        &r.name,
+        &c.addr.key,
+    )
 }
 
 fn counts(changes: &[&ResourceChange]) -> (usize, usize, usize) {
@@ -255,7 +269,7 @@ fn drift(w: &mut impl Write, plan: &Plan, empty: bool, opts: &Options) -> io::Re
     if drifted.is_empty() || (empty && plan.mode != Mode::RefreshOnly) {
         return Ok(false);
     }
-    drifted.sort_by_cached_key(|c| c.addr.to_string());
+    drifted.sort_by(|a, b| order(a).cmp(&order(b)));
     write!(
         w,
         "\n{}{}\n",

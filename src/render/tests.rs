@@ -248,24 +248,21 @@ fn unwrap_prose(text: &str) -> String {
     out.join("\n")
 }
 
-/// Terraform's plan output reduced to what the plan renderer writes: no refresh lines, nothing
-/// from the horizontal rule on, "cairn" for "Terraform", prose unwrapped.
+/// Terraform's `plan -out` output as cairn would say it: no refresh lines, "cairn" for
+/// "Terraform" (and for the `terraform` command), prose unwrapped.
 fn normalise_terraform(text: &str) -> String {
-    let mut lines: Vec<&str> = text
+    let lines: Vec<&str> = text
         .split('\n')
         .filter(|l| !l.contains(": Refreshing state..."))
         .collect();
-    if let Some(rule) = lines.iter().position(|l| l.starts_with('─')) {
-        lines.truncate(rule);
-        // The rule is preceded by a blank line of its own.
-        if lines.last() == Some(&"") {
-            lines.pop();
-        }
-        lines.push("");
-    }
-    unwrap_prose(&lines.join("\n").replace("Terraform", "cairn"))
+    let text = lines
+        .join("\n")
+        .replace("Terraform", "cairn")
+        .replace("terraform apply", "cairn apply");
+    unwrap_prose(&text)
 }
 
+/// What `cairn plan -out=tfplan` writes for the plan.
 fn render_cairn(plan: &Plan) -> String {
     let schemas = terraform_data_schemas();
     let opts = Options {
@@ -274,6 +271,10 @@ fn render_cairn(plan: &Plan) -> String {
     };
     let mut out = Vec::new();
     human::plan(&mut out, plan, &opts).unwrap();
+    if plan.has_changes() {
+        human::horizontal_rule(&mut out, &opts).unwrap();
+        human::saved_plan_note(&mut out, "tfplan").unwrap();
+    }
     String::from_utf8(out).unwrap()
 }
 
@@ -372,6 +373,13 @@ fn run_terraform(name: &str) -> (String, String) {
     let dir = case_dir(name);
     let work = tempfile::tempdir().unwrap();
     let main = work.path().join("main.tf");
+    // A local module the configurations may call.
+    if let Ok(entries) = std::fs::read_dir(dir.join("mod")) {
+        std::fs::create_dir(work.path().join("mod")).unwrap();
+        for e in entries.filter_map(Result::ok) {
+            std::fs::copy(e.path(), work.path().join("mod").join(e.file_name())).unwrap();
+        }
+    }
     if let Ok(before) = std::fs::read_to_string(dir.join("before.tf")) {
         std::fs::write(&main, before).unwrap();
         terraform(work.path(), &["init", "-backend=false", "-input=false"]);
@@ -379,6 +387,12 @@ fn run_terraform(name: &str) -> (String, String) {
             work.path(),
             &["apply", "-auto-approve", "-input=false", "-no-color"],
         );
+    }
+    // Addresses to taint between the two steps.
+    if let Ok(taint) = std::fs::read_to_string(dir.join("taint")) {
+        for addr in taint.split_whitespace() {
+            terraform(work.path(), &["taint", "-no-color", addr]);
+        }
     }
     std::fs::write(
         &main,
@@ -428,9 +442,9 @@ fn terraform_matches_live() {
 
 #[test]
 fn normalising_unwraps_prose_only() {
-    let t = "x: Refreshing state... [id=1]\n\nTerraform used the selected providers to generate the following execution\nplan. Resource\n  + create\n\n─────\n\nNote: x\n";
+    let t = "x: Refreshing state... [id=1]\n\nTerraform used the selected providers to generate the following execution\nplan. Resource\n  + create\n\n─────\n\n    terraform apply\n";
     assert_eq!(
         normalise_terraform(t),
-        "\ncairn used the selected providers to generate the following execution plan. Resource\n  + create\n"
+        "\ncairn used the selected providers to generate the following execution plan. Resource\n  + create\n\n─────\n\n    cairn apply\n"
     );
 }
