@@ -14,6 +14,8 @@ pub mod progress;
 pub mod value;
 
 #[cfg(test)]
+mod shape_tests;
+#[cfg(test)]
 mod tests;
 
 /// Terminal styling; with `color: false` every method returns its input unchanged.
