@@ -1095,7 +1095,7 @@ impl Diff {
         st: &Style,
     ) -> String {
         let f = forces(self.replace, o, st);
-        let noop_line = |l: &str| format!("{}{} {l}", indent(ind + 1), symbol(Act::NoOp, st));
+        let noop_line = |l: &str| format!("{}{}{l}", indent(ind + 1), sym(Act::NoOp, o, st));
         let lines: Vec<String> = match self.action {
             Act::Create | Act::NoOp | Act::Delete => {
                 let v = if self.action == Act::Delete {
@@ -1182,7 +1182,7 @@ impl Diff {
                         let bl: Vec<&str> = bt.split('\n').collect();
                         let al: Vec<&str> = at.split('\n').collect();
                         let line = |act: Act, l: &str| {
-                            format!("{}{} {l}", indent(ind + 1), symbol(act, st))
+                            format!("{}{}{l}", indent(ind + 1), sym(act, o, st))
                         };
                         let mut lines = Vec::new();
                         for (bi, ai) in process_slice(&bl, &al, |_| false) {
@@ -1205,10 +1205,10 @@ impl Diff {
             }
         };
         format!(
-            "<<-EOT{f}\n{}\n{}{} EOT{}",
+            "<<-EOT{f}\n{}\n{}{}EOT{}",
             lines.join("\n"),
             indent(ind),
-            symbol(Act::NoOp, st),
+            sym(Act::NoOp, o, st),
             null_suffix(self.action, o, st)
         )
     }
@@ -1245,10 +1245,11 @@ impl Diff {
         }
         if rendered.contains('\n') {
             format!(
-                "jsonencode({whitespace}\n{}{} {rendered}{replace}\n{})",
+                "jsonencode({whitespace}\n{}{}{rendered}{replace}\n{}{})",
                 indent(ind + 1),
-                symbol(action, st),
-                indent(ind + 1)
+                sym(action, o, st),
+                indent(ind),
+                sym(Act::NoOp, o, st)
             )
         } else {
             format!("jsonencode({rendered}){whitespace}{replace}")

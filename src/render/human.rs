@@ -12,8 +12,9 @@ use cairn_provider::{Schema, Value};
 use super::diff::{Act, Builder, Diff, Opts, Ty};
 use super::value::{attribute_name, format_value};
 use super::{Style, word_wrap};
-use crate::addr::{InstanceKey, Mode as AddrMode};
+use crate::addr::{InstanceAddr, InstanceKey, Mode as AddrMode};
 use crate::plan::{Action, Mode, OutputChange, Plan, Reason, ResourceChange};
+use crate::state::{InstanceState, State};
 
 /// Resource schemas, used to render each attribute as Terraform does for its declared type
 /// (attributes declared `any` are compared like JSON, for example). Without a schema the type
@@ -167,15 +168,7 @@ pub fn plan(w: &mut impl Write, plan: &Plan, opts: &Options) -> io::Result<()> {
 /// Terraform's order of resource instances: shallower modules first, then by module, data
 /// sources before managed resources, then type, name, and key (numbers numerically).
 fn order(c: &ResourceChange) -> impl Ord + '_ {
-    let r = &c.addr.resource;
-    (
-        r.module.0.len(),
-        &r.module,
-        r.mode != AddrMode::Data,
-        &r.ty,
-        &r.name,
-        &c.addr.key,
-    )
+    instance_order(&c.addr)
 }
 
 fn counts(changes: &[&ResourceChange]) -> (usize, usize, usize) {
@@ -520,4 +513,73 @@ pub fn output_values(w: &mut impl Write, outputs: &[(String, Value, bool)]) -> i
         }
     }
     Ok(())
+}
+
+/// The state as `cairn show` prints it: every resource instance with all its attributes (no
+/// diff symbols), then the outputs. Sensitive attributes and outputs show `(sensitive value)`.
+pub fn state(w: &mut impl Write, state: &State, opts: &Options) -> io::Result<()> {
+    if state.resources.is_empty() && state.outputs.is_empty() {
+        return writeln!(w, "The state file is empty. No resources are represented.");
+    }
+    let st = opts.style();
+    let show = Opts {
+        show_unchanged: true,
+        hide_symbols: true,
+        ..Opts::default()
+    };
+    let mut instances: Vec<(InstanceAddr, &InstanceState)> = state
+        .instances()
+        .map(|(addr, _, inst)| (addr, inst))
+        .collect();
+    instances.sort_by(|(a, _), (b, _)| instance_order(a).cmp(&instance_order(b)));
+    for (i, (addr, inst)) in instances.iter().enumerate() {
+        let r = &addr.resource;
+        let schema = opts.schemas.and_then(|s| match r.mode {
+            AddrMode::Managed => s.resources.get(&r.ty),
+            AddrMode::Data => s.data_sources.get(&r.ty),
+        });
+        let value = match schema {
+            Some(s) => Value::from_json_typed(&inst.attributes, &s.object_type()),
+            None => Value::from_json(&inst.attributes),
+        }
+        .mark_paths(&inst.sensitive_paths);
+        let builder = Builder { replace_paths: &[] };
+        let body = builder
+            .block(Some(&value), Some(&value), schema)
+            .render(0, &show, &st);
+        let mode = match r.mode {
+            AddrMode::Managed => "resource",
+            AddrMode::Data => "data",
+        };
+        // Terraform separates the resources of one module by a blank line, not the modules.
+        if i > 0 && instances[i - 1].0.resource.module == r.module {
+            writeln!(w)?;
+        }
+        writeln!(w, "# {addr}:\n{mode} \"{}\" \"{}\" {body}", r.ty, r.name)?;
+    }
+    if !state.outputs.is_empty() {
+        write!(w, "\n\nOutputs:\n\n")?;
+        for (name, o) in &state.outputs {
+            let mut value = Value::from_json(&o.value);
+            if o.sensitive {
+                value = value.mark_sensitive();
+            }
+            let builder = Builder { replace_paths: &[] };
+            let d = builder.build(Some(&value), Some(&value), Ty::Dynamic, &mut Vec::new());
+            writeln!(w, "{} = {}", attribute_name(name), d.render(0, &show, &st))?;
+        }
+    }
+    Ok(())
+}
+
+fn instance_order(a: &InstanceAddr) -> impl Ord + '_ {
+    let r = &a.resource;
+    (
+        r.module.0.len(),
+        &r.module,
+        r.mode != AddrMode::Data,
+        &r.ty,
+        &r.name,
+        &a.key,
+    )
 }

@@ -395,6 +395,67 @@ mod tests {
     }
 
     #[test]
+    fn terminal_mode_ends_with_the_same_lines() {
+        let events = [
+            Event::Started {
+                addr: addr("a"),
+                action: Action::Create,
+            },
+            Event::Completed {
+                addr: addr("a"),
+                action: Action::Create,
+                elapsed: Duration::ZERO,
+                id: Some("i-1".into()),
+            },
+        ];
+        let mut t = Progress::terminal(Vec::new(), false, events.len());
+        for e in &events {
+            t.event(e).unwrap();
+        }
+        let terminal = String::from_utf8(t.finish().unwrap()).unwrap();
+        assert_eq!(terminal, run(&events, &[]));
+    }
+
+    #[test]
+    fn ids_come_from_the_plan_unless_sensitive() {
+        use cairn_provider::Value;
+        let mut plan = crate::render::shape_tests::empty_plan();
+        for (name, id) in [
+            ("a", Value::string("old-1")),
+            ("b", Value::string("s").mark_sensitive()),
+        ] {
+            plan.changes.push(crate::plan::ResourceChange {
+                addr: addr(name),
+                provider: String::new(),
+                action: Action::Update,
+                before: Some(Value::object([("id", id)])),
+                after: None,
+                replace_paths: Vec::new(),
+                reason: None,
+                dependencies: Vec::new(),
+                create_before_destroy: false,
+                schema_version: 0,
+            });
+        }
+        let mut p = Progress::lines(Vec::new(), false).with_plan(&plan);
+        p.event(&Event::Started {
+            addr: addr("a"),
+            action: Action::Update,
+        })
+        .unwrap();
+        p.event(&Event::Started {
+            addr: addr("b"),
+            action: Action::Delete,
+        })
+        .unwrap();
+        let out = String::from_utf8(p.finish().unwrap()).unwrap();
+        assert_eq!(
+            out,
+            "terraform_data.a: Modifying... [id=old-1]\nterraform_data.b: Destroying...\n"
+        );
+    }
+
+    #[test]
     fn colour_only_when_asked() {
         let mut p = Progress::lines(Vec::new(), true);
         p.event(&Event::Started {

@@ -10,6 +10,10 @@ use crate::addr::{InstanceAddr, InstanceKey, ModulePath, ModuleStep, ResourceAdd
 use crate::plan::{Action, Mode, OutputChange, Plan, Reason, ResourceChange};
 use crate::state::State;
 
+pub(crate) fn empty_plan() -> Plan {
+    plan(Vec::new())
+}
+
 fn plan(changes: Vec<ResourceChange>) -> Plan {
     Plan {
         mode: Mode::Normal,

@@ -20,7 +20,7 @@ use serde_json::Value as J;
 use super::human::{self, Options, Schemas};
 use crate::addr::{InstanceKey, Target};
 use crate::plan::{Action, Mode, OutputChange, Plan, Reason, ResourceChange};
-use crate::state::State;
+use crate::state::{InstanceState, OutputState, State};
 
 // ---------------------------------------------------------------------------------------------
 // Converting `terraform show -json PLANFILE` into a cairn plan.
@@ -225,6 +225,172 @@ fn terraform_data_schemas() -> Schemas {
     s
 }
 
+/// The paths a `sensitive_values` mask marks.
+fn sensitive_paths(mask: &J, at: &mut ValuePath, out: &mut Vec<ValuePath>) {
+    match mask {
+        J::Bool(true) => out.push(at.clone()),
+        J::Object(m) => {
+            for (k, sub) in m {
+                at.push(PathStep::Attr(k.clone()));
+                sensitive_paths(sub, at, out);
+                at.pop();
+            }
+        }
+        J::Array(xs) => {
+            for (i, sub) in xs.iter().enumerate() {
+                at.push(PathStep::Index(i as u64));
+                sensitive_paths(sub, at, out);
+                at.pop();
+            }
+        }
+        _ => {}
+    }
+}
+
+fn add_module_resources(state: &mut State, module: &J) {
+    for r in module["resources"].as_array().into_iter().flatten() {
+        let address = r["address"].as_str().unwrap_or_default();
+        let addr = match address.parse::<Target>() {
+            Ok(Target::Instance(i)) => i,
+            Ok(Target::Resource(r)) => r.instance(InstanceKey::None),
+            other => panic!("unexpected address {address}: {other:?}"),
+        };
+        let mut paths = Vec::new();
+        sensitive_paths(&r["sensitive_values"], &mut Vec::new(), &mut paths);
+        let inst = InstanceState {
+            attributes: r["values"].clone(),
+            sensitive_paths: paths,
+            ..InstanceState::default()
+        };
+        let provider = r["provider_name"].as_str().unwrap_or_default();
+        state.set_instance(&addr, provider, Some(inst));
+    }
+    for child in module["child_modules"].as_array().into_iter().flatten() {
+        add_module_resources(state, child);
+    }
+}
+
+/// Builds a cairn state from `terraform show -json` (of a state, not a plan).
+pub(crate) fn state_from_terraform_json(j: &J) -> State {
+    let mut state = State::new();
+    add_module_resources(&mut state, &j["values"]["root_module"]);
+    if let Some(outputs) = j["values"]["outputs"].as_object() {
+        for (name, o) in outputs {
+            state.outputs.insert(
+                name.clone(),
+                OutputState {
+                    value: o["value"].clone(),
+                    ty: o["type"].clone(),
+                    sensitive: o["sensitive"] == J::Bool(true),
+                },
+            );
+        }
+    }
+    state
+}
+
+/// Compares cairn's `show` of Terraform's state JSON with `terraform show`.
+fn check_show(name: &str, state_json: &str, terraform_text: &str) {
+    let j: J = serde_json::from_str(state_json).unwrap();
+    let state = state_from_terraform_json(&j);
+    let schemas = terraform_data_schemas();
+    let opts = Options {
+        schemas: Some(&schemas),
+        ..Options::default()
+    };
+    let mut out = Vec::new();
+    human::state(&mut out, &state, &opts).unwrap();
+    let ours = String::from_utf8(out).unwrap();
+    if ours != terraform_text {
+        let diff = similar::TextDiff::from_lines(terraform_text, &ours);
+        panic!(
+            "case {name}: cairn's show differs from Terraform's (- terraform, + cairn):\n{}",
+            diff.unified_diff().context_radius(4)
+        );
+    }
+}
+
+/// The end of `terraform apply` output: from the blank line before "Apply complete!" on (the
+/// progress lines before it come in no fixed order).
+fn apply_tail(text: &str) -> String {
+    match text.find("\nApply complete!") {
+        Some(i) => text[i..].to_string(),
+        None => String::new(),
+    }
+}
+
+/// Compares cairn's apply summary and outputs with Terraform's, for the state that apply left.
+fn check_apply(name: &str, state_json: &str, terraform_tail: &str) {
+    let counts: Vec<usize> = terraform_tail
+        .lines()
+        .find_map(|l| l.strip_prefix("Apply complete! Resources: "))
+        .map(|rest| {
+            rest.split(", ")
+                .filter_map(|part| part.split(' ').next()?.parse().ok())
+                .collect()
+        })
+        .unwrap_or_default();
+    assert_eq!(
+        counts.len(),
+        3,
+        "case {name}: no summary in {terraform_tail:?}"
+    );
+    let j: J = serde_json::from_str(state_json).unwrap();
+    let state = state_from_terraform_json(&j);
+    let outputs: Vec<(String, Value, bool)> = state
+        .outputs
+        .iter()
+        .map(|(n, o)| {
+            // Terraform's state JSON has no tuple/list distinction; its type does.
+            let ty = type_from_json(&o.ty);
+            (
+                n.clone(),
+                Value::from_json_typed(&o.value, &ty),
+                o.sensitive,
+            )
+        })
+        .collect();
+    let mut out = Vec::new();
+    human::apply_summary(&mut out, counts[0], counts[1], counts[2]).unwrap();
+    human::outputs(&mut out, &outputs).unwrap();
+    let ours = String::from_utf8(out).unwrap();
+    assert_eq!(
+        ours, terraform_tail,
+        "case {name}: apply summary and outputs differ"
+    );
+}
+
+/// A type in Terraform's JSON type notation (`"string"`, `["list","string"]`, ...).
+fn type_from_json(j: &J) -> Type {
+    match j {
+        J::String(s) => match s.as_str() {
+            "string" => Type::String,
+            "number" => Type::Number,
+            "bool" => Type::Bool,
+            _ => Type::Any,
+        },
+        J::Array(parts) => match (parts.first().and_then(J::as_str), parts.get(1)) {
+            (Some("list"), Some(el)) => Type::list(type_from_json(el)),
+            (Some("set"), Some(el)) => Type::set(type_from_json(el)),
+            (Some("map"), Some(el)) => Type::map(type_from_json(el)),
+            (Some("tuple"), Some(J::Array(els))) => {
+                Type::Tuple(els.iter().map(type_from_json).collect())
+            }
+            (Some("object"), Some(J::Object(attrs))) => {
+                Type::Object(cairn_provider::types::ObjectType {
+                    attrs: attrs
+                        .iter()
+                        .map(|(k, v)| (k.clone(), type_from_json(v)))
+                        .collect(),
+                    optional: Default::default(),
+                })
+            }
+            _ => Type::Any,
+        },
+        _ => Type::Any,
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Normalising text for comparison.
 
@@ -339,6 +505,15 @@ fn terraform_matches_recorded() {
             continue;
         };
         check_case(&name, &plan_json, &text, &case_args(&dir));
+        if let (Ok(json), Ok(text)) = (
+            std::fs::read_to_string(dir.join("state.json")),
+            std::fs::read_to_string(dir.join("show.txt")),
+        ) {
+            check_show(&name, &json, &text);
+            if let Ok(apply) = std::fs::read_to_string(dir.join("apply.txt")) {
+                check_apply(&name, &json, &apply);
+            }
+        }
         checked += 1;
     }
     assert!(checked > 0, "no recorded cases under testdata/render");
@@ -368,11 +543,23 @@ fn terraform_installed() -> bool {
         .is_ok_and(|o| o.status.success())
 }
 
-/// Runs Terraform for one case, returning (plan JSON, plan text).
-fn run_terraform(name: &str) -> (String, String) {
+/// What Terraform said about one case.
+struct Recorded {
+    plan_json: String,
+    plan_text: String,
+    /// `terraform show -json` and `terraform show` after the first apply, if there was one.
+    show: Option<(String, String)>,
+    /// The output of that apply.
+    apply_text: Option<String>,
+}
+
+/// Runs Terraform for one case.
+fn run_terraform(name: &str) -> Recorded {
     let dir = case_dir(name);
     let work = tempfile::tempdir().unwrap();
     let main = work.path().join("main.tf");
+    let mut show = None;
+    let mut apply_text = None;
     // A local module the configurations may call.
     if let Ok(entries) = std::fs::read_dir(dir.join("mod")) {
         std::fs::create_dir(work.path().join("mod")).unwrap();
@@ -383,10 +570,14 @@ fn run_terraform(name: &str) -> (String, String) {
     if let Ok(before) = std::fs::read_to_string(dir.join("before.tf")) {
         std::fs::write(&main, before).unwrap();
         terraform(work.path(), &["init", "-backend=false", "-input=false"]);
-        terraform(
+        apply_text = Some(terraform(
             work.path(),
             &["apply", "-auto-approve", "-input=false", "-no-color"],
-        );
+        ));
+        show = Some((
+            terraform(work.path(), &["show", "-json"]),
+            terraform(work.path(), &["show", "-no-color"]),
+        ));
     }
     // Addresses to taint between the two steps.
     if let Ok(taint) = std::fs::read_to_string(dir.join("taint")) {
@@ -403,9 +594,19 @@ fn run_terraform(name: &str) -> (String, String) {
     let args = case_args(&dir);
     let mut plan_args = vec!["plan", "-no-color", "-input=false", "-out=tfplan"];
     plan_args.extend(args.iter().map(String::as_str));
-    let text = terraform(work.path(), &plan_args);
-    let json = terraform(work.path(), &["show", "-json", "tfplan"]);
-    (json, text)
+    let plan_text = terraform(work.path(), &plan_args);
+    let plan_json = terraform(work.path(), &["show", "-json", "tfplan"]);
+    Recorded {
+        plan_json,
+        plan_text,
+        show,
+        apply_text,
+    }
+}
+
+fn pretty_json(text: &str) -> String {
+    let j: J = serde_json::from_str(text).unwrap();
+    serde_json::to_string_pretty(&j).unwrap() + "\n"
 }
 
 #[test]
@@ -416,27 +617,29 @@ fn terraform_matches_live() {
     }
     let update = std::env::var("UPDATE_RENDER_FIXTURES").is_ok_and(|v| v == "1");
     let names = case_names();
-    let results: Vec<(String, String, String)> = std::thread::scope(|s| {
+    let results: Vec<(String, Recorded)> = std::thread::scope(|s| {
         let handles: Vec<_> = names
             .iter()
-            .map(|name| {
-                s.spawn(move || {
-                    let (json, text) = run_terraform(name);
-                    (name.clone(), json, text)
-                })
-            })
+            .map(|name| s.spawn(move || (name.clone(), run_terraform(name))))
             .collect();
         handles.into_iter().map(|h| h.join().unwrap()).collect()
     });
-    for (name, json, text) in results {
+    for (name, rec) in results {
         let dir = case_dir(&name);
         if update || !dir.join("plan.json").exists() {
-            let pretty: J = serde_json::from_str(&json).unwrap();
-            let pretty = serde_json::to_string_pretty(&pretty).unwrap() + "\n";
-            std::fs::write(dir.join("plan.json"), pretty).unwrap();
-            std::fs::write(dir.join("terraform.txt"), &text).unwrap();
+            std::fs::write(dir.join("plan.json"), pretty_json(&rec.plan_json)).unwrap();
+            std::fs::write(dir.join("terraform.txt"), &rec.plan_text).unwrap();
+            if let (Some((json, text)), Some(apply)) = (&rec.show, &rec.apply_text) {
+                std::fs::write(dir.join("state.json"), pretty_json(json)).unwrap();
+                std::fs::write(dir.join("show.txt"), text).unwrap();
+                std::fs::write(dir.join("apply.txt"), apply_tail(apply)).unwrap();
+            }
         }
-        check_case(&name, &json, &text, &case_args(&dir));
+        check_case(&name, &rec.plan_json, &rec.plan_text, &case_args(&dir));
+        if let (Some((json, text)), Some(apply)) = (&rec.show, &rec.apply_text) {
+            check_show(&name, json, text);
+            check_apply(&name, json, &apply_tail(apply));
+        }
     }
 }
 
