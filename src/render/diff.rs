@@ -14,7 +14,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use cairn_provider::{PathStep, Schema, Type, Value, ValuePath};
+use cairn_provider::{BlockNesting, NestedBlock, PathStep, Schema, Type, Value, ValuePath};
 
 use super::Style;
 use super::value::{attribute_name, number, quote};
@@ -157,7 +157,18 @@ enum Kind {
     /// The top level of a resource.
     Block {
         attrs: BTreeMap<String, Diff>,
+        blocks: Vec<BlockGroup>,
     },
+}
+
+/// The nested blocks of one block type, in the order they are shown.
+#[derive(Clone, Debug)]
+struct BlockGroup {
+    name: String,
+    /// A change to this block type forces replacement.
+    replace: bool,
+    /// Each block, with its label suffix (empty for single, list and set blocks).
+    items: Vec<(String, Diff)>,
 }
 
 /// Compares values into [`Diff`]s.
@@ -226,11 +237,21 @@ impl Builder<'_> {
         after: Option<&Value>,
         schema: Option<&Schema>,
     ) -> Diff {
-        let replace = self.matches(&[]);
+        self.block_at(before, after, schema, &mut Vec::new())
+    }
+
+    fn block_at(
+        &self,
+        before: Option<&Value>,
+        after: Option<&Value>,
+        schema: Option<&Schema>,
+        path: &mut ValuePath,
+    ) -> Diff {
+        let replace = self.matches(path);
         if after.is_some_and(Value::is_unknown) {
             let before_diff = before
                 .filter(|b| !b.is_null())
-                .map(|b| Box::new(self.block(Some(b), None, schema)));
+                .map(|b| Box::new(self.block_at(Some(b), None, schema, path)));
             let action = if before_diff.is_some() {
                 Act::Update
             } else {
@@ -253,15 +274,26 @@ impl Builder<'_> {
         }
         let mut action = default_action(before, after);
         let mut attrs = BTreeMap::new();
+        let mut blocks = Vec::new();
         for key in keys {
             let cb = present_top(bm.get(key.as_str()));
             let ca = present_top(am.get(key.as_str()));
+            path.push(PathStep::Attr(key.clone()));
+            if let Some(nested) = schema.and_then(|s| s.blocks.get(key.as_str())) {
+                let group = self.block_group(key, cb, ca, nested, path);
+                path.pop();
+                if let Some((group, group_action)) = group {
+                    action = compare(action, group_action);
+                    blocks.push(group);
+                }
+                continue;
+            }
             let ty = match schema.and_then(|s| s.attributes.get(key.as_str())) {
                 Some(attr) => Ty::Typed(&attr.ty),
                 None => Ty::Inferred,
             };
-            let mut path = vec![PathStep::Attr(key.clone())];
-            let d = self.build(cb, ca, ty, &mut path);
+            let d = self.build(cb, ca, ty, path);
+            path.pop();
             if d.action == Act::NoOp && cb.is_none() && ca.is_none() {
                 continue;
             }
@@ -269,10 +301,64 @@ impl Builder<'_> {
             attrs.insert(key.clone(), d);
         }
         Diff {
-            kind: Kind::Block { attrs },
+            kind: Kind::Block { attrs, blocks },
             action,
             replace,
         }
+    }
+
+    /// The blocks of one nested block type; `None` when there are none on either side.
+    fn block_group(
+        &self,
+        name: &str,
+        before: Option<&Value>,
+        after: Option<&Value>,
+        nested: &NestedBlock,
+        path: &mut ValuePath,
+    ) -> Option<(BlockGroup, Act)> {
+        let replace = self.matches(path);
+        let schema = Some(&nested.block);
+        let mut action = default_action(before, after);
+        let mut items = Vec::new();
+        match nested.nesting {
+            BlockNesting::Single => {
+                let d = self.block_at(before, after, schema, path);
+                if d.action == Act::NoOp && before.is_none() && after.is_none() {
+                    return None;
+                }
+                action = compare(action, d.action);
+                items.push((String::new(), d));
+            }
+            BlockNesting::List => {
+                let bs = before.and_then(Value::as_seq).unwrap_or_default();
+                let as_ = after.and_then(Value::as_seq).unwrap_or_default();
+                for (bi, ai) in process_slice(bs, as_, |_| true) {
+                    path.push(PathStep::Index(ai.or(bi).unwrap_or(0) as u64));
+                    let d = self.block_at(bi.map(|i| &bs[i]), ai.map(|i| &as_[i]), schema, path);
+                    path.pop();
+                    action = compare(action, d.action);
+                    items.push((String::new(), d));
+                }
+            }
+            BlockNesting::Set => {
+                let bs = before.and_then(Value::as_seq).unwrap_or_default();
+                let as_ = after.and_then(Value::as_seq).unwrap_or_default();
+                for (b, a) in pair_set(bs, as_) {
+                    let d = self.block_at(b, a, schema, path);
+                    action = compare(action, d.action);
+                    items.push((String::new(), d));
+                }
+            }
+        }
+        if action == Act::NoOp && before.is_none() && after.is_none() {
+            return None;
+        }
+        let group = BlockGroup {
+            name: name.to_string(),
+            replace,
+            items,
+        };
+        Some((group, action))
     }
 
     /// Compares two values. `None` means absent; `Some(Value::Null)` is an explicit null (as a
@@ -533,20 +619,7 @@ impl Builder<'_> {
             Ty::Typed(Type::Set(el)) => Ty::Typed(el),
             _ => Ty::Inferred,
         };
-        let mut matched_after = vec![false; as_.len()];
-        let mut pairs = Vec::new();
-        for b in bs {
-            let found = (0..as_.len()).find(|&j| !matched_after[j] && &as_[j] == b);
-            if let Some(j) = found {
-                matched_after[j] = true;
-            }
-            pairs.push((Some(b), found.map(|j| &as_[j])));
-        }
-        for (j, a) in as_.iter().enumerate() {
-            if !matched_after[j] {
-                pairs.push((None, Some(a)));
-            }
-        }
+        let pairs = pair_set(bs, as_);
         let mut action = default_action(before, after);
         let mut elems = Vec::new();
         for (b, a) in pairs {
@@ -561,6 +634,26 @@ impl Builder<'_> {
             replace,
         }
     }
+}
+
+/// Pairs set elements: equal elements with each other (in the order of `before`), then the
+/// elements only in `before` stay alone, and those only in `after` follow.
+fn pair_set<'v>(bs: &'v [Value], as_: &'v [Value]) -> Vec<(Option<&'v Value>, Option<&'v Value>)> {
+    let mut matched_after = vec![false; as_.len()];
+    let mut pairs = Vec::new();
+    for b in bs {
+        let found = (0..as_.len()).find(|&j| !matched_after[j] && &as_[j] == b);
+        if let Some(j) = found {
+            matched_after[j] = true;
+        }
+        pairs.push((Some(b), found.map(|j| &as_[j])));
+    }
+    for (j, a) in as_.iter().enumerate() {
+        if !matched_after[j] {
+            pairs.push((None, Some(a)));
+        }
+    }
+    pairs
 }
 
 /// Pairs the elements of two sequences the way Terraform does: element by element when both
@@ -844,8 +937,8 @@ impl Diff {
                     after.render(ind, &to, st)
                 )
             }
-            Kind::Object { attrs } => self.render_attrs(attrs, false, ind, o, st),
-            Kind::Block { attrs } => self.render_attrs(attrs, true, ind, o, st),
+            Kind::Object { attrs } => self.render_attrs(attrs, &[], false, ind, o, st),
+            Kind::Block { attrs, blocks } => self.render_attrs(attrs, blocks, true, ind, o, st),
             Kind::Map { elems } => self.render_map(elems, ind, o, st),
             Kind::List { elems } => self.render_list(elems, ind, o, st),
             Kind::Set { elems } => self.render_set(elems, ind, o, st),
@@ -855,6 +948,7 @@ impl Diff {
     fn render_attrs(
         &self,
         attrs: &BTreeMap<String, Diff>,
+        blocks: &[BlockGroup],
         block: bool,
         ind: usize,
         o: &Opts,
@@ -865,7 +959,7 @@ impl Diff {
         } else {
             null_suffix(self.action, o, st)
         };
-        if attrs.is_empty() {
+        if attrs.is_empty() && blocks.iter().all(|g| g.items.is_empty()) {
             return format!("{{}}{close_suffix}{}", forces(self.replace, o, st));
         }
         let mut ao = *o;
@@ -902,6 +996,38 @@ impl Diff {
                 indent(ind + 1),
                 sym(Act::NoOp, o, st),
                 unchanged("attribute", hidden, st)
+            ));
+        }
+        let mut hidden_blocks = 0;
+        for group in blocks {
+            // A blank line separates the attributes from each type of nested block.
+            let mut separated = false;
+            let mut bo = *o;
+            bo.override_forces_replacement = group.replace;
+            for (label, d) in &group.items {
+                if d.action == Act::NoOp && !o.show_unchanged {
+                    hidden_blocks += 1;
+                    continue;
+                }
+                if !separated && !attrs.is_empty() {
+                    out.push('\n');
+                    separated = true;
+                }
+                out.push_str(&format!(
+                    "{}{}{}{label} {}\n",
+                    indent(ind + 1),
+                    sym(d.action, o, st),
+                    attribute_name(&group.name),
+                    d.render(ind + 1, &bo, st)
+                ));
+            }
+        }
+        if hidden_blocks > 0 {
+            out.push_str(&format!(
+                "\n{}{}{}\n",
+                indent(ind + 1),
+                sym(Act::NoOp, o, st),
+                unchanged("block", hidden_blocks, st)
             ));
         }
         out.push_str(&format!(

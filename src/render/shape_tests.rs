@@ -445,3 +445,98 @@ fn unknowns_inside_collections() {
     )]);
     insta::assert_snapshot!(render(&p, &Options::default()));
 }
+
+fn firewall_schema() -> Schemas {
+    use cairn_provider::{BlockNesting, NestedBlock};
+    let rule = Schema::new()
+        .attr("port", Attribute::required(Type::Number))
+        .attr("cidr", Attribute::required(Type::String));
+    let schema = Schema::new()
+        .attr("id", Attribute::computed(Type::String))
+        .attr("description", Attribute::optional(Type::String))
+        .block(
+            "ingress",
+            NestedBlock {
+                nesting: BlockNesting::Set,
+                block: rule.clone(),
+                ..NestedBlock::default()
+            },
+        )
+        .block(
+            "egress",
+            NestedBlock {
+                nesting: BlockNesting::List,
+                block: rule,
+                ..NestedBlock::default()
+            },
+        )
+        .block(
+            "settings",
+            NestedBlock {
+                nesting: BlockNesting::Single,
+                block: Schema::new().attr("mode", Attribute::optional(Type::String)),
+                force_new: true,
+                ..NestedBlock::default()
+            },
+        );
+    let mut s = Schemas::default();
+    s.resources.insert("test_firewall".to_string(), schema);
+    s
+}
+
+fn rule(port: i64, cidr: &str) -> Value {
+    Value::object([("port", Value::number(port)), ("cidr", s(cidr))])
+}
+
+fn firewall(ingress: Vec<Value>, egress: Vec<Value>, mode: &str) -> Value {
+    Value::object([
+        ("id", s("fw-1")),
+        ("description", s("edge")),
+        ("ingress", Value::set(ingress)),
+        ("egress", Value::List(egress)),
+        ("settings", Value::object([("mode", s(mode))])),
+    ])
+}
+
+#[test]
+fn nested_blocks() {
+    let schemas = firewall_schema();
+    let opts = Options {
+        schemas: Some(&schemas),
+        ..Options::default()
+    };
+    let before = firewall(
+        vec![rule(22, "10.0.0.0/8"), rule(80, "0.0.0.0/0")],
+        vec![rule(0, "0.0.0.0/0")],
+        "strict",
+    );
+    let update = change(
+        managed("test_firewall", "edge"),
+        Action::Update,
+        Some(before.clone()),
+        Some(firewall(
+            vec![rule(22, "10.0.0.0/8"), rule(443, "0.0.0.0/0")],
+            vec![rule(0, "0.0.0.0/0")],
+            "strict",
+        )),
+    );
+    let mut replace = change(
+        managed("test_firewall", "core"),
+        Action::DeleteThenCreate,
+        Some(before.clone()),
+        Some(firewall(
+            vec![],
+            vec![rule(0, "0.0.0.0/0"), rule(53, "8.8.8.8/32")],
+            "open",
+        )),
+    );
+    replace.replace_paths = vec![vec![PathStep::Attr("settings".into())]];
+    let create = change(
+        managed("test_firewall", "new"),
+        Action::Create,
+        None,
+        Some(before),
+    );
+    let out = render(&plan(vec![update, replace, create]), &opts);
+    insta::assert_snapshot!(out);
+}
