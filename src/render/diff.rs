@@ -700,6 +700,51 @@ pub(crate) fn process_slice<T: PartialEq>(
     out
 }
 
+/// Above this many before×after cells, long texts are aligned with `similar`'s Myers diff
+/// instead of Terraform's quadratic longest-common-subsequence table. The result may pair lines
+/// differently from Terraform on such texts, but memory stays bounded.
+const LCS_CELL_LIMIT: usize = 1 << 22;
+
+/// Pairs the lines of two texts for a heredoc diff.
+fn line_pairs(before: &[&str], after: &[&str]) -> Vec<(Option<usize>, Option<usize>)> {
+    let same_length = before.len() == after.len() && !is_reorder(before, after);
+    if same_length || before.len().saturating_mul(after.len()) <= LCS_CELL_LIMIT {
+        return process_slice(before, after, |_| false);
+    }
+    let mut out = Vec::new();
+    for op in similar::capture_diff_slices(similar::Algorithm::Myers, before, after) {
+        match op {
+            similar::DiffOp::Equal {
+                old_index,
+                new_index,
+                len,
+            } => {
+                out.extend((0..len).map(|i| (Some(old_index + i), Some(new_index + i))));
+            }
+            similar::DiffOp::Delete {
+                old_index, old_len, ..
+            } => {
+                out.extend((old_index..old_index + old_len).map(|i| (Some(i), None)));
+            }
+            similar::DiffOp::Insert {
+                new_index, new_len, ..
+            } => {
+                out.extend((new_index..new_index + new_len).map(|j| (None, Some(j))));
+            }
+            similar::DiffOp::Replace {
+                old_index,
+                old_len,
+                new_index,
+                new_len,
+            } => {
+                out.extend((old_index..old_index + old_len).map(|i| (Some(i), None)));
+                out.extend((new_index..new_index + new_len).map(|j| (None, Some(j))));
+            }
+        }
+    }
+    out
+}
+
 fn is_reorder<T: PartialEq>(before: &[T], after: &[T]) -> bool {
     before.len() == after.len() && before.iter().all(|b| after.contains(b))
 }
@@ -1311,7 +1356,7 @@ impl Diff {
                             format!("{}{}{l}", indent(ind + 1), sym(act, o, st))
                         };
                         let mut lines = Vec::new();
-                        for (bi, ai) in process_slice(&bl, &al, |_| false) {
+                        for (bi, ai) in line_pairs(&bl, &al) {
                             match (bi, ai) {
                                 (Some(i), Some(j)) if bl[i] == al[j] => {
                                     lines.push(line(Act::NoOp, bl[i]))
@@ -1397,6 +1442,22 @@ mod tests {
             pairs(&[1, 2, 3], &[1, 3, 4]),
             vec![(Some(0), Some(0)), (Some(1), Some(1)), (Some(2), Some(2))]
         );
+    }
+
+    #[test]
+    fn long_texts_are_aligned_without_a_quadratic_table() {
+        let before: Vec<String> = (0..3000).map(|i| format!("line {i}")).collect();
+        let mut after = before.clone();
+        after.remove(10);
+        after.push("tail".to_string());
+        after.push("more".to_string());
+        let b: Vec<&str> = before.iter().map(String::as_str).collect();
+        let a: Vec<&str> = after.iter().map(String::as_str).collect();
+        let pairs = line_pairs(&b, &a);
+        let deleted: Vec<_> = pairs.iter().filter(|p| p.1.is_none()).collect();
+        let inserted: Vec<_> = pairs.iter().filter(|p| p.0.is_none()).collect();
+        assert_eq!(deleted, vec![&(Some(10), None)]);
+        assert_eq!(inserted, vec![&(None, Some(2999)), &(None, Some(3000))]);
     }
 
     #[test]
