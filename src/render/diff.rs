@@ -154,6 +154,8 @@ enum Kind {
         before: Box<Diff>,
         after: Box<Diff>,
     },
+    /// A block (or a whole resource) marked sensitive as a whole.
+    SensitiveBlock,
     /// The top level of a resource.
     Block {
         attrs: BTreeMap<String, Diff>,
@@ -248,6 +250,20 @@ impl Builder<'_> {
         path: &mut ValuePath,
     ) -> Diff {
         let replace = self.matches(path);
+        let before_sensitive = before.is_some_and(Value::is_sensitive);
+        let after_sensitive = after.is_some_and(Value::is_sensitive);
+        if before_sensitive || after_sensitive {
+            let inner = self.block_at(strip(before), strip(after), schema, path);
+            let mut action = inner.action;
+            if action == Act::NoOp && before_sensitive != after_sensitive {
+                action = Act::Update;
+            }
+            return Diff {
+                kind: Kind::SensitiveBlock,
+                action,
+                replace,
+            };
+        }
         if after.is_some_and(Value::is_unknown) {
             let before_diff = before
                 .filter(|b| !b.is_null())
@@ -972,6 +988,13 @@ impl Diff {
                 null_suffix(self.action, o, st),
                 forces(self.replace, o, st)
             ),
+            Kind::SensitiveBlock => {
+                let prefix = format!("{}{}", indent(ind), sym(Act::NoOp, o, st));
+                format!(
+                    "{{{}\n{prefix}  # At least one attribute in this block is (or was) sensitive,\n{prefix}  # so its contents will not be displayed.\n{prefix}}}",
+                    forces(self.replace, o, st)
+                )
+            }
             Kind::TypeChange { before, after } => {
                 let mut to = *o;
                 to.override_null_suffix = true;

@@ -61,7 +61,9 @@ impl<W: Write> Progress<W> {
     /// existing objects can name it as Terraform does.
     pub fn with_plan(mut self, plan: &Plan) -> Progress<W> {
         for c in &plan.changes {
-            let id = c.before.as_ref().and_then(|b| b.get_attr("id"));
+            // Nothing inside a wholly sensitive object is shown, not even its id.
+            let before = c.before.as_ref().filter(|b| !b.is_sensitive());
+            let id = before.and_then(|b| b.get_attr("id"));
             if let Some(id) = id.filter(|v| !v.is_sensitive()).and_then(|v| v.as_str())
                 && !id.is_empty()
             {

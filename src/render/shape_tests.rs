@@ -540,3 +540,17 @@ fn nested_blocks() {
     let out = render(&plan(vec![update, replace, create]), &opts);
     insta::assert_snapshot!(out);
 }
+
+#[test]
+fn wholly_sensitive_objects_stay_hidden() {
+    let secret = Value::object([("id", s("1")), ("token", s("hunter2"))]).mark_sensitive();
+    let p = plan(vec![change(
+        managed("test_server", "whole"),
+        Action::Update,
+        Some(secret.clone()),
+        Some(secret),
+    )]);
+    let out = render(&p, &Options::default());
+    assert!(!out.contains("hunter2"), "{out}");
+    insta::assert_snapshot!(out);
+}
