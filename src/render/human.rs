@@ -7,7 +7,7 @@
 use std::collections::BTreeMap;
 use std::io::{self, Write};
 
-use cairn_provider::{Schema, Value};
+use cairn_provider::{Schema, Type, Value};
 
 use super::diff::{Act, Builder, Diff, Opts, Ty};
 use super::value::{attribute_name, format_value};
@@ -560,12 +560,14 @@ pub fn state(w: &mut impl Write, state: &State, opts: &Options) -> io::Result<()
     if !state.outputs.is_empty() {
         write!(w, "\n\nOutputs:\n\n")?;
         for (name, o) in &state.outputs {
-            let mut value = Value::from_json(&o.value);
+            // The output's recorded type decides how it is shown (a map's keys are quoted).
+            let ty = Type::from_json(&o.ty).unwrap_or(Type::Any);
+            let mut value = Value::from_json_typed(&o.value, &ty);
             if o.sensitive {
                 value = value.mark_sensitive();
             }
             let builder = Builder { replace_paths: &[] };
-            let d = builder.build(Some(&value), Some(&value), Ty::Dynamic, &mut Vec::new());
+            let d = builder.build(Some(&value), Some(&value), Ty::Typed(&ty), &mut Vec::new());
             writeln!(w, "{} = {}", attribute_name(name), d.render(0, &show, &st))?;
         }
     }

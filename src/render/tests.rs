@@ -342,7 +342,7 @@ fn check_apply(name: &str, state_json: &str, terraform_tail: &str) {
         .iter()
         .map(|(n, o)| {
             // Terraform's state JSON has no tuple/list distinction; its type does.
-            let ty = type_from_json(&o.ty);
+            let ty = Type::from_json(&o.ty).unwrap_or(Type::Any);
             (
                 n.clone(),
                 Value::from_json_typed(&o.value, &ty),
@@ -358,37 +358,6 @@ fn check_apply(name: &str, state_json: &str, terraform_tail: &str) {
         ours, terraform_tail,
         "case {name}: apply summary and outputs differ"
     );
-}
-
-/// A type in Terraform's JSON type notation (`"string"`, `["list","string"]`, ...).
-fn type_from_json(j: &J) -> Type {
-    match j {
-        J::String(s) => match s.as_str() {
-            "string" => Type::String,
-            "number" => Type::Number,
-            "bool" => Type::Bool,
-            _ => Type::Any,
-        },
-        J::Array(parts) => match (parts.first().and_then(J::as_str), parts.get(1)) {
-            (Some("list"), Some(el)) => Type::list(type_from_json(el)),
-            (Some("set"), Some(el)) => Type::set(type_from_json(el)),
-            (Some("map"), Some(el)) => Type::map(type_from_json(el)),
-            (Some("tuple"), Some(J::Array(els))) => {
-                Type::Tuple(els.iter().map(type_from_json).collect())
-            }
-            (Some("object"), Some(J::Object(attrs))) => {
-                Type::Object(cairn_provider::types::ObjectType {
-                    attrs: attrs
-                        .iter()
-                        .map(|(k, v)| (k.clone(), type_from_json(v)))
-                        .collect(),
-                    optional: Default::default(),
-                })
-            }
-            _ => Type::Any,
-        },
-        _ => Type::Any,
-    }
 }
 
 // ---------------------------------------------------------------------------------------------
