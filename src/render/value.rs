@@ -113,12 +113,30 @@ pub fn quote(s: &str) -> String {
             c if (c as u32) < 0x20 || c == '\u{7f}' => {
                 out.push_str(&format!("\\x{:02x}", c as u32));
             }
-            c if c.is_control() => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c if !is_print(c) && (c as u32) < 0x10000 => {
+                out.push_str(&format!("\\u{:04x}", c as u32));
+            }
+            c if !is_print(c) => out.push_str(&format!("\\U{:08x}", c as u32)),
             c => out.push(c),
         }
     }
     out.push('"');
     out
+}
+
+/// Go's `strconv.IsPrint`, approximately: control characters, spaces other than U+0020 and
+/// invisible format characters are not printable.
+fn is_print(c: char) -> bool {
+    if c == ' ' {
+        return true;
+    }
+    if c.is_control() || c.is_whitespace() {
+        return false;
+    }
+    !matches!(c as u32,
+        0xad | 0x600..=0x605 | 0x61c | 0x6dd | 0x70f | 0x180e | 0x200b..=0x200f
+            | 0x202a..=0x202e | 0x2060..=0x2064 | 0x2066..=0x206f | 0xfeff | 0xfff9..=0xfffb
+            | 0xe000..=0xf8ff | 0xf0000..)
 }
 
 /// Whether `name` is a valid HCL identifier (and so needs no quotes as an attribute name).
@@ -194,6 +212,7 @@ mod tests {
     fn quoting_escapes_like_go() {
         assert_eq!(quote("q\"t\\ab\tc"), r#""q\"t\\ab\tc""#);
         assert_eq!(quote("\u{1}é"), "\"\\x01é\"");
+        assert_eq!(quote("a\u{a0}b\u{200b}🚀"), "\"a\\u00a0b\\u200b🚀\"");
         assert_eq!(attribute_name("with space"), "\"with space\"");
         assert_eq!(attribute_name("ok_name-1"), "ok_name-1");
     }
