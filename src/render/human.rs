@@ -7,7 +7,7 @@
 use std::collections::BTreeMap;
 use std::io::{self, Write};
 
-use cairn_provider::{Schema, Type, Value};
+use cairn_provider::{ProviderSchema, Schema, Type, Value};
 
 use super::diff::{Act, Builder, Diff, Opts, Ty};
 use super::value::{attribute_name, format_value};
@@ -23,6 +23,22 @@ use crate::state::{InstanceState, State};
 pub struct Schemas {
     pub resources: BTreeMap<String, Schema>,
     pub data_sources: BTreeMap<String, Schema>,
+}
+
+impl Schemas {
+    /// Collects the resource and data source schemas of providers.
+    pub fn from_providers<'p>(providers: impl IntoIterator<Item = &'p ProviderSchema>) -> Schemas {
+        let mut out = Schemas::default();
+        for p in providers {
+            for (ty, r) in &p.resources {
+                out.resources.insert(ty.clone(), r.schema.clone());
+            }
+            for (ty, d) in &p.data_sources {
+                out.data_sources.insert(ty.clone(), d.clone());
+            }
+        }
+        out
+    }
 }
 
 /// How to render. The caller decides all of it.

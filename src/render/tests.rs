@@ -14,7 +14,9 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use cairn_provider::{Attribute, PathStep, Schema, Type, Value, ValuePath};
+use cairn_provider::{
+    Attribute, PathStep, ProviderSchema, ResourceSchema, Schema, Type, Value, ValuePath,
+};
 use serde_json::Value as J;
 
 use super::human::{self, Options, Schemas};
@@ -220,9 +222,12 @@ fn terraform_data_schemas() -> Schemas {
         .attr("input", Attribute::optional(Type::Any))
         .attr("output", Attribute::computed(Type::Any))
         .attr("triggers_replace", Attribute::optional(Type::Any));
-    let mut s = Schemas::default();
-    s.resources.insert("terraform_data".to_string(), schema);
-    s
+    let mut provider = ProviderSchema::default();
+    provider.resources.insert(
+        "terraform_data".to_string(),
+        ResourceSchema::new(schema, false),
+    );
+    Schemas::from_providers([&provider])
 }
 
 /// The paths a `sensitive_values` mask marks.
