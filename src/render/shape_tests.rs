@@ -554,3 +554,12 @@ fn wholly_sensitive_objects_stay_hidden() {
     assert!(!out.contains("hunter2"), "{out}");
     insta::assert_snapshot!(out);
 }
+
+#[test]
+fn notes_after_the_plan() {
+    let mut out = Vec::new();
+    human::horizontal_rule(&mut out, &Options::default()).unwrap();
+    human::unsaved_plan_note(&mut out, &Options::default()).unwrap();
+    human::saved_plan_note(&mut out, "my plan").unwrap();
+    insta::assert_snapshot!(String::from_utf8(out).unwrap());
+}
