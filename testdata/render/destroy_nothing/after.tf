@@ -1,0 +1,3 @@
+resource "terraform_data" "never_created" {
+  input = "x"
+}

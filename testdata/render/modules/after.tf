@@ -1,0 +1,7 @@
+module "m" {
+  source = "./mod"
+  v      = "two"
+}
+output "from_module" {
+  value = module.m.out
+}

@@ -1,0 +1,8 @@
+module "m" {
+  source = "./mod"
+  v      = "one"
+}
+module "gone" {
+  source = "./mod"
+  v      = "bye"
+}
