@@ -105,34 +105,29 @@ fn sensitive_mask(v: &Value) -> Value {
     }
 }
 
-fn instance_value(state: &State, addr: &InstanceAddr) -> Option<Value> {
-    let inst = state.instance(addr)?;
-    Some(Value::from_json(&inst.attributes).mark_paths(&inst.sensitive_paths))
+/// Schemas of the providers a state refers to (for rendering values by their declared types).
+fn schemas_for(state: &State) -> render::human::Schemas {
+    use crate::plan::Registry;
+    let registry = super::registry::Builtin::new();
+    let schemas: Vec<cairn_provider::ProviderSchema> = state
+        .resources
+        .values()
+        .filter_map(|r| crate::plan::providers::source_of_addr(&r.provider))
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .filter_map(|s| registry.instantiate(s))
+        .map(|p| p.schema())
+        .collect();
+    render::human::Schemas::from_providers(schemas.iter())
 }
 
-fn show_state(w: &mut dyn Write, state: &State) -> anyhow::Result<()> {
-    if state.resources.is_empty() && state.outputs.is_empty() {
-        writeln!(w, "The state file is empty. No resources are represented.")?;
-        return Ok(());
-    }
-    for (addr, _, _) in state.instances() {
-        if let Some(v) = instance_value(state, &addr) {
-            render::human::resource(w, &addr, &v)?;
-            writeln!(w)?;
-        }
-    }
-    if !state.outputs.is_empty() {
-        let outputs: Vec<(String, Value, bool)> = state
-            .outputs
-            .iter()
-            .map(|(k, o)| (k.clone(), output_value(o), o.sensitive))
-            .collect();
-        render::human::outputs(w, &outputs)?;
-    }
+fn show_state(w: &mut impl Write, state: &State, ui: Ui) -> anyhow::Result<()> {
+    let schemas = schemas_for(state);
+    render::human::state(w, state, &super::run::render_options(ui, &schemas))?;
     Ok(())
 }
 
-pub(crate) async fn show(args: ShowArgs, _ui: Ui) -> anyhow::Result<i32> {
+pub(crate) async fn show(args: ShowArgs, ui: Ui) -> anyhow::Result<i32> {
     let mut out = std::io::stdout().lock();
     let state = match &args.path {
         None => read(None).await?.1,
@@ -145,7 +140,8 @@ pub(crate) async fn show(args: ShowArgs, _ui: Ui) -> anyhow::Result<i32> {
                     if args.json {
                         bail!("show -json of a plan file is not supported yet; show -json of a state is.");
                     }
-                    render::human::plan(&mut out, &plan, false)?;
+                    let schemas = schemas_for(&plan.prior_state);
+                    render::human::plan(&mut out, &plan, &super::run::render_options(ui, &schemas))?;
                     return Ok(0);
                 }
             }
@@ -155,7 +151,7 @@ pub(crate) async fn show(args: ShowArgs, _ui: Ui) -> anyhow::Result<i32> {
     if args.json {
         writeln!(out, "{}", serde_json::to_string(&state_json(&state))?)?;
     } else {
-        show_state(&mut out, &state)?;
+        show_state(&mut out, &state, ui)?;
     }
     Ok(0)
 }
@@ -179,7 +175,7 @@ pub(crate) async fn output(args: OutputArgs, _ui: Ui) -> anyhow::Result<i32> {
                 }
             } else {
                 let v = output_value(o);
-                writeln!(out, "{}", render::value::render(&v, 0))?;
+                writeln!(out, "{}", render::value::format_value(&v, 0))?;
             }
         }
         None => {
@@ -194,7 +190,7 @@ pub(crate) async fn output(args: OutputArgs, _ui: Ui) -> anyhow::Result<i32> {
                 eprintln!("\nWarning: No outputs found\n\nThe state file either has no outputs defined, or all the defined outputs are empty. Please define an output in your configuration with the `output` keyword and run `cairn apply` for it to become available.\n");
             } else {
                 for (k, o) in &state.outputs {
-                    let v = if o.sensitive { "<sensitive>".to_string() } else { render::value::render(&output_value(o), 0) };
+                    let v = if o.sensitive { "<sensitive>".to_string() } else { render::value::format_value(&output_value(o), 0) };
                     writeln!(out, "{k} = {v}")?;
                 }
             }
@@ -211,7 +207,7 @@ fn matching(state: &State, t: &Target) -> Vec<InstanceAddr> {
     state.instances().map(|(a, _, _)| a).filter(|a| t.contains(a)).collect()
 }
 
-pub(crate) async fn state(cmd: StateCommand, _ui: Ui) -> anyhow::Result<i32> {
+pub(crate) async fn state(cmd: StateCommand, ui: Ui) -> anyhow::Result<i32> {
     let mut out = std::io::stdout().lock();
     match cmd {
         StateCommand::List { state: flag, addresses } => {
@@ -233,9 +229,11 @@ pub(crate) async fn state(cmd: StateCommand, _ui: Ui) -> anyhow::Result<i32> {
             if found.len() > 1 {
                 bail!("Multiple instances found for the given address!\n\nThis command requires that the address references one specific instance. To view the available instances, use \"cairn state list\".");
             }
-            if let Some(v) = instance_value(&st, addr) {
-                render::human::resource(&mut out, addr, &v)?;
+            let mut one = State { outputs: Default::default(), resources: Default::default(), ..st.clone() };
+            if let (Some(rs), Some(inst)) = (st.resources.get(&addr.resource), st.instance(addr)) {
+                one.set_instance(addr, &rs.provider, Some(inst.clone()));
             }
+            show_state(&mut out, &one, ui)?;
         }
         StateCommand::Rm { lock, dry_run, state: flag, addresses } => {
             let path = path_for(flag.as_ref())?;

@@ -151,8 +151,10 @@ pub(crate) async fn plan(args: PlanArgs, ui: Ui) -> anyhow::Result<i32> {
     let state = read_state(&backend).await?;
     let made = make_plan(&args.flags, ui, mode, &state).await?;
     let plan = &made.planned.plan;
+    let schemas = schemas(&made.planned.providers);
+    let opts = render_options(ui, &schemas);
     let mut out = std::io::stdout().lock();
-    render::human::plan(&mut out, plan, ui.color)?;
+    render::human::plan(&mut out, plan, &opts)?;
     if let Some(file) = &args.out {
         let saved = SavedPlan {
             format: SAVED_PLAN_FORMAT.to_string(),
@@ -163,7 +165,11 @@ pub(crate) async fn plan(args: PlanArgs, ui: Ui) -> anyhow::Result<i32> {
         };
         let bytes = serde_json::to_vec(&saved)?;
         std::fs::write(file, bytes).with_context(|| format!("cannot write plan file {}", file.display()))?;
-        writeln!(out, "\nSaved the plan to: {}\n\nTo perform exactly these actions, run the following command to apply:\n    cairn apply {:?}", file.display(), file.display().to_string())?;
+        render::human::horizontal_rule(&mut out, &opts)?;
+        render::human::saved_plan_note(&mut out, &file.display().to_string())?;
+    } else if plan.has_changes() {
+        render::human::horizontal_rule(&mut out, &opts)?;
+        render::human::unsaved_plan_note(&mut out, &opts)?;
     }
     Ok(if args.detailed_exitcode && plan.has_changes() { 2 } else { 0 })
 }
@@ -252,9 +258,10 @@ async fn apply_locked(args: &ApplyArgs, ui: Ui, mode: Mode, backend: &LocalBacke
         Some(p) => p,
         None => made.planned.plan.clone(),
     };
+    let schemas = schemas(&made.planned.providers);
     let mut out = std::io::stdout().lock();
     if args.plan_file.is_none() {
-        render::human::plan(&mut out, &plan, ui.color)?;
+        render::human::plan(&mut out, &plan, &render_options(ui, &schemas))?;
     }
     out.flush()?;
     let destroy = mode == Mode::Destroy;
@@ -285,7 +292,7 @@ async fn apply_locked(args: &ApplyArgs, ui: Ui, mode: Mode, backend: &LocalBacke
     };
     let map = provider_map(providers);
     let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
-    let progress = tokio::spawn(render::progress::run(rx, ui.live, ui.color));
+    let progress = tokio::spawn(show_progress(rx, plan.clone(), ui));
     let outcome = apply::apply(&plan, plan.prior_state.clone(), &map, &opts, &sink, &replan, tx).await;
     let _ = progress.await;
 
@@ -315,7 +322,11 @@ async fn apply_locked(args: &ApplyArgs, ui: Ui, mode: Mode, backend: &LocalBacke
         return Ok(1);
     }
     let (add, change, destroyed) = plan.counts();
-    render::human::apply_summary(&mut out, destroy, add, change, destroyed)?;
+    if destroy {
+        render::human::destroy_summary(&mut out, destroyed)?;
+    } else {
+        render::human::apply_summary(&mut out, add, change, destroyed)?;
+    }
     if !destroy {
         let outputs: Vec<(String, Value, bool)> = state
             .outputs
@@ -333,4 +344,29 @@ fn provider_map(providers: &ProviderSet) -> apply::ProviderMap {
         map.insert(addr.clone(), Arc::clone(&c.provider));
     }
     map
+}
+
+/// Resource schemas of the configured providers, for rendering values by their declared types.
+fn schemas(providers: &ProviderSet) -> render::human::Schemas {
+    render::human::Schemas::from_providers(providers.all().map(|(_, c)| &c.schema))
+}
+
+pub(crate) fn render_options(ui: Ui, schemas: &render::human::Schemas) -> render::human::Options<'_> {
+    render::human::Options { color: ui.color, width: 78, schemas: Some(schemas) }
+}
+
+/// Shows the executor's events: a live display on a terminal, one line per event otherwise.
+async fn show_progress(mut rx: tokio::sync::mpsc::UnboundedReceiver<apply::Event>, plan: Plan, ui: Ui) {
+    let total = plan.changes.iter().filter(|c| c.action != plan::Action::NoOp).count();
+    let out = std::io::stdout();
+    let mut p = if ui.live {
+        render::progress::Progress::terminal(out, ui.color, total)
+    } else {
+        render::progress::Progress::lines(out, ui.color)
+    }
+    .with_plan(&plan);
+    while let Some(ev) = rx.recv().await {
+        let _ = p.event(&ev);
+    }
+    let _ = p.finish();
 }
