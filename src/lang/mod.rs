@@ -10,6 +10,7 @@ pub mod convert;
 pub mod eval;
 pub mod functions;
 pub mod reference;
+mod template;
 
 use cairn_provider::Value;
 
@@ -58,3 +59,6 @@ pub struct Reference {
 pub trait Scope {
     fn resolve(&self, subject: &Subject, span: Option<&Span>) -> Result<Value, Diagnostic>;
 }
+
+#[cfg(test)]
+mod tests;
