@@ -51,6 +51,8 @@ pub(crate) struct Evaluator<'s> {
     /// Names bound by `for` expressions, template `for` directives and dynamic-block iterators.
     bound: Vec<(String, Value)>,
     depth: usize,
+    /// Evaluating a `templatefile` template: only its variables may be referenced.
+    in_template: bool,
 }
 
 impl<'s> Evaluator<'s> {
@@ -60,6 +62,7 @@ impl<'s> Evaluator<'s> {
             file,
             bound: Vec::new(),
             depth: 0,
+            in_template: false,
         }
     }
 
@@ -217,6 +220,15 @@ impl<'s> Evaluator<'s> {
         if let Some(v) = self.lookup_bound(name) {
             let v = v.clone();
             return self.apply_ops(v, ops);
+        }
+        if self.in_template {
+            return Err(self.err(
+                "Invalid function argument",
+                format!(
+                    "Invalid value for \"vars\" parameter: vars map does not contain key {name:?}."
+                ),
+                whole,
+            ));
         }
         let (subject, used) = match subject_of(name, ops) {
             Ok(x) => x,
@@ -905,6 +917,7 @@ impl<'s> Evaluator<'s> {
         match name {
             "try" => return self.call_try(c, range),
             "can" => return self.call_can(c, range),
+            "templatefile" => return self.call_templatefile(c, range),
             _ => {}
         }
         let Some(f) = functions::lookup(name) else {
@@ -979,6 +992,88 @@ impl<'s> Evaluator<'s> {
                 range.clone(),
             ),
         })
+    }
+
+    /// `templatefile(path, vars)`: renders a template file with only `vars` in scope. It lives
+    /// here rather than in the function table because it evaluates a template.
+    fn call_templatefile(&mut self, c: &FuncCall, range: Option<Range<usize>>) -> R {
+        if c.args.len() != 2 {
+            return Err(self.err(
+                if c.args.len() < 2 {
+                    "Not enough function arguments"
+                } else {
+                    "Too many function arguments"
+                },
+                "Function \"templatefile\" expects 2 argument(s).",
+                range,
+            ));
+        }
+        if self.in_template {
+            return Err(self.err(
+                "Error in function call",
+                "Call to function \"templatefile\" failed: cannot recursively call templatefile from inside another template function.",
+                range,
+            ));
+        }
+        let mut args = Vec::with_capacity(2);
+        let mut ranges = Vec::with_capacity(2);
+        for a in c.args.iter() {
+            args.push(self.expr(a)?);
+            ranges.push(a.span());
+        }
+        let sensitive = args.iter().any(Value::contains_sensitive);
+        let args: Vec<Value> = args.into_iter().map(|a| a.unmark_deep().0).collect();
+        if args[0].is_unknown() || args[1].is_unknown() {
+            return Ok(mark(Value::Unknown, sensitive));
+        }
+        let ctx = functions::Ctx { scope: self.scope };
+        let text = functions::read_text(&args[..1], &ctx).map_err(|e| {
+            let msg = match e {
+                FnError::Arg(_, m) | FnError::Call(m) => m,
+            };
+            self.err(
+                "Invalid function argument",
+                format!("Invalid value for \"path\" parameter: {msg}."),
+                ranges[0].clone().or(range.clone()),
+            )
+        })?;
+        let Some(vars) = args[1].as_map() else {
+            return Err(self.err(
+                "Invalid function argument",
+                "Invalid value for \"vars\" parameter: a map or object is required.",
+                ranges[1].clone().or(range),
+            ));
+        };
+        let tpl = hcl_edit::parser::parse_template(&text).map_err(|e| {
+            self.err(
+                "Error in function call",
+                format!("Call to function \"templatefile\" failed: the template has a syntax error: {e}."),
+                range.clone(),
+            )
+        })?;
+        let mut inner = Evaluator {
+            scope: self.scope,
+            file: self.file,
+            bound: vars.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+            depth: self.depth,
+            in_template: true,
+        };
+        let r = match tpl.as_single_element() {
+            Some(hcl_edit::template::Element::Interpolation(i)) => inner.expr(&i.expr),
+            _ => inner.template(&template::lower(&tpl)),
+        };
+        // Spans inside the template point into another file: report at the call instead.
+        let r = r.map_err(|d| {
+            Diagnostics(
+                d.0.into_iter()
+                    .map(|mut x| {
+                        x.labels.clear();
+                        x.at_opt(self.span(range.clone()))
+                    })
+                    .collect(),
+            )
+        })?;
+        Ok(mark(r, sensitive))
     }
 
     fn call_try(&mut self, c: &FuncCall, range: Option<Range<usize>>) -> R {

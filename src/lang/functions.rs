@@ -144,6 +144,12 @@ static FUNCTIONS: &[Function] = &[
         ))
     }),
     f("replace", &["str", "substr", "replace"], fn_replace),
+    f("regex", &["pattern", "string"], fn_regex),
+    f("regexall", &["pattern", "string"], fn_regexall),
+    f("strcontains", &["str", "substr"], |a, _| {
+        Ok(Value::Bool(string(&a, 0)?.contains(&string(&a, 1)?)))
+    }),
+    f("urlencode", &["str"], |a, _| str_map(a, urlencode)),
     f("substr", &["str", "offset", "length"], fn_substr),
     f("startswith", &["str", "prefix"], |a, _| {
         Ok(Value::Bool(string(&a, 0)?.starts_with(&string(&a, 1)?)))
@@ -177,6 +183,18 @@ static FUNCTIONS: &[Function] = &[
     f("alltrue", &["list"], |a, _| bools(a, true)),
     f("anytrue", &["list"], |a, _| bools(a, false)),
     f("chunklist", &["list", "size"], fn_chunklist),
+    fv("setunion", &["first_set"], "other_sets", |a, _| {
+        set_op(a, SetOp::Union)
+    }),
+    fv("setintersection", &["first_set"], "other_sets", |a, _| {
+        set_op(a, SetOp::Intersection)
+    }),
+    f("setsubtract", &["a", "b"], |a, _| {
+        set_op(a, SetOp::Subtract)
+    }),
+    fv("setproduct", &[], "sets", fn_setproduct),
+    f("transpose", &["values"], fn_transpose),
+    f("matchkeys", &["values", "keys", "searchset"], fn_matchkeys),
     // type conversion
     nulls(shallow(f("tostring", &["v"], |a, _| to(a, &Type::String)))),
     nulls(shallow(f("tonumber", &["v"], |a, _| to(a, &Type::Number)))),
@@ -216,6 +234,40 @@ static FUNCTIONS: &[Function] = &[
     // files and encodings
     f("file", &["path"], fn_file),
     f("fileexists", &["path"], fn_fileexists),
+    f("filebase64", &["path"], |a, ctx| {
+        let bytes = read_file(&a, ctx)?;
+        Ok(Value::String(
+            base64::engine::general_purpose::STANDARD.encode(bytes),
+        ))
+    }),
+    f("filemd5", &["path"], |a, ctx| {
+        use md5::Digest as _;
+        Ok(Value::String(hex::encode(md5::Md5::digest(read_file(
+            &a, ctx,
+        )?))))
+    }),
+    f("filesha1", &["path"], |a, ctx| {
+        use sha1::Digest as _;
+        Ok(Value::String(hex::encode(sha1::Sha1::digest(read_file(
+            &a, ctx,
+        )?))))
+    }),
+    f("filesha256", &["path"], |a, ctx| {
+        use sha2::Digest as _;
+        Ok(Value::String(hex::encode(sha2::Sha256::digest(read_file(
+            &a, ctx,
+        )?))))
+    }),
+    f("dirname", &["path"], |a, _| {
+        let s = string(&a, 0)?;
+        let p = std::path::Path::new(&s)
+            .parent()
+            .map(|p| p.to_string_lossy().to_string());
+        Ok(Value::String(match p {
+            Some(p) if !p.is_empty() => p,
+            _ => ".".to_string(),
+        }))
+    }),
     f("basename", &["path"], |a, _| {
         let s = string(&a, 0)?;
         Ok(Value::String(
@@ -250,6 +302,13 @@ static FUNCTIONS: &[Function] = &[
             string(&a, 0)?.as_bytes(),
         ))))
     }),
+    f("base64sha256", &["str"], |a, _| {
+        use sha2::Digest as _;
+        let d = sha2::Sha256::digest(string(&a, 0)?.as_bytes());
+        Ok(Value::String(
+            base64::engine::general_purpose::STANDARD.encode(d),
+        ))
+    }),
     f("sha512", &["str"], |a, _| {
         use sha2::Digest as _;
         Ok(Value::String(hex::encode(sha2::Sha512::digest(
@@ -275,9 +334,13 @@ pub fn lookup(name: &str) -> Option<&'static Function> {
         .copied()
 }
 
-/// The names of every implemented function (plus `try` and `can`, which the evaluator handles).
+/// The names of every implemented function (plus `try`, `can` and `templatefile`, which the
+/// evaluator handles).
 pub fn names() -> impl Iterator<Item = &'static str> {
-    FUNCTIONS.iter().map(|f| f.name).chain(["try", "can"])
+    FUNCTIONS
+        .iter()
+        .map(|f| f.name)
+        .chain(["try", "can", "templatefile"])
 }
 
 /// Calls `f` with evaluated arguments (arity already checked), handling marks, unknowns and
@@ -402,18 +465,90 @@ fn to(mut a: Vec<Value>, ty: &Type) -> Result<Value, FnError> {
 
 // ---- strings ----
 
+/// Go's `strings.Title`: upper-cases the first letter of each word.
 fn title(s: &str) -> String {
+    fn separator(c: char) -> bool {
+        if c.is_ascii() {
+            return !(c.is_ascii_alphanumeric() || c == '_');
+        }
+        if c.is_alphanumeric() {
+            return false;
+        }
+        c.is_whitespace()
+    }
     let mut out = String::with_capacity(s.len());
-    let mut prev_letter = false;
+    let mut prev_sep = true;
     for c in s.chars() {
-        if !prev_letter && c.is_alphabetic() {
+        if prev_sep {
             out.extend(c.to_uppercase());
         } else {
             out.push(c);
         }
-        prev_letter = c.is_alphanumeric() || c == '_' || c == '\'';
+        prev_sep = separator(c);
     }
     out
+}
+
+fn urlencode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                out.push(b as char)
+            }
+            b' ' => out.push('+'),
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
+fn compile_regex(a: &[Value], i: usize) -> Result<regex::Regex, FnError> {
+    let p = string(a, i)?;
+    regex::Regex::new(&p).map_err(|e| arg_err(i, format!("invalid regular expression: {e}")))
+}
+
+/// The result of one regex match as Terraform's `regex` shapes it: the match, a list of
+/// captures, or an object of named captures.
+fn regex_match(re: &regex::Regex, caps: &regex::Captures<'_>) -> Value {
+    let get = |i: usize| {
+        caps.get(i)
+            .map(|m| Value::string(m.as_str()))
+            .unwrap_or(Value::Null)
+    };
+    if re.captures_len() == 1 {
+        return get(0);
+    }
+    let names: Vec<Option<&str>> = re.capture_names().skip(1).collect();
+    if names.iter().all(Option::is_some) {
+        return Value::Object(
+            names
+                .iter()
+                .enumerate()
+                .filter_map(|(i, n)| n.map(|n| (n.to_string(), get(i + 1))))
+                .collect(),
+        );
+    }
+    Value::Tuple((1..re.captures_len()).map(get).collect())
+}
+
+fn fn_regex(a: Vec<Value>, _: &Ctx<'_>) -> Result<Value, FnError> {
+    let re = compile_regex(&a, 0)?;
+    let s = string(&a, 1)?;
+    match re.captures(&s) {
+        Some(c) => Ok(regex_match(&re, &c)),
+        None => Err(FnError::Call(
+            "pattern did not match any part of the given string".into(),
+        )),
+    }
+}
+
+fn fn_regexall(a: Vec<Value>, _: &Ctx<'_>) -> Result<Value, FnError> {
+    let re = compile_regex(&a, 0)?;
+    let s = string(&a, 1)?;
+    Ok(Value::List(
+        re.captures_iter(&s).map(|c| regex_match(&re, &c)).collect(),
+    ))
 }
 
 fn fn_trim(a: Vec<Value>, _: &Ctx<'_>) -> Result<Value, FnError> {
@@ -426,9 +561,9 @@ fn fn_trim(a: Vec<Value>, _: &Ctx<'_>) -> Result<Value, FnError> {
 fn fn_replace(a: Vec<Value>, _: &Ctx<'_>) -> Result<Value, FnError> {
     let (s, sub, rep) = (string(&a, 0)?, string(&a, 1)?, string(&a, 2)?);
     if sub.len() > 1 && sub.starts_with('/') && sub.ends_with('/') {
-        return Err(FnError::Call(
-            "regular-expression patterns are not supported yet".into(),
-        ));
+        let re = regex::Regex::new(&sub[1..sub.len() - 1])
+            .map_err(|e| arg_err(1, format!("invalid regular expression: {e}")))?;
+        return Ok(Value::String(re.replace_all(&s, rep.as_str()).into_owned()));
     }
     if sub.is_empty() {
         // Go's strings.Replace with an empty pattern inserts between every character.
@@ -1265,6 +1400,105 @@ fn fn_chunklist(a: Vec<Value>, _: &Ctx<'_>) -> Result<Value, FnError> {
     ))
 }
 
+enum SetOp {
+    Union,
+    Intersection,
+    Subtract,
+}
+
+fn set_elements(a: &[Value], i: usize) -> Result<Vec<Value>, FnError> {
+    match convert(a[i].clone(), &Type::set(Type::Any)) {
+        Ok(Value::Set(xs)) => Ok(xs),
+        _ => Err(arg_err(i, "set of any single type required")),
+    }
+}
+
+fn set_op(a: Vec<Value>, op: SetOp) -> Result<Value, FnError> {
+    let mut acc = set_elements(&a, 0)?;
+    for i in 1..a.len() {
+        let other = set_elements(&a, i)?;
+        let has = |xs: &[Value], x: &Value| xs.iter().any(|y| values_equal(x, y));
+        acc = match op {
+            SetOp::Union => acc.into_iter().chain(other).collect(),
+            SetOp::Intersection => acc.into_iter().filter(|x| has(&other, x)).collect(),
+            SetOp::Subtract => acc.into_iter().filter(|x| !has(&other, x)).collect(),
+        };
+    }
+    let types: Vec<Type> = acc.iter().map(Type::of).collect();
+    let ty = unify(&types)
+        .ok_or_else(|| FnError::Call("given sets must all have compatible element types".into()))?;
+    let out: Result<Vec<Value>, String> = acc.into_iter().map(|x| convert(x, &ty)).collect();
+    Ok(Value::set(out.map_err(FnError::Call)?))
+}
+
+fn fn_setproduct(a: Vec<Value>, _: &Ctx<'_>) -> Result<Value, FnError> {
+    if a.len() < 2 {
+        return Err(FnError::Call("at least two arguments are required".into()));
+    }
+    let mut rows: Vec<Vec<Value>> = vec![Vec::new()];
+    for i in 0..a.len() {
+        let xs = seq(&a, i)?;
+        if rows.len().saturating_mul(xs.len()) > 100_000 {
+            return Err(FnError::Call("the product has too many elements".into()));
+        }
+        rows = rows
+            .into_iter()
+            .flat_map(|r| {
+                xs.iter().map(move |x| {
+                    let mut r = r.clone();
+                    r.push(x.clone());
+                    r
+                })
+            })
+            .collect();
+    }
+    let rows: Vec<Value> = rows.into_iter().map(Value::Tuple).collect();
+    Ok(
+        if a.iter()
+            .any(|x| matches!(x.strip_marks_ref(), Value::Set(_)))
+        {
+            Value::set(rows)
+        } else {
+            Value::List(rows)
+        },
+    )
+}
+
+fn fn_transpose(a: Vec<Value>, _: &Ctx<'_>) -> Result<Value, FnError> {
+    let m = map_arg(&a, 0)?;
+    let mut out: BTreeMap<String, Vec<Value>> = BTreeMap::new();
+    for (k, v) in m {
+        let Some(xs) = v.as_seq() else {
+            return Err(arg_err(0, "map of list of string required"));
+        };
+        for x in xs {
+            match convert(x.clone(), &Type::String) {
+                Ok(Value::String(s)) => out.entry(s).or_default().push(Value::string(k)),
+                _ => return Err(arg_err(0, "map of list of string required")),
+            }
+        }
+    }
+    Ok(Value::Map(
+        out.into_iter().map(|(k, v)| (k, Value::List(v))).collect(),
+    ))
+}
+
+fn fn_matchkeys(a: Vec<Value>, _: &Ctx<'_>) -> Result<Value, FnError> {
+    let (vals, keys, search) = (seq(&a, 0)?, seq(&a, 1)?, seq(&a, 2)?);
+    if vals.len() != keys.len() {
+        return Err(FnError::Call(
+            "length of keys and values should be equal".into(),
+        ));
+    }
+    let out = vals
+        .into_iter()
+        .zip(keys)
+        .filter(|(_, k)| search.iter().any(|s| values_equal_loose(s, k)))
+        .map(|(v, _)| v)
+        .collect();
+    Ok(Value::List(out))
+}
+
 // ---- numbers ----
 
 fn minmax(a: Vec<Value>, min: bool) -> Result<Value, FnError> {
@@ -1350,15 +1584,26 @@ fn resolve_path(ctx: &Ctx<'_>, p: &str) -> std::path::PathBuf {
     std::path::Path::new(&base).join(path)
 }
 
-fn fn_file(a: Vec<Value>, ctx: &Ctx<'_>) -> Result<Value, FnError> {
-    let p = string(&a, 0)?;
+/// Reads the file named by argument 0, relative to the module directory.
+pub(crate) fn read_file(a: &[Value], ctx: &Ctx<'_>) -> Result<Vec<u8>, FnError> {
+    let p = string(a, 0)?;
     let full = resolve_path(ctx, &p);
-    let bytes = std::fs::read(&full).map_err(|_| {
-        FnError::Call(format!("no file exists at {p:?}; this function works only with files that are distributed as part of the configuration source code, so if this file will be created by a resource in this configuration you must instead obtain this result from an attribute of that resource"))
-    })?;
-    String::from_utf8(bytes).map(Value::String).map_err(|_| {
-        FnError::Call(format!("contents of {p:?} are not valid UTF-8; use the filebase64 function to obtain the Base64 encoded contents or the other file functions (e.g. filemd5, filesha256) to obtain file hashing results instead"))
+    std::fs::read(&full).map_err(|_| {
+        arg_err(0, format!("no file exists at {p:?}; this function works only with files that are distributed as part of the configuration source code, so if this file will be created by a resource in this configuration you must instead obtain this result from an attribute of that resource"))
     })
+}
+
+/// Reads the file named by argument 0 as UTF-8 text.
+pub(crate) fn read_text(a: &[Value], ctx: &Ctx<'_>) -> Result<String, FnError> {
+    let bytes = read_file(a, ctx)?;
+    String::from_utf8(bytes).map_err(|_| {
+        let p = string(a, 0).unwrap_or_default();
+        arg_err(0, format!("contents of {p:?} are not valid UTF-8; use the filebase64 function to obtain the Base64 encoded contents or the other file functions (e.g. filemd5, filesha256) to obtain file hashing results instead"))
+    })
+}
+
+fn fn_file(a: Vec<Value>, ctx: &Ctx<'_>) -> Result<Value, FnError> {
+    read_text(&a, ctx).map(Value::String)
 }
 
 fn fn_fileexists(a: Vec<Value>, ctx: &Ctx<'_>) -> Result<Value, FnError> {

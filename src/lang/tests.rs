@@ -719,8 +719,58 @@ fn file_functions_read_below_the_module_directory() {
     );
     assert_eq!(
         ev_err("file(\"nope.txt\")", &scope),
+        "Invalid function argument"
+    );
+    assert_eq!(
+        ev("filemd5(\"hello.txt\")", &scope)
+            .expect("md5")
+            .as_str()
+            .map(str::len),
+        Some(32)
+    );
+}
+
+#[test]
+fn templatefile_renders_with_only_its_variables() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let write =
+        |name: &str, text: &str| std::fs::write(dir.path().join(name), text).expect("write");
+    write(
+        "list.tpl",
+        "%{ for x in items ~}\n- ${x}\n%{ endfor ~}\nname=${upper(name)}\n",
+    );
+    write("value.tpl", "${items}");
+    write("bad.tpl", "${var.x}");
+    write("nested.tpl", "${templatefile(\"value.tpl\", {items = 1})}");
+    let scope = TestScope::default()
+        .with(
+            Subject::Path("module".into()),
+            Value::string(dir.path().to_string_lossy()),
+        )
+        .with(Subject::Var("x".into()), Value::string("outer"));
+    let v = ev(
+        "templatefile(\"list.tpl\", { items = [\"a\", \"b\"], name = \"n\" })",
+        &scope,
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(v, Value::string("- a\n- b\nname=N\n"));
+    // A template of a single interpolation returns the value itself, of any type.
+    let v = ev("templatefile(\"value.tpl\", { items = [1, 2] })", &scope).expect("value");
+    assert_eq!(v, Value::Tuple(vec![Value::number(1), Value::number(2)]));
+    assert_eq!(
+        ev_err("templatefile(\"bad.tpl\", {})", &scope),
+        "Invalid function argument"
+    );
+    assert_eq!(
+        ev_err("templatefile(\"nested.tpl\", {})", &scope),
         "Error in function call"
     );
+    assert_eq!(
+        ev_err("templatefile(\"missing.tpl\", {})", &scope),
+        "Invalid function argument"
+    );
+    let v = ev("templatefile(\"value.tpl\", { items = var.x })", &scope).expect("outer");
+    assert_eq!(v, Value::string("outer"));
 }
 
 #[test]
@@ -735,7 +785,7 @@ fn impure_functions_have_the_right_shape() {
 #[test]
 fn every_listed_function_resolves() {
     for name in super::functions::names() {
-        if name == "try" || name == "can" {
+        if matches!(name, "try" | "can" | "templatefile") {
             continue;
         }
         assert!(super::functions::lookup(name).is_some(), "{name}");
