@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Regenerates the expected results in testdata/eval/cases.txt by asking `terraform console`
+# Regenerates the expected results in testdata/eval/{cases,convert}.txt by asking `terraform console`
 # to evaluate `jsonencode(EXPR)` for every case (one process per case, each in its own empty
 # directory). Needs terraform on PATH; runs offline.
 set -euo pipefail
@@ -9,5 +9,5 @@ if ! command -v terraform >/dev/null 2>&1; then
   exit 0
 fi
 export CHECKPOINT_DISABLE=1 TF_CLI_CONFIG_FILE=/dev/null
-CAIRN_REGEN_EVAL=1 cargo test --lib lang::tests::regen_eval_cases -- --exact --nocapture
-git --no-pager diff --stat -- testdata/eval/cases.txt || true
+CAIRN_REGEN_EVAL=1 cargo test --lib lang::tests::regen_ -- --nocapture --test-threads=1
+git --no-pager diff --stat -- testdata/eval || true

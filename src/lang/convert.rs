@@ -11,14 +11,47 @@ use cairn_provider::{Number, Type, Value};
 /// optional attributes and defaults). Marks and unknowns are preserved. The error says why the
 /// value does not fit, in Terraform's words.
 pub fn convert(v: Value, ty: &Type) -> Result<Value, String> {
-    convert_depth(v, ty, 0)
+    convert_depth(v, ty, 0).map_err(CErr::message)
 }
 
 const MAX_DEPTH: usize = 200;
 
-fn convert_depth(v: Value, ty: &Type, depth: usize) -> Result<Value, String> {
+/// A conversion failure, phrased the way Terraform phrases each kind: a value that has the
+/// wrong kind altogether ("list of string required", prefixed with `element 0: ` or
+/// `attribute "a": ` on the way out), or a value of the right kind that does not parse
+/// ("a number is required", prefixed with its path: `[1].a: `).
+enum CErr {
+    Kind(String),
+    Value(String, String),
+}
+
+impl CErr {
+    fn message(self) -> String {
+        match self {
+            CErr::Kind(m) => m,
+            CErr::Value(path, m) if path.is_empty() => m,
+            CErr::Value(path, m) => format!("{path}: {m}"),
+        }
+    }
+    fn kind(m: impl Into<String>) -> CErr {
+        CErr::Kind(m.into())
+    }
+    fn value(m: impl Into<String>) -> CErr {
+        CErr::Value(String::new(), m.into())
+    }
+    /// Adds the step to an element or attribute: `kind_prefix` for kind errors, `step` for
+    /// value errors.
+    fn within(self, kind_prefix: &str, step: &str) -> CErr {
+        match self {
+            CErr::Kind(m) => CErr::Kind(format!("{kind_prefix}: {m}")),
+            CErr::Value(p, m) => CErr::Value(format!("{step}{p}"), m),
+        }
+    }
+}
+
+fn convert_depth(v: Value, ty: &Type, depth: usize) -> Result<Value, CErr> {
     if depth > MAX_DEPTH {
-        return Err("value is nested too deeply".to_string());
+        return Err(CErr::kind("value is nested too deeply"));
     }
     let (v, sensitive) = v.unmark();
     let out = convert_plain(v, ty, depth)?;
@@ -57,7 +90,7 @@ pub fn kind_name(v: &Value) -> &'static str {
     }
 }
 
-fn convert_plain(v: Value, ty: &Type, depth: usize) -> Result<Value, String> {
+fn convert_plain(v: Value, ty: &Type, depth: usize) -> Result<Value, CErr> {
     if matches!(v, Value::Null | Value::Unknown) {
         return Ok(v);
     }
@@ -67,41 +100,36 @@ fn convert_plain(v: Value, ty: &Type, depth: usize) -> Result<Value, String> {
             Value::String(_) => Ok(v),
             Value::Number(n) => Ok(Value::String(n.to_string())),
             Value::Bool(b) => Ok(Value::String(b.to_string())),
-            _ => Err("string required".into()),
+            _ => Err(CErr::kind("string required")),
         },
         Type::Number => match v {
             Value::Number(_) => Ok(v),
             Value::String(s) => parse_number(&s)
                 .map(Value::Number)
-                .ok_or_else(|| "a number is required".to_string()),
-            Value::Bool(_) => Err("number required".into()),
-            _ => Err("number required".into()),
+                .ok_or_else(|| CErr::value("a number is required")),
+            _ => Err(CErr::kind("number required")),
         },
         Type::Bool => match v {
             Value::Bool(_) => Ok(v),
             Value::String(s) => match s.as_str() {
-                "true" => Ok(Value::Bool(true)),
-                "false" => Ok(Value::Bool(false)),
-                _ => Err("a bool is required".into()),
+                "true" | "1" => Ok(Value::Bool(true)),
+                "false" | "0" => Ok(Value::Bool(false)),
+                _ => Err(CErr::value("a bool is required")),
             },
-            _ => Err("bool required".into()),
+            _ => Err(CErr::kind("bool required")),
         },
         Type::List(el) | Type::Set(el) => {
             let is_set = matches!(ty, Type::Set(_));
             let xs = match v {
                 Value::List(xs) | Value::Tuple(xs) | Value::Set(xs) => xs,
-                _ => return Err(format!("{} required", type_phrase(ty))),
+                _ => return Err(CErr::kind(format!("{} required", type_phrase(ty)))),
             };
-            let el = concrete_element(el, xs.iter())?;
+            let what = if is_set { "set" } else { "list" };
+            let el = concrete_element(el, xs.iter(), what)?;
             let mut out = Vec::with_capacity(xs.len());
             for (i, x) in xs.into_iter().enumerate() {
-                let x = convert_depth(x, &el, depth + 1).map_err(|e| {
-                    if is_set {
-                        e
-                    } else {
-                        format!("element {i}: {e}")
-                    }
-                })?;
+                let x = convert_depth(x, &el, depth + 1)
+                    .map_err(|e| e.within(&format!("element {i}"), &format!("[{i}]")))?;
                 out.push(x);
             }
             Ok(if is_set {
@@ -113,36 +141,38 @@ fn convert_plain(v: Value, ty: &Type, depth: usize) -> Result<Value, String> {
         Type::Map(el) => {
             let m = match v {
                 Value::Map(m) | Value::Object(m) => m,
-                _ => return Err(format!("{} required", type_phrase(ty))),
+                _ => return Err(CErr::kind(format!("{} required", type_phrase(ty)))),
             };
-            let el = concrete_element(el, m.values())?;
+            let el = concrete_element(el, m.values(), "map")?;
             let mut out = BTreeMap::new();
             for (k, x) in m {
-                let x =
-                    convert_depth(x, &el, depth + 1).map_err(|e| format!("element {k:?}: {e}"))?;
+                let x = convert_depth(x, &el, depth + 1)
+                    .map_err(|e| e.within(&format!("element {k:?}"), &format!("[{k:?}]")))?;
                 out.insert(k, x);
             }
             Ok(Value::Map(out))
         }
         Type::Tuple(ts) => {
             let xs = match v {
-                Value::List(xs) | Value::Tuple(xs) => xs,
-                Value::Set(xs) => xs,
-                _ => return Err("tuple required".into()),
+                Value::List(xs) | Value::Tuple(xs) | Value::Set(xs) => xs,
+                _ => return Err(CErr::kind("tuple required")),
             };
             if xs.len() != ts.len() {
-                return Err(format!("tuple required with exactly {} elements", ts.len()));
+                return Err(CErr::kind("tuple required"));
             }
             let mut out = Vec::with_capacity(xs.len());
             for (i, (x, t)) in xs.into_iter().zip(ts).enumerate() {
-                out.push(convert_depth(x, t, depth + 1).map_err(|e| format!("element {i}: {e}"))?);
+                out.push(convert_depth(x, t, depth + 1).map_err(|e| match e {
+                    CErr::Kind(_) => CErr::kind("tuple required"),
+                    e => e.within("", &format!("[{i}]")),
+                })?);
             }
             Ok(Value::Tuple(out))
         }
         Type::Object(o) => {
             let mut m = match v {
                 Value::Map(m) | Value::Object(m) => m,
-                _ => return Err("object required".into()),
+                _ => return Err(CErr::kind("object required")),
             };
             let mut out = BTreeMap::new();
             for (k, t) in &o.attrs {
@@ -153,10 +183,10 @@ fn convert_plain(v: Value, ty: &Type, depth: usize) -> Result<Value, String> {
                     (Some(x), _) => x,
                     (None, Some(Some(default))) => default.clone(),
                     (None, Some(None)) => Value::Null,
-                    (None, None) => return Err(format!("attribute {k:?} is required")),
+                    (None, None) => return Err(CErr::kind(format!("attribute {k:?} is required"))),
                 };
-                let x =
-                    convert_depth(x, t, depth + 1).map_err(|e| format!("attribute {k:?}: {e}"))?;
+                let x = convert_depth(x, t, depth + 1)
+                    .map_err(|e| e.within(&format!("attribute {k:?}"), &format!(".{k}")))?;
                 out.insert(k.clone(), x);
             }
             Ok(Value::Object(out))
@@ -183,12 +213,16 @@ pub fn parse_number(s: &str) -> Option<Number> {
 
 /// The element type a collection conversion should use: `el` itself, or for `any` the type the
 /// elements unify to.
-fn concrete_element<'a>(el: &Type, xs: impl Iterator<Item = &'a Value>) -> Result<Type, String> {
+fn concrete_element<'a>(
+    el: &Type,
+    xs: impl Iterator<Item = &'a Value>,
+    what: &str,
+) -> Result<Type, CErr> {
     if !matches!(el, Type::Any) {
         return Ok(el.clone());
     }
     let types: Vec<Type> = xs.map(Type::of).collect();
-    unify(&types).ok_or_else(|| "all elements must have the same type".to_string())
+    unify(&types).ok_or_else(|| CErr::kind(format!("all {what} elements must have the same type")))
 }
 
 /// The single type that values of all `types` can convert to, if there is one (`Any` stands for
@@ -334,14 +368,14 @@ mod tests {
         );
         assert_eq!(
             convert(Value::Tuple(vec![s("x")]), &Type::list(Type::Number)),
-            Err("element 0: a number is required".into())
+            Err("[0]: a number is required".into())
         );
         assert_eq!(
             convert(
                 Value::Tuple(vec![Value::number(1), Value::Bool(true)]),
                 &Type::list(Type::Any)
             ),
-            Err("all elements must have the same type".into())
+            Err("all list elements must have the same type".into())
         );
         assert_eq!(
             convert(s("x"), &Type::list(Type::String)),

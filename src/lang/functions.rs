@@ -447,8 +447,7 @@ fn to(mut a: Vec<Value>, ty: &Type) -> Result<Value, FnError> {
             Type::Bool if kind == "string" => {
                 format!("cannot convert {shown} to bool; only the strings \"true\" or \"false\" are allowed")
             }
-            Type::List(_) | Type::Set(_) | Type::Map(_)
-                if e == "all elements must have the same type" =>
+            Type::List(_) | Type::Set(_) | Type::Map(_) if e.ends_with("elements must have the same type") =>
             {
                 let what = match ty {
                     Type::List(_) => "list",

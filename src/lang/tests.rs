@@ -233,9 +233,16 @@ fn regen_eval_cases() {
 }
 
 fn terraform_result(expr: &str) -> String {
-    let dir = tempfile::tempdir().expect("tempdir");
     let tf = format!("{}locals {{\n  v = {expr}\n}}\n", prelude_tf());
-    std::fs::write(dir.path().join("main.tf"), tf).expect("write main.tf");
+    terraform_console(&tf, "jsonencode(local.v)", false)
+}
+
+/// Runs `terraform console` on `input` in a fresh directory holding `main_tf`, and renders what
+/// it printed in the tables' notation. With `detail`, an error is shown by the part of its
+/// detail after "type constraint: " instead of its summary.
+fn terraform_console(main_tf: &str, input: &str, detail: bool) -> String {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(dir.path().join("main.tf"), main_tf).expect("write main.tf");
     let mut child = std::process::Command::new("terraform")
         .args(["console", "-no-color"])
         .current_dir(dir.path())
@@ -248,12 +255,24 @@ fn terraform_result(expr: &str) -> String {
         .expect("run terraform");
     if let Some(mut stdin) = child.stdin.take() {
         use std::io::Write as _;
-        let _ = stdin.write_all(b"jsonencode(local.v)\n");
+        let _ = stdin.write_all(format!("{input}\n").as_bytes());
     }
     let output = child.wait_with_output().expect("terraform output");
     let stdout = String::from_utf8_lossy(&output.stdout);
     let stderr = String::from_utf8_lossy(&output.stderr);
-    for line in stderr.lines().chain(stdout.lines()) {
+    let all: Vec<&str> = stderr.lines().chain(stdout.lines()).collect();
+    if detail && let Some(i) = all.iter().position(|l| l.contains("type constraint:")) {
+        let mut parts = vec![all[i].split("type constraint:").nth(1).unwrap_or("").trim()];
+        for l in &all[i + 1..] {
+            if l.trim().is_empty() {
+                break;
+            }
+            parts.push(l.trim());
+        }
+        let msg = parts.join(" ");
+        return format!("error: {}", msg.trim().trim_end_matches('.'));
+    }
+    for line in &all {
         if let Some(summary) = line
             .trim_start_matches(['│', ' ', '╷'])
             .strip_prefix("Error: ")
@@ -791,4 +810,143 @@ fn every_listed_function_resolves() {
         assert!(super::functions::lookup(name).is_some(), "{name}");
     }
     assert!(super::functions::lookup("nope").is_none());
+}
+
+// ---- the conversion table ----
+
+/// Reads a type constraint the way Terraform writes it (test support; the loader has its own).
+fn parse_type(e: &hcl_edit::expr::Expression) -> Type {
+    use hcl_edit::expr::{Expression as E, ObjectKey};
+    match e {
+        E::Variable(v) => match v.as_str() {
+            "string" => Type::String,
+            "number" => Type::Number,
+            "bool" => Type::Bool,
+            "any" => Type::Any,
+            other => panic!("unknown type {other}"),
+        },
+        E::FuncCall(f) => {
+            let arg = |i: usize| f.args.iter().nth(i).expect("type argument");
+            match f.name.name.as_str() {
+                "list" => Type::list(parse_type(arg(0))),
+                "set" => Type::set(parse_type(arg(0))),
+                "map" => Type::map(parse_type(arg(0))),
+                "tuple" => match arg(0) {
+                    E::Array(a) => Type::Tuple(a.iter().map(parse_type).collect()),
+                    other => panic!("tuple of {other:?}"),
+                },
+                "object" => {
+                    let E::Object(o) = arg(0) else {
+                        panic!("object type needs an object")
+                    };
+                    let mut ot = cairn_provider::types::ObjectType::default();
+                    for (k, v) in o.iter() {
+                        let name = match k {
+                            ObjectKey::Ident(id) => id.as_str().to_string(),
+                            ObjectKey::Expression(e) => e.as_str().expect("key").to_string(),
+                        };
+                        match v.expr() {
+                            E::FuncCall(opt) if opt.name.name.as_str() == "optional" => {
+                                let mut args = opt.args.iter();
+                                let t = parse_type(args.next().expect("optional type"));
+                                let default = args.next().map(|d| {
+                                    let v = eval(
+                                        &Expr {
+                                            file: 0,
+                                            expr: d.clone(),
+                                        },
+                                        &TestScope::default(),
+                                    )
+                                    .expect("default");
+                                    super::convert(v, &t).expect("default fits")
+                                });
+                                ot.attrs.insert(name.clone(), t);
+                                ot.optional.insert(name, default);
+                            }
+                            other => {
+                                ot.attrs.insert(name, parse_type(other));
+                            }
+                        }
+                    }
+                    Type::Object(ot)
+                }
+                other => panic!("unknown type constructor {other}"),
+            }
+        }
+        other => panic!("not a type: {other:?}"),
+    }
+}
+
+fn convert_cases_path() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("testdata/eval/convert.txt")
+}
+
+#[test]
+fn conversions_match_terraform() {
+    let text = std::fs::read_to_string(convert_cases_path()).expect("read cases");
+    let cases = read_cases(&text);
+    assert!(cases.len() > 40, "only {} cases", cases.len());
+    let mut failures = Vec::new();
+    for c in &cases {
+        let (ty, value) = c.expr.split_once('\n').expect("type line and value line");
+        let ty = parse_type(&hcl_edit::parser::parse_expr(ty).expect("type"));
+        let v = eval(&parse(value), &TestScope::default()).expect("value");
+        let got = match super::convert(v, &ty) {
+            Ok(v) => show(&Ok(v)),
+            Err(e) => format!("error: {e}"),
+        };
+        if got != c.expected {
+            failures.push(format!(
+                "line {}: {}\n   expected: {}\n        got: {}",
+                c.line, c.expr, c.expected, got
+            ));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {} cases differ:\n{}",
+        failures.len(),
+        cases.len(),
+        failures.join("\n")
+    );
+}
+
+/// Regenerates the expected results of `testdata/eval/convert.txt` with Terraform (a variable
+/// with the type constraint and the value as its default). Runs only when `CAIRN_REGEN_EVAL=1`.
+#[test]
+fn regen_convert_cases() {
+    if std::env::var("CAIRN_REGEN_EVAL").as_deref() != Ok("1") {
+        return;
+    }
+    if std::process::Command::new("terraform")
+        .arg("version")
+        .output()
+        .is_err()
+    {
+        eprintln!("skipped: terraform not found");
+        return;
+    }
+    let text = std::fs::read_to_string(convert_cases_path()).expect("read cases");
+    let mut out = String::new();
+    let mut cur: Vec<&str> = Vec::new();
+    for line in text.lines() {
+        if line.starts_with("=> ") {
+            let tf = format!(
+                "variable \"v\" {{\n  type = {}\n  default = {}\n}}\n",
+                cur[0], cur[1]
+            );
+            out.push_str(&format!(
+                "=> {}\n",
+                terraform_console(&tf, "jsonencode(var.v)", true)
+            ));
+            cur.clear();
+            continue;
+        }
+        if !(cur.is_empty() && (line.trim().is_empty() || line.starts_with('#'))) {
+            cur.push(line);
+        }
+        out.push_str(line);
+        out.push('\n');
+    }
+    std::fs::write(convert_cases_path(), out).expect("write cases");
 }
