@@ -315,10 +315,16 @@ static FUNCTIONS: &[Function] = &[
             string(&a, 0)?.as_bytes(),
         ))))
     }),
-    f("uuid", &[], |_, _| {
+    f("uuid", &[], |_, ctx| {
+        if ctx.scope.impure_unknown() {
+            return Ok(Value::Unknown);
+        }
         Ok(Value::String(uuid::Uuid::new_v4().to_string()))
     }),
-    f("timestamp", &[], |_, _| {
+    f("timestamp", &[], |_, ctx| {
+        if ctx.scope.impure_unknown() {
+            return Ok(Value::Unknown);
+        }
         Ok(Value::String(
             chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string(),
         ))
@@ -346,6 +352,13 @@ pub fn names() -> impl Iterator<Item = &'static str> {
 /// Calls `f` with evaluated arguments (arity already checked), handling marks, unknowns and
 /// nulls as the function declares.
 pub fn call(f: &Function, args: Vec<Value>, ctx: &Ctx<'_>) -> Result<Value, FnError> {
+    if args.len() < f.params.len() || (f.variadic.is_none() && args.len() > f.params.len()) {
+        return Err(FnError::Call(format!(
+            "expected {} argument(s), got {}",
+            f.params.len(),
+            args.len()
+        )));
+    }
     let mut sensitive = false;
     let args: Vec<Value> = if f.marks {
         args

@@ -16,6 +16,7 @@ use crate::diag::{Diagnostic, Diagnostics, SourceMap, Span};
 #[derive(Default)]
 struct TestScope {
     values: HashMap<Subject, Value>,
+    planning: bool,
 }
 
 impl TestScope {
@@ -26,6 +27,10 @@ impl TestScope {
 }
 
 impl Scope for TestScope {
+    fn impure_unknown(&self) -> bool {
+        self.planning
+    }
+
     fn resolve(&self, subject: &Subject, span: Option<&Span>) -> Result<Value, Diagnostic> {
         if let Some(v) = self.values.get(subject) {
             return Ok(v.clone());
@@ -97,16 +102,20 @@ fn prelude_tf() -> String {
             "variable \"{name}\" {{\n  default = {default}{sensitive}\n}}\n"
         ));
     }
-    out.push_str("locals {\n  greeting = \"hi\"\n}\n");
+    // `local.u` is unknown until apply (the console runs with -plan).
+    out.push_str("resource \"terraform_data\" \"u\" {\n  input = \"x\"\n}\n");
+    out.push_str("locals {\n  greeting = \"hi\"\n  u = terraform_data.u.id\n}\n");
     out
 }
 
 fn prelude_scope() -> TestScope {
     let mut scope = TestScope::default()
         .with(Subject::Local("greeting".into()), Value::string("hi"))
+        .with(Subject::Local("u".into()), Value::Unknown)
         .with(Subject::Path("module".into()), Value::string("."))
         .with(Subject::Path("root".into()), Value::string("."))
         .with(Subject::TerraformWorkspace, Value::string("default"));
+    scope.planning = true;
     for (name, default) in PRELUDE {
         let mut v = eval(&parse(default), &TestScope::default()).expect("prelude");
         if *name == "secret" {
@@ -155,8 +164,8 @@ fn show(r: &Result<Value, Diagnostics>) -> String {
             "error: {}",
             d.0.first().map(|d| d.summary.as_str()).unwrap_or("?")
         ),
-        Ok(v) if v.contains_sensitive() => "(sensitive value)".into(),
         Ok(v) if !v.is_wholly_known() => "(known after apply)".into(),
+        Ok(v) if v.contains_sensitive() => "(sensitive value)".into(),
         Ok(v) => {
             let f = super::functions::lookup("jsonencode").expect("jsonencode");
             let ctx = super::functions::Ctx {
@@ -244,7 +253,7 @@ fn terraform_console(main_tf: &str, input: &str, detail: bool) -> String {
     let dir = tempfile::tempdir().expect("tempdir");
     std::fs::write(dir.path().join("main.tf"), main_tf).expect("write main.tf");
     let mut child = std::process::Command::new("terraform")
-        .args(["console", "-no-color"])
+        .args(["console", "-plan", "-no-color"])
         .current_dir(dir.path())
         .env("CHECKPOINT_DISABLE", "1")
         .env("TF_CLI_CONFIG_FILE", "/dev/null")
@@ -794,6 +803,9 @@ fn templatefile_renders_with_only_its_variables() {
 
 #[test]
 fn impure_functions_have_the_right_shape() {
+    assert!(ev_ok("uuid()").is_unknown(), "unknown while planning");
+    assert!(ev_ok("timestamp()").is_unknown(), "unknown while planning");
+    let ev_ok = |src: &str| ev(src, &TestScope::default()).expect("eval");
     let u = ev_ok("uuid()");
     assert_eq!(u.as_str().map(str::len), Some(36));
     let t = ev_ok("timestamp()");
