@@ -10,6 +10,7 @@ pub mod convert;
 pub mod eval;
 pub mod functions;
 pub mod reference;
+mod template;
 
 use cairn_provider::Value;
 
@@ -57,4 +58,13 @@ pub struct Reference {
 /// `Unknown` when the instances are not yet known.
 pub trait Scope {
     fn resolve(&self, subject: &Subject, span: Option<&Span>) -> Result<Value, Diagnostic>;
+
+    /// Whether impure functions (`uuid`, `timestamp`) yield unknown values, as Terraform's do
+    /// while planning. By default they yield a value.
+    fn impure_unknown(&self) -> bool {
+        false
+    }
 }
+
+#[cfg(test)]
+mod tests;

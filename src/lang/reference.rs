@@ -1,16 +1,304 @@
-//! Finding the references an expression or body makes, for the dependency graph.
+//! Finding the references an expression or body makes, for the dependency graph, and the rules
+//! that turn the first steps of a traversal into a [`Subject`] (shared with the evaluator).
+//!
+//! Pure syntax: it must not evaluate anything.
 
-use super::Reference;
+use std::ops::Range;
+
+use hcl_edit::expr::{Expression, ObjectKey, TraversalOperator};
+use hcl_edit::structure::Structure;
+use hcl_edit::template::{Directive, Element, Template};
+use hcl_edit::{Decorated, Span as _};
+
+use super::{Reference, Subject};
+use crate::addr::ResourceAddr;
 use crate::config::{Body, Expr};
+use crate::diag::{FileId, Span};
 
 /// The references in an expression (names bound by `for` expressions are not references).
 pub fn references(expr: &Expr) -> Vec<Reference> {
-    let _ = expr;
-    todo!("references")
+    let mut w = Walker {
+        file: expr.file,
+        bound: Vec::new(),
+        out: Vec::new(),
+        depth: 0,
+    };
+    w.expr(&expr.expr);
+    w.out
 }
 
 /// The references in a body, including those in nested and `dynamic` blocks.
 pub fn body_references(body: &Body) -> Vec<Reference> {
-    let _ = body;
-    todo!("body references")
+    let mut w = Walker {
+        file: body.file,
+        bound: Vec::new(),
+        out: Vec::new(),
+        depth: 0,
+    };
+    w.body(&body.body);
+    w.out
+}
+
+fn attr(op: Option<&Decorated<TraversalOperator>>) -> Option<&str> {
+    match op.map(|o| o.value()) {
+        Some(TraversalOperator::GetAttr(id)) => Some(id.as_str()),
+        _ => None,
+    }
+}
+
+/// The subject a traversal rooted at `name` names, and how many of `ops` that consumed; or the
+/// summary and detail of why the reference is invalid.
+pub(crate) fn subject_of(
+    name: &str,
+    ops: &[Decorated<TraversalOperator>],
+) -> Result<(Subject, usize), (&'static str, String)> {
+    let first = attr(ops.first());
+    let direct = |root: &str| {
+        (
+            "Invalid reference",
+            format!(
+                "The {root:?} object cannot be accessed directly. Instead, access one of its attributes."
+            ),
+        )
+    };
+    match name {
+        "var" => first.map(|a| (Subject::Var(a.to_string()), 1)).ok_or_else(|| direct("var")),
+        "local" => first.map(|a| (Subject::Local(a.to_string()), 1)).ok_or_else(|| direct("local")),
+        "module" => first.map(|a| (Subject::Module(a.to_string()), 1)).ok_or_else(|| direct("module")),
+        "path" => match first {
+            Some(a @ ("module" | "root" | "cwd")) => Ok((Subject::Path(a.to_string()), 1)),
+            Some(a) => Err((
+                "Invalid \"path\" attribute",
+                format!("The \"path\" object does not have an attribute named {a:?}. The supported attributes are path.cwd, the current working directory, path.module, the path to the current module's directory, and path.root, the path to the root module's directory."),
+            )),
+            None => Err(direct("path")),
+        },
+        "terraform" => match first {
+            Some("workspace") => Ok((Subject::TerraformWorkspace, 1)),
+            Some(a) => Err((
+                "Invalid \"terraform\" attribute",
+                format!("The \"terraform\" object does not have an attribute named {a:?}. The only supported attribute is terraform.workspace, the name of the currently-selected workspace."),
+            )),
+            None => Err(direct("terraform")),
+        },
+        "count" => match first {
+            Some("index") => Ok((Subject::CountIndex, 1)),
+            Some(a) => Err((
+                "Invalid \"count\" attribute",
+                format!("The \"count\" object does not have an attribute named {a:?}. The only supported attribute is count.index, which is the index of each instance of a resource block that has the \"count\" argument set."),
+            )),
+            None => Err(direct("count")),
+        },
+        "each" => match first {
+            Some("key") => Ok((Subject::EachKey, 1)),
+            Some("value") => Ok((Subject::EachValue, 1)),
+            Some(a) => Err((
+                "Invalid \"each\" attribute",
+                format!("The \"each\" object does not have an attribute named {a:?}. The supported attributes are each.key and each.value, the current instance's key and value."),
+            )),
+            None => Err(direct("each")),
+        },
+        "self" => Ok((Subject::SelfObject, 0)),
+        "data" => match (first, attr(ops.get(1))) {
+            (Some(t), Some(n)) => Ok((Subject::Resource(ResourceAddr::data(t, n)), 2)),
+            _ => Err((
+                "Invalid reference",
+                "The \"data\" object must be followed by two attribute names: the data source type and the resource name.".to_string(),
+            )),
+        },
+        ty => match first {
+            Some(n) => Ok((Subject::Resource(ResourceAddr::managed(ty, n)), 1)),
+            None => Err((
+                "Invalid reference",
+                "A reference to a resource type must be followed by at least one attribute access, specifying the resource name.".to_string(),
+            )),
+        },
+    }
+}
+
+struct Walker {
+    file: FileId,
+    bound: Vec<String>,
+    out: Vec<Reference>,
+    depth: usize,
+}
+
+impl Walker {
+    fn is_bound(&self, name: &str) -> bool {
+        self.bound.iter().any(|b| b == name)
+    }
+
+    fn push(&mut self, subject: Subject, range: Option<Range<usize>>) {
+        let span = range.map(|r| Span::new(self.file, r));
+        self.out.push(Reference { subject, span });
+    }
+
+    fn expr(&mut self, e: &Expression) {
+        if self.depth > 256 {
+            return;
+        }
+        self.depth += 1;
+        self.expr_inner(e);
+        self.depth -= 1;
+    }
+
+    fn ops(&mut self, ops: &[Decorated<TraversalOperator>]) {
+        for op in ops {
+            if let TraversalOperator::Index(e) = op.value() {
+                self.expr(e);
+            }
+        }
+    }
+
+    fn expr_inner(&mut self, e: &Expression) {
+        match e {
+            Expression::Null(_)
+            | Expression::Bool(_)
+            | Expression::Number(_)
+            | Expression::String(_) => {}
+            Expression::Array(a) => a.iter().for_each(|x| self.expr(x)),
+            Expression::Object(o) => {
+                for (k, v) in o.iter() {
+                    if let ObjectKey::Expression(k) = k {
+                        self.expr(k);
+                    }
+                    self.expr(v.expr());
+                }
+            }
+            Expression::StringTemplate(t) => self.template(t),
+            Expression::HeredocTemplate(h) => self.template(&h.template),
+            Expression::Parenthesis(p) => self.expr(p.inner()),
+            Expression::Variable(v) => {
+                if !self.is_bound(v.as_str()) && v.as_str() == "self" {
+                    self.push(Subject::SelfObject, v.span());
+                }
+            }
+            Expression::Conditional(c) => {
+                self.expr(&c.cond_expr);
+                self.expr(&c.true_expr);
+                self.expr(&c.false_expr);
+            }
+            Expression::FuncCall(f) => f.args.iter().for_each(|a| self.expr(a)),
+            Expression::Traversal(t) => {
+                match &t.expr {
+                    Expression::Variable(v) if !self.is_bound(v.as_str()) => {
+                        if let Ok((subject, used)) = subject_of(v.as_str(), &t.operators) {
+                            let start = v.span().map(|r| r.start);
+                            let end = if used == 0 {
+                                v.span().map(|r| r.end)
+                            } else {
+                                t.operators[used - 1].span().map(|r| r.end)
+                            };
+                            let range = match (start, end) {
+                                (Some(s), Some(e)) if s <= e => Some(s..e),
+                                _ => e.span(),
+                            };
+                            self.push(subject, range);
+                        }
+                    }
+                    Expression::Variable(_) => {}
+                    other => self.expr(other),
+                }
+                self.ops(&t.operators);
+            }
+            Expression::UnaryOp(u) => self.expr(&u.expr),
+            Expression::BinaryOp(b) => {
+                self.expr(&b.lhs_expr);
+                self.expr(&b.rhs_expr);
+            }
+            Expression::ForExpr(f) => {
+                self.expr(&f.intro.collection_expr);
+                let len = self.bound.len();
+                if let Some(k) = &f.intro.key_var {
+                    self.bound.push(k.as_str().to_string());
+                }
+                self.bound.push(f.intro.value_var.as_str().to_string());
+                if let Some(k) = &f.key_expr {
+                    self.expr(k);
+                }
+                self.expr(&f.value_expr);
+                if let Some(c) = &f.cond {
+                    self.expr(&c.expr);
+                }
+                self.bound.truncate(len);
+            }
+        }
+    }
+
+    fn template(&mut self, t: &Template) {
+        for el in t.iter() {
+            match el {
+                Element::Literal(_) => {}
+                Element::Interpolation(i) => self.expr(&i.expr),
+                Element::Directive(d) => match d.as_ref() {
+                    Directive::If(d) => {
+                        self.expr(&d.if_expr.cond_expr);
+                        self.template(&d.if_expr.template);
+                        if let Some(e) = &d.else_expr {
+                            self.template(&e.template);
+                        }
+                    }
+                    Directive::For(d) => {
+                        let f = &d.for_expr;
+                        self.expr(&f.collection_expr);
+                        let len = self.bound.len();
+                        if let Some(k) = &f.key_var {
+                            self.bound.push(k.as_str().to_string());
+                        }
+                        self.bound.push(f.value_var.as_str().to_string());
+                        self.template(&f.template);
+                        self.bound.truncate(len);
+                    }
+                },
+            }
+        }
+    }
+
+    fn body(&mut self, body: &hcl_edit::structure::Body) {
+        if self.depth > 256 {
+            return;
+        }
+        self.depth += 1;
+        for st in body.iter() {
+            match st {
+                Structure::Attribute(a) => self.expr(&a.value),
+                Structure::Block(b) if b.ident.as_str() == "dynamic" => {
+                    // `for_each` is evaluated outside the iteration; `labels` and the content
+                    // see the iterator.
+                    let mut iterator = b.labels.first().map(|l| l.as_str().to_string());
+                    for st in b.body.iter() {
+                        if let Structure::Attribute(a) = st {
+                            match a.key.as_str() {
+                                "iterator" => {
+                                    if let Expression::Variable(v) = &a.value {
+                                        iterator = Some(v.as_str().to_string());
+                                    }
+                                }
+                                "for_each" => self.expr(&a.value),
+                                _ => {}
+                            }
+                        }
+                    }
+                    let len = self.bound.len();
+                    if let Some(it) = iterator {
+                        self.bound.push(it);
+                    }
+                    for st in b.body.iter() {
+                        match st {
+                            Structure::Attribute(a)
+                                if !matches!(a.key.as_str(), "iterator" | "for_each") =>
+                            {
+                                self.expr(&a.value)
+                            }
+                            Structure::Attribute(_) => {}
+                            Structure::Block(c) => self.body(&c.body),
+                        }
+                    }
+                    self.bound.truncate(len);
+                }
+                Structure::Block(b) => self.body(&b.body),
+            }
+        }
+        self.depth -= 1;
+    }
 }

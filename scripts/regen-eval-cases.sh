@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Regenerates the expected results in testdata/eval/{cases,convert}.txt by asking `terraform console`
+# to evaluate `jsonencode(EXPR)` for every case (one process per case, each in its own empty
+# directory). Needs terraform on PATH; runs offline.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+if ! command -v terraform >/dev/null 2>&1; then
+  echo "skipped: terraform not found" >&2
+  exit 0
+fi
+export CHECKPOINT_DISABLE=1 TF_CLI_CONFIG_FILE=/dev/null
+CAIRN_REGEN_EVAL=1 cargo test --lib lang::tests::regen_ -- --nocapture --test-threads=1
+git --no-pager diff --stat -- testdata/eval || true
