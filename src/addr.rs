@@ -117,10 +117,16 @@ impl ResourceAddr {
         }
     }
     pub fn data(ty: &str, name: &str) -> ResourceAddr {
-        ResourceAddr { mode: Mode::Data, ..ResourceAddr::managed(ty, name) }
+        ResourceAddr {
+            mode: Mode::Data,
+            ..ResourceAddr::managed(ty, name)
+        }
     }
     pub fn instance(&self, key: InstanceKey) -> InstanceAddr {
-        InstanceAddr { resource: self.clone(), key }
+        InstanceAddr {
+            resource: self.clone(),
+            key,
+        }
     }
     /// The provider's local name implied by the type: `aws` for `aws_instance`.
     pub fn implied_provider(&self) -> &str {
@@ -201,7 +207,10 @@ fn is_ident(s: &str) -> bool {
 
 /// Splits `name[key]` into the name and the parsed key.
 fn split_key(part: &str, input: &str) -> Result<(String, InstanceKey), ParseError> {
-    let err = |reason: &str| ParseError { input: input.to_string(), reason: reason.to_string() };
+    let err = |reason: &str| ParseError {
+        input: input.to_string(),
+        reason: reason.to_string(),
+    };
     let Some(open) = part.find('[') else {
         return Ok((part.to_string(), InstanceKey::None));
     };
@@ -211,7 +220,9 @@ fn split_key(part: &str, input: &str) -> Result<(String, InstanceKey), ParseErro
     let name = &part[..open];
     let inner = &part[open + 1..part.len() - 1];
     let key = if let Some(s) = inner.strip_prefix('"') {
-        let s = s.strip_suffix('"').ok_or_else(|| err("unterminated string key"))?;
+        let s = s
+            .strip_suffix('"')
+            .ok_or_else(|| err("unterminated string key"))?;
         InstanceKey::Str(s.replace("\\\"", "\"").replace("\\\\", "\\"))
     } else {
         InstanceKey::Int(
@@ -247,12 +258,17 @@ fn split_dots(s: &str) -> Vec<&str> {
 impl FromStr for Target {
     type Err = ParseError;
     fn from_str(input: &str) -> Result<Target, ParseError> {
-        let err = |reason: &str| ParseError { input: input.to_string(), reason: reason.to_string() };
+        let err = |reason: &str| ParseError {
+            input: input.to_string(),
+            reason: reason.to_string(),
+        };
         let parts = split_dots(input.trim());
         let mut i = 0;
         let mut module = Vec::new();
         while i < parts.len() && parts[i] == "module" {
-            let step = parts.get(i + 1).ok_or_else(|| err("'module' must be followed by a name"))?;
+            let step = parts
+                .get(i + 1)
+                .ok_or_else(|| err("'module' must be followed by a name"))?;
             let (name, key) = split_key(step, input)?;
             if !is_ident(&name) {
                 return Err(err("invalid module name"));
@@ -281,7 +297,12 @@ impl FromStr for Target {
         if !is_ident(rest[0]) || !is_ident(&name) {
             return Err(err("resource type and name must be identifiers"));
         }
-        let resource = ResourceAddr { module, mode, ty: rest[0].to_string(), name };
+        let resource = ResourceAddr {
+            module,
+            mode,
+            ty: rest[0].to_string(),
+            name,
+        };
         Ok(match key {
             InstanceKey::None if !rest[1].contains('[') => Target::Resource(resource),
             key => Target::Instance(InstanceAddr { resource, key }),

@@ -49,7 +49,11 @@ impl SourceMap {
         let text: Arc<str> = text.into();
         let mut line_starts = vec![0];
         line_starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
-        self.files.push(SourceFile { name: name.into(), text, line_starts });
+        self.files.push(SourceFile {
+            name: name.into(),
+            text,
+            line_starts,
+        });
         self.files.len() - 1
     }
     pub fn name(&self, file: FileId) -> &str {
@@ -71,7 +75,12 @@ impl SourceMap {
             Err(i) => i - 1,
         };
         let start = f.line_starts[line];
-        let col = f.text.get(start..offset).map(|s| s.chars().count()).unwrap_or(0) + 1;
+        let col = f
+            .text
+            .get(start..offset)
+            .map(|s| s.chars().count())
+            .unwrap_or(0)
+            + 1;
         (line + 1, col)
     }
     /// `file:line:col` of a span's start.
@@ -83,7 +92,10 @@ impl SourceMap {
 
 /// Shows `path` relative to `base` when it lies below it.
 pub fn display_path(path: &Path, base: &Path) -> String {
-    path.strip_prefix(base).unwrap_or(path).display().to_string()
+    path.strip_prefix(base)
+        .unwrap_or(path)
+        .display()
+        .to_string()
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -114,7 +126,10 @@ impl Diagnostic {
         }
     }
     pub fn warning(summary: impl Into<String>, detail: impl Into<String>) -> Diagnostic {
-        Diagnostic { severity: Severity::Warning, ..Diagnostic::error(summary, detail) }
+        Diagnostic {
+            severity: Severity::Warning,
+            ..Diagnostic::error(summary, detail)
+        }
     }
     /// Adds a location.
     pub fn at(mut self, span: Span, label: impl Into<String>) -> Diagnostic {
@@ -170,7 +185,11 @@ impl Diagnostics {
     }
     /// `Ok(value)` when there are no errors, else the diagnostics.
     pub fn into_result<T>(self, value: T) -> Result<T, Diagnostics> {
-        if self.has_errors() { Err(self) } else { Ok(value) }
+        if self.has_errors() {
+            Err(self)
+        } else {
+            Ok(value)
+        }
     }
 }
 
@@ -228,16 +247,16 @@ impl miette::Diagnostic for Report<'_> {
     }
     fn labels(&self) -> Option<Box<dyn Iterator<Item = miette::LabeledSpan> + '_>> {
         let primary = self.diag.span()?.file;
-        Some(Box::new(self.diag.labels.iter().filter(move |(s, _)| s.file == primary).map(
-            |(s, l)| {
-                let len = s.range.end.saturating_sub(s.range.start);
-                miette::LabeledSpan::new(
-                    (!l.is_empty()).then(|| l.clone()),
-                    s.range.start,
-                    len,
-                )
-            },
-        )))
+        Some(Box::new(
+            self.diag
+                .labels
+                .iter()
+                .filter(move |(s, _)| s.file == primary)
+                .map(|(s, l)| {
+                    let len = s.range.end.saturating_sub(s.range.start);
+                    miette::LabeledSpan::new((!l.is_empty()).then(|| l.clone()), s.range.start, len)
+                }),
+        ))
     }
 }
 
@@ -263,7 +282,11 @@ pub fn render(diags: &Diagnostics, sources: &SourceMap, color: bool) -> String {
         let source = d.span().map(|s| {
             miette::NamedSource::new(sources.name(s.file), sources.text(s.file).to_string())
         });
-        let report = Report { diag: d, heading, source };
+        let report = Report {
+            diag: d,
+            heading,
+            source,
+        };
         let mut buf = String::new();
         if handler.render_report(&mut buf, &report).is_err() {
             buf = format!("{report}\n{}\n", d.detail);
@@ -282,10 +305,16 @@ mod tests {
     fn renders_location_and_snippet() {
         let mut sm = SourceMap::new();
         let f = sm.add("main.tf", "resource \"a\" \"b\" {\n  bad = 1\n}\n");
-        let d = Diagnostic::error("Unsupported argument", "An argument named \"bad\" is not expected here.")
-            .at(Span::new(f, 21..24), "here");
+        let d = Diagnostic::error(
+            "Unsupported argument",
+            "An argument named \"bad\" is not expected here.",
+        )
+        .at(Span::new(f, 21..24), "here");
         let out = render(&Diagnostics::from(d), &sm, false);
-        assert!(out.contains("Error: Unsupported argument (main.tf:2:3)"), "{out}");
+        assert!(
+            out.contains("Error: Unsupported argument (main.tf:2:3)"),
+            "{out}"
+        );
         assert!(out.contains("bad = 1"), "{out}");
         assert!(out.contains("is not expected here"), "{out}");
     }

@@ -292,7 +292,10 @@ async fn step(ctx: &Ctx, s: Step<'_>) -> Result<Option<InstanceState>, String> {
     };
     let marks = union(marks, s.extra_sensitive.iter().cloned());
     let make_state = |v: &Value| InstanceState {
-        attributes: v.to_json(),
+        attributes: match schema {
+            Some(sc) => v.to_json_typed(&sc.schema.object_type()),
+            None => v.to_json(),
+        },
         sensitive_paths: union(
             marks.clone(),
             schema
@@ -657,7 +660,10 @@ async fn read_data(ctx: &Ctx, c: &OpInput) -> Result<InstanceState, String> {
         .map_err(|e| e.message)?;
     let schema = ctx.providers.data_schema(&c.provider, ty);
     Ok(InstanceState {
-        attributes: v.to_json(),
+        attributes: match schema {
+            Some(s) => v.to_json_typed(&s.object_type()),
+            None => v.to_json(),
+        },
         sensitive_paths: union(
             marks,
             schema.map(|s| s.sensitive_paths(&v)).unwrap_or_default(),

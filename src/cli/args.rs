@@ -269,24 +269,48 @@ mod tests {
 
     #[test]
     fn single_and_double_dash_flags() {
-        let a = parse(&["cairn", "-chdir=x", "apply", "-auto-approve", "-var=a=1", "--var", "b=2", "-no-color"]);
+        let a = parse(&[
+            "cairn",
+            "-chdir=x",
+            "apply",
+            "-auto-approve",
+            "-var=a=1",
+            "--var",
+            "b=2",
+            "-no-color",
+        ]);
         assert_eq!(a.chdir, Some(PathBuf::from("x")));
         assert!(a.no_color);
-        let Command::Apply(ap) = a.command else { panic!("not apply") };
+        let Command::Apply(ap) = a.command else {
+            panic!("not apply")
+        };
         assert!(ap.auto_approve);
         assert_eq!(ap.flags.vars, vec!["a=1", "b=2"]);
     }
 
     #[test]
     fn boolean_flags_take_values() {
-        let a = parse(&["cairn", "plan", "-refresh=false", "-lock=false", "-input=false", "-detailed-exitcode", "-out=p.plan"]);
-        let Command::Plan(p) = a.command else { panic!("not plan") };
+        let a = parse(&[
+            "cairn",
+            "plan",
+            "-refresh=false",
+            "-lock=false",
+            "-input=false",
+            "-detailed-exitcode",
+            "-out=p.plan",
+        ]);
+        let Command::Plan(p) = a.command else {
+            panic!("not plan")
+        };
         assert!(!p.flags.refresh && !p.flags.lock && !p.flags.input && p.detailed_exitcode);
         assert_eq!(p.out, Some(PathBuf::from("p.plan")));
     }
 
     #[test]
     fn lone_dash_and_short_flags_are_kept() {
-        assert_eq!(normalise(["c", "-", "-h", "-x=1"].map(String::from)), vec!["c", "-", "-h", "--x=1"]);
+        assert_eq!(
+            normalise(["c", "-", "-h", "-x=1"].map(String::from)),
+            vec!["c", "-", "-h", "--x=1"]
+        );
     }
 }

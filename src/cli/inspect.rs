@@ -7,9 +7,9 @@ use std::path::PathBuf;
 use anyhow::{Context, bail};
 use cairn_provider::{Type, Value};
 
+use super::Ui;
 use super::args::{ForceUnlockArgs, GraphArgs, OutputArgs, ShowArgs, StateCommand};
 use super::support::{self, LockGuard};
-use super::Ui;
 use crate::addr::{InstanceAddr, Target};
 use crate::graph::{self, Node};
 use crate::render;
@@ -42,7 +42,12 @@ fn state_json(state: &State) -> serde_json::Value {
     let outputs: serde_json::Map<String, serde_json::Value> = state
         .outputs
         .iter()
-        .map(|(k, o)| (k.clone(), json!({"sensitive": o.sensitive, "value": o.value, "type": o.ty})))
+        .map(|(k, o)| {
+            (
+                k.clone(),
+                json!({"sensitive": o.sensitive, "value": o.value, "type": o.ty}),
+            )
+        })
         .collect();
     let resources: Vec<serde_json::Value> = state
         .instances()
@@ -90,9 +95,12 @@ fn state_json(state: &State) -> serde_json::Value {
 fn sensitive_mask(v: &Value) -> Value {
     match v {
         Value::Sensitive(_) => Value::Bool(true),
-        Value::List(xs) | Value::Tuple(xs) | Value::Set(xs) => {
-            Value::Tuple(xs.iter().map(sensitive_mask).filter(|x| !x.is_null()).collect())
-        }
+        Value::List(xs) | Value::Tuple(xs) | Value::Set(xs) => Value::Tuple(
+            xs.iter()
+                .map(sensitive_mask)
+                .filter(|x| !x.is_null())
+                .collect(),
+        ),
         Value::Map(m) | Value::Object(m) => Value::Object(
             m.iter()
                 .filter_map(|(k, x)| {
@@ -138,10 +146,16 @@ pub(crate) async fn show(args: ShowArgs, ui: Ui) -> anyhow::Result<i32> {
                     let plan: crate::plan::Plan = serde_json::from_value(saved["plan"].clone())
                         .with_context(|| format!("{} is not a valid plan file", p.display()))?;
                     if args.json {
-                        bail!("show -json of a plan file is not supported yet; show -json of a state is.");
+                        bail!(
+                            "show -json of a plan file is not supported yet; show -json of a state is."
+                        );
                     }
                     let schemas = schemas_for(&plan.prior_state);
-                    render::human::plan(&mut out, &plan, &super::run::render_options(ui, &schemas))?;
+                    render::human::plan(
+                        &mut out,
+                        &plan,
+                        &super::run::render_options(ui, &schemas),
+                    )?;
                     return Ok(0);
                 }
             }
@@ -162,7 +176,9 @@ pub(crate) async fn output(args: OutputArgs, _ui: Ui) -> anyhow::Result<i32> {
     match &args.name {
         Some(name) => {
             let Some(o) = state.outputs.get(name) else {
-                bail!("Output \"{name}\" not found\n\nThe output variable requested could not be found in the state file. If you recently added this to your configuration, be sure to run `cairn apply`, since the state won't be updated with new output variables until that command is run.");
+                bail!(
+                    "Output \"{name}\" not found\n\nThe output variable requested could not be found in the state file. If you recently added this to your configuration, be sure to run `cairn apply`, since the state won't be updated with new output variables until that command is run."
+                );
             };
             if args.json {
                 writeln!(out, "{}", serde_json::to_string(&o.value)?)?;
@@ -171,7 +187,9 @@ pub(crate) async fn output(args: OutputArgs, _ui: Ui) -> anyhow::Result<i32> {
                     serde_json::Value::String(s) => write!(out, "{s}")?,
                     serde_json::Value::Number(n) => write!(out, "{n}")?,
                     serde_json::Value::Bool(b) => write!(out, "{b}")?,
-                    _ => bail!("Unsupported value for raw output\n\nThe -raw option only supports strings, numbers, and boolean values, but output value \"{name}\" is not. Use the -json option for machine-readable output."),
+                    _ => bail!(
+                        "Unsupported value for raw output\n\nThe -raw option only supports strings, numbers, and boolean values, but output value \"{name}\" is not. Use the -json option for machine-readable output."
+                    ),
                 }
             } else {
                 let v = output_value(o);
@@ -187,10 +205,16 @@ pub(crate) async fn output(args: OutputArgs, _ui: Ui) -> anyhow::Result<i32> {
                     .collect();
                 writeln!(out, "{}", serde_json::to_string_pretty(&all)?)?;
             } else if state.outputs.is_empty() {
-                eprintln!("\nWarning: No outputs found\n\nThe state file either has no outputs defined, or all the defined outputs are empty. Please define an output in your configuration with the `output` keyword and run `cairn apply` for it to become available.\n");
+                eprintln!(
+                    "\nWarning: No outputs found\n\nThe state file either has no outputs defined, or all the defined outputs are empty. Please define an output in your configuration with the `output` keyword and run `cairn apply` for it to become available.\n"
+                );
             } else {
                 for (k, o) in &state.outputs {
-                    let v = if o.sensitive { "<sensitive>".to_string() } else { render::value::format_value(&output_value(o), 0) };
+                    let v = if o.sensitive {
+                        "<sensitive>".to_string()
+                    } else {
+                        render::value::format_value(&output_value(o), 0)
+                    };
                     writeln!(out, "{k} = {v}")?;
                 }
             }
@@ -200,55 +224,94 @@ pub(crate) async fn output(args: OutputArgs, _ui: Ui) -> anyhow::Result<i32> {
 }
 
 fn parse_addr(s: &str) -> anyhow::Result<Target> {
-    s.parse::<Target>().map_err(|e| anyhow::anyhow!("Invalid address\n\n{e}"))
+    s.parse::<Target>()
+        .map_err(|e| anyhow::anyhow!("Invalid address\n\n{e}"))
 }
 
 fn matching(state: &State, t: &Target) -> Vec<InstanceAddr> {
-    state.instances().map(|(a, _, _)| a).filter(|a| t.contains(a)).collect()
+    state
+        .instances()
+        .map(|(a, _, _)| a)
+        .filter(|a| t.contains(a))
+        .collect()
 }
 
 pub(crate) async fn state(cmd: StateCommand, ui: Ui) -> anyhow::Result<i32> {
     let mut out = std::io::stdout().lock();
     match cmd {
-        StateCommand::List { state: flag, addresses } => {
+        StateCommand::List {
+            state: flag,
+            addresses,
+        } => {
             let (_, st) = read(flag.as_ref()).await?;
-            let filters: Vec<Target> = addresses.iter().map(|a| parse_addr(a)).collect::<anyhow::Result<_>>()?;
+            let filters: Vec<Target> = addresses
+                .iter()
+                .map(|a| parse_addr(a))
+                .collect::<anyhow::Result<_>>()?;
             for (a, _, _) in st.instances() {
                 if filters.is_empty() || filters.iter().any(|t| t.contains(&a)) {
                     writeln!(out, "{a}")?;
                 }
             }
         }
-        StateCommand::Show { state: flag, address } => {
+        StateCommand::Show {
+            state: flag,
+            address,
+        } => {
             let (_, st) = read(flag.as_ref()).await?;
             let t = parse_addr(&address)?;
             let found = matching(&st, &t);
             let Some(addr) = found.first() else {
-                bail!("No instance found for the given address!\n\nThis command requires that the address references one specific instance. To view the available instances, use \"cairn state list\".");
+                bail!(
+                    "No instance found for the given address!\n\nThis command requires that the address references one specific instance. To view the available instances, use \"cairn state list\"."
+                );
             };
             if found.len() > 1 {
-                bail!("Multiple instances found for the given address!\n\nThis command requires that the address references one specific instance. To view the available instances, use \"cairn state list\".");
+                bail!(
+                    "Multiple instances found for the given address!\n\nThis command requires that the address references one specific instance. To view the available instances, use \"cairn state list\"."
+                );
             }
-            let mut one = State { outputs: Default::default(), resources: Default::default(), ..st.clone() };
+            let mut one = State {
+                outputs: Default::default(),
+                resources: Default::default(),
+                ..st.clone()
+            };
             if let (Some(rs), Some(inst)) = (st.resources.get(&addr.resource), st.instance(addr)) {
                 one.set_instance(addr, &rs.provider, Some(inst.clone()));
             }
             show_state(&mut out, &one, ui)?;
         }
-        StateCommand::Rm { lock, dry_run, state: flag, addresses } => {
+        StateCommand::Rm {
+            lock,
+            dry_run,
+            state: flag,
+            addresses,
+        } => {
             let path = path_for(flag.as_ref())?;
             let backend = support::backend(&path);
-            let guard = LockGuard::acquire(&backend, lock.lock && !dry_run, "OperationTypeInvalid", &lock.lock_timeout).await?;
+            let guard = LockGuard::acquire(
+                &backend,
+                lock.lock && !dry_run,
+                "OperationTypeInvalid",
+                &lock.lock_timeout,
+            )
+            .await?;
             let mut st = backend.read().await?.unwrap_or_default();
             let mut removed = Vec::new();
             for a in &addresses {
                 let t = parse_addr(a)?;
                 let found = matching(&st, &t);
                 if found.is_empty() {
-                    bail!("Invalid target address\n\nNo matching objects found for {a}. To view the available instances, use \"cairn state list\".");
+                    bail!(
+                        "Invalid target address\n\nNo matching objects found for {a}. To view the available instances, use \"cairn state list\"."
+                    );
                 }
                 for addr in found {
-                    let provider = st.resources.get(&addr.resource).map(|r| r.provider.clone()).unwrap_or_default();
+                    let provider = st
+                        .resources
+                        .get(&addr.resource)
+                        .map(|r| r.provider.clone())
+                        .unwrap_or_default();
                     st.set_instance(&addr, &provider, None);
                     removed.push(addr);
                 }
@@ -262,14 +325,30 @@ pub(crate) async fn state(cmd: StateCommand, ui: Ui) -> anyhow::Result<i32> {
             }
             if !dry_run {
                 backend.write(&st).await?;
-                writeln!(out, "Successfully removed {} resource instance(s).", removed.len())?;
+                writeln!(
+                    out,
+                    "Successfully removed {} resource instance(s).",
+                    removed.len()
+                )?;
             }
             guard.release().await?;
         }
-        StateCommand::Mv { lock, dry_run, state: flag, source, destination } => {
+        StateCommand::Mv {
+            lock,
+            dry_run,
+            state: flag,
+            source,
+            destination,
+        } => {
             let path = path_for(flag.as_ref())?;
             let backend = support::backend(&path);
-            let guard = LockGuard::acquire(&backend, lock.lock && !dry_run, "OperationTypeInvalid", &lock.lock_timeout).await?;
+            let guard = LockGuard::acquire(
+                &backend,
+                lock.lock && !dry_run,
+                "OperationTypeInvalid",
+                &lock.lock_timeout,
+            )
+            .await?;
             let mut st = backend.read().await?.unwrap_or_default();
             let (src, dst) = (parse_addr(&source)?, parse_addr(&destination)?);
             let moves: Vec<(InstanceAddr, InstanceAddr)> = match (&src, &dst) {
@@ -279,26 +358,44 @@ pub(crate) async fn state(cmd: StateCommand, ui: Ui) -> anyhow::Result<i32> {
                     .map(|a| (a.clone(), d.instance(a.key.clone())))
                     .filter(|(a, _)| &a.resource == s)
                     .collect(),
-                (Target::Instance(s), Target::Resource(d)) => vec![(s.clone(), d.instance(crate::addr::InstanceKey::None))],
-                _ => bail!("Invalid move\n\nCannot move {source} to {destination}: both must be resources or resource instances."),
+                (Target::Instance(s), Target::Resource(d)) => {
+                    vec![(s.clone(), d.instance(crate::addr::InstanceKey::None))]
+                }
+                _ => bail!(
+                    "Invalid move\n\nCannot move {source} to {destination}: both must be resources or resource instances."
+                ),
             };
             if moves.is_empty() || moves.iter().any(|(s, _)| st.instance(s).is_none()) {
-                bail!("Invalid source address\n\nCannot move {source}: it does not exist in the current state.");
+                bail!(
+                    "Invalid source address\n\nCannot move {source}: it does not exist in the current state."
+                );
             }
             for (s, d) in &moves {
                 if st.instance(d).is_some() {
-                    bail!("Invalid target address\n\nCannot move to {d}: there is already a resource instance at that address in the current state.");
+                    bail!(
+                        "Invalid target address\n\nCannot move to {d}: there is already a resource instance at that address in the current state."
+                    );
                 }
                 if s.resource.ty != d.resource.ty || s.resource.mode != d.resource.mode {
-                    bail!("Invalid state move request\n\nCannot move {s} to {d}: resource types do not match.");
+                    bail!(
+                        "Invalid state move request\n\nCannot move {s} to {d}: resource types do not match."
+                    );
                 }
             }
             for (s, d) in &moves {
-                let provider = st.resources.get(&s.resource).map(|r| r.provider.clone()).unwrap_or_default();
+                let provider = st
+                    .resources
+                    .get(&s.resource)
+                    .map(|r| r.provider.clone())
+                    .unwrap_or_default();
                 let inst = st.instance(s).cloned();
                 st.set_instance(s, &provider, None);
                 st.set_instance(d, &provider, inst);
-                writeln!(out, "{}Move \"{s}\" to \"{d}\"", if dry_run { "Would " } else { "" })?;
+                writeln!(
+                    out,
+                    "{}Move \"{s}\" to \"{d}\"",
+                    if dry_run { "Would " } else { "" }
+                )?;
             }
             if !dry_run {
                 backend.write(&st).await?;
@@ -314,7 +411,9 @@ pub(crate) async fn force_unlock(args: ForceUnlockArgs, _ui: Ui) -> anyhow::Resu
     let path = path_for(None)?;
     let backend = support::backend(&path);
     backend.force_unlock(&args.lock_id).await?;
-    println!("cairn state has been successfully unlocked!\n\nThe state has been unlocked, and cairn commands should now be able to obtain a new lock on the remote state.");
+    println!(
+        "cairn state has been successfully unlocked!\n\nThe state has been unlocked, and cairn commands should now be able to obtain a new lock on the remote state."
+    );
     Ok(0)
 }
 

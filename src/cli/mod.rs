@@ -67,7 +67,10 @@ pub fn run_with(argv: Vec<String>) -> i32 {
         interactive: std::io::stdin().is_terminal(),
         live: std::io::stderr().is_terminal() && std::env::var_os("CI").is_none(),
     };
-    let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("Error: cannot start the runtime: {e}");

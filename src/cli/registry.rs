@@ -37,7 +37,10 @@ impl Default for Builtin {
 impl Registry for Builtin {
     fn instantiate(&self, source: &str) -> Option<Box<dyn Provider>> {
         let source = qualify_source(source);
-        self.factories.iter().find(|(s, _)| *s == source).map(|(_, f)| f())
+        self.factories
+            .iter()
+            .find(|(s, _)| *s == source)
+            .map(|(_, f)| f())
     }
     fn sources(&self) -> Vec<String> {
         self.factories.iter().map(|(s, _)| s.clone()).collect()

@@ -37,13 +37,18 @@ const SAVED_PLAN_FORMAT: &str = "cairn-plan-1";
 
 fn parse_targets(list: &[String], flag: &str) -> anyhow::Result<Vec<Target>> {
     list.iter()
-        .map(|s| s.parse::<Target>().with_context(|| format!("invalid {flag} address")))
+        .map(|s| {
+            s.parse::<Target>()
+                .with_context(|| format!("invalid {flag} address"))
+        })
         .collect()
 }
 
 fn mode(flags: &PlanFlags, destroy: bool) -> anyhow::Result<Mode> {
     if flags.refresh_only && (flags.destroy || destroy) {
-        bail!("Incompatible plan mode options: the -refresh-only and -destroy options are mutually exclusive.");
+        bail!(
+            "Incompatible plan mode options: the -refresh-only and -destroy options are mutually exclusive."
+        );
     }
     Ok(if destroy || flags.destroy {
         Mode::Destroy
@@ -64,7 +69,11 @@ fn config_checksum(dir: &Path) -> anyhow::Result<String> {
     files.sort();
     let mut h = Sha256::new();
     for f in files {
-        h.update(f.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default());
+        h.update(
+            f.file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+        );
         h.update([0]);
         h.update(std::fs::read(&f)?);
         h.update([0]);
@@ -83,8 +92,16 @@ async fn recover(
     backend: &LocalBackend,
     journal: &Path,
     state: &mut State,
+    no_state: bool,
 ) -> anyhow::Result<Vec<apply::journal::Orphan>> {
-    let Some(recovered) = apply::journal::recover(journal)? else { return Ok(Vec::new()) };
+    let Some(recovered) = apply::journal::recover(journal)? else {
+        return Ok(Vec::new());
+    };
+    if no_state && state.serial == 0 && state.resources.is_empty() {
+        // The interrupted run was the first: its state was never written, so it takes the
+        // journal's lineage.
+        state.lineage = recovered.lineage.clone();
+    }
     let orphans = recovered.replay(state)?;
     state.serial = backend.write(state).await?;
     apply::journal::discard(journal)?;
@@ -95,17 +112,33 @@ async fn recover(
 }
 
 /// Deletes objects an interrupted run left behind without a place in state.
-async fn delete_orphans(orphans: Vec<apply::journal::Orphan>, providers: &ProviderSet) -> anyhow::Result<()> {
+async fn delete_orphans(
+    orphans: Vec<apply::journal::Orphan>,
+    providers: &ProviderSet,
+) -> anyhow::Result<()> {
     for o in orphans {
         let Some(p) = providers.by_addr(&o.provider) else {
-            bail!("{}: an object left by an interrupted run needs provider {}, which is not configured; delete it by hand: {}", o.addr, o.provider, o.object.attributes);
+            bail!(
+                "{}: an object left by an interrupted run needs provider {}, which is not configured; delete it by hand: {}",
+                o.addr,
+                o.provider,
+                o.object.attributes
+            );
         };
-        let Some(schema) = p.resource_schema(o.addr.resource.mode, &o.addr.resource.ty) else { continue };
+        let Some(schema) = p.resource_schema(o.addr.resource.mode, &o.addr.resource.ty) else {
+            continue;
+        };
         let (value, _) = plan::instance_value(&o.object, schema).unmark_deep();
         p.provider
             .apply(&o.addr.resource.ty, Some(&value), None)
             .await
-            .map_err(|e| anyhow::anyhow!("{}: cannot delete an object left by an interrupted run: {}", o.addr, e.message))?;
+            .map_err(|e| {
+                anyhow::anyhow!(
+                    "{}: cannot delete an object left by an interrupted run: {}",
+                    o.addr,
+                    e.message
+                )
+            })?;
         eprintln!("{}: deleted an object left by an interrupted run", o.addr);
     }
     Ok(())
@@ -132,7 +165,11 @@ async fn make_plan(flags: &PlanFlags, ui: Ui, mode: Mode, state: &State) -> anyh
     match plan::plan(&config, state, &registry, &opts).await {
         Ok(planned) => {
             report(&planned.warnings, &config.sources, ui);
-            Ok(Made { config, vars, planned })
+            Ok(Made {
+                config,
+                vars,
+                planned,
+            })
         }
         Err(ds) => {
             report(&ds, &config.sources, ui);
@@ -164,23 +201,34 @@ pub(crate) async fn plan(args: PlanArgs, ui: Ui) -> anyhow::Result<i32> {
             plan: plan.clone(),
         };
         let bytes = serde_json::to_vec(&saved)?;
-        std::fs::write(file, bytes).with_context(|| format!("cannot write plan file {}", file.display()))?;
+        std::fs::write(file, bytes)
+            .with_context(|| format!("cannot write plan file {}", file.display()))?;
         render::human::horizontal_rule(&mut out, &opts)?;
         render::human::saved_plan_note(&mut out, &file.display().to_string())?;
     } else if plan.has_changes() {
         render::human::horizontal_rule(&mut out, &opts)?;
         render::human::unsaved_plan_note(&mut out, &opts)?;
     }
-    Ok(if args.detailed_exitcode && plan.has_changes() { 2 } else { 0 })
+    Ok(if args.detailed_exitcode && plan.has_changes() {
+        2
+    } else {
+        0
+    })
 }
 
 /// Asks for "yes".
 fn confirm(destroy: bool) -> anyhow::Result<bool> {
     let mut err = std::io::stderr();
     if destroy {
-        write!(err, "\nDo you really want to destroy all resources?\n  cairn will destroy all your managed infrastructure, as shown above.\n  There is no undo. Only 'yes' will be accepted to confirm.\n\n  Enter a value: ")?;
+        write!(
+            err,
+            "\nDo you really want to destroy all resources?\n  cairn will destroy all your managed infrastructure, as shown above.\n  There is no undo. Only 'yes' will be accepted to confirm.\n\n  Enter a value: "
+        )?;
     } else {
-        write!(err, "\nDo you want to perform these actions?\n  cairn will perform the actions described above.\n  Only 'yes' will be accepted to approve.\n\n  Enter a value: ")?;
+        write!(
+            err,
+            "\nDo you want to perform these actions?\n  cairn will perform the actions described above.\n  Only 'yes' will be accepted to approve.\n\n  Enter a value: "
+        )?;
     }
     err.flush()?;
     let mut line = String::new();
@@ -212,7 +260,15 @@ struct Replan<'a> {
 #[async_trait::async_trait]
 impl apply::Replanner for Replan<'_> {
     async fn replan(&self, change: &plan::ResourceChange, state: &State) -> Result<Value, String> {
-        plan::fin::final_value(self.config, self.vars, self.providers, &self.cwd, change, state).await
+        plan::fin::final_value(
+            self.config,
+            self.vars,
+            self.providers,
+            &self.cwd,
+            change,
+            state,
+        )
+        .await
     }
 }
 
@@ -222,30 +278,55 @@ pub(crate) async fn apply(args: ApplyArgs, ui: Ui, destroy: bool) -> anyhow::Res
     let path = support::state_path(Some(&config_probe), args.flags.state.as_ref())?;
     drop(config_probe);
     let backend = support::backend(&path);
-    let op = if destroy { "OperationTypeApply" } else { "OperationTypeApply" };
+    let op = if destroy {
+        "OperationTypeApply"
+    } else {
+        "OperationTypeApply"
+    };
     let lock = LockGuard::acquire(&backend, args.flags.lock, op, &args.flags.lock_timeout).await?;
     let result = apply_locked(&args, ui, mode, &backend, &path).await;
     lock.release().await?;
     result
 }
 
-async fn apply_locked(args: &ApplyArgs, ui: Ui, mode: Mode, backend: &LocalBackend, path: &Path) -> anyhow::Result<i32> {
+async fn apply_locked(
+    args: &ApplyArgs,
+    ui: Ui,
+    mode: Mode,
+    backend: &LocalBackend,
+    path: &Path,
+) -> anyhow::Result<i32> {
     let journal = support::journal_path(path);
-    let mut state = read_state(backend).await?;
-    let orphans = recover(backend, &journal, &mut state).await?;
+    let stored = backend.read().await?;
+    let no_state = stored.is_none();
+    let mut state = stored.unwrap_or_default();
+    let orphans = recover(backend, &journal, &mut state, no_state).await?;
 
     let saved = match &args.plan_file {
         Some(f) => {
-            let bytes = std::fs::read(f).with_context(|| format!("cannot read plan file {}", f.display()))?;
+            let bytes = std::fs::read(f)
+                .with_context(|| format!("cannot read plan file {}", f.display()))?;
             let saved: SavedPlan = serde_json::from_slice(&bytes)
                 .ok()
                 .filter(|s: &SavedPlan| s.format == SAVED_PLAN_FORMAT)
                 .ok_or_else(|| anyhow::anyhow!("{} is not a cairn plan file", f.display()))?;
+            if no_state && saved.serial == 0 {
+                // Planned against no state: this run's new state takes the plan's lineage.
+                state.lineage = saved.lineage.clone();
+            }
             if saved.lineage != state.lineage || saved.serial != state.serial {
-                bail!("Saved plan is stale\n\nThe given plan file can no longer be applied because the state was changed by another operation after the plan was created (plan: serial {} of lineage {}; state now: serial {} of lineage {}). Create a new plan and apply that.", saved.serial, saved.lineage, state.serial, state.lineage);
+                bail!(
+                    "Saved plan is stale\n\nThe given plan file can no longer be applied because the state was changed by another operation after the plan was created (plan: serial {} of lineage {}; state now: serial {} of lineage {}). Create a new plan and apply that.",
+                    saved.serial,
+                    saved.lineage,
+                    state.serial,
+                    state.lineage
+                );
             }
             if saved.config_checksum != config_checksum(&support::cwd()?)? {
-                bail!("Saved plan does not match the configuration\n\nThe configuration files changed after the plan was created. Create a new plan and apply that.");
+                bail!(
+                    "Saved plan does not match the configuration\n\nThe configuration files changed after the plan was created. Create a new plan and apply that."
+                );
             }
             Some(saved.plan)
         }
@@ -268,11 +349,16 @@ async fn apply_locked(args: &ApplyArgs, ui: Ui, mode: Mode, backend: &LocalBacke
     if plan.has_changes() || mode == Mode::RefreshOnly {
         if args.plan_file.is_none() && !args.auto_approve {
             if !args.flags.input {
-                bail!("No approval\n\nApply requires approval, but input is disabled (-input=false). Pass -auto-approve to apply without asking.");
+                bail!(
+                    "No approval\n\nApply requires approval, but input is disabled (-input=false). Pass -auto-approve to apply without asking."
+                );
             }
             drop(out);
             if !confirm(destroy)? {
-                eprintln!("\nError: {} cancelled.\n", if destroy { "Destroy" } else { "Apply" });
+                eprintln!(
+                    "\nError: {} cancelled.\n",
+                    if destroy { "Destroy" } else { "Apply" }
+                );
                 return Err(Reported.into());
             }
             out = std::io::stdout().lock();
@@ -282,7 +368,12 @@ async fn apply_locked(args: &ApplyArgs, ui: Ui, mode: Mode, backend: &LocalBacke
 
     let providers = &made.planned.providers;
     let cwd = support::cwd()?.display().to_string();
-    let replan = Replan { config: &made.config, vars: &made.vars, providers, cwd: cwd.clone() };
+    let replan = Replan {
+        config: &made.config,
+        vars: &made.vars,
+        providers,
+        cwd: cwd.clone(),
+    };
     let sink = Sink { backend };
     let opts = apply::Options {
         parallelism: args.flags.parallelism.max(1),
@@ -293,18 +384,32 @@ async fn apply_locked(args: &ApplyArgs, ui: Ui, mode: Mode, backend: &LocalBacke
     let map = provider_map(providers);
     let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
     let progress = tokio::spawn(show_progress(rx, plan.clone(), ui));
-    let outcome = apply::apply(&plan, plan.prior_state.clone(), &map, &opts, &sink, &replan, tx).await;
+    let outcome = apply::apply(
+        &plan,
+        plan.prior_state.clone(),
+        &map,
+        &opts,
+        &sink,
+        &replan,
+        tx,
+    )
+    .await;
     let _ = progress.await;
 
     for f in &outcome.fatal {
         eprintln!("\nError: {f}\n");
     }
     let mut state = outcome.state;
-    match plan::fin::evaluate_outputs(&made.config, &made.vars, &state, providers, &cwd) {
-        Ok(outputs) if outcome.errors.is_empty() && mode != Mode::Destroy => state.outputs = outputs,
-        Ok(_) if mode == Mode::Destroy && outcome.errors.is_empty() => state.outputs.clear(),
-        Ok(_) => {}
-        Err(ds) => report(&ds, &made.config.sources, ui),
+    let succeeded = outcome.errors.is_empty() && outcome.fatal.is_empty();
+    if mode == Mode::Destroy {
+        if succeeded {
+            state.outputs.clear();
+        }
+    } else if succeeded {
+        match plan::fin::evaluate_outputs(&made.config, &made.vars, &state, providers, &cwd) {
+            Ok(outputs) => state.outputs = outputs,
+            Err(ds) => report(&ds, &made.config.sources, ui),
+        }
     }
     backend.write(&state).await?;
 
@@ -314,10 +419,15 @@ async fn apply_locked(args: &ApplyArgs, ui: Ui, mode: Mode, backend: &LocalBacke
             eprintln!("\nError: {addr}: {msg}\n");
         }
         if !outcome.rolled_back.is_empty() || !outcome.rollback_failures.is_empty() {
-            eprintln!("Rolled back {} operation(s) of this run.", outcome.rolled_back.len());
+            eprintln!(
+                "Rolled back {} operation(s) of this run.",
+                outcome.rolled_back.len()
+            );
         }
         for (addr, msg) in &outcome.rollback_failures {
-            eprintln!("\nError: {addr} could not be rolled back: {msg}\nThe object stays as it is; the state records it.\n");
+            eprintln!(
+                "\nError: {addr} could not be rolled back: {msg}\nThe object stays as it is; the state records it.\n"
+            );
         }
         return Ok(1);
     }
@@ -351,13 +461,28 @@ fn schemas(providers: &ProviderSet) -> render::human::Schemas {
     render::human::Schemas::from_providers(providers.all().map(|(_, c)| &c.schema))
 }
 
-pub(crate) fn render_options(ui: Ui, schemas: &render::human::Schemas) -> render::human::Options<'_> {
-    render::human::Options { color: ui.color, width: 78, schemas: Some(schemas) }
+pub(crate) fn render_options(
+    ui: Ui,
+    schemas: &render::human::Schemas,
+) -> render::human::Options<'_> {
+    render::human::Options {
+        color: ui.color,
+        width: 78,
+        schemas: Some(schemas),
+    }
 }
 
 /// Shows the executor's events: a live display on a terminal, one line per event otherwise.
-async fn show_progress(mut rx: tokio::sync::mpsc::UnboundedReceiver<apply::Event>, plan: Plan, ui: Ui) {
-    let total = plan.changes.iter().filter(|c| c.action != plan::Action::NoOp).count();
+async fn show_progress(
+    mut rx: tokio::sync::mpsc::UnboundedReceiver<apply::Event>,
+    plan: Plan,
+    ui: Ui,
+) {
+    let total = plan
+        .changes
+        .iter()
+        .filter(|c| c.action != plan::Action::NoOp)
+        .count();
     let out = std::io::stdout();
     let mut p = if ui.live {
         render::progress::Progress::terminal(out, ui.color, total)

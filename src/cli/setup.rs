@@ -6,10 +6,10 @@ use std::collections::BTreeSet;
 
 use cairn_provider::{Schema, Value};
 
+use super::args::{InitArgs, ValidateArgs};
 use super::registry::Builtin;
 use super::support::{self, report};
 use super::{Reported, Ui};
-use super::args::{InitArgs, ValidateArgs};
 use crate::config::Config;
 use crate::diag::{Diagnostic, Diagnostics, Span};
 use crate::lang::{self, Scope, Subject};
@@ -19,7 +19,11 @@ use crate::plan::providers::source_for;
 /// The sources of every provider the configuration needs, with the local names using them.
 fn needed_sources(config: &Config) -> BTreeSet<(String, String)> {
     let m = &config.root;
-    let mut names: BTreeSet<String> = m.resources.values().map(|r| r.provider_ref().name).collect();
+    let mut names: BTreeSet<String> = m
+        .resources
+        .values()
+        .map(|r| r.provider_ref().name)
+        .collect();
     names.extend(m.providers.iter().map(|p| p.name.clone()));
     names.extend(m.terraform.required_providers.keys().cloned());
     names.into_iter().map(|n| (source_for(m, &n), n)).collect()
@@ -58,7 +62,9 @@ pub(crate) async fn init(_args: InitArgs, ui: Ui) -> anyhow::Result<i32> {
         println!("- Using built-in {source}");
     }
     println!("\ncairn has been successfully initialized!\n");
-    println!("You may now begin working with cairn. Try running \"cairn plan\" to see\nany changes that are required for your infrastructure.");
+    println!(
+        "You may now begin working with cairn. Try running \"cairn plan\" to see\nany changes that are required for your infrastructure."
+    );
     Ok(0)
 }
 
@@ -83,7 +89,9 @@ pub(crate) fn check(config: &Config) -> Diagnostics {
     let m = &config.root;
     for r in m.resources.values() {
         let source = source_for(m, &r.provider_ref().name);
-        let Some(p) = registry.instantiate(&source) else { continue };
+        let Some(p) = registry.instantiate(&source) else {
+            continue;
+        };
         let schema = p.schema();
         let s: Option<&Schema> = match r.addr.mode {
             crate::addr::Mode::Managed => schema.resources.get(&r.addr.ty).map(|x| &x.schema),
@@ -93,7 +101,10 @@ pub(crate) fn check(config: &Config) -> Diagnostics {
             diags.push(
                 Diagnostic::error(
                     "Invalid resource type",
-                    format!("The provider {source} does not support resource type \"{}\".", r.addr.ty),
+                    format!(
+                        "The provider {source} does not support resource type \"{}\".",
+                        r.addr.ty
+                    ),
                 )
                 .at(r.span.clone(), ""),
             );

@@ -71,8 +71,11 @@ pub(crate) fn load_config(ui: Ui, require_files: bool) -> anyhow::Result<Config>
     if diags.has_errors() {
         return Err(Reported.into());
     }
-    if require_files && config.root.resources.is_empty() && config.root.outputs.is_empty()
-        && config.root.variables.is_empty() && config.root.locals.is_empty()
+    if require_files
+        && config.root.resources.is_empty()
+        && config.root.outputs.is_empty()
+        && config.root.variables.is_empty()
+        && config.root.locals.is_empty()
         && !has_tf_files(&dir)
     {
         bail!(
@@ -124,7 +127,10 @@ pub(crate) fn variables(
             let _ = write!(err, "\n  Enter a value: ");
             let _ = err.flush();
             let mut line = String::new();
-            std::io::stdin().lock().read_line(&mut line).context("cannot read input")?;
+            std::io::stdin()
+                .lock()
+                .read_line(&mut line)
+                .context("cannot read input")?;
             let _ = writeln!(err);
             raw.insert(
                 name.clone(),
@@ -148,7 +154,10 @@ pub(crate) fn variables(
 }
 
 /// The state file path: `-state`, the `local` backend's `path`, or `terraform.tfstate`.
-pub(crate) fn state_path(config: Option<&Config>, flag: Option<&PathBuf>) -> anyhow::Result<PathBuf> {
+pub(crate) fn state_path(
+    config: Option<&Config>,
+    flag: Option<&PathBuf>,
+) -> anyhow::Result<PathBuf> {
     if let Some(p) = flag {
         return Ok(p.clone());
     }
@@ -197,11 +206,13 @@ pub(crate) fn parse_duration(s: &str) -> anyhow::Result<Duration> {
         let n_end = rest
             .find(|c: char| !(c.is_ascii_digit() || c == '.'))
             .ok_or_else(|| anyhow!("invalid duration {s:?}: missing unit (use s, m or h)"))?;
-        let n: f64 = rest[..n_end]
-            .parse()
-            .map_err(|_| anyhow!("invalid duration {s:?}: expected a number with a unit, like 30s"))?;
+        let n: f64 = rest[..n_end].parse().map_err(|_| {
+            anyhow!("invalid duration {s:?}: expected a number with a unit, like 30s")
+        })?;
         rest = &rest[n_end..];
-        let u_end = rest.find(|c: char| c.is_ascii_digit() || c == '.').unwrap_or(rest.len());
+        let u_end = rest
+            .find(|c: char| c.is_ascii_digit() || c == '.')
+            .unwrap_or(rest.len());
         let unit = match &rest[..u_end] {
             "ns" => 1e-9,
             "us" | "µs" => 1e-6,
@@ -236,7 +247,10 @@ impl<'a> LockGuard<'a> {
         let timeout = parse_duration(timeout)?;
         let info = LockInfo::new(operation);
         match backend.lock(&info, timeout).await {
-            Ok(()) => Ok(LockGuard { backend, id: Some(info.id.clone()) }),
+            Ok(()) => Ok(LockGuard {
+                backend,
+                id: Some(info.id.clone()),
+            }),
             Err(e @ StateError::Locked(_)) => {
                 eprintln!("\nError: Error acquiring the state lock\n\n{e}\n");
                 Err(Reported.into())

@@ -60,7 +60,9 @@ impl Graph {
 
     /// The direct dependencies of a node.
     pub fn dependencies(&self, node: &Node) -> Vec<&Node> {
-        let Some(&i) = self.index.get(node) else { return Vec::new() };
+        let Some(&i) = self.index.get(node) else {
+            return Vec::new();
+        };
         self.g
             .neighbors_directed(i, petgraph::Direction::Incoming)
             .map(|j| &self.g[j])
@@ -70,7 +72,9 @@ impl Graph {
     /// The resources a node depends on, looking through variables, locals and provider
     /// configurations (but not through other resources): what state records as `dependencies`.
     pub fn resource_dependencies(&self, node: &Node) -> Vec<ResourceAddr> {
-        let Some(&start) = self.index.get(node) else { return Vec::new() };
+        let Some(&start) = self.index.get(node) else {
+            return Vec::new();
+        };
         let mut out = Vec::new();
         let mut seen = HashSet::new();
         let mut stack = vec![start];
@@ -98,7 +102,10 @@ pub fn build(config: &Config) -> Result<Graph, Diagnostics> {
 }
 
 fn build_module(m: &Module) -> Result<Graph, Diagnostics> {
-    let mut b = Builder { g: DiGraph::new(), index: HashMap::new() };
+    let mut b = Builder {
+        g: DiGraph::new(),
+        index: HashMap::new(),
+    };
     for name in m.variables.keys() {
         b.node(Node::Var(name.clone()));
     }
@@ -106,7 +113,10 @@ fn build_module(m: &Module) -> Result<Graph, Diagnostics> {
         b.node(Node::Local(name.clone()));
     }
     for p in &m.providers {
-        b.node(Node::Provider(ProviderRef { name: p.name.clone(), alias: p.alias.clone() }));
+        b.node(Node::Provider(ProviderRef {
+            name: p.name.clone(),
+            alias: p.alias.clone(),
+        }));
     }
     for addr in m.resources.keys() {
         b.node(Node::Resource(addr.clone()));
@@ -127,24 +137,40 @@ fn build_module(m: &Module) -> Result<Graph, Diagnostics> {
         b.refs(m, &Node::Local(l.name.clone()), lang::references(&l.expr));
     }
     for p in &m.providers {
-        let to = Node::Provider(ProviderRef { name: p.name.clone(), alias: p.alias.clone() });
+        let to = Node::Provider(ProviderRef {
+            name: p.name.clone(),
+            alias: p.alias.clone(),
+        });
         b.refs(m, &to, lang::body_references(&p.body));
     }
     for r in m.resources.values() {
         let to = Node::Resource(r.addr.clone());
         let mut refs = lang::body_references(&r.body);
-        for e in r.count.iter().chain(r.for_each.iter()).chain(r.depends_on.iter()) {
+        for e in r
+            .count
+            .iter()
+            .chain(r.for_each.iter())
+            .chain(r.depends_on.iter())
+        {
             refs.extend(lang::references(e));
         }
         for e in &r.lifecycle.replace_triggered_by {
             refs.extend(lang::references(e));
         }
-        for c in r.lifecycle.preconditions.iter().chain(&r.lifecycle.postconditions) {
+        for c in r
+            .lifecycle
+            .preconditions
+            .iter()
+            .chain(&r.lifecycle.postconditions)
+        {
             refs.extend(conditions_refs(&c.condition, &c.error_message));
         }
         b.refs(m, &to, refs);
         let p = r.provider_ref();
-        if m.providers.iter().any(|b| b.name == p.name && b.alias == p.alias) {
+        if m.providers
+            .iter()
+            .any(|b| b.name == p.name && b.alias == p.alias)
+        {
             b.edge(&Node::Provider(p), &to, None);
         }
     }
@@ -213,7 +239,11 @@ impl Builder {
         match toposort(&self.g, None) {
             Ok(order) => {
                 let order = order.into_iter().map(|i| self.g[i].clone()).collect();
-                Ok(Graph { g: self.g, index: self.index, order })
+                Ok(Graph {
+                    g: self.g,
+                    index: self.index,
+                    order,
+                })
             }
             Err(_) => Err(self.cycles()),
         }
@@ -238,10 +268,15 @@ impl Builder {
                 ),
             );
             for e in self.g.edge_indices() {
-                let Some((a, b)) = self.g.edge_endpoints(e) else { continue };
+                let Some((a, b)) = self.g.edge_endpoints(e) else {
+                    continue;
+                };
                 if members.contains(&a) && members.contains(&b) {
                     if let Some(span) = &self.g[e] {
-                        d = d.at(span.clone(), format!("{} refers to {}", self.g[b], self.g[a]));
+                        d = d.at(
+                            span.clone(),
+                            format!("{} refers to {}", self.g[b], self.g[a]),
+                        );
                     }
                 }
             }

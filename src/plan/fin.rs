@@ -6,10 +6,10 @@ use std::collections::{BTreeMap, HashMap};
 
 use cairn_provider::{PlanRequest, Schema, Type, Value};
 
+use super::ResourceChange;
 use super::providers::ProviderSet;
 use super::scope::{Expansion, InstanceScope, ModuleScope, ResourceValues};
 use super::walk::instance_value;
-use super::ResourceChange;
 use crate::addr::InstanceKey;
 use crate::config::{Config, Resource};
 use crate::diag::Diagnostics;
@@ -26,8 +26,12 @@ fn state_scope<'a>(
 ) -> ModuleScope<'a> {
     let mut scope = ModuleScope::new(&config.root, vars.clone(), cwd.to_string());
     for (addr, rs) in &state.resources {
-        let Some(p) = providers.by_addr(&rs.provider) else { continue };
-        let Some(schema) = p.resource_schema(addr.mode, &addr.ty) else { continue };
+        let Some(p) = providers.by_addr(&rs.provider) else {
+            continue;
+        };
+        let Some(schema) = p.resource_schema(addr.mode, &addr.ty) else {
+            continue;
+        };
         let expansion = match config.root.resources.get(addr) {
             Some(r) if r.count.is_some() => Expansion::Count,
             Some(r) if r.for_each.is_some() => Expansion::ForEach,
@@ -38,7 +42,13 @@ fn state_scope<'a>(
             .iter()
             .map(|(k, i)| (k.clone(), instance_value(i, schema)))
             .collect();
-        scope.resources.insert(addr.clone(), ResourceValues { expansion, instances });
+        scope.resources.insert(
+            addr.clone(),
+            ResourceValues {
+                expansion,
+                instances,
+            },
+        );
     }
     // Configured resources with no objects yet: empty, not undeclared.
     for (addr, r) in &config.root.resources {
@@ -50,9 +60,13 @@ fn state_scope<'a>(
             } else {
                 Expansion::Single
             };
-            scope
-                .resources
-                .insert(addr.clone(), ResourceValues { expansion, instances: BTreeMap::new() });
+            scope.resources.insert(
+                addr.clone(),
+                ResourceValues {
+                    expansion,
+                    instances: BTreeMap::new(),
+                },
+            );
         }
     }
     scope
@@ -61,7 +75,12 @@ fn state_scope<'a>(
 fn first_error(ds: Diagnostics, config: &Config) -> String {
     ds.0.first()
         .map(|d| match d.span() {
-            Some(s) => format!("{} ({}): {}", d.summary, config.sources.location(s), d.detail),
+            Some(s) => format!(
+                "{} ({}): {}",
+                d.summary,
+                config.sources.location(s),
+                d.detail
+            ),
             None => d.to_string(),
         })
         .unwrap_or_else(|| "evaluation failed".to_string())
@@ -119,7 +138,11 @@ pub async fn final_value(
     };
     let resp = p
         .provider
-        .plan(PlanRequest { type_name: &addr.resource.ty, prior: prior.as_ref(), config: Some(&plain) })
+        .plan(PlanRequest {
+            type_name: &addr.resource.ty,
+            prior: prior.as_ref(),
+            config: Some(&plain),
+        })
         .await
         .map_err(|e| e.message)?;
     marks.extend(schema.sensitive_paths(&resp.planned));
@@ -148,7 +171,11 @@ pub fn evaluate_outputs(
                 let (plain, _) = v.unmark_deep();
                 out.insert(
                     o.name.clone(),
-                    OutputState { ty: Type::of(&plain).to_json(), value: plain.to_json(), sensitive },
+                    OutputState {
+                        ty: Type::of(&plain).to_json(),
+                        value: plain.to_json(),
+                        sensitive,
+                    },
                 );
             }
             Err(ds) => diags.extend(ds),

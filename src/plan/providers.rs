@@ -124,7 +124,12 @@ impl ProviderSet {
             ))
         })?;
         let addr = provider_addr(&source, r.alias.as_deref());
-        let c = Arc::new(Configured { addr: addr.clone(), source, provider: provider.into(), schema });
+        let c = Arc::new(Configured {
+            addr: addr.clone(),
+            source,
+            provider: provider.into(),
+            schema,
+        });
         self.by_ref.insert(r.clone(), c.clone());
         self.by_addr.insert(addr, c.clone());
         Ok(c)
@@ -163,7 +168,10 @@ impl ProviderSet {
             .into());
         };
         provider.configure(&Value::Null).await.map_err(|e| {
-            Diagnostics::from(Diagnostic::error("Invalid provider configuration", e.message))
+            Diagnostics::from(Diagnostic::error(
+                "Invalid provider configuration",
+                e.message,
+            ))
         })?;
         let schema = provider.schema();
         let c = Arc::new(Configured {
@@ -184,11 +192,23 @@ mod tests {
 
     #[test]
     fn sources_and_addresses() {
-        assert_eq!(qualify_source("hashicorp/random"), "registry.terraform.io/hashicorp/random");
-        assert_eq!(qualify_source("random"), "registry.terraform.io/hashicorp/random");
-        assert_eq!(qualify_source("terraform.io/builtin/terraform"), "terraform.io/builtin/terraform");
+        assert_eq!(
+            qualify_source("hashicorp/random"),
+            "registry.terraform.io/hashicorp/random"
+        );
+        assert_eq!(
+            qualify_source("random"),
+            "registry.terraform.io/hashicorp/random"
+        );
+        assert_eq!(
+            qualify_source("terraform.io/builtin/terraform"),
+            "terraform.io/builtin/terraform"
+        );
         let a = provider_addr("registry.terraform.io/hashicorp/aws", Some("west"));
         assert_eq!(a, "provider[\"registry.terraform.io/hashicorp/aws\"].west");
-        assert_eq!(source_of_addr(&a), Some("registry.terraform.io/hashicorp/aws"));
+        assert_eq!(
+            source_of_addr(&a),
+            Some("registry.terraform.io/hashicorp/aws")
+        );
     }
 }

@@ -32,7 +32,11 @@ impl ResourceValues {
     /// The value a reference to the whole resource evaluates to.
     pub fn to_value(&self) -> Value {
         match self.expansion {
-            Expansion::Single => self.instances.get(&InstanceKey::None).cloned().unwrap_or(Value::Null),
+            Expansion::Single => self
+                .instances
+                .get(&InstanceKey::None)
+                .cloned()
+                .unwrap_or(Value::Null),
             Expansion::Count => {
                 let mut xs: Vec<(i64, &Value)> = self
                     .instances
@@ -97,11 +101,9 @@ impl<'a> ModuleScope<'a> {
             .into());
         };
         if self.evaluating.borrow().iter().any(|n| n == name) {
-            return Err(Diagnostic::error(
-                "Cycle",
-                format!("local.{name} refers to itself."),
-            )
-            .into());
+            return Err(
+                Diagnostic::error("Cycle", format!("local.{name} refers to itself.")).into(),
+            );
         }
         self.evaluating.borrow_mut().push(name.to_string());
         let r = lang::eval(&l.expr, self);

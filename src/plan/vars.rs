@@ -97,13 +97,18 @@ pub fn evaluate(
     for (name, expr, pending) in parsed.iter_mut() {
         if let Some(p) = pending.take() {
             let (origin, text) = p.split_once('\u{0}').unwrap_or(("", &p));
-            let file = config.sources.add(format!("<value for var.{name}>"), text.to_string());
+            let file = config
+                .sources
+                .add(format!("<value for var.{name}>"), text.to_string());
             match hcl_edit::parser::parse_expr(text) {
                 Ok(e) => *expr = Some(Expr { file, expr: e }),
                 Err(e) => diags.push(
                     Diagnostic::error(
                         "Invalid value for variable",
-                        format!("The value given by {origin} for var.{name} is not valid HCL: {}", e.message()),
+                        format!(
+                            "The value given by {origin} for var.{name} is not valid HCL: {}",
+                            e.message()
+                        ),
                     )
                     .at(Span::new(file, 0..text.len()), ""),
                 ),
@@ -147,39 +152,50 @@ pub fn evaluate(
     }
     // Validation rules, once every value is known.
     for v in config.root.variables.values() {
-        let Some(value) = out.get(&v.name) else { continue };
+        let Some(value) = out.get(&v.name) else {
+            continue;
+        };
         for rule in &v.validations {
-            let scope = VarScope { name: &v.name, value };
+            let scope = VarScope {
+                name: &v.name,
+                value,
+            };
             match lang::eval(&rule.condition, &scope) {
                 Ok(c) if c.is_unknown() => {}
-                Ok(c) => match c.as_bool() {
-                    Some(true) => {}
-                    Some(false) => {
-                        let msg = lang::eval(&rule.error_message, &scope)
-                            .ok()
-                            .and_then(|m| m.as_str().map(str::to_string))
-                            .unwrap_or_else(|| "The value is not valid.".to_string());
-                        diags.push(
+                Ok(c) => {
+                    match c.as_bool() {
+                        Some(true) => {}
+                        Some(false) => {
+                            let msg = lang::eval(&rule.error_message, &scope)
+                                .ok()
+                                .and_then(|m| m.as_str().map(str::to_string))
+                                .unwrap_or_else(|| "The value is not valid.".to_string());
+                            diags.push(
                             Diagnostic::error(
                                 "Invalid value for variable",
                                 format!("{msg}\n\nThis was checked by the validation rule of var.{}.", v.name),
                             )
                             .at_opt(rule.condition.span()),
                         );
+                        }
+                        None => diags.push(
+                            Diagnostic::error(
+                                "Invalid validation result",
+                                "The condition of a validation rule must be true or false.",
+                            )
+                            .at_opt(rule.condition.span()),
+                        ),
                     }
-                    None => diags.push(
-                        Diagnostic::error(
-                            "Invalid validation result",
-                            "The condition of a validation rule must be true or false.",
-                        )
-                        .at_opt(rule.condition.span()),
-                    ),
-                },
+                }
                 Err(ds) => diags.extend(ds),
             }
         }
     }
-    if diags.has_errors() { Err(diags) } else { Ok((out, diags)) }
+    if diags.has_errors() {
+        Err(diags)
+    } else {
+        Ok((out, diags))
+    }
 }
 
 /// Type conversion, nullability and sensitivity of one value.
@@ -187,7 +203,9 @@ fn finish(v: &Variable, value: Value) -> Result<Value, Diagnostic> {
     let value = if value.is_null() && !v.nullable {
         match &v.default {
             Some(d) => lang::eval(d, &EmptyScope).map_err(|ds| {
-                ds.0.into_iter().next().unwrap_or_else(|| Diagnostic::error("Invalid default", ""))
+                ds.0.into_iter()
+                    .next()
+                    .unwrap_or_else(|| Diagnostic::error("Invalid default", ""))
             })?,
             None => {
                 return Err(Diagnostic::error(
@@ -204,11 +222,18 @@ fn finish(v: &Variable, value: Value) -> Result<Value, Diagnostic> {
         Some(t) => lang::convert(value, t).map_err(|e| {
             Diagnostic::error(
                 "Invalid value for input variable",
-                format!("The given value is not suitable for var.{} declared at {}: {e}.", v.name, "its declaration"),
+                format!(
+                    "The given value is not suitable for var.{} declared at {}: {e}.",
+                    v.name, "its declaration"
+                ),
             )
             .at(v.span.clone(), "")
         })?,
         None => value,
     };
-    Ok(if v.sensitive { value.mark_sensitive() } else { value })
+    Ok(if v.sensitive {
+        value.mark_sensitive()
+    } else {
+        value
+    })
 }

@@ -125,10 +125,18 @@ pub async fn plan(
         drift: w.drift,
         prior_state: w.prior,
         prior_serial: state.serial,
-        variables: opts.vars.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+        variables: opts
+            .vars
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect(),
         targets: opts.targets.iter().map(|t| t.to_string()).collect(),
     };
-    Ok(Planned { plan, providers: w.providers, warnings: w.diags })
+    Ok(Planned {
+        plan,
+        providers: w.providers,
+        warnings: w.diags,
+    })
 }
 
 fn stored_output(o: &crate::state::OutputState) -> Value {
@@ -157,15 +165,31 @@ struct Walk<'a> {
 impl<'a> Walk<'a> {
     /// Configures every provider the configuration uses, and every provider state refers to.
     async fn configure_providers(&mut self, registry: &dyn Registry) -> Result<(), Diagnostics> {
-        let mut needed: BTreeSet<ProviderRef> = self.m.resources.values().map(Resource::provider_ref).collect();
+        let mut needed: BTreeSet<ProviderRef> = self
+            .m
+            .resources
+            .values()
+            .map(Resource::provider_ref)
+            .collect();
         for p in &self.m.providers {
-            needed.insert(ProviderRef { name: p.name.clone(), alias: p.alias.clone() });
+            needed.insert(ProviderRef {
+                name: p.name.clone(),
+                alias: p.alias.clone(),
+            });
         }
         let mut diags = Diagnostics::new();
         for r in needed {
-            let block = self.m.providers.iter().find(|p| p.name == r.name && p.alias == r.alias);
+            let block = self
+                .m
+                .providers
+                .iter()
+                .find(|p| p.name == r.name && p.alias == r.alias);
             if r.alias.is_some() && block.is_none() {
-                let used_by = self.m.resources.values().find(|res| res.provider_ref() == r);
+                let used_by = self
+                    .m
+                    .resources
+                    .values()
+                    .find(|res| res.provider_ref() == r);
                 diags.push(
                     Diagnostic::error(
                         "Provider configuration not present",
@@ -188,17 +212,30 @@ impl<'a> Walk<'a> {
                 })
                 .await;
             if let Err(mut ds) = res {
-                if let Some(b) = block {
+                // Point at the provider block, or else at the first resource that needs it.
+                let span = block.map(|b| b.span.clone()).or_else(|| {
+                    self.m
+                        .resources
+                        .values()
+                        .find(|res| res.provider_ref() == r)
+                        .map(|res| res.span.clone())
+                });
+                if let Some(span) = span {
                     for d in &mut ds.0 {
                         if d.labels.is_empty() {
-                            d.labels.push((b.span.clone(), String::new()));
+                            d.labels.push((span.clone(), String::new()));
                         }
                     }
                 }
                 diags.extend(ds);
             }
         }
-        let addrs: BTreeSet<String> = self.prior.resources.values().map(|r| r.provider.clone()).collect();
+        let addrs: BTreeSet<String> = self
+            .prior
+            .resources
+            .values()
+            .map(|r| r.provider.clone())
+            .collect();
         for a in addrs {
             if let Err(ds) = self.providers.for_addr(registry, self.m, &a).await {
                 diags.extend(ds);
@@ -208,16 +245,22 @@ impl<'a> Walk<'a> {
     }
 
     fn schema_for(&self, provider: &Configured, addr: &ResourceAddr) -> Result<Schema, Diagnostic> {
-        provider.resource_schema(addr.mode, &addr.ty).cloned().ok_or_else(|| {
-            let kind = match addr.mode {
-                ResourceMode::Managed => "resource type",
-                ResourceMode::Data => "data source",
-            };
-            Diagnostic::error(
-                "Invalid resource type",
-                format!("The provider {} does not support {kind} \"{}\".", provider.source, addr.ty),
-            )
-        })
+        provider
+            .resource_schema(addr.mode, &addr.ty)
+            .cloned()
+            .ok_or_else(|| {
+                let kind = match addr.mode {
+                    ResourceMode::Managed => "resource type",
+                    ResourceMode::Data => "data source",
+                };
+                Diagnostic::error(
+                    "Invalid resource type",
+                    format!(
+                        "The provider {} does not support {kind} \"{}\".",
+                        provider.source, addr.ty
+                    ),
+                )
+            })
     }
 
     /// Reads every managed object in state through its provider, concurrently, and records
@@ -230,7 +273,9 @@ impl<'a> Walk<'a> {
             if addr.resource.mode != ResourceMode::Managed {
                 continue;
             }
-            let Some(p) = self.providers.by_addr(&rs.provider).cloned() else { continue };
+            let Some(p) = self.providers.by_addr(&rs.provider).cloned() else {
+                continue;
+            };
             let schema = match self.schema_for(&p, &addr.resource) {
                 Ok(s) => s,
                 Err(d) => {
@@ -248,14 +293,17 @@ impl<'a> Walk<'a> {
             });
         }
         while let Some(joined) = tasks.join_next().await {
-            let Ok((addr, p, schema, before, r)) = joined else { continue };
+            let Ok((addr, p, schema, before, r)) = joined else {
+                continue;
+            };
             match r {
                 Err(e) => diags.push(Diagnostic::error(
                     "Error refreshing state",
                     format!("{addr}: {}", e.message),
                 )),
                 Ok(None) => {
-                    self.drift.push(change(&addr, &p.addr, Action::Delete, Some(before), None));
+                    self.drift
+                        .push(change(&addr, &p.addr, Action::Delete, Some(before), None));
                     self.prior.set_instance(&addr, &p.addr, None);
                 }
                 Ok(Some(new)) => {
@@ -264,10 +312,17 @@ impl<'a> Walk<'a> {
                         let mut paths = marks;
                         paths.extend(schema.sensitive_paths(&new));
                         let after = new.clone().mark_paths(&paths);
-                        self.drift.push(change(&addr, &p.addr, Action::Update, Some(before), Some(after)));
+                        self.drift.push(change(
+                            &addr,
+                            &p.addr,
+                            Action::Update,
+                            Some(before),
+                            Some(after),
+                        ));
                         let provider = self.prior.resources[&addr.resource].provider.clone();
                         if let Some(inst) = self.prior.instance(&addr).cloned() {
-                            let inst = InstanceState { attributes: new.to_json(), ..inst };
+                            let attributes = new.to_json_typed(&schema.object_type());
+                            let inst = InstanceState { attributes, ..inst };
                             self.prior.set_instance(&addr, &provider, Some(inst));
                         }
                     }
@@ -326,7 +381,11 @@ impl<'a> Walk<'a> {
                     .iter()
                     .filter(|t| matches!(t, Target::Instance(i) if i.resource == addr.resource))
                     .collect();
-                let whole = self.opts.targets.iter().any(|t| matches!(t, Target::Resource(r) if r == &addr.resource));
+                let whole = self
+                    .opts
+                    .targets
+                    .iter()
+                    .any(|t| matches!(t, Target::Resource(r) if r == &addr.resource));
                 by_instance.is_empty() || whole || by_instance.iter().any(|t| t.contains(addr))
             }
         }
@@ -355,9 +414,15 @@ impl<'a> Walk<'a> {
 
     /// Makes a resource's stored values visible to references (for resources outside -target).
     fn values_from_state(&mut self, r: &Resource) {
-        let Some(rs) = self.prior.resources.get(&r.addr) else { return };
-        let Some(p) = self.providers.by_addr(&rs.provider).cloned() else { return };
-        let Ok(schema) = self.schema_for(&p, &r.addr) else { return };
+        let Some(rs) = self.prior.resources.get(&r.addr) else {
+            return;
+        };
+        let Some(p) = self.providers.by_addr(&rs.provider).cloned() else {
+            return;
+        };
+        let Ok(schema) = self.schema_for(&p, &r.addr) else {
+            return;
+        };
         let expansion = if r.count.is_some() {
             Expansion::Count
         } else if r.for_each.is_some() {
@@ -365,8 +430,18 @@ impl<'a> Walk<'a> {
         } else {
             Expansion::Single
         };
-        let instances = rs.instances.iter().map(|(k, i)| (k.clone(), instance_value(i, &schema))).collect();
-        self.scope.resources.insert(r.addr.clone(), ResourceValues { expansion, instances });
+        let instances = rs
+            .instances
+            .iter()
+            .map(|(k, i)| (k.clone(), instance_value(i, &schema)))
+            .collect();
+        self.scope.resources.insert(
+            r.addr.clone(),
+            ResourceValues {
+                expansion,
+                instances,
+            },
+        );
     }
 
     /// Evaluates `count`/`for_each`: the instance keys with their `each.value`.
@@ -390,10 +465,15 @@ impl<'a> Walk<'a> {
                 self.diags.push(fail("Sensitive values, or values derived from sensitive values, cannot be used as count arguments."));
                 return None;
             }
-            let n = match lang::convert(v, &Type::Number).ok().and_then(|v| v.as_number()) {
+            let n = match lang::convert(v, &Type::Number)
+                .ok()
+                .and_then(|v| v.as_number())
+            {
                 Some(n) => n,
                 None => {
-                    self.diags.push(fail("The given \"count\" argument value is unsuitable: a number is required."));
+                    self.diags.push(fail(
+                        "The given \"count\" argument value is unsuitable: a number is required.",
+                    ));
                     return None;
                 }
             };
@@ -401,7 +481,10 @@ impl<'a> Walk<'a> {
                 self.diags.push(fail("The given \"count\" argument value is unsuitable: must be a whole number, greater than or equal to zero."));
                 return None;
             };
-            return Some((Expansion::Count, (0..n).map(|i| (InstanceKey::Int(i), None)).collect()));
+            return Some((
+                Expansion::Count,
+                (0..n).map(|i| (InstanceKey::Int(i), None)).collect(),
+            ));
         }
         if let Some(e) = &r.for_each {
             let v = match lang::eval(e, &self.scope) {
@@ -414,7 +497,10 @@ impl<'a> Walk<'a> {
             let fail = |detail: &str| {
                 Diagnostic::error("Invalid for_each argument", detail.to_string()).at_opt(e.span())
             };
-            if !v.is_wholly_known() && !matches!(v.strip_marks_ref(), Value::Map(_) | Value::Object(_)) || v.is_unknown() {
+            if !v.is_wholly_known()
+                && !matches!(v.strip_marks_ref(), Value::Map(_) | Value::Object(_))
+                || v.is_unknown()
+            {
                 self.diags.push(fail("The \"for_each\" value depends on resource attributes that cannot be determined until apply, so cairn cannot predict how many instances will be created. To work around this, use -target to first apply only the resources that the for_each value depends on."));
                 return None;
             }
@@ -431,7 +517,9 @@ impl<'a> Walk<'a> {
                     let mut out = Vec::new();
                     for x in xs {
                         match x.strip_marks_ref() {
-                            Value::String(s) => out.push((InstanceKey::Str(s.clone()), Some(x.clone()))),
+                            Value::String(s) => {
+                                out.push((InstanceKey::Str(s.clone()), Some(x.clone())))
+                            }
                             Value::Unknown => {
                                 self.diags.push(fail("The \"for_each\" set includes values derived from resource attributes that cannot be determined until apply."));
                                 return None;
@@ -459,7 +547,9 @@ impl<'a> Walk<'a> {
     }
 
     async fn plan_resource(&mut self, r: &'a Resource) {
-        let Some(provider) = self.providers.get(&r.provider_ref()).cloned() else { return };
+        let Some(provider) = self.providers.get(&r.provider_ref()).cloned() else {
+            return;
+        };
         let schema = match self.schema_for(&provider, &r.addr) {
             Ok(s) => s,
             Err(d) => {
@@ -471,7 +561,9 @@ impl<'a> Walk<'a> {
             self.scope.unknown_resources.insert(r.addr.clone());
             return;
         };
-        let deps = self.graph.resource_dependencies(&Node::Resource(r.addr.clone()));
+        let deps = self
+            .graph
+            .resource_dependencies(&Node::Resource(r.addr.clone()));
         let mut values = BTreeMap::new();
         let mut seen = HashSet::new();
         for (key, each_value) in keys {
@@ -483,7 +575,12 @@ impl<'a> Walk<'a> {
                 }
                 continue;
             }
-            let iscope = InstanceScope { base: &self.scope, key: &key, each_value: each_value.as_ref(), self_value: None };
+            let iscope = InstanceScope {
+                base: &self.scope,
+                key: &key,
+                each_value: each_value.as_ref(),
+                self_value: None,
+            };
             let config = match lang::eval_body(&r.body, &schema, &iscope) {
                 Ok(v) => v,
                 Err(ds) => {
@@ -492,8 +589,14 @@ impl<'a> Walk<'a> {
                 }
             };
             let value = match r.addr.mode {
-                ResourceMode::Data => self.plan_data(r, &addr, &provider, &schema, config, &deps).await,
-                ResourceMode::Managed => self.plan_managed(r, &addr, &provider, &schema, config, &deps).await,
+                ResourceMode::Data => {
+                    self.plan_data(r, &addr, &provider, &schema, config, &deps)
+                        .await
+                }
+                ResourceMode::Managed => {
+                    self.plan_managed(r, &addr, &provider, &schema, config, &deps)
+                        .await
+                }
             };
             if let Some(v) = value {
                 values.insert(key, v);
@@ -528,14 +631,26 @@ impl<'a> Walk<'a> {
                 if r.lifecycle.prevent_destroy {
                     self.prevent_destroy(r, &addr);
                 }
-                let mut c = change(&addr, &paddr, Action::Delete, Some(instance_value(&inst, &schema)), None);
+                let mut c = change(
+                    &addr,
+                    &paddr,
+                    Action::Delete,
+                    Some(instance_value(&inst, &schema)),
+                    None,
+                );
                 c.reason = Some(reason);
                 c.dependencies = inst.dependencies.clone();
                 self.pending.insert(r.addr.clone());
                 self.changes.push(c);
             }
         }
-        self.scope.resources.insert(r.addr.clone(), ResourceValues { expansion, instances: values });
+        self.scope.resources.insert(
+            r.addr.clone(),
+            ResourceValues {
+                expansion,
+                instances: values,
+            },
+        );
     }
 
     fn prevent_destroy(&mut self, r: &Resource, addr: &InstanceAddr) {
@@ -565,7 +680,7 @@ impl<'a> Walk<'a> {
                     let mut paths = marks;
                     paths.extend(schema.sensitive_paths(&v));
                     let inst = InstanceState {
-                        attributes: v.to_json(),
+                        attributes: v.to_json_typed(&schema.object_type()),
                         sensitive_paths: paths.clone(),
                         schema_version: schema.version,
                         ..InstanceState::default()
@@ -575,8 +690,11 @@ impl<'a> Walk<'a> {
                 }
                 Err(e) => {
                     self.diags.push(
-                        Diagnostic::error("Error reading data source", format!("{addr}: {}", e.message))
-                            .at(r.span.clone(), ""),
+                        Diagnostic::error(
+                            "Error reading data source",
+                            format!("{addr}: {}", e.message),
+                        )
+                        .at(r.span.clone(), ""),
                     );
                     None
                 }
@@ -584,8 +702,18 @@ impl<'a> Walk<'a> {
         } else {
             let planned = cairn_provider::provider::plan_by_schema(schema, None, &plain).planned;
             let after = planned.mark_paths(&marks);
-            let mut c = change(addr, &provider.addr, Action::Read, None, Some(after.clone()));
-            c.reason = Some(if dep_pending { Reason::DependencyPending } else { Reason::ConfigUnknown });
+            let mut c = change(
+                addr,
+                &provider.addr,
+                Action::Read,
+                None,
+                Some(after.clone()),
+            );
+            c.reason = Some(if dep_pending {
+                Reason::DependencyPending
+            } else {
+                Reason::ConfigUnknown
+            });
             c.dependencies = deps.to_vec();
             c.schema_version = schema.version;
             self.pending.insert(addr.resource.clone());
@@ -610,8 +738,11 @@ impl<'a> Walk<'a> {
         let prior_plain = prior.clone().map(|p| p.unmark_deep().0);
         let plain = ignore_changes(plain, prior_plain.as_ref(), &r.lifecycle.ignore_changes);
         let fail = |e: cairn_provider::ProviderError| {
-            Diagnostic::error("Invalid resource configuration", format!("{addr}: {}", e.message))
-                .at(r.span.clone(), "")
+            Diagnostic::error(
+                "Invalid resource configuration",
+                format!("{addr}: {}", e.message),
+            )
+            .at(r.span.clone(), "")
         };
         if let Err(e) = provider.provider.validate(&addr.resource.ty, &plain) {
             self.diags.push(fail(e));
@@ -620,7 +751,11 @@ impl<'a> Walk<'a> {
         let ty = &addr.resource.ty;
         let resp = match provider
             .provider
-            .plan(PlanRequest { type_name: ty, prior: prior_plain.as_ref(), config: Some(&plain) })
+            .plan(PlanRequest {
+                type_name: ty,
+                prior: prior_plain.as_ref(),
+                config: Some(&plain),
+            })
             .await
         {
             Ok(r) => r,
@@ -651,7 +786,11 @@ impl<'a> Walk<'a> {
                 let fresh = if resp.requires_replace.is_empty() {
                     match provider
                         .provider
-                        .plan(PlanRequest { type_name: ty, prior: None, config: Some(&plain) })
+                        .plan(PlanRequest {
+                            type_name: ty,
+                            prior: None,
+                            config: Some(&plain),
+                        })
                         .await
                     {
                         Ok(r) => r.planned,
@@ -695,13 +834,15 @@ impl<'a> Walk<'a> {
     /// Whether any resource named in `replace_triggered_by` has a pending update or replacement.
     fn replace_triggered(&self, r: &Resource) -> bool {
         r.lifecycle.replace_triggered_by.iter().any(|e| {
-            lang::references(e).iter().any(|reference| match &reference.subject {
-                Subject::Resource(a) => self
-                    .changes
-                    .iter()
-                    .any(|c| &c.addr.resource == a && (c.action == Action::Update || c.action.is_replace())),
-                _ => false,
-            })
+            lang::references(e)
+                .iter()
+                .any(|reference| match &reference.subject {
+                    Subject::Resource(a) => self.changes.iter().any(|c| {
+                        &c.addr.resource == a
+                            && (c.action == Action::Update || c.action.is_replace())
+                    }),
+                    _ => false,
+                })
         })
     }
 
@@ -710,14 +851,20 @@ impl<'a> Walk<'a> {
         let orphans: Vec<(InstanceAddr, String, InstanceState)> = self
             .prior
             .instances()
-            .filter(|(a, _, _)| a.resource.mode == ResourceMode::Managed && !self.m.resources.contains_key(&a.resource))
+            .filter(|(a, _, _)| {
+                a.resource.mode == ResourceMode::Managed
+                    && !self.m.resources.contains_key(&a.resource)
+            })
             .map(|(a, rs, i)| (a, rs.provider.clone(), i.clone()))
             .collect();
         for (addr, paddr, inst) in orphans {
-            if !self.opts.targets.is_empty() && !self.opts.targets.iter().any(|t| t.contains(&addr)) {
+            if !self.opts.targets.is_empty() && !self.opts.targets.iter().any(|t| t.contains(&addr))
+            {
                 continue;
             }
-            let Some(p) = self.providers.by_addr(&paddr).cloned() else { continue };
+            let Some(p) = self.providers.by_addr(&paddr).cloned() else {
+                continue;
+            };
             let before = match self.schema_for(&p, &addr.resource) {
                 Ok(s) => instance_value(&inst, &s),
                 Err(d) => {
@@ -737,11 +884,15 @@ impl<'a> Walk<'a> {
             .prior
             .instances()
             .filter(|(a, _, _)| a.resource.mode == ResourceMode::Managed)
-            .filter(|(a, _, _)| self.opts.targets.is_empty() || self.opts.targets.iter().any(|t| t.contains(a)))
+            .filter(|(a, _, _)| {
+                self.opts.targets.is_empty() || self.opts.targets.iter().any(|t| t.contains(a))
+            })
             .map(|(a, rs, i)| (a, rs.provider.clone(), i.clone()))
             .collect();
         for (addr, paddr, inst) in all {
-            let Some(p) = self.providers.by_addr(&paddr).cloned() else { continue };
+            let Some(p) = self.providers.by_addr(&paddr).cloned() else {
+                continue;
+            };
             let before = match self.schema_for(&p, &addr.resource) {
                 Ok(s) => instance_value(&inst, &s),
                 Err(d) => {
@@ -784,10 +935,21 @@ impl<'a> Walk<'a> {
             let before = state.outputs.get(&o.name).map(stored_output);
             let action = match &before {
                 None => Action::Create,
-                Some(b) if b.clone().unmark_deep().0 == after.clone().unmark_deep().0 && after.is_wholly_known() => Action::NoOp,
+                Some(b)
+                    if b.clone().unmark_deep().0 == after.clone().unmark_deep().0
+                        && after.is_wholly_known() =>
+                {
+                    Action::NoOp
+                }
                 Some(_) => Action::Update,
             };
-            out.push(OutputChange { name: o.name.clone(), action, before, after: Some(after), sensitive: o.sensitive });
+            out.push(OutputChange {
+                name: o.name.clone(),
+                action,
+                before,
+                after: Some(after),
+                sensitive: o.sensitive,
+            });
         }
         for (name, o) in &state.outputs {
             if !self.m.outputs.contains_key(name) {
@@ -804,7 +966,13 @@ impl<'a> Walk<'a> {
     }
 }
 
-fn change(addr: &InstanceAddr, provider: &str, action: Action, before: Option<Value>, after: Option<Value>) -> ResourceChange {
+fn change(
+    addr: &InstanceAddr,
+    provider: &str,
+    action: Action,
+    before: Option<Value>,
+    after: Option<Value>,
+) -> ResourceChange {
     ResourceChange {
         addr: addr.clone(),
         provider: provider.to_string(),

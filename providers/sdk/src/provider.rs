@@ -32,13 +32,22 @@ pub struct ProviderError {
 
 impl ProviderError {
     pub fn permanent(message: impl Into<String>) -> ProviderError {
-        ProviderError { kind: ProviderErrorKind::Permanent, message: message.into() }
+        ProviderError {
+            kind: ProviderErrorKind::Permanent,
+            message: message.into(),
+        }
     }
     pub fn retryable(message: impl Into<String>) -> ProviderError {
-        ProviderError { kind: ProviderErrorKind::Retryable, message: message.into() }
+        ProviderError {
+            kind: ProviderErrorKind::Retryable,
+            message: message.into(),
+        }
     }
     pub fn unsupported(message: impl Into<String>) -> ProviderError {
-        ProviderError { kind: ProviderErrorKind::Unsupported, message: message.into() }
+        ProviderError {
+            kind: ProviderErrorKind::Unsupported,
+            message: message.into(),
+        }
     }
     pub fn is_retryable(&self) -> bool {
         self.kind == ProviderErrorKind::Retryable
@@ -116,12 +125,16 @@ pub trait Provider: Send + Sync {
 
     /// Reads a data source.
     async fn read_data(&self, type_name: &str, _config: &Value) -> Result<Value, ProviderError> {
-        Err(ProviderError::unsupported(format!("no data source {type_name}")))
+        Err(ProviderError::unsupported(format!(
+            "no data source {type_name}"
+        )))
     }
 
     /// Reads an existing object by its import id.
     async fn import(&self, type_name: &str, _id: &str) -> Result<Value, ProviderError> {
-        Err(ProviderError::unsupported(format!("{type_name} does not support import")))
+        Err(ProviderError::unsupported(format!(
+            "{type_name} does not support import"
+        )))
     }
 }
 
@@ -149,7 +162,10 @@ pub fn plan_by_schema(schema: &Schema, prior: Option<&Value>, config: &Value) ->
             planned = plan_block(schema, None, config);
         }
     }
-    PlanResponse { planned, requires_replace }
+    PlanResponse {
+        planned,
+        requires_replace,
+    }
 }
 
 fn plan_block(schema: &Schema, prior: Option<&Value>, config: &Value) -> Value {
@@ -220,7 +236,10 @@ pub fn plan_by_schema_with(
             planned = plan_block(schema, None, config);
         }
     }
-    PlanResponse { planned, requires_replace }
+    PlanResponse {
+        planned,
+        requires_replace,
+    }
 }
 
 #[cfg(test)]
@@ -252,11 +271,18 @@ mod tests {
             ("name", Value::string("a")),
             ("size", Value::Null),
         ]);
-        let same = plan_by_schema(&schema(), Some(&prior), &Value::object([("name", "a".into())]));
+        let same = plan_by_schema(
+            &schema(),
+            Some(&prior),
+            &Value::object([("name", "a".into())]),
+        );
         assert_eq!(same.planned, prior);
         let cfg = Value::object([("name", Value::string("b"))]);
         let r = plan_by_schema(&schema(), Some(&prior), &cfg);
-        assert_eq!(r.requires_replace, vec![vec![PathStep::Attr("name".into())]]);
+        assert_eq!(
+            r.requires_replace,
+            vec![vec![PathStep::Attr("name".into())]]
+        );
         assert_eq!(r.planned.get_attr("id"), Some(&Value::Unknown));
     }
 }

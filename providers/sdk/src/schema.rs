@@ -22,21 +22,37 @@ pub struct Attribute {
 
 impl Attribute {
     fn new(ty: Type) -> Attribute {
-        Attribute { ty, ..Attribute::default() }
+        Attribute {
+            ty,
+            ..Attribute::default()
+        }
     }
     pub fn required(ty: Type) -> Attribute {
-        Attribute { required: true, ..Attribute::new(ty) }
+        Attribute {
+            required: true,
+            ..Attribute::new(ty)
+        }
     }
     pub fn optional(ty: Type) -> Attribute {
-        Attribute { optional: true, ..Attribute::new(ty) }
+        Attribute {
+            optional: true,
+            ..Attribute::new(ty)
+        }
     }
     /// Set by the provider only.
     pub fn computed(ty: Type) -> Attribute {
-        Attribute { computed: true, ..Attribute::new(ty) }
+        Attribute {
+            computed: true,
+            ..Attribute::new(ty)
+        }
     }
     /// Set by the user, or by the provider when the user leaves it out.
     pub fn optional_computed(ty: Type) -> Attribute {
-        Attribute { optional: true, computed: true, ..Attribute::new(ty) }
+        Attribute {
+            optional: true,
+            computed: true,
+            ..Attribute::new(ty)
+        }
     }
     pub fn force_new(mut self) -> Attribute {
         self.force_new = true;

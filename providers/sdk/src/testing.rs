@@ -54,7 +54,11 @@ impl WorldHandle {
         let mut v: Vec<String> = w
             .objects
             .values()
-            .filter_map(|o| o.get_attr("name").and_then(Value::as_str).map(str::to_string))
+            .filter_map(|o| {
+                o.get_attr("name")
+                    .and_then(Value::as_str)
+                    .map(str::to_string)
+            })
             .collect();
         v.sort();
         v
@@ -115,24 +119,36 @@ impl MockProvider {
 }
 
 fn name_of(v: &Value) -> String {
-    v.get_attr("name").and_then(Value::as_str).unwrap_or_default().to_string()
+    v.get_attr("name")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string()
 }
 
 #[async_trait]
 impl Provider for MockProvider {
     fn meta(&self) -> ProviderMeta {
-        ProviderMeta { name: "mock", source: "cairn/mock", version: "0.0.0" }
+        ProviderMeta {
+            name: "mock",
+            source: "cairn/mock",
+            version: "0.0.0",
+        }
     }
     fn schema(&self) -> ProviderSchema {
         let mut s = ProviderSchema::default();
-        s.resources
-            .insert("mock_thing".into(), ResourceSchema::new(Self::thing_schema(), true));
+        s.resources.insert(
+            "mock_thing".into(),
+            ResourceSchema::new(Self::thing_schema(), true),
+        );
         s
     }
     async fn plan(&self, req: PlanRequest<'_>) -> Result<PlanResponse, ProviderError> {
         Ok(match req.config {
             Some(cfg) => plan_by_schema(&Self::thing_schema(), req.prior, cfg),
-            None => PlanResponse { planned: Value::Null, requires_replace: vec![] },
+            None => PlanResponse {
+                planned: Value::Null,
+                requires_replace: vec![],
+            },
         })
     }
     async fn apply(
@@ -146,7 +162,10 @@ impl Provider for MockProvider {
             (_, None) => {
                 let prior = prior.expect("delete has a prior object");
                 self.check(Op::Delete, &name_of(prior))?;
-                let id = prior.get_attr("id").and_then(Value::as_str).unwrap_or_default();
+                let id = prior
+                    .get_attr("id")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default();
                 self.world.0.lock().unwrap().objects.remove(id);
                 Ok(None)
             }
@@ -163,7 +182,10 @@ impl Provider for MockProvider {
             }
             (Some(prior), Some(planned)) => {
                 self.check(Op::Update, &name_of(planned))?;
-                let id = prior.get_attr("id").and_then(Value::as_str).unwrap_or_default();
+                let id = prior
+                    .get_attr("id")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default();
                 let mut w = self.world.0.lock().unwrap();
                 let mut obj = planned.as_map().cloned().unwrap_or_default();
                 obj.insert("id".into(), Value::string(id));
@@ -173,9 +195,16 @@ impl Provider for MockProvider {
             }
         }
     }
-    async fn read(&self, _type_name: &str, current: &Value) -> Result<Option<Value>, ProviderError> {
+    async fn read(
+        &self,
+        _type_name: &str,
+        current: &Value,
+    ) -> Result<Option<Value>, ProviderError> {
         self.check(Op::Read, &name_of(current))?;
-        let id = current.get_attr("id").and_then(Value::as_str).unwrap_or_default();
+        let id = current
+            .get_attr("id")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
         Ok(self.world.0.lock().unwrap().objects.get(id).cloned())
     }
 }
@@ -190,10 +219,18 @@ mod tests {
         let p = MockProvider::new(world.clone());
         let cfg = Value::object([("name", Value::string("a"))]);
         let plan = p
-            .plan(PlanRequest { type_name: "mock_thing", prior: None, config: Some(&cfg) })
+            .plan(PlanRequest {
+                type_name: "mock_thing",
+                prior: None,
+                config: Some(&cfg),
+            })
             .await
             .unwrap();
-        let obj = p.apply("mock_thing", None, Some(&plan.planned)).await.unwrap().unwrap();
+        let obj = p
+            .apply("mock_thing", None, Some(&plan.planned))
+            .await
+            .unwrap()
+            .unwrap();
         assert_eq!(world.names(), vec!["a"]);
         assert!(p.read("mock_thing", &obj).await.unwrap().is_some());
         world.fail_on(Op::Delete, "a");

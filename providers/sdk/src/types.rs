@@ -66,8 +66,11 @@ impl Type {
             Type::Map(t) => json!(["map", t.to_json()]),
             Type::Tuple(ts) => json!(["tuple", ts.iter().map(Type::to_json).collect::<Vec<_>>()]),
             Type::Object(o) => {
-                let attrs: serde_json::Map<String, serde_json::Value> =
-                    o.attrs.iter().map(|(k, t)| (k.clone(), t.to_json())).collect();
+                let attrs: serde_json::Map<String, serde_json::Value> = o
+                    .attrs
+                    .iter()
+                    .map(|(k, t)| (k.clone(), t.to_json()))
+                    .collect();
                 json!(["object", attrs])
             }
         }
@@ -175,7 +178,10 @@ mod tests {
     fn json_form_round_trips() {
         let t = Type::object([("a", Type::list(Type::String)), ("b", Type::Number)]);
         assert_eq!(Type::from_json(&t.to_json()), Some(t.clone()));
-        assert_eq!(t.to_json().to_string(), r#"["object",{"a":["list","string"],"b":"number"}]"#);
+        assert_eq!(
+            t.to_json().to_string(),
+            r#"["object",{"a":["list","string"],"b":"number"}]"#
+        );
         assert_eq!(t.to_string(), "object({a=list(string), b=number})");
     }
 }

@@ -359,6 +359,49 @@ impl Value {
             Value::Sensitive(v) => v.to_json(),
         }
     }
+    /// Converts to JSON as Terraform stores a value of type `ty` in state: like [`Value::to_json`],
+    /// except that a value whose declared type is dynamic (`Type::Any`) is stored with its type,
+    /// as `{"value": ..., "type": ...}`.
+    pub fn to_json_typed(&self, ty: &Type) -> serde_json::Value {
+        use serde_json::Value as J;
+        let v = self.strip_marks_ref();
+        match (ty, v) {
+            (_, Value::Null | Value::Unknown) => J::Null,
+            (Type::Any, v) => {
+                serde_json::json!({"value": v.to_json(), "type": Type::of(v).to_json()})
+            }
+            (Type::List(t) | Type::Set(t), Value::List(xs) | Value::Tuple(xs) | Value::Set(xs)) => {
+                J::Array(xs.iter().map(|x| x.to_json_typed(t)).collect())
+            }
+            (Type::Tuple(ts), Value::List(xs) | Value::Tuple(xs) | Value::Set(xs)) => J::Array(
+                xs.iter()
+                    .enumerate()
+                    .map(|(i, x)| match ts.get(i) {
+                        Some(t) => x.to_json_typed(t),
+                        None => x.to_json(),
+                    })
+                    .collect(),
+            ),
+            (Type::Map(t), Value::Map(m) | Value::Object(m)) => J::Object(
+                m.iter()
+                    .map(|(k, x)| (k.clone(), x.to_json_typed(t)))
+                    .collect(),
+            ),
+            (Type::Object(o), Value::Map(m) | Value::Object(m)) => J::Object(
+                m.iter()
+                    .map(|(k, x)| {
+                        let j = match o.attrs.get(k) {
+                            Some(t) => x.to_json_typed(t),
+                            None => x.to_json(),
+                        };
+                        (k.clone(), j)
+                    })
+                    .collect(),
+            ),
+            (_, v) => v.to_json(),
+        }
+    }
+
     /// Converts JSON into a value without a type: arrays become tuples, objects become objects.
     pub fn from_json(j: &serde_json::Value) -> Value {
         use serde_json::Value as J;
@@ -385,6 +428,13 @@ impl Value {
         use serde_json::Value as J;
         match (j, ty) {
             (J::Null, _) => Value::Null,
+            // A dynamically-typed value is stored with its type (see `to_json_typed`).
+            (J::Object(m), Type::Any) if m.len() == 2 && m.contains_key("value") => {
+                match m.get("type").and_then(Type::from_json) {
+                    Some(t) => Value::from_json_typed(&m["value"], &t),
+                    None => Value::from_json(j),
+                }
+            }
             (J::Array(xs), Type::List(el)) => {
                 Value::List(xs.iter().map(|x| Value::from_json_typed(x, el)).collect())
             }
@@ -520,7 +570,9 @@ impl From<Tagged> for Value {
             Tagged::Null => Value::Null,
             Tagged::Unknown => Value::Unknown,
             Tagged::Bool(b) => Value::Bool(b),
-            Tagged::Number(n) => Number::from_f64(n).map(Value::Number).unwrap_or(Value::Null),
+            Tagged::Number(n) => Number::from_f64(n)
+                .map(Value::Number)
+                .unwrap_or(Value::Null),
             Tagged::String(s) => Value::String(s),
             Tagged::List(xs) => Value::List(seq(xs)),
             Tagged::Tuple(xs) => Value::Tuple(seq(xs)),
@@ -540,7 +592,10 @@ mod tests {
     fn unmark_and_remark_round_trip() {
         let v = Value::object([
             ("a", Value::string("x").mark_sensitive()),
-            ("b", Value::List(vec![Value::number(1), Value::number(2).mark_sensitive()])),
+            (
+                "b",
+                Value::List(vec![Value::number(1), Value::number(2).mark_sensitive()]),
+            ),
         ]);
         let (plain, paths) = v.clone().unmark_deep();
         assert!(!plain.contains_sensitive());
@@ -559,15 +614,43 @@ mod tests {
 
     #[test]
     fn serde_keeps_unknown_and_sensitive() {
-        let v = Value::object([("a", Value::Unknown), ("b", Value::string("s").mark_sensitive())]);
+        let v = Value::object([
+            ("a", Value::Unknown),
+            ("b", Value::string("s").mark_sensitive()),
+        ]);
         let j = serde_json::to_string(&v).unwrap();
         let back: Value = serde_json::from_str(&j).unwrap();
         assert_eq!(back, v);
     }
 
     #[test]
+    fn dynamic_values_are_stored_with_their_type() {
+        let ty = Type::object([("input", Type::Any), ("id", Type::String)]);
+        let v = Value::object([
+            ("id", Value::string("x")),
+            (
+                "input",
+                Value::object([
+                    ("n", Value::number(3)),
+                    ("s", Value::Tuple(vec![Value::string("a")])),
+                ]),
+            ),
+        ]);
+        let j = v.to_json_typed(&ty);
+        assert_eq!(
+            j.to_string(),
+            r#"{"id":"x","input":{"value":{"n":3,"s":["a"]},"type":["object",{"n":"number","s":["tuple",["string"]]}]}}"#
+        );
+        assert_eq!(Value::from_json_typed(&j, &ty), v);
+    }
+
+    #[test]
     fn sets_are_deduplicated_and_ordered() {
-        let s = Value::set(vec![Value::string("b"), Value::string("a"), Value::string("b")]);
+        let s = Value::set(vec![
+            Value::string("b"),
+            Value::string("a"),
+            Value::string("b"),
+        ]);
         assert_eq!(s, Value::Set(vec![Value::string("a"), Value::string("b")]));
     }
 }

@@ -22,22 +22,40 @@ impl Run {
     }
     #[track_caller]
     pub fn ok(&self) -> &Run {
-        assert_eq!(self.code, 0, "expected success\nstdout:\n{}\nstderr:\n{}", self.stdout, self.stderr);
+        assert_eq!(
+            self.code, 0,
+            "expected success\nstdout:\n{}\nstderr:\n{}",
+            self.stdout, self.stderr
+        );
         self
     }
     #[track_caller]
     pub fn code(&self, code: i32) -> &Run {
-        assert_eq!(self.code, code, "expected exit {code}\nstdout:\n{}\nstderr:\n{}", self.stdout, self.stderr);
+        assert_eq!(
+            self.code, code,
+            "expected exit {code}\nstdout:\n{}\nstderr:\n{}",
+            self.stdout, self.stderr
+        );
         self
     }
     #[track_caller]
     pub fn contains(&self, s: &str) -> &Run {
-        assert!(self.all().contains(s), "expected output to contain {s:?}\nstdout:\n{}\nstderr:\n{}", self.stdout, self.stderr);
+        assert!(
+            self.all().contains(s),
+            "expected output to contain {s:?}\nstdout:\n{}\nstderr:\n{}",
+            self.stdout,
+            self.stderr
+        );
         self
     }
     #[track_caller]
     pub fn lacks(&self, s: &str) -> &Run {
-        assert!(!self.all().contains(s), "expected output not to contain {s:?}\nstdout:\n{}\nstderr:\n{}", self.stdout, self.stderr);
+        assert!(
+            !self.all().contains(s),
+            "expected output not to contain {s:?}\nstdout:\n{}\nstderr:\n{}",
+            self.stdout,
+            self.stderr
+        );
         self
     }
 }
@@ -56,12 +74,16 @@ pub fn cairn_bin() -> PathBuf {
 
 /// The directory of fixtures for a stage.
 pub fn testdata(rel: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata").join(rel)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("testdata")
+        .join(rel)
 }
 
 impl Work {
     pub fn new() -> Work {
-        Work { dir: tempfile::tempdir().expect("temp dir") }
+        Work {
+            dir: tempfile::tempdir().expect("temp dir"),
+        }
     }
     /// A scratch copy of a fixture directory.
     pub fn fixture(rel: &str) -> Work {
@@ -108,7 +130,12 @@ impl Work {
             .stderr(Stdio::piped())
             .spawn()
             .expect("spawn cairn");
-        child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(input.as_bytes())
+            .unwrap();
         from(child.wait_with_output().unwrap())
     }
     pub fn terraform(&self, args: &[&str]) -> Run {
@@ -131,15 +158,27 @@ impl Work {
     /// Instance attributes by address, from the state file.
     pub fn state_objects(&self) -> BTreeMap<String, serde_json::Value> {
         let mut out = BTreeMap::new();
-        if !self.exists("terraform.tfstate") {
+        // No state, or the empty file a lock holder leaves before its first write (as Terraform).
+        if self
+            .read("terraform.tfstate")
+            .is_none_or(|t| t.trim().is_empty())
+        {
             return out;
         }
         let st = self.state();
         for r in st["resources"].as_array().cloned().unwrap_or_default() {
             let base = if r["mode"] == "data" {
-                format!("data.{}.{}", r["type"].as_str().unwrap(), r["name"].as_str().unwrap())
+                format!(
+                    "data.{}.{}",
+                    r["type"].as_str().unwrap(),
+                    r["name"].as_str().unwrap()
+                )
             } else {
-                format!("{}.{}", r["type"].as_str().unwrap(), r["name"].as_str().unwrap())
+                format!(
+                    "{}.{}",
+                    r["type"].as_str().unwrap(),
+                    r["name"].as_str().unwrap()
+                )
             };
             for i in r["instances"].as_array().cloned().unwrap_or_default() {
                 let addr = match &i["index_key"] {
@@ -162,7 +201,9 @@ impl Work {
 }
 
 fn collect(root: &Path, dir: &Path, out: &mut BTreeMap<String, String>) {
-    let Ok(rd) = std::fs::read_dir(dir) else { return };
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return;
+    };
     for e in rd.flatten() {
         let p = e.path();
         if p.is_dir() {
@@ -176,7 +217,10 @@ fn collect(root: &Path, dir: &Path, out: &mut BTreeMap<String, String>) {
 
 pub fn copy_dir(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap_or_else(|_| panic!("fixture {} exists", from.display())).flatten() {
+    for e in std::fs::read_dir(from)
+        .unwrap_or_else(|_| panic!("fixture {} exists", from.display()))
+        .flatten()
+    {
         let p = e.path();
         let dest = to.join(e.file_name());
         if p.is_dir() {
@@ -189,7 +233,12 @@ pub fn copy_dir(from: &Path, to: &Path) {
 
 /// Whether the terraform oracle is installed; prints why a test skips when it is not.
 pub fn have_terraform(test: &str) -> bool {
-    let ok = Command::new("terraform").arg("version").stdout(Stdio::null()).stderr(Stdio::null()).status().is_ok_and(|s| s.success());
+    let ok = Command::new("terraform")
+        .arg("version")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
     if !ok {
         eprintln!("skipped: {test}: terraform not found on PATH");
     }

@@ -35,36 +35,68 @@ fn lifecycle_of_terraform_data() {
     assert_eq!(st["version"], 4);
     assert_eq!(st["serial"].as_u64().map(|s| s >= 1), Some(true));
     let objects = w.state_objects();
-    assert_eq!(objects["terraform_data.b"]["output"], "one");
-    w.cairn(&["plan", "-detailed-exitcode"]).code(0).contains("No changes.");
+    assert_eq!(objects["terraform_data.b"]["output"]["value"], "one");
+    w.cairn(&["plan", "-detailed-exitcode"])
+        .code(0)
+        .contains("No changes.");
 
     // Update in place.
     w.write("main.tf", &DATA_V1.replace("\"one\"", "\"two\""));
-    w.cairn(&["plan", "-detailed-exitcode"]).code(2).contains("will be updated in-place");
-    w.cairn(&["apply", "-auto-approve"]).ok().contains("0 added, 2 changed, 0 destroyed");
-    assert_eq!(w.state_objects()["terraform_data.b"]["output"], "two");
+    w.cairn(&["plan", "-detailed-exitcode"])
+        .code(2)
+        .contains("will be updated in-place");
+    w.cairn(&["apply", "-auto-approve"])
+        .ok()
+        .contains("0 added, 2 changed, 0 destroyed");
+    assert_eq!(
+        w.state_objects()["terraform_data.b"]["output"]["value"],
+        "two"
+    );
 
     // Replace through a force-new attribute.
-    let v3 = DATA_V1.replace("\"one\"", "\"two\"").replace("[\"x\"]", "[\"y\"]");
+    let v3 = DATA_V1
+        .replace("\"one\"", "\"two\"")
+        .replace("[\"x\"]", "[\"y\"]");
     w.write("main.tf", &v3);
     let old_id = w.state_objects()["terraform_data.b"]["id"].clone();
-    w.cairn(&["plan"]).ok().contains("must be replaced").contains("# forces replacement");
-    w.cairn(&["apply", "-auto-approve"]).ok().contains("1 added, 0 changed, 1 destroyed");
+    w.cairn(&["plan"])
+        .ok()
+        .contains("must be replaced")
+        .contains("-/+ resource \"terraform_data\" \"b\"");
+    w.cairn(&["apply", "-auto-approve"])
+        .ok()
+        .contains("1 added, 0 changed, 1 destroyed");
     assert_ne!(w.state_objects()["terraform_data.b"]["id"], old_id);
 
     // -replace.
     let id_a = w.state_objects()["terraform_data.a"]["id"].clone();
-    w.cairn(&["apply", "-auto-approve", "-replace=terraform_data.a"]).ok();
+    w.cairn(&["apply", "-auto-approve", "-replace=terraform_data.a"])
+        .ok();
     assert_ne!(w.state_objects()["terraform_data.a"]["id"], id_a);
 
     // Delete by removing the block.
-    w.write("main.tf", "resource \"terraform_data\" \"a\" {\n  input = \"two\"\n}\n");
-    w.cairn(&["plan"]).ok().contains("terraform_data.b will be destroyed").contains("is not in configuration");
-    w.cairn(&["apply", "-auto-approve"]).ok().contains("0 destroyed").lacks("b = ");
+    w.write(
+        "main.tf",
+        "resource \"terraform_data\" \"a\" {\n  input = \"two\"\n}\n",
+    );
+    w.cairn(&["plan"])
+        .ok()
+        .contains("terraform_data.b will be destroyed")
+        .contains("is not in configuration");
+    w.cairn(&["apply", "-auto-approve"])
+        .ok()
+        .contains("1 destroyed");
     assert_eq!(w.state_objects().len(), 1);
+    assert_eq!(
+        w.state()["outputs"],
+        serde_json::json!({}),
+        "the output went with its resource"
+    );
 
     // Destroy.
-    w.cairn(&["destroy", "-auto-approve"]).ok().contains("Destroy complete! Resources: 1 destroyed.");
+    w.cairn(&["destroy", "-auto-approve"])
+        .ok()
+        .contains("Destroy complete! Resources: 1 destroyed.");
     assert!(w.state_objects().is_empty());
     w.cairn(&["plan", "-detailed-exitcode"]).code(2);
 }
@@ -78,16 +110,30 @@ fn count_and_for_each_grow_and_shrink() {
         )
     };
     w.write("main.tf", &cfg(3, "\"a\", \"b\""));
-    w.cairn(&["apply", "-auto-approve"]).ok().contains("5 added");
+    w.cairn(&["apply", "-auto-approve"])
+        .ok()
+        .contains("5 added");
     let objs = w.state_objects();
-    assert!(objs.contains_key("terraform_data.c[2]") && objs.contains_key("terraform_data.e[\"b\"]"));
+    assert!(
+        objs.contains_key("terraform_data.c[2]") && objs.contains_key("terraform_data.e[\"b\"]")
+    );
     w.write("main.tf", &cfg(5, "\"a\", \"b\", \"c\""));
-    w.cairn(&["apply", "-auto-approve"]).ok().contains("3 added, 0 changed, 0 destroyed");
+    w.cairn(&["apply", "-auto-approve"])
+        .ok()
+        .contains("3 added, 0 changed, 0 destroyed");
     w.write("main.tf", &cfg(1, "\"c\""));
-    w.cairn(&["plan"]).ok().contains("terraform_data.c[4] will be destroyed").contains("index");
-    w.cairn(&["apply", "-auto-approve"]).ok().contains("0 added, 0 changed, 6 destroyed");
+    w.cairn(&["plan"])
+        .ok()
+        .contains("terraform_data.c[4] will be destroyed")
+        .contains("index");
+    w.cairn(&["apply", "-auto-approve"])
+        .ok()
+        .contains("0 added, 0 changed, 6 destroyed");
     let objs = w.state_objects();
-    assert_eq!(objs.keys().cloned().collect::<Vec<_>>(), vec!["terraform_data.c[0]", "terraform_data.e[\"c\"]"]);
+    assert_eq!(
+        objs.keys().cloned().collect::<Vec<_>>(),
+        vec!["terraform_data.c[0]", "terraform_data.e[\"c\"]"]
+    );
     w.cairn(&["plan", "-detailed-exitcode"]).code(0);
 }
 
@@ -101,17 +147,36 @@ fn variables_from_every_source() {
     w.write("terraform.tfvars", "a = \"fa\"\nb = [1]\n");
     w.write("z.auto.tfvars", "c = \"auto\"\n");
     w.write("extra.tfvars", "c = \"file\"\n");
-    w.cairn(&["apply", "-auto-approve", "-var", "b=[1,2]", "-var-file=extra.tfvars"]).ok().contains("x = \"fa-1,2-file\"");
+    w.cairn(&[
+        "apply",
+        "-auto-approve",
+        "-var",
+        "b=[1,2]",
+        "-var-file=extra.tfvars",
+    ])
+    .ok()
+    .contains("x = \"fa-1,2-file\"");
     // Environment variables lose to files.
-    let out = w.command(&["plan", "-detailed-exitcode"]).env("TF_VAR_a", "env").output().unwrap();
-    assert_eq!(out.status.code(), Some(2), "tfvars file c=auto differs from the applied c=file");
+    let out = w
+        .command(&["plan", "-detailed-exitcode"])
+        .env("TF_VAR_a", "env")
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "tfvars file c=auto differs from the applied c=file"
+    );
 }
 
 #[test]
 fn missing_variable_without_input_is_an_error() {
     let w = Work::new();
     w.write("main.tf", "variable \"need\" {\n  type = string\n}\n");
-    w.cairn(&["plan", "-input=false"]).code(1).contains("No value for required variable").contains("main.tf:1:1");
+    w.cairn(&["plan", "-input=false"])
+        .code(1)
+        .contains("No value for required variable")
+        .contains("main.tf:1:1");
 }
 
 #[test]
@@ -121,18 +186,42 @@ fn dependency_cycle_names_every_resource() {
         "main.tf",
         "resource \"terraform_data\" \"a\" {\n  input = terraform_data.b.output\n}\nresource \"terraform_data\" \"b\" {\n  input = local.x\n}\nlocals {\n  x = terraform_data.a.id\n}\n",
     );
-    w.cairn(&["plan"]).code(1).contains("Cycle").contains("terraform_data.a").contains("terraform_data.b").contains("local.x").contains("main.tf:2:");
+    w.cairn(&["plan"])
+        .code(1)
+        .contains("Cycle")
+        .contains("terraform_data.a")
+        .contains("terraform_data.b")
+        .contains("local.x")
+        .contains("main.tf:2:");
 }
 
 #[test]
 fn bad_input_gets_located_errors() {
     let cases: &[(&str, &[&str])] = &[
-        ("resource \"terraform_data\" \"a\" {\n  input = \n}\n", &["main.tf:2:", "Error"]),
-        ("resource \"terraform_data\" \"a\" {\n  bogus = 1\n}\n", &["Unsupported argument", "main.tf:2:3"]),
-        ("resource \"nope_thing\" \"a\" {}\n", &["nope", "main.tf:1:1"]),
-        ("resource \"terraform_data\" \"a\" {\n  input = var.missing\n}\n", &["undeclared input variable", "main.tf:2:11"]),
-        ("resource \"terraform_data\" \"a\" {\n  count    = 2\n  for_each = {}\n}\n", &["main.tf:"]),
-        ("resource \"terraform_data\" \"a\" {\n  count = -1\n}\n", &["Invalid count argument", "main.tf:2:"]),
+        (
+            "resource \"terraform_data\" \"a\" {\n  input = \n}\n",
+            &["main.tf:2:", "Error"],
+        ),
+        (
+            "resource \"terraform_data\" \"a\" {\n  bogus = 1\n}\n",
+            &["Unsupported argument", "main.tf:2:3"],
+        ),
+        (
+            "resource \"nope_thing\" \"a\" {}\n",
+            &["nope", "main.tf:1:1"],
+        ),
+        (
+            "resource \"terraform_data\" \"a\" {\n  input = var.missing\n}\n",
+            &["undeclared input variable", "main.tf:2:11"],
+        ),
+        (
+            "resource \"terraform_data\" \"a\" {\n  count    = 2\n  for_each = {}\n}\n",
+            &["main.tf:"],
+        ),
+        (
+            "resource \"terraform_data\" \"a\" {\n  count = -1\n}\n",
+            &["Invalid count argument", "main.tf:2:"],
+        ),
         ("output \"o\" {\n  value = 1 / 0\n}\n", &["main.tf:2:"]),
     ];
     for (text, expect) in cases {
@@ -144,7 +233,10 @@ fn bad_input_gets_located_errors() {
             r.contains(e);
         }
         r.lacks("panicked");
-        assert!(!w.exists("terraform.tfstate"), "a failed plan writes no state");
+        assert!(
+            !w.exists("terraform.tfstate"),
+            "a failed plan writes no state"
+        );
     }
 }
 
@@ -161,7 +253,9 @@ fn corrupt_state_is_refused_and_kept() {
     let w = Work::new();
     w.write("main.tf", "resource \"terraform_data\" \"a\" {}\n");
     w.write("terraform.tfstate", "{ not json");
-    w.cairn(&["apply", "-auto-approve"]).code(1).contains("terraform.tfstate");
+    w.cairn(&["apply", "-auto-approve"])
+        .code(1)
+        .contains("terraform.tfstate");
     assert_eq!(w.read("terraform.tfstate").as_deref(), Some("{ not json"));
 }
 
@@ -169,7 +263,10 @@ fn corrupt_state_is_refused_and_kept() {
 fn quickstart_example_runs_end_to_end() {
     let w = Work::fixture("../examples/local-quickstart");
     w.cairn(&["init"]).ok();
-    w.cairn(&["apply", "-auto-approve"]).ok().contains("Apply complete!").contains("greeting_file");
+    w.cairn(&["apply", "-auto-approve"])
+        .ok()
+        .contains("Apply complete!")
+        .contains("greeting_file");
     let text = w.read("out/greeting.txt").expect("greeting written");
     assert!(text.starts_with("Hello, "), "{text}");
     w.cairn(&["plan", "-detailed-exitcode"]).code(0);
@@ -182,7 +279,9 @@ fn quickstart_example_runs_end_to_end() {
 fn apply_asks_for_confirmation() {
     let w = Work::new();
     w.write("main.tf", "resource \"terraform_data\" \"a\" {}\n");
-    w.cairn_input(&["apply"], "no\n").code(1).contains("Apply cancelled");
+    w.cairn_input(&["apply"], "no\n")
+        .code(1)
+        .contains("Apply cancelled");
     assert!(w.state_objects().is_empty());
     w.cairn_input(&["apply"], "yes\n").ok().contains("1 added");
 }
@@ -190,9 +289,14 @@ fn apply_asks_for_confirmation() {
 #[test]
 fn saved_plans_apply_exactly_and_go_stale() {
     let w = Work::new();
-    w.write("main.tf", "resource \"terraform_data\" \"a\" {\n  input = 1\n}\n");
+    w.write(
+        "main.tf",
+        "resource \"terraform_data\" \"a\" {\n  input = 1\n}\n",
+    );
     w.cairn(&["plan", "-out=p.plan"]).ok();
-    w.cairn(&["show", "p.plan"]).ok().contains("terraform_data.a will be created");
+    w.cairn(&["show", "p.plan"])
+        .ok()
+        .contains("terraform_data.a will be created");
     w.cairn(&["apply", "p.plan"]).ok().contains("1 added");
     // The plan was made against an empty state: applying it again is refused.
     w.cairn(&["apply", "p.plan"]).code(1).contains("stale");
@@ -201,15 +305,27 @@ fn saved_plans_apply_exactly_and_go_stale() {
 #[test]
 fn state_commands() {
     let w = Work::new();
-    w.write("main.tf", "resource \"terraform_data\" \"a\" {\n  count = 2\n  input = \"v${count.index}\"\n}\n");
+    w.write(
+        "main.tf",
+        "resource \"terraform_data\" \"a\" {\n  count = 2\n  input = \"v${count.index}\"\n}\n",
+    );
     w.cairn(&["apply", "-auto-approve"]).ok();
-    w.cairn(&["state", "list"]).ok().contains("terraform_data.a[0]\nterraform_data.a[1]");
-    w.cairn(&["state", "show", "terraform_data.a[1]"]).ok().contains("\"v1\"");
-    w.cairn(&["state", "mv", "terraform_data.a[1]", "terraform_data.a[5]"]).ok();
-    w.cairn(&["state", "rm", "terraform_data.a[5]"]).ok().contains("Removed terraform_data.a[5]");
+    w.cairn(&["state", "list"])
+        .ok()
+        .contains("terraform_data.a[0]\nterraform_data.a[1]");
+    w.cairn(&["state", "show", "terraform_data.a[1]"])
+        .ok()
+        .contains("\"v1\"");
+    w.cairn(&["state", "mv", "terraform_data.a[1]", "terraform_data.a[5]"])
+        .ok();
+    w.cairn(&["state", "rm", "terraform_data.a[5]"])
+        .ok()
+        .contains("Removed terraform_data.a[5]");
     w.cairn(&["state", "list"]).ok().lacks("a[5]");
     w.cairn(&["plan"]).ok().contains("1 to add");
-    w.cairn(&["show", "-json"]).ok().contains("\"address\":\"terraform_data.a[0]\"");
+    w.cairn(&["show", "-json"])
+        .ok()
+        .contains("\"address\":\"terraform_data.a[0]\"");
     w.cairn(&["graph"]).ok().contains("\"terraform_data.a\"");
 }
 
@@ -217,10 +333,18 @@ fn state_commands() {
 fn targeting_limits_the_plan() {
     let w = Work::new();
     w.write("main.tf", "resource \"terraform_data\" \"a\" {}\nresource \"terraform_data\" \"b\" {\n  input = terraform_data.a.id\n}\nresource \"terraform_data\" \"c\" {}\n");
-    w.cairn(&["apply", "-auto-approve", "-target=terraform_data.b"]).ok().contains("2 added");
+    w.cairn(&["apply", "-auto-approve", "-target=terraform_data.b"])
+        .ok()
+        .contains("2 added");
     let objs = w.state_objects();
-    assert!(objs.contains_key("terraform_data.a") && objs.contains_key("terraform_data.b") && !objs.contains_key("terraform_data.c"));
-    w.cairn(&["plan", "-destroy", "-target=terraform_data.c"]).ok().contains("No changes");
+    assert!(
+        objs.contains_key("terraform_data.a")
+            && objs.contains_key("terraform_data.b")
+            && !objs.contains_key("terraform_data.c")
+    );
+    w.cairn(&["plan", "-destroy", "-target=terraform_data.c"])
+        .ok()
+        .contains("No changes");
 }
 
 #[test]
@@ -229,8 +353,11 @@ fn drift_is_refreshed_into_the_plan() {
     w.write("main.tf", "resource \"local_file\" \"f\" {\n  filename = \"${path.module}/f.txt\"\n  content  = \"hi\"\n}\n");
     w.cairn(&["apply", "-auto-approve"]).ok();
     std::fs::remove_file(w.path().join("f.txt")).unwrap();
-    w.cairn(&["plan", "-detailed-exitcode"]).code(2).contains("will be created");
-    w.cairn(&["plan", "-refresh=false", "-detailed-exitcode"]).code(0);
+    w.cairn(&["plan", "-detailed-exitcode"])
+        .code(2)
+        .contains("will be created");
+    w.cairn(&["plan", "-refresh=false", "-detailed-exitcode"])
+        .code(0);
     w.cairn(&["apply", "-auto-approve"]).ok();
     assert_eq!(w.read("f.txt").as_deref(), Some("hi"));
 }
@@ -246,7 +373,10 @@ fn sensitive_values_stay_hidden() {
     plan.ok().contains("(sensitive value)").lacks("hunter2");
     let apply = w.cairn(&["apply", "-auto-approve"]);
     apply.ok().lacks("hunter2").contains("o = <sensitive>");
-    let pw = w.state_objects()["random_password.p"]["result"].as_str().unwrap().to_string();
+    let pw = w.state_objects()["random_password.p"]["result"]
+        .as_str()
+        .unwrap()
+        .to_string();
     assert!(!apply.all().contains(&pw));
     w.cairn(&["output", "-raw", "o"]).ok().contains("hunter2");
 }
