@@ -26,7 +26,7 @@ pub fn normalise(args: impl IntoIterator<Item = String>) -> Vec<String> {
             && bytes[0] == b'-'
             && bytes[1] != b'-'
             && bytes[1].is_ascii_alphabetic()
-            && !(bytes.len() == 2);
+            && (bytes.len() != 2);
         if single_long {
             out.push(format!("-{a}"));
         } else {

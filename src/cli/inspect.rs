@@ -141,23 +141,19 @@ pub(crate) async fn show(args: ShowArgs, ui: Ui) -> anyhow::Result<i32> {
         None => read(None).await?.1,
         Some(p) => {
             let bytes = std::fs::read(p).with_context(|| format!("cannot read {}", p.display()))?;
-            if let Ok(saved) = serde_json::from_slice::<serde_json::Value>(&bytes) {
-                if saved.get("format").and_then(|f| f.as_str()) == Some("cairn-plan-1") {
-                    let plan: crate::plan::Plan = serde_json::from_value(saved["plan"].clone())
-                        .with_context(|| format!("{} is not a valid plan file", p.display()))?;
-                    if args.json {
-                        bail!(
-                            "show -json of a plan file is not supported yet; show -json of a state is."
-                        );
-                    }
-                    let schemas = schemas_for(&plan.prior_state);
-                    render::human::plan(
-                        &mut out,
-                        &plan,
-                        &super::run::render_options(ui, &schemas),
-                    )?;
-                    return Ok(0);
+            if let Ok(saved) = serde_json::from_slice::<serde_json::Value>(&bytes)
+                && saved.get("format").and_then(|f| f.as_str()) == Some("cairn-plan-1")
+            {
+                let plan: crate::plan::Plan = serde_json::from_value(saved["plan"].clone())
+                    .with_context(|| format!("{} is not a valid plan file", p.display()))?;
+                if args.json {
+                    bail!(
+                        "show -json of a plan file is not supported yet; show -json of a state is."
+                    );
                 }
+                let schemas = schemas_for(&plan.prior_state);
+                render::human::plan(&mut out, &plan, &super::run::render_options(ui, &schemas))?;
+                return Ok(0);
             }
             format::read(&bytes, &p.display().to_string())?
         }

@@ -55,11 +55,11 @@ pub fn run_with(argv: Vec<String>) -> i32 {
             return code;
         }
     };
-    if let Some(dir) = &cli.chdir {
-        if let Err(e) = std::env::set_current_dir(dir) {
-            eprintln!("Error: cannot switch to directory {}: {e}", dir.display());
-            return 1;
-        }
+    if let Some(dir) = &cli.chdir
+        && let Err(e) = std::env::set_current_dir(dir)
+    {
+        eprintln!("Error: cannot switch to directory {}: {e}", dir.display());
+        return 1;
     }
     let no_color = cli.no_color || std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
     let ui = Ui {

@@ -278,11 +278,7 @@ pub(crate) async fn apply(args: ApplyArgs, ui: Ui, destroy: bool) -> anyhow::Res
     let path = support::state_path(Some(&config_probe), args.flags.state.as_ref())?;
     drop(config_probe);
     let backend = support::backend(&path);
-    let op = if destroy {
-        "OperationTypeApply"
-    } else {
-        "OperationTypeApply"
-    };
+    let op = "OperationTypeApply";
     let lock = LockGuard::acquire(&backend, args.flags.lock, op, &args.flags.lock_timeout).await?;
     let result = apply_locked(&args, ui, mode, &backend, &path).await;
     lock.release().await?;
@@ -346,23 +342,24 @@ async fn apply_locked(
     }
     out.flush()?;
     let destroy = mode == Mode::Destroy;
-    if plan.has_changes() || mode == Mode::RefreshOnly {
-        if args.plan_file.is_none() && !args.auto_approve {
-            if !args.flags.input {
-                bail!(
-                    "No approval\n\nApply requires approval, but input is disabled (-input=false). Pass -auto-approve to apply without asking."
-                );
-            }
-            drop(out);
-            if !confirm(destroy)? {
-                eprintln!(
-                    "\nError: {} cancelled.\n",
-                    if destroy { "Destroy" } else { "Apply" }
-                );
-                return Err(Reported.into());
-            }
-            out = std::io::stdout().lock();
+    if (plan.has_changes() || mode == Mode::RefreshOnly)
+        && args.plan_file.is_none()
+        && !args.auto_approve
+    {
+        if !args.flags.input {
+            bail!(
+                "No approval\n\nApply requires approval, but input is disabled (-input=false). Pass -auto-approve to apply without asking."
+            );
         }
+        drop(out);
+        if !confirm(destroy)? {
+            eprintln!(
+                "\nError: {} cancelled.\n",
+                if destroy { "Destroy" } else { "Apply" }
+            );
+            return Err(Reported.into());
+        }
+        out = std::io::stdout().lock();
     }
     drop(out);
 

@@ -42,10 +42,10 @@ fn var_args() -> Vec<VarArg> {
             }
         } else if let Some(v) = a.strip_prefix("--var-file=") {
             out.push(VarArg::File(PathBuf::from(v)));
-        } else if a == "--var-file" {
-            if let Some(v) = it.next() {
-                out.push(VarArg::File(PathBuf::from(v)));
-            }
+        } else if a == "--var-file"
+            && let Some(v) = it.next()
+        {
+            out.push(VarArg::File(PathBuf::from(v)));
         }
     }
     out
@@ -120,9 +120,9 @@ pub(crate) fn variables(
         for name in crate::plan::vars::missing(config, &raw) {
             let v = &config.root.variables[&name];
             let mut err = std::io::stderr();
-            let _ = write!(err, "var.{name}\n");
+            let _ = writeln!(err, "var.{name}");
             if let Some(d) = &v.description {
-                let _ = write!(err, "  {d}\n");
+                let _ = writeln!(err, "  {d}");
             }
             let _ = write!(err, "\n  Enter a value: ");
             let _ = err.flush();

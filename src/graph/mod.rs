@@ -210,10 +210,10 @@ impl Builder {
     }
 
     fn edge(&mut self, from: &Node, to: &Node, span: Option<Span>) {
-        if let (Some(&a), Some(&b)) = (self.index.get(from), self.index.get(to)) {
-            if self.g.find_edge(a, b).is_none() {
-                self.g.add_edge(a, b, span);
-            }
+        if let (Some(&a), Some(&b)) = (self.index.get(from), self.index.get(to))
+            && self.g.find_edge(a, b).is_none()
+        {
+            self.g.add_edge(a, b, span);
         }
     }
 
@@ -271,13 +271,14 @@ impl Builder {
                 let Some((a, b)) = self.g.edge_endpoints(e) else {
                     continue;
                 };
-                if members.contains(&a) && members.contains(&b) {
-                    if let Some(span) = &self.g[e] {
-                        d = d.at(
-                            span.clone(),
-                            format!("{} refers to {}", self.g[b], self.g[a]),
-                        );
-                    }
+                if members.contains(&a)
+                    && members.contains(&b)
+                    && let Some(span) = &self.g[e]
+                {
+                    d = d.at(
+                        span.clone(),
+                        format!("{} refers to {}", self.g[b], self.g[a]),
+                    );
                 }
             }
             diags.push(d);

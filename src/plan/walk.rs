@@ -145,6 +145,9 @@ fn stored_output(o: &crate::state::OutputState) -> Value {
     if o.sensitive { v.mark_sensitive() } else { v }
 }
 
+/// An instance key with its `each.value` (for `for_each`).
+type Instance = (InstanceKey, Option<Value>);
+
 struct Walk<'a> {
     m: &'a Module,
     graph: &'a Graph,
@@ -445,7 +448,7 @@ impl<'a> Walk<'a> {
     }
 
     /// Evaluates `count`/`for_each`: the instance keys with their `each.value`.
-    fn expand(&mut self, r: &Resource) -> Option<(Expansion, Vec<(InstanceKey, Option<Value>)>)> {
+    fn expand(&mut self, r: &Resource) -> Option<(Expansion, Vec<Instance>)> {
         if let Some(e) = &r.count {
             let v = match lang::eval(e, &self.scope) {
                 Ok(v) => v,
@@ -900,10 +903,10 @@ impl<'a> Walk<'a> {
                     continue;
                 }
             };
-            if let Some(r) = self.m.resources.get(&addr.resource) {
-                if r.lifecycle.prevent_destroy {
-                    self.prevent_destroy(r, &addr);
-                }
+            if let Some(r) = self.m.resources.get(&addr.resource)
+                && r.lifecycle.prevent_destroy
+            {
+                self.prevent_destroy(r, &addr);
             }
             let mut c = change(&addr, &paddr, Action::Delete, Some(before), None);
             c.dependencies = inst.dependencies.clone();

@@ -32,9 +32,10 @@ fn setup() -> Work {
         "blocker",
         "a regular file: nothing can be created below it\n",
     );
-    w.write("main.tf", &format!(
-        "resource \"local_file\" \"base\" {{\n  filename = \"${{path.module}}/out/base.txt\"\n  content  = \"v1\"\n}}\nresource \"terraform_data\" \"keep\" {{\n  input = \"k\"\n}}\n"
-    ));
+    w.write(
+        "main.tf",
+        "resource \"local_file\" \"base\" {\n  filename = \"${path.module}/out/base.txt\"\n  content  = \"v1\"\n}\nresource \"terraform_data\" \"keep\" {\n  input = \"k\"\n}\n",
+    );
     w.cairn(&["apply", "-auto-approve"]).ok();
     w
 }

@@ -118,7 +118,7 @@ impl Value {
                 out.push(v);
             }
         }
-        out.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+        out.sort_by_key(|a| a.sort_key());
         Value::Set(out)
     }
     fn sort_key(&self) -> String {
