@@ -279,7 +279,9 @@ async fn lock_excludes_a_second_backend_but_not_readers() {
         Err(StateError::NotLocked(_))
     ));
     let info_b = LockInfo::new("OperationTypePlan");
-    b.lock(&info_b, Duration::ZERO).await.unwrap();
+    // Other tests in this process spawn children; a fork can briefly share the released file
+    // description until the child execs, so allow a moment rather than demanding it at once.
+    b.lock(&info_b, Duration::from_secs(5)).await.unwrap();
     b.unlock(&info_b.id).await.unwrap();
     // The state survived all of it.
     assert_eq!(a.read().await.unwrap().unwrap().resources.len(), 2);
@@ -373,7 +375,9 @@ async fn force_unlock() {
     );
     // The holder itself can force it.
     a.force_unlock(&info.id).await.unwrap();
-    b.lock(&LockInfo::new("p"), Duration::ZERO).await.unwrap();
+    b.lock(&LockInfo::new("p"), Duration::from_secs(5))
+        .await
+        .unwrap();
 
     // A record left by a holder that is gone: force-unlock removes it.
     let c = LocalBackend::new(dir.path().join("other.tfstate"));
