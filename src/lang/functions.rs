@@ -114,7 +114,7 @@ const fn marks(mut x: Function) -> Function {
 
 static FUNCTIONS: &[Function] = &[
     // strings
-    fv("format", &["format"], "args", fn_format),
+    nulls(fv("format", &["format"], "args", fn_format)),
     fv("formatlist", &["format"], "args", fn_formatlist),
     fv("join", &["separator"], "lists", fn_join),
     f("split", &["separator", "str"], fn_split),
@@ -663,6 +663,13 @@ struct Verb {
 }
 
 fn fn_format(a: Vec<Value>, _: &Ctx<'_>) -> Result<Value, FnError> {
+    if a[0].is_null() {
+        return Err(arg_err(0, "argument must not be null"));
+    }
+    // Terraform's format yields an unknown string when any argument is null.
+    if a[1..].iter().any(Value::is_null) {
+        return Ok(Value::Unknown);
+    }
     let fmt = string(&a, 0)?;
     format_with(&fmt, &a[1..]).map(Value::String)
 }
