@@ -1302,7 +1302,9 @@ impl<'s> Evaluator<'s> {
                 match nb.nesting {
                     BlockNesting::Single => xs.pop().unwrap_or(Value::Null),
                     BlockNesting::List => Value::List(xs),
-                    BlockNesting::Set => Value::set(xs),
+                    // Blocks with unknown parts may turn out distinct: keep them all.
+                    BlockNesting::Set if xs.iter().all(Value::is_wholly_known) => Value::set(xs),
+                    BlockNesting::Set => Value::Set(xs),
                 }
             };
             out.insert(name.clone(), v);
