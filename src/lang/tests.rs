@@ -1039,7 +1039,8 @@ fn no_panics_when_inputs_change_kind() {
     let text = std::fs::read_to_string(cases_path()).expect("read cases");
     let cases = read_cases(&text);
     let base = prelude_scope();
-    let variants: Vec<Box<dyn Fn(&Value) -> Value>> = vec![
+    type Variant = Box<dyn Fn(&Value) -> Value>;
+    let variants: Vec<Variant> = vec![
         Box::new(|_| Value::Unknown),
         Box::new(|v| v.clone().mark_sensitive()),
         Box::new(|_| Value::Null),
