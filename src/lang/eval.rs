@@ -479,7 +479,6 @@ impl<'s> Evaluator<'s> {
             return Ok(Value::Unknown);
         }
         if v.is_null() {
-            let _ = side;
             return Err(self.err(
                 "Operation failed",
                 "Error during operation: argument must not be null.",
