@@ -191,13 +191,18 @@ pub(super) fn fn_range(a: Vec<Value>, _: &Ctx<'_>) -> Result<Value, FnError> {
 }
 
 pub(super) fn fn_flatten(a: Vec<Value>, _: &Ctx<'_>) -> Result<Value, FnError> {
-    fn go(xs: &[Value], out: &mut Vec<Value>, depth: usize) -> Result<(), FnError> {
+    // Elements of a sensitive nested list come out sensitive.
+    fn go(xs: &[Value], out: &mut Vec<Value>, depth: usize, marked: bool) -> Result<(), FnError> {
         if depth > 100 {
             return Err(FnError::Call("list is nested too deeply".into()));
         }
         for x in xs {
+            let marked = marked || x.is_sensitive();
             match x.strip_marks_ref() {
-                Value::List(ys) | Value::Tuple(ys) | Value::Set(ys) => go(ys, out, depth + 1)?,
+                Value::List(ys) | Value::Tuple(ys) | Value::Set(ys) => {
+                    go(ys, out, depth + 1, marked)?
+                }
+                _ if marked => out.push(x.clone().mark_sensitive()),
                 _ => out.push(x.clone()),
             }
         }
@@ -205,7 +210,7 @@ pub(super) fn fn_flatten(a: Vec<Value>, _: &Ctx<'_>) -> Result<Value, FnError> {
     }
     let xs = seq(&a, 0)?;
     let mut out = Vec::new();
-    go(&xs, &mut out, 0)?;
+    go(&xs, &mut out, 0, false)?;
     Ok(Value::Tuple(out))
 }
 
@@ -286,10 +291,14 @@ pub(super) fn fn_zipmap(a: Vec<Value>, _: &Ctx<'_>) -> Result<Value, FnError> {
         )));
     }
     let mut out = BTreeMap::new();
+    // A sensitive key makes the whole map sensitive.
+    let mut key_marked = false;
     for (k, v) in ks.into_iter().zip(vs) {
         if k.is_unknown() {
             return Ok(Value::Unknown);
         }
+        let (k, s) = k.unmark();
+        key_marked |= s;
         match convert(k, &Type::String) {
             Ok(Value::String(k)) => {
                 out.insert(k, v);
@@ -297,9 +306,14 @@ pub(super) fn fn_zipmap(a: Vec<Value>, _: &Ctx<'_>) -> Result<Value, FnError> {
             _ => return Err(arg_err(0, "list of string required")),
         }
     }
-    Ok(match a[1].strip_marks_ref() {
+    let out = match a[1].strip_marks_ref() {
         Value::List(_) | Value::Set(_) => Value::Map(out),
         _ => Value::Object(out),
+    };
+    Ok(if key_marked {
+        out.mark_sensitive()
+    } else {
+        out
     })
 }
 

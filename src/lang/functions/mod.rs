@@ -58,6 +58,20 @@ pub enum Unknowns {
     Handles,
 }
 
+/// How a function deals with sensitive arguments.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Marks {
+    /// A sensitive argument, or one containing a sensitive part, makes the whole result
+    /// sensitive.
+    Whole,
+    /// A sensitive argument makes the result sensitive; sensitive parts inside arguments are
+    /// passed through and stay on the elements the function moves around (`concat`, `lookup`,
+    /// `length` of a list with a sensitive element is not sensitive).
+    Elements,
+    /// The function handles marks itself (`sensitive`, `nonsensitive`).
+    Handles,
+}
+
 /// One built-in function.
 pub struct Function {
     pub name: &'static str,
@@ -68,9 +82,7 @@ pub struct Function {
     pub unknowns: Unknowns,
     /// Null arguments are passed through (otherwise they are rejected).
     pub nulls: bool,
-    /// The function handles sensitive marks itself (otherwise a sensitive argument makes the
-    /// whole result sensitive).
-    pub marks: bool,
+    pub marks: Marks,
     imp: Impl,
 }
 
@@ -92,7 +104,7 @@ const fn f(name: &'static str, params: &'static [&'static str], imp: Impl) -> Fu
         variadic: None,
         unknowns: Unknowns::Deep,
         nulls: false,
-        marks: false,
+        marks: Marks::Whole,
         imp,
     }
 }
@@ -108,7 +120,7 @@ const fn fv(
         variadic: Some(variadic),
         unknowns: Unknowns::Deep,
         nulls: false,
-        marks: false,
+        marks: Marks::Whole,
         imp,
     }
 }
@@ -125,7 +137,11 @@ const fn nulls(mut x: Function) -> Function {
     x
 }
 const fn marks(mut x: Function) -> Function {
-    x.marks = true;
+    x.marks = Marks::Handles;
+    x
+}
+const fn elements(mut x: Function) -> Function {
+    x.marks = Marks::Elements;
     x
 }
 
@@ -176,30 +192,39 @@ static FUNCTIONS: &[Function] = &[
     }),
     f("indent", &["spaces", "str"], fn_indent),
     // collections
-    shallow(f("length", &["value"], fn_length)),
-    shallow(fv("lookup", &["inputMap", "key"], "default", fn_lookup)),
-    nulls(shallow(fv("merge", &[], "maps", fn_merge))),
-    shallow(fv("concat", &[], "seqs", fn_concat)),
-    shallow(f("keys", &["inputMap"], fn_keys)),
-    shallow(f("values", &["mapping"], fn_values)),
+    elements(shallow(f("length", &["value"], fn_length))),
+    elements(shallow(fv(
+        "lookup",
+        &["inputMap", "key"],
+        "default",
+        fn_lookup,
+    ))),
+    elements(nulls(shallow(fv("merge", &[], "maps", fn_merge)))),
+    elements(shallow(fv("concat", &[], "seqs", fn_concat))),
+    elements(shallow(f("keys", &["inputMap"], fn_keys))),
+    elements(shallow(f("values", &["mapping"], fn_values))),
     nulls(f("contains", &["list", "value"], fn_contains)),
-    shallow(f("element", &["list", "index"], fn_element)),
+    elements(shallow(f("element", &["list", "index"], fn_element))),
     f("index", &["list", "value"], fn_index),
     fv("range", &[], "params", fn_range),
-    f("flatten", &["list"], fn_flatten),
+    elements(f("flatten", &["list"], fn_flatten)),
     f("distinct", &["list"], fn_distinct),
     nulls(handles(fv("coalesce", &[], "vals", fn_coalesce))),
-    nulls(fv("coalescelist", &[], "vals", fn_coalescelist)),
+    elements(nulls(fv("coalescelist", &[], "vals", fn_coalescelist))),
     f("compact", &["list"], fn_compact),
-    shallow(f("zipmap", &["keys", "values"], fn_zipmap)),
-    shallow(f("slice", &["list", "start_index", "end_index"], fn_slice)),
-    shallow(f("reverse", &["list"], fn_reverse)),
+    elements(shallow(f("zipmap", &["keys", "values"], fn_zipmap))),
+    elements(shallow(f(
+        "slice",
+        &["list", "start_index", "end_index"],
+        fn_slice,
+    ))),
+    elements(shallow(f("reverse", &["list"], fn_reverse))),
     f("sort", &["list"], fn_sort),
-    nulls(shallow(f("one", &["list"], fn_one))),
+    elements(nulls(shallow(f("one", &["list"], fn_one)))),
     f("sum", &["list"], fn_sum),
     f("alltrue", &["list"], |a, _| bools(a, true)),
     f("anytrue", &["list"], |a, _| bools(a, false)),
-    f("chunklist", &["list", "size"], fn_chunklist),
+    elements(f("chunklist", &["list", "size"], fn_chunklist)),
     fv("setunion", &["first_set"], "other_sets", |a, _| {
         set_op(a, SetOp::Union)
     }),
@@ -216,15 +241,15 @@ static FUNCTIONS: &[Function] = &[
     nulls(shallow(f("tostring", &["v"], |a, _| to(a, &Type::String)))),
     nulls(shallow(f("tonumber", &["v"], |a, _| to(a, &Type::Number)))),
     nulls(shallow(f("tobool", &["v"], |a, _| to(a, &Type::Bool)))),
-    nulls(shallow(f("tolist", &["v"], |a, _| {
+    elements(nulls(shallow(f("tolist", &["v"], |a, _| {
         to(a, &Type::list(Type::Any))
-    }))),
-    nulls(shallow(f("toset", &["v"], |a, _| {
+    })))),
+    elements(nulls(shallow(f("toset", &["v"], |a, _| {
         to(a, &Type::set(Type::Any))
-    }))),
-    nulls(shallow(f("tomap", &["v"], |a, _| {
+    })))),
+    elements(nulls(shallow(f("tomap", &["v"], |a, _| {
         to(a, &Type::map(Type::Any))
-    }))),
+    })))),
     nulls(f("jsonencode", &["val"], fn_jsonencode)),
     f("jsondecode", &["str"], fn_jsondecode),
     // numbers
@@ -377,10 +402,18 @@ pub fn call(f: &Function, args: Vec<Value>, ctx: &Ctx<'_>) -> Result<Value, FnEr
         )));
     }
     let mut sensitive = false;
-    let args: Vec<Value> = if f.marks {
-        args
-    } else {
-        args.into_iter()
+    let args: Vec<Value> = match f.marks {
+        Marks::Handles => args,
+        Marks::Elements => args
+            .into_iter()
+            .map(|a| {
+                let (a, s) = a.unmark();
+                sensitive |= s;
+                a
+            })
+            .collect(),
+        Marks::Whole => args
+            .into_iter()
             .map(|a| {
                 if a.contains_sensitive() {
                     sensitive = true;
@@ -389,7 +422,7 @@ pub fn call(f: &Function, args: Vec<Value>, ctx: &Ctx<'_>) -> Result<Value, FnEr
                     a
                 }
             })
-            .collect()
+            .collect(),
     };
     let unknown = match f.unknowns {
         Unknowns::Deep => args.iter().any(|a| !a.is_wholly_known()),
