@@ -479,7 +479,6 @@ impl<'s> Evaluator<'s> {
             return Ok(Value::Unknown);
         }
         if v.is_null() {
-            let _ = side;
             return Err(self.err(
                 "Operation failed",
                 "Error during operation: argument must not be null.",
@@ -1302,7 +1301,9 @@ impl<'s> Evaluator<'s> {
                 match nb.nesting {
                     BlockNesting::Single => xs.pop().unwrap_or(Value::Null),
                     BlockNesting::List => Value::List(xs),
-                    BlockNesting::Set => Value::set(xs),
+                    // Blocks with unknown parts may turn out distinct: keep them all.
+                    BlockNesting::Set if xs.iter().all(Value::is_wholly_known) => Value::set(xs),
+                    BlockNesting::Set => Value::Set(xs),
                 }
             };
             out.insert(name.clone(), v);

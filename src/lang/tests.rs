@@ -627,6 +627,73 @@ fn dynamic_blocks_expand_with_iterator_and_nesting() {
     assert_eq!(v.get_attr("rule"), Some(&Value::List(vec![])));
 }
 
+#[test]
+fn nested_dynamic_blocks_see_outer_iterators() {
+    let inner = Schema::new().attr("v", Attribute::required(Type::String));
+    let schema = Schema::new().block(
+        "outer",
+        NestedBlock {
+            nesting: BlockNesting::List,
+            block: Schema::new()
+                .attr("name", Attribute::required(Type::String))
+                .block(
+                    "inner",
+                    NestedBlock {
+                        nesting: BlockNesting::Set,
+                        block: inner,
+                        ..NestedBlock::default()
+                    },
+                ),
+            ..NestedBlock::default()
+        },
+    );
+    let src = r#"
+dynamic "outer" {
+  for_each = { a = ["x", "y"], b = [] }
+  content {
+    name = outer.key
+    dynamic "inner" {
+      for_each = outer.value
+      iterator = i
+      content {
+        v = "${outer.key}-${i.value}"
+      }
+    }
+  }
+}
+"#;
+    let v =
+        eval_body(&parse_body(src), &schema, &prelude_scope()).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        v.to_json(),
+        serde_json::json!({"outer": [
+            {"name": "a", "inner": [{"v": "a-x"}, {"v": "a-y"}]},
+            {"name": "b", "inner": []},
+        ]})
+    );
+    // Set blocks whose contents are not yet known are not merged.
+    let scope = unknown_scope();
+    let src = "outer {
+  name = \"o\"
+  inner {
+    v = var.u
+  }
+  inner {
+    v = var.u
+  }
+}
+";
+    let v = eval_body(&parse_body(src), &schema, &scope).unwrap_or_else(|e| panic!("{e}"));
+    let inner = v
+        .get_attr("outer")
+        .and_then(|o| o.as_seq())
+        .and_then(|o| o[0].get_attr("inner").cloned());
+    assert_eq!(
+        inner.as_ref().and_then(|i| i.as_seq()).map(<[Value]>::len),
+        Some(2)
+    );
+}
+
 fn body_errors(src: &str) -> Vec<String> {
     match eval_body(&parse_body(src), &rule_schema(), &prelude_scope()) {
         Ok(v) => panic!("expected errors, got {v:?}"),
@@ -961,4 +1028,42 @@ fn regen_convert_cases() {
         out.push('\n');
     }
     std::fs::write(convert_cases_path(), out).expect("write cases");
+}
+
+/// Every expression of the table, evaluated with each prelude value replaced by an unknown, a
+/// sensitive version, a null, and values of other kinds, must produce a value or diagnostics:
+/// never a panic. Results must also keep their marks: a sensitive input never yields a plain
+/// string equal to the secret (unless `nonsensitive` asks for it).
+#[test]
+fn no_panics_when_inputs_change_kind() {
+    let text = std::fs::read_to_string(cases_path()).expect("read cases");
+    let cases = read_cases(&text);
+    let base = prelude_scope();
+    type Variant = Box<dyn Fn(&Value) -> Value>;
+    let variants: Vec<Variant> = vec![
+        Box::new(|_| Value::Unknown),
+        Box::new(|v| v.clone().mark_sensitive()),
+        Box::new(|_| Value::Null),
+        Box::new(|_| Value::string("1")),
+        Box::new(|_| Value::Tuple(vec![Value::Unknown, Value::Null])),
+        Box::new(|_| Value::object([("a", Value::Unknown)])),
+        Box::new(|_| Value::Set(vec![Value::number(1)])),
+    ];
+    for variant in &variants {
+        let mut scope = TestScope::default();
+        for (s, v) in &base.values {
+            scope.values.insert(s.clone(), variant(v));
+        }
+        for c in &cases {
+            if let Ok(expr) = hcl_edit::parser::parse_expr(&c.expr) {
+                let r = eval(&Expr { file: 0, expr }, &scope);
+                if let Ok(v) = r
+                    && !v.contains_sensitive()
+                    && !c.expr.contains("nonsensitive")
+                {
+                    assert_ne!(v.as_str(), Some("hunter2"), "{}: secret leaked", c.expr);
+                }
+            }
+        }
+    }
 }
