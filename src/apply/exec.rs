@@ -458,6 +458,28 @@ impl Run<'_> {
         }
     }
 
+    /// Whether a planned value has unknowns where the configuration sets values (not just in
+    /// computed-only attributes, which the provider fills in): those must be evaluated again now,
+    /// e.g. the result of an impure function such as `uuid()`.
+    fn configurable_unknown(&self, c: &ResourceChange, after: &cairn_provider::Value) -> bool {
+        let ty = &c.addr.resource.ty;
+        let schema = match c.addr.resource.mode {
+            crate::addr::Mode::Managed => self
+                .ctx
+                .providers
+                .resource_schema(&c.provider, ty)
+                .map(|r| &r.schema),
+            crate::addr::Mode::Data => self.ctx.providers.data_schema(&c.provider, ty),
+        };
+        let Some(schema) = schema else { return true };
+        let unknown = |k: &String| after.get_attr(k).is_some_and(|v| !v.is_wholly_known());
+        schema
+            .attributes
+            .iter()
+            .any(|(k, a)| (a.required || a.optional) && unknown(k))
+            || schema.blocks.keys().any(unknown)
+    }
+
     /// Gathers what a task needs for node `i`, replanning its planned value when it waited for
     /// unknowns from resources applied in this run.
     async fn prepare(&self, i: usize, node: Node) -> Result<OpInput, String> {
@@ -466,7 +488,8 @@ impl Run<'_> {
         if node.phase == Phase::Apply
             && let Some(a) = &after
             && !a.is_wholly_known()
-            && c.dependencies.iter().any(|d| self.changing.contains(d))
+            && (c.dependencies.iter().any(|d| self.changing.contains(d))
+                || self.configurable_unknown(c, a))
         {
             after = Some(self.replanner.replan(c, &self.state).await?);
         }

@@ -25,6 +25,7 @@ fn state_scope<'a>(
     cwd: &str,
 ) -> ModuleScope<'a> {
     let mut scope = ModuleScope::new(&config.root, vars.clone(), cwd.to_string());
+    scope.planning = false;
     for (addr, rs) in &state.resources {
         let Some(p) = providers.by_addr(&rs.provider) else {
             continue;
@@ -131,6 +132,10 @@ pub async fn final_value(
         };
         lang::eval_body(&r.body, &schema, &iscope).map_err(|ds| first_error(ds, config))?
     };
+    if addr.resource.mode == crate::addr::Mode::Data {
+        // A data source's final configuration is what the executor reads with.
+        return Ok(config_value);
+    }
     let (plain, mut marks) = config_value.unmark_deep();
     let prior = match change.action {
         super::Action::Update => change.before.clone().map(|b| b.unmark_deep().0),

@@ -73,6 +73,9 @@ pub struct ModuleScope<'a> {
     /// Locals being evaluated (guards against runaway recursion).
     evaluating: RefCell<Vec<String>>,
     pub cwd: String,
+    /// Impure functions (`uuid()`, `timestamp()`) are unknown while planning and known once
+    /// applying.
+    pub planning: bool,
 }
 
 impl<'a> ModuleScope<'a> {
@@ -85,6 +88,7 @@ impl<'a> ModuleScope<'a> {
             locals: RefCell::new(HashMap::new()),
             evaluating: RefCell::new(Vec::new()),
             cwd,
+            planning: true,
         }
     }
 
@@ -123,6 +127,10 @@ impl<'a> ModuleScope<'a> {
 }
 
 impl Scope for ModuleScope<'_> {
+    fn impure_unknown(&self) -> bool {
+        self.planning
+    }
+
     fn resolve(&self, subject: &Subject, span: Option<&Span>) -> Result<Value, Diagnostic> {
         let at = |d: Diagnostic| d.at_opt(span.cloned());
         match subject {
@@ -199,6 +207,10 @@ pub struct InstanceScope<'a> {
 }
 
 impl Scope for InstanceScope<'_> {
+    fn impure_unknown(&self) -> bool {
+        self.base.impure_unknown()
+    }
+
     fn resolve(&self, subject: &Subject, span: Option<&Span>) -> Result<Value, Diagnostic> {
         match (subject, self.key) {
             (Subject::CountIndex, InstanceKey::Int(i)) => Ok(Value::number(*i)),

@@ -380,3 +380,60 @@ fn sensitive_values_stay_hidden() {
     assert!(!apply.all().contains(&pw));
     w.cairn(&["output", "-raw", "o"]).ok().contains("hunter2");
 }
+
+#[test]
+fn impure_functions_are_known_after_apply() {
+    let w = Work::new();
+    w.write("main.tf", "resource \"terraform_data\" \"a\" {\n  input = uuid()\n}\noutput \"u\" {\n  value = terraform_data.a.output\n}\n");
+    w.cairn(&["plan"])
+        .ok()
+        .contains("input  = (known after apply)");
+    w.cairn(&["apply", "-auto-approve"]).ok();
+    let u = w.state_objects()["terraform_data.a"]["input"]["value"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(u.len(), 36, "a uuid: {u}");
+}
+
+#[test]
+fn data_sources_read_at_plan_or_after_their_dependencies() {
+    let w = Work::new();
+    w.write("in.txt", "from disk");
+    w.write(
+        "main.tf",
+        "resource \"local_file\" \"f\" {\n  filename = \"${path.module}/f.txt\"\n  content  = \"hi\"\n}\ndata \"local_file\" \"later\" {\n  filename = local_file.f.filename\n}\ndata \"local_file\" \"now\" {\n  filename = \"${path.module}/in.txt\"\n}\noutput \"later\" {\n  value = data.local_file.later.content\n}\noutput \"now\" {\n  value = data.local_file.now.content\n}\n",
+    );
+    w.cairn(&["plan"])
+        .ok()
+        .contains("data.local_file.later will be read during apply")
+        .contains("now   = \"from disk\"");
+    w.cairn(&["apply", "-auto-approve"])
+        .ok()
+        .contains("later = \"hi\"");
+    assert!(w.state_objects().contains_key("data.local_file.now"));
+    w.cairn(&["plan", "-detailed-exitcode"]).code(0);
+}
+
+#[test]
+fn refresh_only_records_drift_without_changing_anything() {
+    let w = Work::new();
+    w.write("main.tf", "resource \"local_file\" \"f\" {\n  filename = \"${path.module}/f.txt\"\n  content  = \"hi\"\n}\n");
+    w.cairn(&["apply", "-auto-approve"]).ok();
+    std::fs::remove_file(w.path().join("f.txt")).unwrap();
+    w.cairn(&["plan", "-refresh-only"])
+        .ok()
+        .contains("local_file.f has been deleted");
+    w.cairn(&["apply", "-refresh-only", "-auto-approve"]).ok();
+    assert!(
+        w.state_objects().is_empty(),
+        "the deleted file left the state"
+    );
+    assert!(
+        !w.exists("f.txt"),
+        "refresh-only changes nothing in the world"
+    );
+    w.cairn(&["plan", "-detailed-exitcode"])
+        .code(2)
+        .contains("will be created");
+}
