@@ -225,10 +225,13 @@ impl Builder {
                 Subject::Resource(a) if m.resources.contains_key(&a) => Node::Resource(a),
                 _ => continue,
             };
-            if &from == to && !matches!(to, Node::Var(_)) {
-                // A self-reference is a cycle of one.
-                let i = self.index[to];
-                self.g.add_edge(i, i, r.span);
+            if &from == to {
+                // A variable's validation refers to the variable itself, which is no dependency;
+                // anything else referring to itself is a cycle of one.
+                if !matches!(to, Node::Var(_)) {
+                    let i = self.index[to];
+                    self.g.add_edge(i, i, r.span);
+                }
                 continue;
             }
             self.edge(&from, to, r.span);

@@ -591,6 +591,15 @@ impl<'a> Walk<'a> {
                     continue;
                 }
             };
+            let failed = conditions(
+                &r.lifecycle.preconditions,
+                &iscope,
+                "Resource precondition failed",
+            );
+            if !failed.is_empty() {
+                self.diags.extend(failed);
+                continue;
+            }
             let value = match r.addr.mode {
                 ResourceMode::Data => {
                     self.plan_data(r, &addr, &provider, &schema, config, &deps)
@@ -602,6 +611,18 @@ impl<'a> Walk<'a> {
                 }
             };
             if let Some(v) = value {
+                let iscope = InstanceScope {
+                    base: &self.scope,
+                    key: &key,
+                    each_value: each_value.as_ref(),
+                    self_value: Some(&v),
+                };
+                let failed = conditions(
+                    &r.lifecycle.postconditions,
+                    &iscope,
+                    "Resource postcondition failed",
+                );
+                self.diags.extend(failed);
                 values.insert(key, v);
             }
         }
@@ -917,6 +938,15 @@ impl<'a> Walk<'a> {
     fn plan_outputs(&mut self, state: &State) -> Vec<OutputChange> {
         let mut out = Vec::new();
         for o in self.m.outputs.values() {
+            let failed = conditions(
+                &o.preconditions,
+                &self.scope,
+                "Module output value precondition failed",
+            );
+            if !failed.is_empty() {
+                self.diags.extend(failed);
+                continue;
+            }
             let v = match lang::eval(&o.value, &self.scope) {
                 Ok(v) => v,
                 Err(ds) => {
@@ -967,6 +997,40 @@ impl<'a> Walk<'a> {
         }
         out
     }
+}
+
+/// Evaluates `precondition`/`postcondition` blocks: a false condition is an error carrying the
+/// block's `error_message`; a condition not yet known is checked no further here.
+fn conditions(
+    rules: &[crate::config::Validation],
+    scope: &dyn lang::Scope,
+    summary: &str,
+) -> Diagnostics {
+    let mut diags = Diagnostics::new();
+    for rule in rules {
+        match lang::eval(&rule.condition, scope) {
+            Ok(c) if !c.is_wholly_known() => {}
+            Ok(c) => match lang::convert(c, &Type::Bool).ok().and_then(|c| c.as_bool()) {
+                Some(true) => {}
+                Some(false) => {
+                    let msg = lang::eval(&rule.error_message, scope)
+                        .ok()
+                        .and_then(|m| m.as_str().map(str::to_string))
+                        .unwrap_or_else(|| "The condition is false.".to_string());
+                    diags.push(Diagnostic::error(summary, msg).at_opt(rule.condition.span()));
+                }
+                None => diags.push(
+                    Diagnostic::error(
+                        "Invalid condition result",
+                        "A condition must be true or false.",
+                    )
+                    .at_opt(rule.condition.span()),
+                ),
+            },
+            Err(ds) => diags.extend(ds),
+        }
+    }
+    diags
 }
 
 fn change(

@@ -437,3 +437,168 @@ fn refresh_only_records_drift_without_changing_anything() {
         .code(2)
         .contains("will be created");
 }
+
+#[test]
+fn bad_command_line_input_is_refused_clearly() {
+    let w = Work::new();
+    w.write("main.tf", "variable \"n\" {\n  type    = number\n  default = 1\n}\nresource \"terraform_data\" \"a\" {\n  input = var.n\n}\n");
+    let cases: &[(&[&str], &str)] = &[
+        (
+            &["plan", "-target=not an address"],
+            "invalid -target address",
+        ),
+        (&["plan", "-var", "novalue"], "novalue"),
+        (&["plan", "-var-file=missing.tfvars"], "missing.tfvars"),
+        (&["plan", "-var", "undeclared=1"], "undeclared"),
+        (&["plan", "-var", "n=notanumber"], "var.n"),
+        (
+            &["apply", "-auto-approve", "-lock-timeout=soon"],
+            "invalid duration",
+        ),
+        (
+            &["apply", "-refresh-only", "-destroy"],
+            "mutually exclusive",
+        ),
+        (&["apply", "-input=false"], "-auto-approve"),
+        (&["frobnicate"], "frobnicate"),
+    ];
+    for (args, expect) in cases {
+        let r = w.cairn(args);
+        assert_ne!(r.code, 0, "{args:?} should fail");
+        r.contains(expect).lacks("panicked");
+    }
+    assert!(w.state_objects().is_empty(), "nothing was applied");
+}
+
+#[test]
+fn lifecycle_arguments() {
+    let w = Work::new();
+    let cfg = |trigger: &str, tag: &str, keep: &str| {
+        format!(
+            "resource \"terraform_data\" \"cbd\" {{\n  triggers_replace = \"{trigger}\"\n  lifecycle {{\n    create_before_destroy = true\n  }}\n}}\nresource \"terraform_data\" \"ign\" {{\n  input = {{ tag = \"{tag}\", keep = \"{keep}\" }}\n  lifecycle {{\n    ignore_changes = [input]\n  }}\n}}\nresource \"null_resource\" \"follower\" {{\n  lifecycle {{\n    replace_triggered_by = [terraform_data.cbd]\n  }}\n}}\nresource \"terraform_data\" \"guarded\" {{\n  lifecycle {{\n    prevent_destroy = true\n  }}\n}}\n"
+        )
+    };
+    w.write("main.tf", &cfg("1", "a", "k"));
+    w.cairn(&["apply", "-auto-approve"])
+        .ok()
+        .contains("4 added");
+    // An ignored change plans nothing.
+    w.write("main.tf", &cfg("1", "b", "k"));
+    w.cairn(&["plan", "-detailed-exitcode"]).code(0);
+    // A trigger change: create-before-destroy replacement, and the follower is replaced too.
+    w.write("main.tf", &cfg("2", "b", "k"));
+    w.cairn(&["plan"])
+        .ok()
+        .contains("+/- create replacement and then destroy")
+        .contains(
+            "# null_resource.follower will be replaced due to changes in replace_triggered_by",
+        );
+    w.cairn(&["apply", "-auto-approve"])
+        .ok()
+        .contains("2 added, 0 changed, 2 destroyed");
+    // prevent_destroy blocks destroy, and nothing is destroyed.
+    let before = w.state_objects();
+    w.cairn(&["destroy", "-auto-approve"])
+        .code(1)
+        .contains("Instance cannot be destroyed")
+        .contains("main.tf:");
+    assert_eq!(w.state_objects(), before);
+}
+
+#[test]
+fn variable_rules_and_types() {
+    let w = Work::new();
+    w.write(
+        "main.tf",
+        r#"variable "size" {
+  type = number
+  validation {
+    condition     = var.size > 0 && var.size < 10
+    error_message = "size must be between 1 and 9."
+  }
+}
+
+variable "opts" {
+  type = object({
+    name = string
+    port = optional(number, 8080)
+  })
+  default = { name = "web" }
+}
+
+variable "strict" {
+  type     = string
+  nullable = false
+  default  = "d"
+}
+
+resource "terraform_data" "x" {
+  input = "${var.opts.name}:${var.opts.port}:${var.size}:${var.strict}"
+}
+
+output "x" {
+  value = terraform_data.x.output
+}
+"#,
+    );
+    w.cairn(&["plan", "-var", "size=12"])
+        .code(1)
+        .contains("size must be between 1 and 9.")
+        .contains("main.tf:4:");
+    // A null from a file falls back to the default of a non-nullable variable; on the command line
+    // "null" is just a string for a string variable, as in Terraform.
+    w.write("n.tfvars", "strict = null\n");
+    w.cairn(&[
+        "apply",
+        "-auto-approve",
+        "-var",
+        "size=3",
+        "-var-file=n.tfvars",
+    ])
+    .ok()
+    .contains("x = \"web:8080:3:d\"");
+    w.cairn(&["plan", "-var", "size=3", "-var", "strict=null"])
+        .ok()
+        .contains("web:8080:3:null");
+    w.cairn(&["plan", "-var", "size=three"])
+        .code(1)
+        .contains("var.size");
+}
+
+#[test]
+fn chdir_runs_elsewhere() {
+    let w = Work::new();
+    w.write("sub/main.tf", "resource \"terraform_data\" \"a\" {}\n");
+    w.cairn(&["-chdir=sub", "apply", "-auto-approve"]).ok();
+    assert!(w.exists("sub/terraform.tfstate") && !w.exists("terraform.tfstate"));
+    w.cairn(&["-chdir=nowhere", "plan"])
+        .code(1)
+        .contains("nowhere");
+}
+
+#[test]
+fn lifecycle_conditions_check_self() {
+    let w = Work::new();
+    let cfg = |n: i64| {
+        format!(
+            "variable \"n\" {{\n  default = {n}\n}}\nresource \"terraform_data\" \"a\" {{\n  input = var.n\n  lifecycle {{\n    precondition {{\n      condition     = var.n >= 0\n      error_message = \"n must not be negative.\"\n    }}\n    postcondition {{\n      condition     = self.input < 100\n      error_message = \"input must stay below 100.\"\n    }}\n  }}\n}}\n"
+        )
+    };
+    w.write("main.tf", &cfg(-1));
+    w.cairn(&["plan"])
+        .code(1)
+        .contains("Resource precondition failed")
+        .contains("n must not be negative.");
+    w.write("main.tf", &cfg(5));
+    w.cairn(&["apply", "-auto-approve"]).ok();
+    w.write("main.tf", &cfg(500));
+    w.cairn(&["apply", "-auto-approve"])
+        .code(1)
+        .contains("Resource postcondition failed")
+        .contains("input must stay below 100.");
+    assert_eq!(
+        w.state_objects()["terraform_data.a"]["input"]["value"],
+        5,
+        "nothing was applied"
+    );
+}
