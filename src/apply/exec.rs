@@ -2,9 +2,11 @@
 //! periodic persistence, and rollback after a failure.
 //!
 //! Ordering is kept at resource (block) granularity with counters, so that `count = 1000` feeding
-//! 1000 consumers costs 2000 entries, not a million edges:
-//! - a create, update, read or create-before-destroy replacement waits until every non-delete
-//!   change of each resource in its `dependencies` is done;
+//! 1000 consumers costs 2000 entries, not a million edges — and at instance granularity where the
+//! plan knows which instances a change uses (`a[count.index]` uses one instance of `a`):
+//! - a create, update, read or create-before-destroy replacement waits until the changes of the
+//!   instances named in its `instance_dependencies`, and every non-delete change of each other
+//!   resource in its `dependencies`, are done;
 //! - a delete of an instance of `R` waits until every delete of an instance whose prior object
 //!   depended on `R` is done, and every update that stops using `R`;
 //! - a delete-then-create replacement is split: its delete half goes with the deletes, its create
@@ -59,6 +61,8 @@ struct Graph {
     delete_waiters: HashMap<ResourceAddr, Vec<usize>>,
     /// The resources whose `delete_blockers` each node holds.
     blocks: Vec<Vec<ResourceAddr>>,
+    /// Nodes waiting for one particular node (instance-precise dependencies).
+    node_waiters: HashMap<usize, Vec<usize>>,
     ready: VecDeque<usize>,
     remaining: usize,
 }
@@ -102,14 +106,17 @@ impl Graph {
             delete_blockers: HashMap::new(),
             delete_waiters: HashMap::new(),
             blocks: vec![Vec::new(); n],
+            node_waiters: HashMap::new(),
             ready: VecDeque::new(),
             remaining: n,
             nodes,
         };
-        for node in &g.nodes {
+        let mut apply_node_of: HashMap<&InstanceAddr, usize> = HashMap::new();
+        for (i, node) in g.nodes.iter().enumerate() {
             if node.phase == Phase::Apply {
                 let r = &changes[node.change].addr.resource;
                 *g.apply_pending.entry(r.clone()).or_default() += 1;
+                apply_node_of.insert(&changes[node.change].addr, i);
             }
         }
         for (i, node) in g.nodes.iter().enumerate() {
@@ -127,6 +134,18 @@ impl Graph {
                         g.then[i - 1] = Some(i);
                     }
                     for d in dedup_deps(own, &c.dependencies) {
+                        // Instance-precise: wait for just the instances it uses.
+                        if let Some((_, keys)) =
+                            c.instance_dependencies.iter().find(|(r, _)| *r == d)
+                        {
+                            for key in keys {
+                                if let Some(&j) = apply_node_of.get(&d.instance(key.clone())) {
+                                    g.waiting[i] += 1;
+                                    g.node_waiters.entry(j).or_default().push(i);
+                                }
+                            }
+                            continue;
+                        }
                         if g.apply_pending.get(&d).is_some_and(|n| *n > 0) {
                             g.waiting[i] += 1;
                             g.apply_waiters.entry(d).or_default().push(i);
@@ -184,6 +203,8 @@ impl Graph {
     /// Node `i` (of resource `r`) is done: wake what waited for it.
     fn complete(&mut self, i: usize, r: &ResourceAddr) {
         self.remaining -= 1;
+        let direct = self.node_waiters.remove(&i);
+        Self::release(&mut self.waiting, &mut self.ready, direct);
         if self.nodes[i].phase == Phase::Apply
             && let Some(n) = self.apply_pending.get_mut(r)
         {

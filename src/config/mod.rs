@@ -26,7 +26,7 @@ use crate::diag::{FileId, SourceMap, Span};
 pub use load::load_dir;
 
 /// An unevaluated expression and the file it came from.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Expr {
     pub file: FileId,
     pub expr: hcl_edit::expr::Expression,

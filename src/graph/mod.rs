@@ -95,6 +95,38 @@ impl Graph {
     }
 }
 
+impl Graph {
+    /// The resources a node reaches through at least one variable, local or provider
+    /// configuration: for those, which instance is used cannot be read off the node's own
+    /// references.
+    pub fn indirect_resource_dependencies(&self, node: &Node) -> HashSet<ResourceAddr> {
+        let Some(&start) = self.index.get(node) else {
+            return HashSet::new();
+        };
+        let mut out = HashSet::new();
+        let mut seen = HashSet::new();
+        let mut stack: Vec<NodeIndex> = self
+            .g
+            .neighbors_directed(start, petgraph::Direction::Incoming)
+            .filter(|&j| !matches!(self.g[j], Node::Resource(_)))
+            .collect();
+        while let Some(i) = stack.pop() {
+            if !seen.insert(i) {
+                continue;
+            }
+            for j in self.g.neighbors_directed(i, petgraph::Direction::Incoming) {
+                match &self.g[j] {
+                    Node::Resource(r) => {
+                        out.insert(r.clone());
+                    }
+                    _ => stack.push(j),
+                }
+            }
+        }
+        out
+    }
+}
+
 /// Builds the graph of the root module. References to objects that are not declared are
 /// reported by evaluation (with a better message), not here; they add no edge.
 pub fn build(config: &Config) -> Result<Graph, Diagnostics> {

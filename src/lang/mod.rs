@@ -51,6 +51,18 @@ pub enum Subject {
 pub struct Reference {
     pub subject: Subject,
     pub span: Option<Span>,
+    /// For a resource subject, the index that directly follows it (`count.index` in
+    /// `aws_subnet.a[count.index].id`), which names one instance once evaluated.
+    pub index: Option<Index>,
+}
+
+/// The index directly following a resource reference.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Index {
+    /// `[expr]`
+    Expr(crate::config::Expr),
+    /// Legacy `.0`
+    Number(u64),
 }
 
 /// Supplies the values that references name. A resource subject resolves to the whole resource:

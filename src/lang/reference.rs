@@ -130,7 +130,11 @@ impl Walker {
 
     fn push(&mut self, subject: Subject, range: Option<Range<usize>>) {
         let span = range.map(|r| Span::new(self.file, r));
-        self.out.push(Reference { subject, span });
+        self.out.push(Reference {
+            subject,
+            span,
+            index: None,
+        });
     }
 
     fn expr(&mut self, e: &Expression) {
@@ -193,7 +197,25 @@ impl Walker {
                                 (Some(s), Some(e)) if s <= e => Some(s..e),
                                 _ => e.span(),
                             };
+                            let is_resource = matches!(subject, Subject::Resource(_));
                             self.push(subject, range);
+                            if is_resource {
+                                let index = match t.operators.get(used).map(|o| o.value()) {
+                                    Some(TraversalOperator::Index(e)) => {
+                                        Some(super::Index::Expr(Expr {
+                                            file: self.file,
+                                            expr: e.clone(),
+                                        }))
+                                    }
+                                    Some(TraversalOperator::LegacyIndex(n)) => {
+                                        Some(super::Index::Number(*n.value()))
+                                    }
+                                    _ => None,
+                                };
+                                if let Some(last) = self.out.last_mut() {
+                                    last.index = index;
+                                }
+                            }
                         }
                     }
                     Expression::Variable(_) => {}

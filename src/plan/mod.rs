@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use cairn_provider::{Value, ValuePath};
 use serde::{Deserialize, Serialize};
 
-use crate::addr::{InstanceAddr, ResourceAddr};
+use crate::addr::{InstanceAddr, InstanceKey, ResourceAddr};
 use crate::state::State;
 
 /// What will happen to one resource instance.
@@ -101,6 +101,11 @@ pub struct ResourceChange {
     pub reason: Option<Reason>,
     /// Resources this instance depends on (for ordering and for state's `dependencies`).
     pub dependencies: Vec<ResourceAddr>,
+    /// For dependencies this instance references only through known indexes
+    /// (`aws_subnet.a[count.index]`), the instances it uses; it waits for just those. A
+    /// dependency not listed here is waited for as a whole.
+    #[serde(default)]
+    pub instance_dependencies: Vec<(ResourceAddr, Vec<InstanceKey>)>,
     pub create_before_destroy: bool,
     pub schema_version: u64,
 }

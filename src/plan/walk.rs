@@ -564,9 +564,9 @@ impl<'a> Walk<'a> {
             self.scope.unknown_resources.insert(r.addr.clone());
             return;
         };
-        let deps = self
-            .graph
-            .resource_dependencies(&Node::Resource(r.addr.clone()));
+        let node = Node::Resource(r.addr.clone());
+        let deps = self.graph.resource_dependencies(&node);
+        let precise = PreciseRefs::new(r, &deps, self.graph.indirect_resource_dependencies(&node));
         let mut values = BTreeMap::new();
         let mut seen = HashSet::new();
         for (key, each_value) in keys {
@@ -600,6 +600,7 @@ impl<'a> Walk<'a> {
                 self.diags.extend(failed);
                 continue;
             }
+            let instance_deps = precise.keys(&iscope);
             let value = match r.addr.mode {
                 ResourceMode::Data => {
                     self.plan_data(r, &addr, &provider, &schema, config, &deps)
@@ -610,6 +611,11 @@ impl<'a> Walk<'a> {
                         .await
                 }
             };
+            if value.is_some()
+                && let Some(c) = self.changes.last_mut().filter(|c| c.addr == addr)
+            {
+                c.instance_dependencies = instance_deps;
+            }
             if let Some(v) = value {
                 let iscope = InstanceScope {
                     base: &self.scope,
@@ -999,6 +1005,80 @@ impl<'a> Walk<'a> {
     }
 }
 
+/// The references a resource makes to each of its dependencies, for finding which instances of
+/// them each of its instances uses.
+struct PreciseRefs {
+    /// Dependencies referenced only directly and only with an index, with those indexes.
+    by_dep: Vec<(ResourceAddr, Vec<lang::Index>)>,
+}
+
+impl PreciseRefs {
+    fn new(r: &Resource, deps: &[ResourceAddr], indirect: HashSet<ResourceAddr>) -> PreciseRefs {
+        let mut refs = lang::body_references(&r.body);
+        for e in r
+            .count
+            .iter()
+            .chain(r.for_each.iter())
+            .chain(r.depends_on.iter())
+        {
+            refs.extend(lang::references(e));
+        }
+        for e in &r.lifecycle.replace_triggered_by {
+            refs.extend(lang::references(e));
+        }
+        for c in r
+            .lifecycle
+            .preconditions
+            .iter()
+            .chain(&r.lifecycle.postconditions)
+        {
+            refs.extend(lang::references(&c.condition));
+            refs.extend(lang::references(&c.error_message));
+        }
+        let by_dep = deps
+            .iter()
+            .filter(|d| !indirect.contains(*d))
+            .filter_map(|d| {
+                let mut indexes = Vec::new();
+                for reference in refs
+                    .iter()
+                    .filter(|x| matches!(&x.subject, Subject::Resource(a) if a == d))
+                {
+                    indexes.push(reference.index.clone()?);
+                }
+                (!indexes.is_empty()).then(|| (d.clone(), indexes))
+            })
+            .collect();
+        PreciseRefs { by_dep }
+    }
+
+    /// The instance keys an instance uses, for each dependency where all are known.
+    fn keys(&self, scope: &dyn lang::Scope) -> Vec<(ResourceAddr, Vec<InstanceKey>)> {
+        self.by_dep
+            .iter()
+            .filter_map(|(d, indexes)| {
+                let mut keys = Vec::new();
+                for i in indexes {
+                    let key = match i {
+                        lang::Index::Number(n) => InstanceKey::Int(*n as i64),
+                        lang::Index::Expr(e) => {
+                            match lang::eval(e, scope).ok()?.strip_marks_ref() {
+                                Value::Number(n) => InstanceKey::Int(n.as_i64()?),
+                                Value::String(s) => InstanceKey::Str(s.clone()),
+                                _ => return None,
+                            }
+                        }
+                    };
+                    if !keys.contains(&key) {
+                        keys.push(key);
+                    }
+                }
+                Some((d.clone(), keys))
+            })
+            .collect()
+    }
+}
+
 /// Evaluates `precondition`/`postcondition` blocks: a false condition is an error carrying the
 /// block's `error_message`; a condition not yet known is checked no further here.
 fn conditions(
@@ -1049,6 +1129,7 @@ fn change(
         replace_paths: Vec::new(),
         reason: None,
         dependencies: Vec::new(),
+        instance_dependencies: Vec::new(),
         create_before_destroy: false,
         schema_version: 0,
     }

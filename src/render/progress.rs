@@ -435,6 +435,7 @@ mod tests {
                 replace_paths: Vec::new(),
                 reason: None,
                 dependencies: Vec::new(),
+                instance_dependencies: Vec::new(),
                 create_before_destroy: false,
                 schema_version: 0,
             });

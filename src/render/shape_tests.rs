@@ -42,6 +42,7 @@ fn change(
         replace_paths: Vec::new(),
         reason: None,
         dependencies: Vec::new(),
+        instance_dependencies: Vec::new(),
         create_before_destroy: action == Action::CreateThenDelete,
         schema_version: 0,
     }

@@ -166,6 +166,7 @@ fn change_from_json(rc: &J) -> ResourceChange {
             .map_or_else(Vec::new, |ps| ps.iter().map(path_from_json).collect()),
         reason: reason_from_json(rc.get("action_reason")),
         dependencies: Vec::new(),
+        instance_dependencies: Vec::new(),
         create_before_destroy: action == Action::CreateThenDelete,
         schema_version: 0,
     }

@@ -602,3 +602,39 @@ fn lifecycle_conditions_check_self() {
         "nothing was applied"
     );
 }
+
+/// The position of the first line containing `needle`.
+fn line_of(text: &str, needle: &str) -> usize {
+    text.lines()
+        .position(|l| l.contains(needle))
+        .unwrap_or_else(|| panic!("no line with {needle:?} in:\n{text}"))
+}
+
+#[test]
+fn instances_wait_only_for_the_instances_they_use() {
+    let w = Work::new();
+    w.write(
+        "main.tf",
+        "resource \"time_sleep\" \"a\" {\n  count           = 2\n  create_duration = count.index == 0 ? \"10ms\" : \"1500ms\"\n}\nresource \"terraform_data\" \"b\" {\n  count = 2\n  input = time_sleep.a[count.index].id\n}\nlocals {\n  ids = time_sleep.a[*].id\n}\nresource \"terraform_data\" \"c\" {\n  input = local.ids[0]\n}\n",
+    );
+    let r = w.cairn(&["apply", "-auto-approve"]);
+    r.ok();
+    let out = &r.stdout;
+    // b[0] uses only a[0]: it does not wait for the slow a[1].
+    assert!(
+        line_of(out, "terraform_data.b[0]: Creation complete")
+            < line_of(out, "time_sleep.a[1]: Creation complete"),
+        "{out}"
+    );
+    // b[1] uses a[1]; c reaches a through a local, so it waits for all of a.
+    assert!(
+        line_of(out, "terraform_data.b[1]: Creating")
+            > line_of(out, "time_sleep.a[1]: Creation complete"),
+        "{out}"
+    );
+    assert!(
+        line_of(out, "terraform_data.c: Creating")
+            > line_of(out, "time_sleep.a[1]: Creation complete"),
+        "{out}"
+    );
+}

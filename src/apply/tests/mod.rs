@@ -170,6 +170,7 @@ fn change(
         replace_paths: vec![],
         reason: None,
         dependencies: deps.iter().map(|d| res(d)).collect(),
+        instance_dependencies: Vec::new(),
         create_before_destroy: action == Action::CreateThenDelete,
         schema_version: 0,
     }
