@@ -16,17 +16,26 @@ use crate::diag::Diagnostics;
 use crate::lang;
 use crate::state::{OutputState, State};
 
-/// A scope whose resources are the objects recorded in `state`.
+/// A scope whose resources are the objects recorded in `state` — all of them, or with `only`,
+/// just those (what one instance depends on: converting every object for every operation would
+/// make an apply quadratic).
 fn state_scope<'a>(
     config: &'a Config,
     vars: &HashMap<String, Value>,
     state: &State,
     providers: &ProviderSet,
     cwd: &str,
+    only: Option<&[crate::addr::ResourceAddr]>,
 ) -> ModuleScope<'a> {
     let mut scope = ModuleScope::new(&config.root, vars.clone(), cwd.to_string());
     scope.planning = false;
-    for (addr, rs) in &state.resources {
+    let selected: Box<
+        dyn Iterator<Item = (&crate::addr::ResourceAddr, &crate::state::ResourceState)>,
+    > = match only {
+        Some(list) => Box::new(list.iter().filter_map(|a| state.resources.get_key_value(a))),
+        None => Box::new(state.resources.iter()),
+    };
+    for (addr, rs) in selected {
         let Some(p) = providers.by_addr(&rs.provider) else {
             continue;
         };
@@ -52,7 +61,14 @@ fn state_scope<'a>(
         );
     }
     // Configured resources with no objects yet: empty, not undeclared.
-    for (addr, r) in &config.root.resources {
+    let configured: Box<dyn Iterator<Item = (&crate::addr::ResourceAddr, &Resource)>> = match only {
+        Some(list) => Box::new(
+            list.iter()
+                .filter_map(|a| config.root.resources.get_key_value(a)),
+        ),
+        None => Box::new(config.root.resources.iter()),
+    };
+    for (addr, r) in configured {
         if !scope.resources.contains_key(addr) {
             let expansion = if r.count.is_some() {
                 Expansion::Count
@@ -113,7 +129,14 @@ pub async fn final_value(
         .ok_or_else(|| format!("unknown resource type {}", addr.resource.ty))?;
     // Evaluate synchronously; the scope must not live across an await.
     let config_value = {
-        let scope = state_scope(config, vars, state, providers, cwd);
+        let scope = state_scope(
+            config,
+            vars,
+            state,
+            providers,
+            cwd,
+            Some(&change.dependencies),
+        );
         let each_value = match (&addr.key, &r.for_each) {
             (InstanceKey::Str(k), Some(e)) => {
                 let v = lang::eval(e, &scope).map_err(|ds| first_error(ds, config))?;
@@ -162,7 +185,7 @@ pub fn evaluate_outputs(
     providers: &ProviderSet,
     cwd: &str,
 ) -> Result<BTreeMap<String, OutputState>, Diagnostics> {
-    let scope = state_scope(config, vars, state, providers, cwd);
+    let scope = state_scope(config, vars, state, providers, cwd, None);
     let mut out = BTreeMap::new();
     let mut diags = Diagnostics::new();
     for o in config.root.outputs.values() {
