@@ -36,83 +36,6 @@ fn output_value(o: &crate::state::OutputState) -> Value {
     Value::from_json_typed(&o.value, &ty)
 }
 
-/// Terraform's JSON representation of a state (`show -json`).
-fn state_json(state: &State) -> serde_json::Value {
-    use serde_json::json;
-    let outputs: serde_json::Map<String, serde_json::Value> = state
-        .outputs
-        .iter()
-        .map(|(k, o)| {
-            (
-                k.clone(),
-                json!({"sensitive": o.sensitive, "value": o.value, "type": o.ty}),
-            )
-        })
-        .collect();
-    let resources: Vec<serde_json::Value> = state
-        .instances()
-        .map(|(addr, rs, inst)| {
-            let marked = Value::from_json(&inst.attributes).mark_paths(&inst.sensitive_paths);
-            let sensitive = sensitive_mask(&marked);
-            let mut r = json!({
-                "address": addr.to_string(),
-                "mode": addr.resource.mode.as_str(),
-                "type": addr.resource.ty,
-                "name": addr.resource.name,
-                "provider_name": crate::plan::providers::source_of_addr(&rs.provider).unwrap_or(&rs.provider),
-                "schema_version": inst.schema_version,
-                "values": inst.attributes,
-                "sensitive_values": sensitive.to_json(),
-            });
-            match &addr.key {
-                crate::addr::InstanceKey::Int(i) => r["index"] = json!(i),
-                crate::addr::InstanceKey::Str(s) => r["index"] = json!(s),
-                crate::addr::InstanceKey::None => {}
-            }
-            if !inst.dependencies.is_empty() {
-                r["depends_on"] = json!(inst.dependencies.iter().map(|d| d.to_string()).collect::<Vec<_>>());
-            }
-            if inst.tainted {
-                r["tainted"] = json!(true);
-            }
-            r
-        })
-        .collect();
-    let mut values = json!({"root_module": {}});
-    if !outputs.is_empty() {
-        values["outputs"] = serde_json::Value::Object(outputs);
-    }
-    if !resources.is_empty() {
-        values["root_module"]["resources"] = json!(resources);
-    }
-    if state.resources.is_empty() && state.outputs.is_empty() {
-        return json!({"format_version": "1.0"});
-    }
-    json!({"format_version": "1.0", "terraform_version": state.terraform_version, "values": values})
-}
-
-/// `true` where a value is sensitive, mirroring Terraform's `sensitive_values` masks.
-fn sensitive_mask(v: &Value) -> Value {
-    match v {
-        Value::Sensitive(_) => Value::Bool(true),
-        Value::List(xs) | Value::Tuple(xs) | Value::Set(xs) => Value::Tuple(
-            xs.iter()
-                .map(sensitive_mask)
-                .filter(|x| !x.is_null())
-                .collect(),
-        ),
-        Value::Map(m) | Value::Object(m) => Value::Object(
-            m.iter()
-                .filter_map(|(k, x)| {
-                    let s = sensitive_mask(x);
-                    (!s.is_null()).then(|| (k.clone(), s))
-                })
-                .collect(),
-        ),
-        _ => Value::Null,
-    }
-}
-
 /// Schemas of the providers a state refers to (for rendering values by their declared types).
 fn schemas_for(state: &State) -> render::human::Schemas {
     use crate::plan::Registry;
@@ -146,12 +69,12 @@ pub(crate) async fn show(args: ShowArgs, ui: Ui) -> anyhow::Result<i32> {
             {
                 let plan: crate::plan::Plan = serde_json::from_value(saved["plan"].clone())
                     .with_context(|| format!("{} is not a valid plan file", p.display()))?;
-                if args.json {
-                    bail!(
-                        "show -json of a plan file is not supported yet; show -json of a state is."
-                    );
-                }
                 let schemas = schemas_for(&plan.prior_state);
+                if args.json {
+                    let doc = render::json::plan(&plan, &schemas);
+                    writeln!(out, "{}", serde_json::to_string(&doc)?)?;
+                    return Ok(0);
+                }
                 render::human::plan(&mut out, &plan, &super::run::render_options(ui, &schemas))?;
                 return Ok(0);
             }
@@ -159,7 +82,12 @@ pub(crate) async fn show(args: ShowArgs, ui: Ui) -> anyhow::Result<i32> {
         }
     };
     if args.json {
-        writeln!(out, "{}", serde_json::to_string(&state_json(&state))?)?;
+        let schemas = schemas_for(&state);
+        writeln!(
+            out,
+            "{}",
+            serde_json::to_string(&render::json::state(&state, &schemas))?
+        )?;
     } else {
         show_state(&mut out, &state, ui)?;
     }

@@ -10,6 +10,7 @@
 
 mod diff;
 pub mod human;
+pub mod json;
 pub mod progress;
 pub mod value;
 

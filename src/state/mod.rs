@@ -24,7 +24,9 @@ pub use backend::{Backend, LocalBackend, LockInfo};
 /// format we implement.
 pub const TERRAFORM_VERSION: &str = "1.11.4";
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+/// Serialises as Terraform's v4 state document (so a saved plan carries its prior state in the
+/// same form as a state file).
+#[derive(Clone, Debug, PartialEq)]
 pub struct State {
     pub terraform_version: String,
     /// Increases on every write of a changed state.
@@ -163,5 +165,21 @@ impl State {
 impl Default for State {
     fn default() -> State {
         State::new()
+    }
+}
+
+impl Serialize for State {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let doc: serde_json::Value =
+            serde_json::from_slice(&format::write(self)).map_err(serde::ser::Error::custom)?;
+        doc.serialize(s)
+    }
+}
+
+impl<'de> Deserialize<'de> for State {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<State, D::Error> {
+        let doc = serde_json::Value::deserialize(d)?;
+        let bytes = serde_json::to_vec(&doc).map_err(serde::de::Error::custom)?;
+        format::read(&bytes, "plan").map_err(serde::de::Error::custom)
     }
 }
