@@ -161,6 +161,21 @@ pub struct PlanArgs {
     /// Return exit code 2 when there are changes (0: none, 1: error).
     #[arg(long = "detailed-exitcode")]
     pub detailed_exitcode: bool,
+    /// Exit with code 4 when the plan destroys (`destroy`, which includes replacements) or
+    /// replaces (`replace`) anything; repeat or separate with commas.
+    #[arg(
+        long = "fail-on",
+        value_name = "destroy|replace",
+        value_delimiter = ','
+    )]
+    pub fail_on: Vec<FailOn>,
+}
+
+/// Plan actions that `-fail-on` turns into a failure.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum FailOn {
+    Destroy,
+    Replace,
 }
 
 #[derive(Debug, Args, Default)]

@@ -209,11 +209,38 @@ pub(crate) async fn plan(args: PlanArgs, ui: Ui) -> anyhow::Result<i32> {
         render::human::horizontal_rule(&mut out, &opts)?;
         render::human::unsaved_plan_note(&mut out, &opts)?;
     }
+    let dangerous = dangerous_changes(plan, &args.fail_on);
+    if !dangerous.is_empty() {
+        eprintln!(
+            "\nError: The plan contains changes that -fail-on forbids\n\n{}\n\nReview them; run without -fail-on to allow them.\n",
+            dangerous.join("\n")
+        );
+        return Ok(4);
+    }
     Ok(if args.detailed_exitcode && plan.has_changes() {
         2
     } else {
         0
     })
+}
+
+/// The changes `-fail-on` forbids, one line each.
+fn dangerous_changes(plan: &Plan, fail_on: &[super::args::FailOn]) -> Vec<String> {
+    use super::args::FailOn;
+    plan.changes
+        .iter()
+        .filter_map(|c| {
+            let replace = c.action.is_replace();
+            let destroy = replace || c.action == plan::Action::Delete;
+            if replace && fail_on.contains(&FailOn::Replace) {
+                Some(format!("  {} would be replaced", c.addr))
+            } else if destroy && fail_on.contains(&FailOn::Destroy) {
+                Some(format!("  {} would be destroyed", c.addr))
+            } else {
+                None
+            }
+        })
+        .collect()
 }
 
 /// Asks for "yes".

@@ -638,3 +638,30 @@ fn instances_wait_only_for_the_instances_they_use() {
         "{out}"
     );
 }
+
+#[test]
+fn fail_on_destroy_or_replace_exits_4() {
+    let w = Work::new();
+    w.write("main.tf", "resource \"terraform_data\" \"a\" {\n  triggers_replace = 1\n}\nresource \"terraform_data\" \"b\" {}\n");
+    w.cairn(&["apply", "-auto-approve"]).ok();
+    w.cairn(&["plan", "-fail-on=destroy,replace", "-detailed-exitcode"])
+        .code(0);
+    w.write("main.tf", "resource \"terraform_data\" \"a\" {\n  triggers_replace = 2\n}\nresource \"terraform_data\" \"b\" {}\n");
+    w.cairn(&["plan", "-fail-on=replace"])
+        .code(4)
+        .contains("terraform_data.a would be replaced");
+    w.cairn(&["plan", "-fail-on=destroy"])
+        .code(4)
+        .contains("terraform_data.a would be destroyed");
+    w.cairn(&["plan", "-detailed-exitcode"]).code(2);
+    w.write(
+        "main.tf",
+        "resource \"terraform_data\" \"a\" {\n  triggers_replace = 1\n}\n",
+    );
+    w.cairn(&["plan", "-fail-on=replace", "-detailed-exitcode"])
+        .code(2);
+    w.cairn(&["plan", "-fail-on=destroy"])
+        .code(4)
+        .contains("terraform_data.b would be destroyed");
+    w.cairn(&["plan", "-fail-on=everything"]).code(1);
+}
