@@ -171,6 +171,14 @@ pub struct PlanArgs {
     pub fail_on: Vec<FailOn>,
 }
 
+/// How `show` lays out a saved plan.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum ShowFormat {
+    #[default]
+    Human,
+    Markdown,
+}
+
 /// Plan actions that `-fail-on` turns into a failure.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum FailOn {
@@ -196,6 +204,9 @@ pub struct ApplyArgs {
 pub struct ShowArgs {
     #[arg(long)]
     pub json: bool,
+    /// `markdown`: a summary of a saved plan sized for a pull-request comment or CI step summary.
+    #[arg(long, value_enum, default_value = "human")]
+    pub format: ShowFormat,
     /// A saved plan file or a state file; default: the current state.
     pub path: Option<PathBuf>,
 }

@@ -70,6 +70,16 @@ pub(crate) async fn show(args: ShowArgs, ui: Ui) -> anyhow::Result<i32> {
                 let plan: crate::plan::Plan = serde_json::from_value(saved["plan"].clone())
                     .with_context(|| format!("{} is not a valid plan file", p.display()))?;
                 let schemas = schemas_for(&plan.prior_state);
+                if args.format == super::args::ShowFormat::Markdown {
+                    let opts = super::run::render_options(ui, &schemas);
+                    render::markdown::plan(
+                        &mut out,
+                        &plan,
+                        &opts,
+                        render::markdown::Limits::default(),
+                    )?;
+                    return Ok(0);
+                }
                 if args.json {
                     let doc = render::json::plan(&plan, &schemas);
                     writeln!(out, "{}", serde_json::to_string(&doc)?)?;
@@ -81,6 +91,11 @@ pub(crate) async fn show(args: ShowArgs, ui: Ui) -> anyhow::Result<i32> {
             format::read(&bytes, &p.display().to_string())?
         }
     };
+    if args.format == super::args::ShowFormat::Markdown {
+        bail!(
+            "-format=markdown summarises a saved plan: run `cairn plan -out=FILE`, then `cairn show -format=markdown FILE`."
+        );
+    }
     if args.json {
         let schemas = schemas_for(&state);
         writeln!(

@@ -390,6 +390,37 @@ fn comment(c: &ResourceChange, cause: Cause, st: &Style) -> String {
     out
 }
 
+/// cairn hides attributes that echo a secret of the same object (which Terraform prints), on both
+/// sides of a diff: an attribute hidden on one side only because it echoes a secret is hidden on
+/// the other side too, so no spurious "no longer sensitive" warning appears.
+fn hide_echoes(before: Option<&Value>, after: Option<&Value>) -> (Option<Value>, Option<Value>) {
+    let b = before.map(|v| v.clone().mark_echoes());
+    let a = after.map(|v| v.clone().mark_echoes());
+    let (Some(Value::Object(mut bm)), Some(Value::Object(mut am))) = (b.clone(), a.clone()) else {
+        return (b, a);
+    };
+    let orig = |v: Option<&Value>, k: &str| {
+        v.and_then(|v| v.get_attr(k))
+            .is_some_and(Value::is_sensitive)
+    };
+    let keys: Vec<String> = bm.keys().chain(am.keys()).cloned().collect();
+    for k in keys {
+        let originally_equal = orig(before, &k) == orig(after, &k);
+        let (bs, as_) = (
+            bm.get(&k).is_some_and(Value::is_sensitive),
+            am.get(&k).is_some_and(Value::is_sensitive),
+        );
+        if originally_equal && bs != as_ {
+            for m in [&mut bm, &mut am] {
+                if let Some(x) = m.remove(&k) {
+                    m.insert(k.clone(), x.mark_sensitive());
+                }
+            }
+        }
+    }
+    (Some(Value::Object(bm)), Some(Value::Object(am)))
+}
+
 /// One resource change: its comment, header and attribute diff.
 fn resource_change(c: &ResourceChange, cause: Cause, opts: &Options) -> String {
     let st = opts.style();
@@ -401,11 +432,11 @@ fn resource_change(c: &ResourceChange, cause: Cause, opts: &Options) -> String {
         Action::Delete => (c.before.as_ref(), None),
         _ => (c.before.as_ref(), c.after.as_ref()),
     };
-    let diff = builder.block(
+    let (before, after) = hide_echoes(
         before.filter(|v| !v.is_null()),
         after.filter(|v| !v.is_null()),
-        opts.schema(c),
     );
+    let diff = builder.block(before.as_ref(), after.as_ref(), opts.schema(c));
     let r = &c.addr.resource;
     let mode = match r.mode {
         AddrMode::Managed => "resource",
@@ -558,7 +589,8 @@ pub fn state(w: &mut impl Write, state: &State, opts: &Options) -> io::Result<()
             Some(s) => Value::from_json_typed(&inst.attributes, &s.object_type()),
             None => Value::from_json(&inst.attributes),
         }
-        .mark_paths(&inst.sensitive_paths);
+        .mark_paths(&inst.sensitive_paths)
+        .mark_echoes();
         let builder = Builder { replace_paths: &[] };
         let body = builder
             .block(Some(&value), Some(&value), schema)

@@ -295,6 +295,53 @@ pub(crate) fn state_from_terraform_json(j: &J) -> State {
     state
 }
 
+/// cairn's one deliberate difference from Terraform's text: an attribute that echoes a sensitive
+/// value of the same object (`terraform_data`'s `output` echoing a sensitive `input`) is shown as
+/// `(sensitive value)`, where Terraform prints the secret. Applies that to Terraform's text, line
+/// by line where cairn's line for the same attribute says `(sensitive value)`.
+fn hide_echoed_secrets(terraform: &str, ours: &str) -> String {
+    // Split on '\n' exactly: `lines()` would drop the '\r' of CRLF text.
+    let theirs: Vec<&str> = terraform.split('\n').collect();
+    let mine: Vec<&str> = ours.split('\n').collect();
+    let (mut i, mut j) = (0, 0);
+    let mut out: Vec<String> = Vec::with_capacity(theirs.len());
+    while i < theirs.len() {
+        let (t, m) = (theirs[i], mine.get(j).copied().unwrap_or(""));
+        let attr = |l: &str| l.split_once(" = ").map(|(a, _)| a.to_string());
+        if t != m
+            && m.contains("= (sensitive value)")
+            && !t.contains("= (sensitive value)")
+            && attr(t).is_some()
+            && attr(t) == attr(m)
+        {
+            out.push(m.to_string());
+            // Skip the rest of Terraform's value when it spans lines: its closing line starts at
+            // the attribute name's column (after a diff symbol, if any).
+            let rest = t.trim_start();
+            let symbol = ["- ", "+ ", "~ "].iter().any(|p| rest.starts_with(p));
+            let col = t.len() - rest.len() + if symbol { 2 } else { 0 };
+            let pad = " ".repeat(col);
+            let closing = match t.trim_end().chars().last() {
+                Some('{') => Some(format!("{pad}}}")),
+                Some('[') => Some(format!("{pad}]")),
+                _ if t.trim_end().ends_with("<<-EOT") => Some(format!("{pad}EOT")),
+                _ => None,
+            };
+            if let Some(close) = closing {
+                while i + 1 < theirs.len() && !theirs[i + 1].starts_with(&close) {
+                    i += 1;
+                }
+                i += 1;
+            }
+        } else {
+            out.push(t.to_string());
+        }
+        i += 1;
+        j += 1;
+    }
+    out.join("\n")
+}
+
 /// Compares cairn's `show` of Terraform's state JSON with `terraform show`.
 fn check_show(name: &str, state_json: &str, terraform_text: &str) {
     let j: J = serde_json::from_str(state_json).unwrap();
@@ -307,7 +354,8 @@ fn check_show(name: &str, state_json: &str, terraform_text: &str) {
     let mut out = Vec::new();
     human::state(&mut out, &state, &opts).unwrap();
     let ours = String::from_utf8(out).unwrap();
-    if ours != terraform_text {
+    let terraform_text = &hide_echoed_secrets(terraform_text, &ours);
+    if ours != *terraform_text {
         let diff = similar::TextDiff::from_lines(terraform_text, &ours);
         panic!(
             "case {name}: cairn's show differs from Terraform's (- terraform, + cairn):\n{}",
@@ -458,7 +506,7 @@ fn check_case(name: &str, plan_json: &str, terraform_text: &str, args: &[String]
     let j: J = serde_json::from_str(plan_json).unwrap();
     let plan = plan_from_terraform_json(&j, mode_for(args));
     let ours = unwrap_prose(&render_cairn(&plan));
-    let theirs = normalise_terraform(terraform_text);
+    let theirs = hide_echoed_secrets(&normalise_terraform(terraform_text), &ours);
     if ours != theirs {
         let diff = similar::TextDiff::from_lines(&theirs, &ours);
         panic!(

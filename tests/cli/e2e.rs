@@ -665,3 +665,22 @@ fn fail_on_destroy_or_replace_exits_4() {
         .contains("terraform_data.b would be destroyed");
     w.cairn(&["plan", "-fail-on=everything"]).code(1);
 }
+
+#[test]
+fn markdown_summary_of_a_saved_plan() {
+    let w = Work::new();
+    w.write("main.tf", "resource \"terraform_data\" \"a\" {\n  triggers_replace = 1\n}\nresource \"terraform_data\" \"b\" {\n  input = sensitive(\"topsecret\")\n}\n");
+    w.cairn(&["apply", "-auto-approve"]).ok();
+    w.write("main.tf", "resource \"terraform_data\" \"a\" {\n  triggers_replace = 2\n}\nresource \"terraform_data\" \"b\" {\n  input = sensitive(\"othersecret\")\n}\n");
+    w.cairn(&["plan", "-out=p.plan"]).ok();
+    w.cairn(&["show", "-format=markdown", "p.plan"])
+        .ok()
+        .contains("### ⚠️ Destructive changes (1)")
+        .contains("| `terraform_data.a` | **replace (destroy, then create)** |")
+        .contains("`input` (sensitive)")
+        .lacks("topsecret")
+        .lacks("othersecret");
+    w.cairn(&["show", "-format=markdown"])
+        .code(1)
+        .contains("saved plan");
+}

@@ -95,3 +95,29 @@ fn init_shares_a_directory_with_terraform_init() {
     w.terraform(&["plan", "-detailed-exitcode", "-no-color"])
         .code(0);
 }
+
+#[test]
+fn echoed_secrets_are_hidden_without_changing_the_state_terraform_reads() {
+    if !have_terraform("echoed_secrets_are_hidden_without_changing_the_state_terraform_reads") {
+        return;
+    }
+    let w = Work::new();
+    w.write(
+        "main.tf",
+        "resource \"terraform_data\" \"b\" {\n  input = sensitive(\"topsecret\")\n}\n",
+    );
+    w.cairn(&["apply", "-auto-approve"]).ok();
+    w.terraform(&["init", "-backend=false"]).ok();
+    w.terraform(&["plan", "-detailed-exitcode", "-no-color"])
+        .code(0);
+    w.cairn(&["show"]).ok().lacks("topsecret");
+    w.write(
+        "main.tf",
+        "resource \"terraform_data\" \"b\" {\n  input = sensitive(\"other\")\n}\n",
+    );
+    // Terraform would print the old output in clear here; cairn does not.
+    w.cairn(&["plan"])
+        .ok()
+        .lacks("topsecret")
+        .contains("output = (sensitive value)");
+}

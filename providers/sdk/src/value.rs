@@ -287,6 +287,47 @@ impl Value {
         }
     }
 
+    /// Marks sensitive every top-level attribute of an object that holds exactly a value which is
+    /// sensitive elsewhere in the same object — a provider echoing a secret back (as
+    /// `terraform_data`'s `output` echoes its `input`) must not reveal it. Terraform does not do
+    /// this; cairn promises that sensitive values never appear in output.
+    pub fn mark_echoes(self) -> Value {
+        fn secrets(v: &Value, out: &mut Vec<Value>) {
+            match v {
+                Value::Sensitive(x) => {
+                    let plain = x.clone().unmark_deep().0;
+                    if !plain.is_null() && plain != Value::String(String::new()) {
+                        out.push(plain);
+                    }
+                }
+                Value::List(xs) | Value::Tuple(xs) | Value::Set(xs) => {
+                    xs.iter().for_each(|x| secrets(x, out))
+                }
+                Value::Map(m) | Value::Object(m) => m.values().for_each(|x| secrets(x, out)),
+                _ => {}
+            }
+        }
+        let mut found = Vec::new();
+        secrets(&self, &mut found);
+        if found.is_empty() {
+            return self;
+        }
+        match self {
+            Value::Object(m) => Value::Object(
+                m.into_iter()
+                    .map(|(k, x)| {
+                        let echoes = !x.contains_sensitive()
+                            && !x.is_null()
+                            && x.is_wholly_known()
+                            && found.contains(&x);
+                        (k, if echoes { x.mark_sensitive() } else { x })
+                    })
+                    .collect(),
+            ),
+            other => other,
+        }
+    }
+
     /// The attribute `name` of an object or map value (marks of the container carry over).
     pub fn get_attr(&self, name: &str) -> Option<&Value> {
         match self.strip_marks_ref() {
@@ -642,6 +683,18 @@ mod tests {
             r#"{"id":"x","input":{"value":{"n":3,"s":["a"]},"type":["object",{"n":"number","s":["tuple",["string"]]}]}}"#
         );
         assert_eq!(Value::from_json_typed(&j, &ty), v);
+    }
+
+    #[test]
+    fn echoed_secrets_are_marked() {
+        let v = Value::object([
+            ("input", Value::string("s3cr3t").mark_sensitive()),
+            ("output", Value::string("s3cr3t")),
+            ("id", Value::string("x")),
+        ]);
+        let v = v.mark_echoes();
+        assert!(v.get_attr("output").unwrap().is_sensitive());
+        assert!(!v.get_attr("id").unwrap().is_sensitive());
     }
 
     #[test]
