@@ -81,6 +81,13 @@ pub fn run_with(argv: Vec<String>) -> i32 {
     match result {
         Ok(code) => code,
         Err(e) if e.is::<Reported>() => 1,
+        Err(e) if support::json_mode() => {
+            let text = format!("{e:#}");
+            let (summary, detail) = text.split_once("\n\n").unwrap_or((&text, ""));
+            let mut log = crate::render::jsonlog::Log::new(std::io::stdout().lock());
+            let _ = log.error(summary, detail);
+            1
+        }
         Err(e) => {
             eprintln!("\nError: {e:#}\n");
             1

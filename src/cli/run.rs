@@ -179,6 +179,10 @@ async fn make_plan(flags: &PlanFlags, ui: Ui, mode: Mode, state: &State) -> anyh
 }
 
 pub(crate) async fn plan(args: PlanArgs, ui: Ui) -> anyhow::Result<i32> {
+    support::set_json(args.flags.json);
+    if args.flags.json {
+        render::jsonlog::Log::new(std::io::stdout().lock()).version()?;
+    }
     let mode = mode(&args.flags, false)?;
     let config_probe = support::load_config(ui, mode != Mode::Destroy)?;
     let path = support::state_path(Some(&config_probe), args.flags.state.as_ref())?;
@@ -191,7 +195,11 @@ pub(crate) async fn plan(args: PlanArgs, ui: Ui) -> anyhow::Result<i32> {
     let schemas = schemas(&made.planned.providers);
     let opts = render_options(ui, &schemas);
     let mut out = std::io::stdout().lock();
-    render::human::plan(&mut out, plan, &opts)?;
+    if args.flags.json {
+        render::jsonlog::Log::new(&mut out).plan(plan, "plan")?;
+    } else {
+        render::human::plan(&mut out, plan, &opts)?;
+    }
     if let Some(file) = &args.out {
         let saved = SavedPlan {
             format: SAVED_PLAN_FORMAT.to_string(),
@@ -203,9 +211,11 @@ pub(crate) async fn plan(args: PlanArgs, ui: Ui) -> anyhow::Result<i32> {
         let bytes = serde_json::to_vec(&saved)?;
         std::fs::write(file, bytes)
             .with_context(|| format!("cannot write plan file {}", file.display()))?;
-        render::human::horizontal_rule(&mut out, &opts)?;
-        render::human::saved_plan_note(&mut out, &file.display().to_string())?;
-    } else if plan.has_changes() {
+        if !args.flags.json {
+            render::human::horizontal_rule(&mut out, &opts)?;
+            render::human::saved_plan_note(&mut out, &file.display().to_string())?;
+        }
+    } else if plan.has_changes() && !args.flags.json {
         render::human::horizontal_rule(&mut out, &opts)?;
         render::human::unsaved_plan_note(&mut out, &opts)?;
     }
@@ -300,6 +310,15 @@ impl apply::Replanner for Replan<'_> {
 }
 
 pub(crate) async fn apply(args: ApplyArgs, ui: Ui, destroy: bool) -> anyhow::Result<i32> {
+    support::set_json(args.flags.json);
+    if args.flags.json {
+        render::jsonlog::Log::new(std::io::stdout().lock()).version()?;
+        if !args.auto_approve && args.plan_file.is_none() {
+            bail!(
+                "Plan file or auto-approve required\n\ncairn cannot ask for interactive approval when -json is set. Use -auto-approve, or apply a saved plan file."
+            );
+        }
+    }
     let mode = mode(&args.flags, destroy)?;
     let config_probe = support::load_config(ui, mode != Mode::Destroy)?;
     let path = support::state_path(Some(&config_probe), args.flags.state.as_ref())?;
@@ -364,7 +383,9 @@ async fn apply_locked(
     };
     let schemas = schemas(&made.planned.providers);
     let mut out = std::io::stdout().lock();
-    if args.plan_file.is_none() {
+    if args.flags.json {
+        render::jsonlog::Log::new(&mut out).plan(&plan, "plan")?;
+    } else if args.plan_file.is_none() {
         render::human::plan(&mut out, &plan, &render_options(ui, &schemas))?;
     }
     out.flush()?;
@@ -407,7 +428,7 @@ async fn apply_locked(
     };
     let map = provider_map(providers);
     let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
-    let progress = tokio::spawn(show_progress(rx, plan.clone(), ui));
+    let progress = tokio::spawn(show_progress(rx, plan.clone(), ui, args.flags.json));
     let outcome = apply::apply(
         &plan,
         plan.prior_state.clone(),
@@ -439,6 +460,19 @@ async fn apply_locked(
 
     let mut out = std::io::stdout().lock();
     if !outcome.errors.is_empty() || !outcome.fatal.is_empty() {
+        if args.flags.json {
+            let mut log = render::jsonlog::Log::new(&mut out);
+            for (addr, msg) in &outcome.errors {
+                log.error(&format!("{addr}: {msg}"), "")?;
+            }
+            for (addr, msg) in &outcome.rollback_failures {
+                log.error(
+                    &format!("{addr} could not be rolled back: {msg}"),
+                    "The object stays as it is; the state records it.",
+                )?;
+            }
+            return Ok(1);
+        }
         for (addr, msg) in &outcome.errors {
             eprintln!("\nError: {addr}: {msg}\n");
         }
@@ -456,6 +490,25 @@ async fn apply_locked(
         return Ok(1);
     }
     let (add, change, destroyed) = plan.counts();
+    if args.flags.json {
+        let mut log = render::jsonlog::Log::new(&mut out);
+        let msg = if destroy {
+            format!("Destroy complete! Resources: {destroyed} destroyed.")
+        } else {
+            format!(
+                "Apply complete! Resources: {add} added, {change} changed, {destroyed} destroyed."
+            )
+        };
+        log.summary(
+            &msg,
+            add,
+            change,
+            destroyed,
+            if destroy { "destroy" } else { "apply" },
+        )?;
+        log.outputs(&state.outputs)?;
+        return Ok(0);
+    }
     if destroy {
         render::human::destroy_summary(&mut out, destroyed)?;
     } else {
@@ -501,7 +554,15 @@ async fn show_progress(
     mut rx: tokio::sync::mpsc::UnboundedReceiver<apply::Event>,
     plan: Plan,
     ui: Ui,
+    json: bool,
 ) {
+    if json {
+        let mut log = render::jsonlog::Log::new(std::io::stdout());
+        while let Some(ev) = rx.recv().await {
+            let _ = log.event(&ev);
+        }
+        return;
+    }
     let total = plan
         .changes
         .iter()

@@ -55,9 +55,28 @@ pub(crate) fn cwd() -> anyhow::Result<PathBuf> {
     std::env::current_dir().context("cannot read the working directory")
 }
 
-/// Prints diagnostics to standard error.
+static JSON: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Switches to Terraform's machine-readable UI (`-json`): diagnostics become JSON lines on
+/// standard output.
+pub(crate) fn set_json(on: bool) {
+    JSON.store(on, std::sync::atomic::Ordering::SeqCst);
+}
+
+pub(crate) fn json_mode() -> bool {
+    JSON.load(std::sync::atomic::Ordering::SeqCst)
+}
+
+/// Prints diagnostics: to standard error, or as JSON lines in `-json` mode.
 pub(crate) fn report(diags: &Diagnostics, sources: &SourceMap, ui: Ui) {
     if diags.is_empty() {
+        return;
+    }
+    if json_mode() {
+        let mut log = crate::render::jsonlog::Log::new(std::io::stdout().lock());
+        for d in diags.iter() {
+            let _ = log.diagnostic(d, sources);
+        }
         return;
     }
     eprint!("{}", diag::render(diags, sources, ui.color));

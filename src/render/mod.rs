@@ -11,6 +11,7 @@
 mod diff;
 pub mod human;
 pub mod json;
+pub mod jsonlog;
 pub mod markdown;
 pub mod progress;
 pub mod value;

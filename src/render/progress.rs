@@ -164,6 +164,11 @@ fn id_suffix(id: Option<&String>) -> String {
     }
 }
 
+/// The human text of one event (what the line-mode display prints), for other renderers.
+pub(crate) fn message(ev: &Event) -> Option<String> {
+    line(ev, &HashMap::new()).map(|(text, _)| text)
+}
+
 /// The line for one event, if it has one.
 fn line(ev: &Event, ids: &HashMap<InstanceAddr, String>) -> Option<(String, Tone)> {
     let known = |addr: &InstanceAddr| ids.get(addr);

@@ -7,5 +7,6 @@ mod support;
 mod e2e;
 mod failure;
 mod interop;
+mod json_log;
 mod json_plan;
 mod snapshot;

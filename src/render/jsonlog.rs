@@ -1,0 +1,352 @@
+//! Terraform's machine-readable UI (`plan -json`, `apply -json`): one JSON object per line, with
+//! `@level`, `@message`, `@module`, `@timestamp` and `type` (`version`, `planned_change`,
+//! `change_summary`, `outputs`, `diagnostic`, `apply_start`, `apply_progress`, `apply_complete`,
+//! `apply_errored`), as Terraform 1.11 writes it. Sensitive values never appear: outputs are
+//! listed with their values only when not sensitive, as Terraform does.
+
+use std::io::{self, Write};
+
+use serde_json::{Map, Value as J, json};
+
+use crate::addr::{InstanceAddr, InstanceKey};
+use crate::apply::Event;
+use crate::diag::{Diagnostic, Severity, SourceMap};
+use crate::plan::{Action, Plan};
+use crate::state::{OutputState, TERRAFORM_VERSION};
+
+/// Writes log lines to `w`.
+pub struct Log<W: Write> {
+    w: W,
+}
+
+fn now() -> String {
+    chrono::Utc::now()
+        .format("%Y-%m-%dT%H:%M:%S%.6fZ")
+        .to_string()
+}
+
+fn resource(addr: &InstanceAddr) -> J {
+    let r = &addr.resource;
+    let key = match &addr.key {
+        InstanceKey::None => J::Null,
+        InstanceKey::Int(i) => json!(i),
+        InstanceKey::Str(s) => json!(s),
+    };
+    let module = if r.module.is_root() {
+        String::new()
+    } else {
+        r.module.to_string()
+    };
+    let local = match r.mode {
+        crate::addr::Mode::Managed => format!("{}.{}{}", r.ty, r.name, addr.key),
+        crate::addr::Mode::Data => format!("data.{}.{}{}", r.ty, r.name, addr.key),
+    };
+    json!({
+        "addr": addr.to_string(),
+        "module": module,
+        "resource": local,
+        "implied_provider": r.implied_provider(),
+        "resource_type": r.ty,
+        "resource_name": r.name,
+        "resource_key": key,
+    })
+}
+
+/// The action word of `planned_change` and hooks.
+fn action(a: Action) -> &'static str {
+    match a {
+        Action::NoOp => "noop",
+        Action::Create => "create",
+        Action::Read => "read",
+        Action::Update => "update",
+        Action::DeleteThenCreate | Action::CreateThenDelete => "replace",
+        Action::Delete => "delete",
+    }
+}
+
+fn plan_verb(a: Action) -> &'static str {
+    match a {
+        Action::Create => "Plan to create",
+        Action::Read => "Plan to read",
+        Action::Update => "Plan to update",
+        Action::DeleteThenCreate | Action::CreateThenDelete => "Plan to replace",
+        Action::Delete => "Plan to delete",
+        Action::NoOp => "No changes",
+    }
+}
+
+impl<W: Write> Log<W> {
+    pub fn new(w: W) -> Log<W> {
+        Log { w }
+    }
+
+    fn line(
+        &mut self,
+        level: &str,
+        message: &str,
+        ty: &str,
+        extra: Map<String, J>,
+    ) -> io::Result<()> {
+        let mut m = Map::new();
+        m.insert("@level".into(), json!(level));
+        m.insert("@message".into(), json!(message));
+        m.insert("@module".into(), json!("terraform.ui"));
+        m.insert("@timestamp".into(), json!(now()));
+        m.extend(extra);
+        m.insert("type".into(), json!(ty));
+        writeln!(self.w, "{}", J::Object(m))
+    }
+
+    fn obj(pairs: Vec<(&str, J)>) -> Map<String, J> {
+        pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect()
+    }
+
+    /// The first line of every run.
+    pub fn version(&mut self) -> io::Result<()> {
+        let extra = Self::obj(vec![
+            ("terraform", json!(TERRAFORM_VERSION)),
+            ("ui", json!("1.2")),
+        ]);
+        self.line(
+            "info",
+            &format!("cairn {}", env!("CARGO_PKG_VERSION")),
+            "version",
+            extra,
+        )
+    }
+
+    /// `planned_change` for every change, `change_summary`, and `outputs` of a plan.
+    pub fn plan(&mut self, plan: &Plan, operation: &str) -> io::Result<()> {
+        let mut changes: Vec<&crate::plan::ResourceChange> = plan
+            .changes
+            .iter()
+            .filter(|c| c.action != Action::NoOp)
+            .collect();
+        changes.sort_by(|a, b| a.addr.cmp(&b.addr));
+        for c in changes {
+            let mut change = Map::new();
+            change.insert("resource".into(), resource(&c.addr));
+            change.insert("action".into(), json!(action(c.action)));
+            if let Some(r) = c.reason {
+                change.insert("reason".into(), json!(r.json_name()));
+            }
+            let msg = format!("{}: {}", c.addr, plan_verb(c.action));
+            self.line(
+                "info",
+                &msg,
+                "planned_change",
+                Self::obj(vec![("change", J::Object(change))]),
+            )?;
+        }
+        let (add, change, remove) = plan.counts();
+        let msg = if plan.has_changes() {
+            format!("Plan: {add} to add, {change} to change, {remove} to destroy.")
+        } else {
+            "No changes.".to_string()
+        };
+        self.summary(&msg, add, change, remove, operation)?;
+        let outputs: Map<String, J> = plan
+            .outputs
+            .iter()
+            .filter(|o| o.action != Action::NoOp)
+            .map(|o| {
+                (
+                    o.name.clone(),
+                    json!({"sensitive": o.sensitive, "action": action(o.action)}),
+                )
+            })
+            .collect();
+        if !outputs.is_empty() {
+            let msg = format!("Outputs: {}", outputs.len());
+            self.line(
+                "info",
+                &msg,
+                "outputs",
+                Self::obj(vec![("outputs", J::Object(outputs))]),
+            )?;
+        }
+        Ok(())
+    }
+
+    /// A `change_summary` line.
+    pub fn summary(
+        &mut self,
+        msg: &str,
+        add: usize,
+        change: usize,
+        remove: usize,
+        operation: &str,
+    ) -> io::Result<()> {
+        let changes = json!({"add": add, "change": change, "import": 0, "remove": remove, "operation": operation});
+        self.line(
+            "info",
+            msg,
+            "change_summary",
+            Self::obj(vec![("changes", changes)]),
+        )
+    }
+
+    /// The outputs after an apply (values of sensitive outputs left out).
+    pub fn outputs(
+        &mut self,
+        outputs: &std::collections::BTreeMap<String, OutputState>,
+    ) -> io::Result<()> {
+        let m: Map<String, J> = outputs
+            .iter()
+            .map(|(k, o)| {
+                let v = if o.sensitive {
+                    json!({"sensitive": true, "type": o.ty})
+                } else {
+                    json!({"sensitive": false, "type": o.ty, "value": o.value})
+                };
+                (k.clone(), v)
+            })
+            .collect();
+        let msg = format!("Outputs: {}", m.len());
+        self.line(
+            "info",
+            &msg,
+            "outputs",
+            Self::obj(vec![("outputs", J::Object(m))]),
+        )
+    }
+
+    /// One executor event as a hook line.
+    pub fn event(&mut self, ev: &Event) -> io::Result<()> {
+        let msg = super::progress::message(ev).unwrap_or_default();
+        let hook = |addr: &InstanceAddr, a: Action| {
+            let mut m = Map::new();
+            m.insert("resource".into(), resource(addr));
+            m.insert("action".into(), json!(action(a)));
+            m
+        };
+        let (level, ty, hook) = match ev {
+            Event::Started { addr, action: a } => ("info", "apply_start", hook(addr, *a)),
+            Event::StillRunning {
+                addr,
+                action: a,
+                elapsed,
+            } => {
+                let mut h = hook(addr, *a);
+                h.insert("elapsed_seconds".into(), json!(elapsed.as_secs()));
+                ("info", "apply_progress", h)
+            }
+            Event::Completed {
+                addr,
+                action: a,
+                elapsed,
+                id,
+            } => {
+                let mut h = hook(addr, *a);
+                if let Some(id) = id {
+                    h.insert("id_key".into(), json!("id"));
+                    h.insert("id_value".into(), json!(id));
+                }
+                h.insert("elapsed_seconds".into(), json!(elapsed.as_secs()));
+                ("info", "apply_complete", h)
+            }
+            Event::Failed {
+                addr, action: a, ..
+            } => ("error", "apply_errored", hook(addr, *a)),
+            Event::RollbackStarted { count } => {
+                let extra = Self::obj(vec![("count", json!(count))]);
+                return self.line("info", &msg, "rollback_start", extra);
+            }
+            Event::RolledBack { addr, action: a } => ("info", "rollback_complete", hook(addr, *a)),
+            Event::RollbackFailed { addr, .. } => {
+                let mut h = Map::new();
+                h.insert("resource".into(), resource(addr));
+                ("error", "rollback_errored", h)
+            }
+        };
+        self.line(level, &msg, ty, Self::obj(vec![("hook", J::Object(hook))]))
+    }
+
+    /// A diagnostic line, with its range and a snippet of the source.
+    pub fn diagnostic(&mut self, d: &Diagnostic, sources: &SourceMap) -> io::Result<()> {
+        let severity = match d.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        };
+        let mut diag = Map::new();
+        diag.insert("severity".into(), json!(severity));
+        diag.insert("summary".into(), json!(d.summary));
+        diag.insert("detail".into(), json!(d.detail));
+        if let Some(s) = d.span() {
+            let (l, c) = sources.line_col(s.file, s.range.start);
+            let (el, ec) = sources.line_col(s.file, s.range.end);
+            diag.insert(
+                "range".into(),
+                json!({
+                    "filename": sources.name(s.file),
+                    "start": {"line": l, "column": c, "byte": s.range.start},
+                    "end": {"line": el, "column": ec, "byte": s.range.end},
+                }),
+            );
+            let code = sources
+                .text(s.file)
+                .lines()
+                .nth(l.saturating_sub(1))
+                .unwrap_or_default();
+            diag.insert(
+                "snippet".into(),
+                json!({
+                    "context": J::Null,
+                    "code": code,
+                    "start_line": l,
+                    "highlight_start_offset": c - 1,
+                    "highlight_end_offset": if el == l { ec - 1 } else { code.chars().count() },
+                    "values": [],
+                }),
+            );
+        }
+        let kind = if d.is_error() { "Error" } else { "Warning" };
+        let msg = format!("{kind}: {}", d.summary);
+        self.line(
+            severity,
+            &msg,
+            "diagnostic",
+            Self::obj(vec![("diagnostic", J::Object(diag))]),
+        )
+    }
+
+    /// A diagnostic for an error that has no source location (a CLI or provider error).
+    pub fn error(&mut self, summary: &str, detail: &str) -> io::Result<()> {
+        self.diagnostic(&Diagnostic::error(summary, detail), &SourceMap::new())
+    }
+
+    pub fn into_inner(self) -> W {
+        self.w
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lines_carry_terraforms_fields() {
+        let mut log = Log::new(Vec::new());
+        log.version().unwrap();
+        let addr =
+            crate::addr::ResourceAddr::managed("terraform_data", "b").instance(InstanceKey::Int(0));
+        log.event(&Event::Started {
+            addr: addr.clone(),
+            action: Action::Create,
+        })
+        .unwrap();
+        let text = String::from_utf8(log.into_inner()).unwrap();
+        let lines: Vec<J> = text
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        assert_eq!(lines[0]["type"], "version");
+        assert_eq!(lines[0]["terraform"], TERRAFORM_VERSION);
+        assert_eq!(lines[1]["type"], "apply_start");
+        assert_eq!(lines[1]["@message"], "terraform_data.b[0]: Creating...");
+        assert_eq!(
+            lines[1]["hook"]["resource"],
+            json!({"addr": "terraform_data.b[0]", "module": "", "resource": "terraform_data.b[0]", "implied_provider": "terraform", "resource_type": "terraform_data", "resource_name": "b", "resource_key": 0})
+        );
+    }
+}
