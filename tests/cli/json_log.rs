@@ -26,10 +26,10 @@ fn comparable(v: &[J]) -> Vec<J> {
             if let Some(h) = m.get_mut("hook").and_then(J::as_object_mut) {
                 h.remove("id_value");
             }
-            if let Some(J::String(msg)) = m.get_mut("@message") {
-                if let Some(i) = msg.find(" [id=") {
-                    msg.truncate(i);
-                }
+            if let Some(J::String(msg)) = m.get_mut("@message")
+                && let Some(i) = msg.find(" [id=")
+            {
+                msg.truncate(i);
             }
             l
         })
