@@ -190,6 +190,13 @@ pub(crate) async fn plan(args: PlanArgs, ui: Ui) -> anyhow::Result<i32> {
     let backend = support::backend(&path);
     // A plan reads a consistent snapshot and never takes or waits for the lock.
     let state = read_state(&backend).await?;
+    if let Some(holder) = lock_holder(&backend) {
+        // A plan never waits for the lock: it plans against the last complete state.
+        eprintln!(
+            "\nNote: {} holds the state lock ({} since {}, lock ID {}); an apply may be in progress. This plan uses the last complete state (serial {}).\n",
+            holder.who, holder.operation, holder.created, holder.id, state.serial
+        );
+    }
     let made = make_plan(&args.flags, ui, mode, &state).await?;
     let plan = &made.planned.plan;
     let schemas = schemas(&made.planned.providers);
@@ -251,6 +258,12 @@ fn dangerous_changes(plan: &Plan, fail_on: &[super::args::FailOn]) -> Vec<String
             }
         })
         .collect()
+}
+
+/// Who holds the state lock, as its record says (read only: a plan never takes the lock).
+fn lock_holder(backend: &LocalBackend) -> Option<crate::state::LockInfo> {
+    let bytes = std::fs::read(backend.lock_info_path()).ok()?;
+    serde_json::from_slice(&bytes).ok()
 }
 
 /// Asks for "yes".

@@ -180,7 +180,11 @@ fn concurrent_applies_one_runs_the_other_names_the_holder() {
     w.write("main.tf", "resource \"time_sleep\" \"s\" {\n  create_duration = \"2s\"\n}\nresource \"time_sleep\" \"t\" {\n  create_duration = \"1s\"\n}\n");
     let mut a = w.command(&["apply", "-auto-approve"]).spawn().unwrap();
     std::thread::sleep(Duration::from_millis(300));
-    w.cairn(&["plan"]).ok();
+    // A plan neither waits for nor takes the lock, and says an apply may be running.
+    w.cairn(&["plan"])
+        .ok()
+        .contains("holds the state lock")
+        .contains("OperationTypeApply");
     let b = w.cairn(&["apply", "-auto-approve", "-lock-timeout=30s"]);
     assert!(a.wait().unwrap().success());
     b.ok();
