@@ -151,6 +151,18 @@ fn kill_9_during_apply_loses_nothing() {
     }
 }
 
+/// Waits until an apply started in the background holds the lock.
+fn wait_for_lock(w: &Work) {
+    let start = Instant::now();
+    while !w.exists(".terraform.tfstate.lock.info") && start.elapsed() < Duration::from_secs(20) {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(
+        w.exists(".terraform.tfstate.lock.info"),
+        "the apply takes the lock"
+    );
+}
+
 #[test]
 fn concurrent_applies_one_runs_the_other_names_the_holder() {
     let w = Work::new();
@@ -162,14 +174,7 @@ fn concurrent_applies_one_runs_the_other_names_the_holder() {
         .command(&["apply", "-auto-approve"])
         .spawn()
         .expect("spawn");
-    let start = Instant::now();
-    while !w.exists(".terraform.tfstate.lock.info") && start.elapsed() < Duration::from_secs(20) {
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    assert!(
-        w.exists(".terraform.tfstate.lock.info"),
-        "the first apply takes the lock"
-    );
+    wait_for_lock(&w);
     let second = w.cairn(&["apply", "-auto-approve"]);
     second
         .code(1)
@@ -179,7 +184,7 @@ fn concurrent_applies_one_runs_the_other_names_the_holder() {
     // With a lock timeout the second waits for the first.
     w.write("main.tf", "resource \"time_sleep\" \"s\" {\n  create_duration = \"2s\"\n}\nresource \"time_sleep\" \"t\" {\n  create_duration = \"1s\"\n}\n");
     let mut a = w.command(&["apply", "-auto-approve"]).spawn().unwrap();
-    std::thread::sleep(Duration::from_millis(300));
+    wait_for_lock(&w);
     // A plan neither waits for nor takes the lock, and says an apply may be running.
     w.cairn(&["plan"])
         .ok()
