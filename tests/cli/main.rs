@@ -4,6 +4,7 @@
 
 mod support;
 
+mod console;
 mod e2e;
 mod failure;
 mod interop;
