@@ -9,3 +9,4 @@ mod e2e;
 mod failure;
 mod interop;
 mod snapshot;
+mod validate;
