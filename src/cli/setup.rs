@@ -185,25 +185,26 @@ pub(crate) fn check(config: &Config) -> Diagnostics {
         }
         let found = match node {
             Node::Local(name) => m.locals.get(name).map(|l| {
-                let mut ds = missing_keys(config, lang::references(&l.expr));
-                ds.extend(errors(lang::eval(&l.expr, &scope)));
-                ds
+                checked(config, &scope, lang::references(&l.expr), |s| {
+                    errors(lang::eval(&l.expr, s))
+                })
             }),
             Node::Output(name) => m.outputs.get(name).map(|o| {
-                let mut ds = missing_keys(config, lang::references(&o.value));
-                ds.extend(errors(lang::eval(&o.value, &scope)));
-                ds
+                let mut refs = lang::references(&o.value);
+                for e in &o.depends_on {
+                    refs.extend(lang::references(e));
+                }
+                checked(config, &scope, refs, |s| errors(lang::eval(&o.value, s)))
             }),
             Node::Resource(addr) => match (m.resources.get(addr), schemas.get(addr)) {
                 (Some(r), Some(schema)) => {
                     let mut refs = lang::body_references(&r.body);
-                    for e in r.count.iter().chain(r.for_each.iter()) {
+                    for e in r.count.iter().chain(&r.for_each).chain(&r.depends_on) {
                         refs.extend(lang::references(e));
                     }
-                    let mut ds = missing_keys(config, refs);
                     scope.counted = r.count.is_some();
                     scope.each = r.for_each.is_some();
-                    ds.extend(check_resource(r, schema, &scope));
+                    let ds = checked(config, &scope, refs, |s| check_resource(r, schema, s));
                     scope.counted = false;
                     scope.each = false;
                     Some(ds)
@@ -217,6 +218,44 @@ pub(crate) fn check(config: &Config) -> Diagnostics {
         {
             failed.insert(node.clone());
             diags.extend(ds);
+        }
+    }
+    diags
+}
+
+/// Checks one object as Terraform does: first its references to resources and modules, all of
+/// them (and nothing more when one is wrong); then its references to variables and locals, all
+/// of them, with whatever else evaluating it finds (an error already reported at the same place
+/// is not repeated).
+fn checked(
+    config: &Config,
+    scope: &ValidateScope<'_>,
+    refs: Vec<lang::Reference>,
+    eval: impl FnOnce(&ValidateScope<'_>) -> Diagnostics,
+) -> Diagnostics {
+    let undeclared = |keep: fn(&Subject) -> bool| {
+        let mut ds = Diagnostics::new();
+        for r in refs.iter().filter(|r| keep(&r.subject)) {
+            if let Err(d) = scope.resolve(&r.subject, r.span.as_ref()) {
+                ds.push(d);
+            }
+        }
+        ds
+    };
+    let mut diags = undeclared(|s| matches!(s, Subject::Resource(_) | Subject::Module(_)));
+    diags.extend(missing_keys(config, refs.clone()));
+    if diags.has_errors() {
+        return diags;
+    }
+    diags.extend(undeclared(|s| {
+        matches!(s, Subject::Var(_) | Subject::Local(_))
+    }));
+    for d in eval(scope).0 {
+        let repeated = diags
+            .iter()
+            .any(|e| e.summary == d.summary && e.span() == d.span());
+        if !repeated {
+            diags.push(d);
         }
     }
     diags

@@ -125,6 +125,7 @@ cases! {
     cycles_name_their_members => "cycle",
     literal_arguments_of_the_wrong_type => "literal-types",
     syntax_errors => "syntax",
+    every_undeclared_reference_is_reported => "many-references",
 }
 
 #[test]
