@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use std::io::{BufRead, Write};
 
 use cairn_provider::{ProviderSchema, Schema, Type, Value};
-use hcl_edit::expr::Expression;
+use hcl_edit::expr::{Expression, TraversalOperator};
 
 use super::args::ConsoleArgs;
 use super::registry::Builtin;
@@ -58,6 +58,12 @@ pub(crate) async fn console(args: ConsoleArgs, ui: Ui) -> anyhow::Result<i32> {
         scope: &scope,
         sources: &mut sources,
         ui,
+        var_types: config
+            .root
+            .variables
+            .values()
+            .map(|v| (v.name.clone(), v.ty.clone().unwrap_or(Type::Any)))
+            .collect(),
     };
     let stdin = std::io::stdin();
     if ui.interactive {
@@ -141,6 +147,8 @@ struct Session<'a, 's> {
     scope: &'a dyn Scope,
     sources: &'s mut SourceMap,
     ui: Ui,
+    /// The declared types of the variables.
+    var_types: HashMap<String, Type>,
 }
 
 impl Session<'_, '_> {
@@ -189,7 +197,7 @@ impl Session<'_, '_> {
         let file = self.sources.add(INPUT_NAME, text);
         let expr = hcl_edit::parser::parse_expr(text)
             .map_err(|e| Diagnostics::from(config::load::syntax_error(self.sources, file, &e)))?;
-        evaluate(&Expr { file, expr }, self.scope).map(Outcome::Value)
+        evaluate(&Expr { file, expr }, self.scope, &self.var_types).map(Outcome::Value)
     }
 }
 
@@ -200,8 +208,13 @@ its value, type(EXPRESSION) to see its type, and \"exit\" (or end the input) to 
 ";
 
 /// Evaluates one console entry to the text it prints: the value, or with `type(...)` around
-/// the whole entry, the type of the value in Terraform's notation.
-pub(crate) fn evaluate(expr: &Expr, scope: &dyn Scope) -> Result<String, Diagnostics> {
+/// the whole entry, the type of the value in Terraform's notation. An unknown value carries no
+/// type, so for a variable given no value its declared type (from `var_types`) is reported.
+pub(crate) fn evaluate(
+    expr: &Expr,
+    scope: &dyn Scope,
+    var_types: &HashMap<String, Type>,
+) -> Result<String, Diagnostics> {
     if let Expression::FuncCall(f) = &expr.expr
         && f.name.namespace.is_empty()
         && f.name.name.as_str() == "type"
@@ -214,7 +227,11 @@ pub(crate) fn evaluate(expr: &Expr, scope: &dyn Scope) -> Result<String, Diagnos
                     expr: a.clone(),
                 };
                 let v = lang::eval(&inner, scope)?;
-                Ok(format_type(&type_of(&v)))
+                let ty = match declared_type(a, var_types) {
+                    Some(t) if v.is_unknown() => t.clone(),
+                    _ => type_of(&v),
+                };
+                Ok(format_type(&ty))
             }
             _ => Err(Diagnostic::error(
                 "Invalid function argument",
@@ -226,6 +243,23 @@ pub(crate) fn evaluate(expr: &Expr, scope: &dyn Scope) -> Result<String, Diagnos
     }
     let v = lang::eval(expr, scope)?;
     Ok(format_value(&v, 0))
+}
+
+/// The declared type of the variable an expression is exactly a reference to (`var.NAME`).
+fn declared_type<'t>(e: &Expression, var_types: &'t HashMap<String, Type>) -> Option<&'t Type> {
+    let Expression::Traversal(t) = e else {
+        return None;
+    };
+    let Expression::Variable(root) = &t.expr else {
+        return None;
+    };
+    match (root.as_str(), t.operators.as_slice()) {
+        ("var", [op]) => match op.value() {
+            TraversalOperator::GetAttr(name) => var_types.get(name.as_str()),
+            _ => None,
+        },
+        _ => None,
+    }
 }
 
 /// The type of a value as Terraform's `type()` reports it: marks are looked through; null and
