@@ -80,6 +80,7 @@ struct ValidateScope<'a> {
     base: ModuleScope<'a>,
     schemas: &'a HashMap<ResourceAddr, Schema>,
     /// In a resource: whether it sets `count`, `for_each`.
+    in_resource: bool,
     counted: bool,
     each: bool,
 }
@@ -111,6 +112,11 @@ impl Scope for ValidateScope<'_> {
             },
             Subject::CountIndex if self.counted => Ok(Value::Unknown),
             Subject::EachKey | Subject::EachValue if self.each => Ok(Value::Unknown),
+            Subject::EachValue if self.in_resource => Err(Diagnostic::error(
+                "each.value cannot be used in this context",
+                "A reference to \"each.value\" has been used in a context in which it is unavailable, such as when the configuration no longer contains the value in its \"for_each\" expression. Remove this reference to each.value in your configuration to work around this error.",
+            )
+            .at_opt(span.cloned())),
             _ => self.base.resolve(subject, span),
         }
     }
@@ -172,6 +178,7 @@ pub(crate) fn check(config: &Config) -> Diagnostics {
     let mut scope = ValidateScope {
         base: ModuleScope::new(m, vars, ".".to_string()),
         schemas: &schemas,
+        in_resource: false,
         counted: false,
         each: false,
     };
@@ -202,9 +209,11 @@ pub(crate) fn check(config: &Config) -> Diagnostics {
                     for e in r.count.iter().chain(&r.for_each).chain(&r.depends_on) {
                         refs.extend(lang::references(e));
                     }
+                    scope.in_resource = true;
                     scope.counted = r.count.is_some();
                     scope.each = r.for_each.is_some();
                     let ds = checked(config, &scope, refs, |s| check_resource(r, schema, s));
+                    scope.in_resource = false;
                     scope.counted = false;
                     scope.each = false;
                     Some(ds)
@@ -326,6 +335,7 @@ fn check_resource(r: &Resource, schema: &Schema, scope: &ValidateScope<'_>) -> D
     let mut meta = ValidateScope {
         base: ModuleScope::new(scope.base.module, scope.base.vars.clone(), ".".to_string()),
         schemas: scope.schemas,
+        in_resource: false,
         counted: false,
         each: false,
     };

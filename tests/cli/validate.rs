@@ -117,12 +117,14 @@ macro_rules! cases {
 
 cases! {
     a_valid_configuration_is_valid => "valid",
+    for_each_count_conditions_and_splats_are_valid => "valid-rich",
     undeclared_variables_locals_resources_and_modules => "undeclared",
     unsupported_arguments_of_variables_outputs_and_lifecycle => "arguments",
     unsupported_resource_arguments_blocks_and_types => "resource-arguments",
     misspelt_attributes_and_missing_instance_keys => "attributes",
     count_and_for_each_values_and_contexts => "count-and-for-each",
     cycles_name_their_members => "cycle",
+    count_each_self_and_path_outside_their_contexts => "contexts",
     literal_arguments_of_the_wrong_type => "literal-types",
     syntax_errors => "syntax",
     every_undeclared_reference_is_reported => "many-references",
