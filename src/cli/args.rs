@@ -60,6 +60,8 @@ pub enum Command {
     Init(InitArgs),
     /// Check whether the configuration is valid.
     Validate(ValidateArgs),
+    /// Try expressions against the configuration, its variables and its state.
+    Console(ConsoleArgs),
     /// Show changes required by the current configuration.
     Plan(PlanArgs),
     /// Create or update infrastructure.
@@ -105,6 +107,19 @@ pub struct ValidateArgs {
     /// Produce output in a machine-readable JSON format.
     #[arg(long)]
     pub json: bool,
+}
+
+#[derive(Debug, Args, Default)]
+pub struct ConsoleArgs {
+    /// Set a value for one of the input variables: -var 'NAME=VALUE'.
+    #[arg(long = "var", value_name = "NAME=VALUE")]
+    pub vars: Vec<String>,
+    /// Load variable values from the given file.
+    #[arg(long = "var-file", value_name = "FILE")]
+    pub var_files: Vec<PathBuf>,
+    /// Path to the state file (local backend only).
+    #[arg(long, value_name = "PATH")]
+    pub state: Option<PathBuf>,
 }
 
 /// Flags shared by plan, apply and destroy.

@@ -5,6 +5,7 @@
 //! The only module that uses `anyhow`, reads the terminal or prints; nothing imports it.
 
 pub mod args;
+mod console;
 mod inspect;
 pub mod registry;
 mod run;
@@ -99,6 +100,7 @@ async fn dispatch(cmd: Command, ui: Ui) -> anyhow::Result<i32> {
     match cmd {
         Command::Init(a) => setup::init(a, ui).await,
         Command::Validate(a) => setup::validate(a, ui).await,
+        Command::Console(a) => console::console(a, ui).await,
         Command::Plan(a) => run::plan(a, ui).await,
         Command::Apply(a) => run::apply(a, ui, false).await,
         Command::Destroy(a) => run::apply(a, ui, true).await,

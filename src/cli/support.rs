@@ -26,7 +26,7 @@ pub(crate) fn set_argv(argv: &[String]) {
 }
 
 /// `-var` and `-var-file` arguments in command-line order.
-fn var_args() -> Vec<VarArg> {
+pub(crate) fn var_args() -> Vec<VarArg> {
     let argv = ARGV.get().cloned().unwrap_or_default();
     let mut out = Vec::new();
     let mut it = argv.iter().skip(1);

@@ -214,3 +214,46 @@ pub fn evaluate_outputs(
     }
     Ok(out)
 }
+
+/// A scope for evaluating expressions against `state` outside a run (`cairn console`): each
+/// resource in state resolves to its recorded objects, converted with the schema `schema_of`
+/// returns for its provider address and address (resources with no schema, or no longer in the
+/// configuration, are left out), and every configured resource without objects resolves to
+/// unknown, as Terraform's console has it.
+pub fn stored_scope<'a>(
+    config: &'a Config,
+    vars: HashMap<String, Value>,
+    state: &State,
+    schema_of: &dyn Fn(&str, &crate::addr::ResourceAddr) -> Option<Schema>,
+    cwd: &str,
+) -> ModuleScope<'a> {
+    let mut scope = ModuleScope::new(&config.root, vars, cwd.to_string());
+    scope.planning = false;
+    for (addr, rs) in &state.resources {
+        if !config.root.resources.contains_key(addr) {
+            // Objects of resources gone from the configuration cannot be referenced.
+            continue;
+        }
+        let Some(schema) = schema_of(&rs.provider, addr) else {
+            continue;
+        };
+        let expansion = match config.root.resources.get(addr) {
+            Some(r) if r.count.is_some() => Expansion::Count,
+            Some(r) if r.for_each.is_some() => Expansion::ForEach,
+            _ => Expansion::Single,
+        };
+        let instances = rs
+            .instances
+            .iter()
+            .map(|(k, i)| (k.clone(), instance_value(i, &schema)))
+            .collect();
+        scope.resources.insert(
+            addr.clone(),
+            ResourceValues {
+                expansion,
+                instances,
+            },
+        );
+    }
+    scope
+}

@@ -6,7 +6,7 @@
 //! `(sensitive value)` and an unknown one as `(known after apply)`; nothing beneath either mark
 //! is ever looked at.
 
-use cairn_provider::{Number, Value};
+use cairn_provider::{Number, Type, Value};
 
 /// Formats a value like `terraform output` does (Terraform's `repl.FormatValue`).
 ///
@@ -89,9 +89,81 @@ fn mapping<'a>(items: impl Iterator<Item = (&'a String, &'a Value)>, indent: usi
     out
 }
 
-/// A number as Terraform prints it: integers without a fraction, others in shortest form.
+/// A number as Terraform prints it: integers without a fraction, others in decimal notation.
+///
+/// Terraform computes with arbitrary precision, so `0.1 + 0.2` is `0.3` there; a binary `f64`
+/// leaves noise in the 16th and 17th significant digits (`0.30000000000000004`). A fraction
+/// whose shortest form needs more than 15 significant digits is therefore printed rounded to 15,
+/// which is what Terraform prints whenever the exact result has at most 15.
 pub fn number(n: Number) -> String {
-    n.to_string()
+    let f = n.as_f64();
+    if n.is_integer() || f.fract() == 0.0 {
+        return n.to_string();
+    }
+    let shortest = n.to_string();
+    let digits = shortest
+        .chars()
+        .filter(char::is_ascii_digit)
+        .skip_while(|c| *c == '0')
+        .count();
+    if digits <= 15 {
+        return shortest;
+    }
+    let magnitude = f.abs().log10().floor() as i64;
+    let decimals = (14 - magnitude).max(0) as usize;
+    let rounded = format!("{f:.decimals$}");
+    let rounded = rounded.trim_end_matches('0').trim_end_matches('.');
+    if rounded == "-0" {
+        "0".to_string()
+    } else {
+        rounded.to_string()
+    }
+}
+
+/// A type in the notation of Terraform's console `type()` function: `number`, `list(string)`,
+/// and structural types (or collections of them) spread over indented lines.
+pub fn format_type(t: &Type) -> String {
+    type_at(t, 0)
+}
+
+fn type_at(t: &Type, indent: usize) -> String {
+    let pad = " ".repeat(indent);
+    let inner = " ".repeat(indent + 4);
+    let collection = |name: &str, e: &Type| {
+        let e = type_at(e, indent + 4);
+        if e.contains('\n') {
+            format!("{name}(\n{inner}{e},\n{pad})")
+        } else {
+            format!("{name}({e})")
+        }
+    };
+    match t {
+        Type::Any => "dynamic".to_string(),
+        Type::Bool => "bool".to_string(),
+        Type::Number => "number".to_string(),
+        Type::String => "string".to_string(),
+        Type::List(e) => collection("list", e),
+        Type::Set(e) => collection("set", e),
+        Type::Map(e) => collection("map", e),
+        Type::Tuple(ts) if ts.is_empty() => "tuple([])".to_string(),
+        Type::Tuple(ts) => {
+            let mut out = String::from("tuple([\n");
+            for e in ts {
+                out.push_str(&format!("{inner}{},\n", type_at(e, indent + 4)));
+            }
+            out.push_str(&format!("{pad}])"));
+            out
+        }
+        Type::Object(o) if o.attrs.is_empty() => "object({})".to_string(),
+        Type::Object(o) => {
+            let mut out = String::from("object({\n");
+            for (k, e) in &o.attrs {
+                out.push_str(&format!("{inner}{k}: {},\n", type_at(e, indent + 4)));
+            }
+            out.push_str(&format!("{pad}}})"));
+            out
+        }
+    }
 }
 
 /// Quotes a string the way Terraform's Go code does (`%q`): `"`, `\` and control characters are
@@ -206,6 +278,37 @@ mod tests {
         let v = Value::object([("s", Value::string("secret").mark_sensitive())]);
         assert_eq!(format_value(&v, 0), "{\n  \"s\" = (sensitive value)\n}");
         assert_eq!(format_value(&Value::Unknown, 0), "(known after apply)");
+    }
+
+    #[test]
+    fn numbers_drop_binary_noise() {
+        let n = |f: f64| number(Number::from_f64(f).unwrap());
+        assert_eq!(n(0.1 + 0.2), "0.3");
+        assert_eq!(n(1.1 * 3.0), "3.3");
+        assert_eq!(n(-0.1 - 0.2), "-0.3");
+        assert_eq!(n(1.5), "1.5");
+        assert_eq!(n(2e-7), "0.0000002");
+        assert_eq!(n(1e20), "100000000000000000000");
+        assert_eq!(n(10.0 / 3.0), "3.33333333333333");
+        assert_eq!(n(12345.678), "12345.678");
+    }
+
+    #[test]
+    fn types_in_console_notation() {
+        let obj = Type::object([
+            ("a", Type::Number),
+            ("c", Type::Tuple(vec![Type::Number, Type::String])),
+            ("d", Type::list(Type::map(Type::String))),
+            ("e", Type::set(Type::object([("x", Type::Bool)]))),
+            ("f", Type::Any),
+            ("g", Type::object::<String>([])),
+        ]);
+        assert_eq!(
+            format_type(&obj),
+            "object({\n    a: number,\n    c: tuple([\n        number,\n        string,\n    ]),\n    d: list(map(string)),\n    e: set(\n        object({\n            x: bool,\n        }),\n    ),\n    f: dynamic,\n    g: object({}),\n})"
+        );
+        assert_eq!(format_type(&Type::Tuple(vec![])), "tuple([])");
+        assert_eq!(format_type(&Type::list(Type::Any)), "list(dynamic)");
     }
 
     #[test]

@@ -4,9 +4,11 @@
 
 mod support;
 
+mod console;
 mod e2e;
 mod failure;
 mod interop;
 mod json_log;
 mod json_plan;
 mod snapshot;
+mod validate;
