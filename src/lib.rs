@@ -10,5 +10,6 @@ pub mod diag;
 pub mod graph;
 pub mod lang;
 pub mod plan;
+pub mod policy;
 pub mod render;
 pub mod state;

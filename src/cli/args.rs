@@ -184,6 +184,9 @@ pub struct PlanArgs {
         value_delimiter = ','
     )]
     pub fail_on: Vec<FailOn>,
+    /// Check the plan against the rules of a policy file (repeatable); exit 5 on a violation.
+    #[arg(long = "policy", value_name = "FILE")]
+    pub policies: Vec<PathBuf>,
 }
 
 /// How `show` lays out a saved plan.

@@ -226,6 +226,44 @@ pub(crate) async fn plan(args: PlanArgs, ui: Ui) -> anyhow::Result<i32> {
         render::human::horizontal_rule(&mut out, &opts)?;
         render::human::unsaved_plan_note(&mut out, &opts)?;
     }
+    if !args.policies.is_empty() {
+        let mut sources = crate::diag::SourceMap::new();
+        let mut rules = Vec::new();
+        for f in &args.policies {
+            match crate::policy::load(f, &mut sources) {
+                Ok(r) => rules.extend(r),
+                Err(ds) => {
+                    report(&ds, &sources, ui);
+                    return Err(Reported.into());
+                }
+            }
+        }
+        let violations = crate::policy::check(&rules, plan);
+        if !violations.is_empty() {
+            let lines: Vec<String> = violations
+                .iter()
+                .map(|v| format!("  {}: {} {}", v.rule, v.address, v.what))
+                .collect();
+            let summary = format!("The plan breaks {} policy rule(s)", violations.len());
+            let detail = format!(
+                "{}\n\nChange the configuration, or the policy, and plan again.",
+                lines.join("\n")
+            );
+            if args.flags.json {
+                render::jsonlog::Log::new(std::io::stdout().lock()).error(&summary, &detail)?;
+            } else {
+                eprintln!("\nError: {summary}\n\n{detail}\n");
+            }
+            return Ok(5);
+        }
+        if !args.flags.json {
+            eprintln!(
+                "Policy check passed: {} rule(s) from {} file(s).",
+                rules.len(),
+                args.policies.len()
+            );
+        }
+    }
     let dangerous = dangerous_changes(plan, &args.fail_on);
     if !dangerous.is_empty() {
         eprintln!(

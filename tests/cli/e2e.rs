@@ -684,3 +684,37 @@ fn markdown_summary_of_a_saved_plan() {
         .code(1)
         .contains("saved plan");
 }
+
+#[test]
+fn policies_gate_the_plan() {
+    let w = Work::new();
+    w.write("policy.hcl", "rule \"keep-a\" {\n  addresses = [\"terraform_data.a\"]\n  deny      = [\"destroy\", \"replace\"]\n  message   = \"a is precious\"\n}\nrule \"tagged\" {\n  types   = [\"terraform_data\"]\n  require = [\"input.owner\"]\n}\nrule \"sizes\" {\n  types     = [\"terraform_data\"]\n  attribute = \"input.size\"\n  allow     = [\"small\", \"medium\"]\n}\n");
+    let cfg = |trigger: i64, owner: &str, size: &str| {
+        format!(
+            "resource \"terraform_data\" \"a\" {{\n  triggers_replace = {trigger}\n  input = {{ owner = {owner}, size = \"{size}\" }}\n}}\n"
+        )
+    };
+    w.write("main.tf", &cfg(1, "\"me\"", "small"));
+    w.cairn(&["plan", "-policy=policy.hcl"])
+        .ok()
+        .contains("Policy check passed: 3 rule(s)");
+    w.cairn(&["apply", "-auto-approve"]).ok();
+    // Each rule kind failing:
+    w.write("main.tf", &cfg(2, "\"me\"", "small"));
+    w.cairn(&["plan", "-policy=policy.hcl"])
+        .code(5)
+        .contains("keep-a: terraform_data.a would replace it: a is precious");
+    w.write("main.tf", &cfg(1, "null", "small"));
+    w.cairn(&["plan", "-policy=policy.hcl"])
+        .code(5)
+        .contains("tagged: terraform_data.a `input.owner` must be set");
+    w.write("main.tf", &cfg(1, "\"me\"", "huge"));
+    w.cairn(&["plan", "-policy=policy.hcl"]).code(5).contains(
+        "sizes: terraform_data.a `input.size` = \"huge\" is not one of the allowed values",
+    );
+    // A broken policy file is an error with its location.
+    w.write("bad.hcl", "rule \"x\" {\n  deny = [\"explode\"]\n}\n");
+    w.cairn(&["plan", "-policy=bad.hcl"])
+        .code(1)
+        .contains("bad.hcl:2:");
+}
