@@ -150,14 +150,30 @@ struct Made {
     planned: plan::Planned,
 }
 
-async fn make_plan(flags: &PlanFlags, ui: Ui, mode: Mode, state: &State) -> anyhow::Result<Made> {
+/// Plans against `state`. With `saved`, the variables are those of a saved plan (an apply of a
+/// plan file needs no `-var` again) and nothing is refreshed: the plan is made only to configure
+/// the providers and the evaluation context that the saved plan is executed with.
+async fn make_plan(
+    flags: &PlanFlags,
+    ui: Ui,
+    mode: Mode,
+    state: &State,
+    saved: Option<&Plan>,
+) -> anyhow::Result<Made> {
     let mut config = support::load_config(ui, mode != Mode::Destroy)?;
-    let vars = support::variables(&mut config, flags, ui)?;
+    let vars = match saved {
+        Some(p) => p
+            .variables
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect(),
+        None => support::variables(&mut config, flags, ui)?,
+    };
     let opts = plan::Options {
-        mode,
+        mode: saved.map_or(mode, |p| p.mode),
         targets: parse_targets(&flags.targets, "-target")?,
         replace: parse_targets(&flags.replace, "-replace")?,
-        refresh: flags.refresh,
+        refresh: flags.refresh && saved.is_none(),
         vars: vars.clone(),
         cwd: support::cwd()?.display().to_string(),
     };
@@ -197,7 +213,7 @@ pub(crate) async fn plan(args: PlanArgs, ui: Ui) -> anyhow::Result<i32> {
             holder.who, holder.operation, holder.created, holder.id, state.serial
         );
     }
-    let made = make_plan(&args.flags, ui, mode, &state).await?;
+    let made = make_plan(&args.flags, ui, mode, &state, None).await?;
     let plan = &made.planned.plan;
     let schemas = schemas(&made.planned.providers);
     let opts = render_options(ui, &schemas);
@@ -426,7 +442,7 @@ async fn apply_locked(
         None => None,
     };
 
-    let made = make_plan(&args.flags, ui, mode, &state).await?;
+    let made = make_plan(&args.flags, ui, mode, &state, saved.as_ref()).await?;
     delete_orphans(orphans, &made.planned.providers).await?;
     let plan = match saved {
         Some(p) => p,

@@ -718,3 +718,25 @@ fn policies_gate_the_plan() {
         .code(1)
         .contains("bad.hcl:2:");
 }
+
+#[test]
+fn saved_plan_applies_with_its_own_variables() {
+    let w = Work::new();
+    w.write("main.tf", "variable \"who\" {}\nresource \"terraform_data\" \"a\" {\n  count = 2\n  input = \"hi ${var.who} ${count.index}\"\n}\noutput \"o\" {\n  value = terraform_data.a[*].output\n}\n");
+    w.cairn(&["plan", "-var", "who=ci", "-out=p.plan"])
+        .ok()
+        .contains("Plan: 2 to add");
+    // A later job applies the file without repeating -var, and gets exactly the planned changes.
+    w.cairn(&["apply", "-input=false", "p.plan"])
+        .ok()
+        .contains("Apply complete! Resources: 2 added, 0 changed, 0 destroyed.")
+        .contains("\"hi ci 1\"");
+    w.cairn(&["plan", "-var", "who=ci", "-detailed-exitcode"])
+        .code(0);
+    // Editing the configuration after planning makes the plan unusable.
+    w.cairn(&["plan", "-var", "who=other", "-out=q.plan"]).ok();
+    w.write("main.tf", "variable \"who\" {}\nresource \"terraform_data\" \"a\" {\n  count = 3\n  input = var.who\n}\n");
+    w.cairn(&["apply", "q.plan"])
+        .code(1)
+        .contains("does not match the configuration");
+}

@@ -152,3 +152,32 @@ fn json_plans_agree_with_terraform() {
         w.terraform(&["plan", "-detailed-exitcode"]).code
     );
 }
+
+#[test]
+fn detailed_exitcode_agrees_with_terraform() {
+    if !have_terraform("detailed_exitcode_agrees_with_terraform") {
+        return;
+    }
+    let w = Work::new();
+    w.write(
+        "main.tf",
+        "resource \"terraform_data\" \"a\" {\n  input = 1\n}\n",
+    );
+    w.terraform(&["init", "-backend=false"]).ok();
+    let both = |w: &Work| {
+        (
+            w.cairn(&["plan", "-detailed-exitcode", "-input=false"])
+                .code,
+            w.terraform(&["plan", "-detailed-exitcode", "-input=false"])
+                .code,
+        )
+    };
+    assert_eq!(both(&w), (2, 2), "changes");
+    w.terraform(&["apply", "-auto-approve"]).ok();
+    assert_eq!(both(&w), (0, 0), "no changes");
+    w.write(
+        "main.tf",
+        "resource \"terraform_data\" \"a\" {\n  input = var.missing\n}\n",
+    );
+    assert_eq!(both(&w), (1, 1), "an error");
+}
