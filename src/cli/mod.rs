@@ -5,6 +5,7 @@
 //! The only module that uses `anyhow`, reads the terminal or prints; nothing imports it.
 
 pub mod args;
+mod format;
 mod inspect;
 pub mod registry;
 mod run;
@@ -100,6 +101,7 @@ async fn dispatch(cmd: Command, ui: Ui) -> anyhow::Result<i32> {
         Command::State(s) => inspect::state(s, ui).await,
         Command::ForceUnlock(a) => inspect::force_unlock(a, ui).await,
         Command::Graph(a) => inspect::graph(a, ui).await,
+        Command::Fmt(a) => format::fmt(a, ui),
         Command::Version => {
             println!("cairn v{}", env!("CARGO_PKG_VERSION"));
             Ok(0)

@@ -1,0 +1,221 @@
+//! Formatter tests: fixtures produced by `terraform fmt` (`testdata/fmt/<case>/`), syntax
+//! errors, and the agreement with Terraform over a corpus of real configurations.
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+
+use sha2::{Digest, Sha256};
+
+use super::{SyntaxError, format};
+
+fn manifest() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn fmt(s: &str) -> String {
+    match format(s.as_bytes()) {
+        Ok(b) => String::from_utf8(b).expect("formatter output is UTF-8"),
+        Err(e) => panic!("unexpected syntax error: {e}\n--- input:\n{s}"),
+    }
+}
+
+fn err(s: &str) -> SyntaxError {
+    match format(s.as_bytes()) {
+        Ok(b) => panic!(
+            "expected a syntax error, got:\n{}",
+            String::from_utf8_lossy(&b)
+        ),
+        Err(e) => e,
+    }
+}
+
+/// Every `testdata/fmt/<case>/input.tf` formats to its `expected.tf`, and `expected.tf` is a fixed point.
+#[test]
+fn fixtures() {
+    let dir = manifest().join("testdata/fmt");
+    let mut cases: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .expect("testdata/fmt exists")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.join("input.tf").is_file())
+        .collect();
+    cases.sort();
+    assert!(!cases.is_empty(), "no fixtures under {}", dir.display());
+    let mut failures = Vec::new();
+    for case in &cases {
+        let input = std::fs::read_to_string(case.join("input.tf")).expect("input.tf");
+        let expected = std::fs::read_to_string(case.join("expected.tf")).expect("expected.tf");
+        let name = case
+            .file_name()
+            .map(|n| n.to_string_lossy().to_string())
+            .unwrap_or_default();
+        match format(input.as_bytes()) {
+            Ok(got) if got == expected.as_bytes() => {}
+            Ok(got) => failures.push(format!(
+                "{name}: output differs\n--- expected\n{expected}\n--- got\n{}",
+                String::from_utf8_lossy(&got)
+            )),
+            Err(e) => failures.push(format!("{name}: syntax error {e}")),
+        }
+        match format(expected.as_bytes()) {
+            Ok(again) if again == expected.as_bytes() => {}
+            _ => failures.push(format!("{name}: expected.tf is not a fixed point")),
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+#[test]
+fn aligns_equals_and_comments() {
+    assert_eq!(
+        fmt("a = 1\nbbb = 2 # x\nc=3 # yy\n"),
+        "a   = 1\nbbb = 2 # x\nc   = 3 # yy\n"
+    );
+}
+
+#[test]
+fn unwraps_lone_interpolation_only() {
+    assert_eq!(fmt("a = \"${var.x}\"\n"), "a = var.x\n");
+    assert_eq!(fmt("a = \"${var.x}-y\"\n"), "a = \"${var.x}-y\"\n");
+    assert_eq!(
+        fmt("a = \"${var.x}${var.y}\"\n"),
+        "a = \"${var.x}${var.y}\"\n"
+    );
+}
+
+#[test]
+fn quotes_labels_and_modernises_variable_types() {
+    assert_eq!(fmt("resource a b {}\n"), "resource \"a\" \"b\" {}\n");
+    assert_eq!(
+        fmt("variable \"x\" {\n  type = \"list\"\n}\n"),
+        "variable \"x\" {\n  type = list(string)\n}\n"
+    );
+}
+
+#[test]
+fn syntax_errors_have_positions() {
+    let e = err("a = 1\na = 2\n");
+    assert_eq!(
+        (e.summary.as_str(), e.line, e.column),
+        ("Attribute redefined", 2, 1)
+    );
+    let e = err("a = \"x\ny\"\n");
+    assert_eq!(
+        (e.summary.as_str(), e.line),
+        ("Invalid multi-line string", 1)
+    );
+    let e = err("resource \"a${b}\" \"c\" {}\n");
+    assert_eq!(
+        (e.summary.as_str(), e.line, e.column),
+        ("Invalid string literal", 1, 12)
+    );
+    let e = err("x {\n  a = 1\n");
+    assert_eq!(e.summary, "Unclosed configuration block");
+    let e = err("a = <<EOT\nx\nEOT");
+    assert_eq!(e.summary, "Unterminated template string");
+    let e = err("a = [1,\n");
+    assert!(e.line >= 1 && e.line <= 2, "{e}");
+    let e = err("a = 1 b = 2\n");
+    assert_eq!((e.line, e.column), (1, 7));
+}
+
+fn corpus_dir() -> Option<PathBuf> {
+    if let Some(d) = std::env::var_os("CAIRN_CORPUS") {
+        return Some(PathBuf::from(d));
+    }
+    let d = manifest().join("../shared/corpus");
+    d.is_dir().then_some(d)
+}
+
+fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for e in rd.flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            walk(&p, out);
+        } else if p.extension().is_some_and(|x| x == "tf" || x == "tfvars") {
+            out.push(p);
+        }
+    }
+}
+
+/// Over every file of the corpus, `cairn fmt` agrees with the recorded `terraform fmt`:
+/// same accept/reject (exit 0/3/2), same output bytes (by SHA-256).
+#[test]
+fn corpus_agreement() {
+    let Some(corpus) = corpus_dir() else {
+        println!("skipped: corpus not found");
+        return;
+    };
+    let expect_text = std::fs::read_to_string(manifest().join("testdata/fmt/corpus-expect.tsv"))
+        .expect("corpus-expect.tsv");
+    let exceptions: HashSet<String> =
+        std::fs::read_to_string(manifest().join("testdata/fmt/corpus-exceptions.txt"))
+            .unwrap_or_default()
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty() && !l.starts_with('#'))
+            .map(|l| l.split_whitespace().next().unwrap_or("").to_string())
+            .collect();
+    let mut expect = std::collections::HashMap::new();
+    for line in expect_text.lines() {
+        let mut f = line.split('\t');
+        if let (Some(p), Some(h), Some(c)) = (f.next(), f.next(), f.next()) {
+            expect.insert(p.to_string(), (h.to_string(), c.to_string()));
+        }
+    }
+    let mut files = Vec::new();
+    walk(&corpus, &mut files);
+    files.sort();
+    let mut agree = 0usize;
+    let mut failures = Vec::new();
+    let mut excused = 0usize;
+    for path in &files {
+        let rel = path
+            .strip_prefix(&corpus)
+            .map(|p| p.to_string_lossy().replace('\\', "/"))
+            .unwrap_or_default();
+        let Some((hash, code)) = expect.get(&rel) else {
+            failures.push(format!(
+                "{rel}: no recorded expectation (run scripts/regen-fmt-corpus.sh)"
+            ));
+            continue;
+        };
+        let src = std::fs::read(path).expect("read corpus file");
+        let (got_hash, got_code) = match format(&src) {
+            Ok(out) => (
+                hex::encode(Sha256::digest(&out)),
+                if out == src { "0" } else { "3" },
+            ),
+            Err(_) => ("-".to_string(), "2"),
+        };
+        if &got_hash == hash && got_code == code {
+            agree += 1;
+        } else if exceptions.contains(&rel) {
+            excused += 1;
+        } else {
+            failures.push(format!(
+                "{rel}: terraform exit {code}, cairn exit {got_code}"
+            ));
+        }
+    }
+    let total = files.len();
+    let pct = if total == 0 {
+        100.0
+    } else {
+        agree as f64 * 100.0 / total as f64
+    };
+    println!("fmt corpus agreement: {agree}/{total} ({pct:.1}%), {excused} listed exceptions");
+    assert!(
+        total > 0,
+        "corpus at {} holds no .tf files",
+        corpus.display()
+    );
+    assert!(
+        failures.is_empty(),
+        "{} disagreements:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
