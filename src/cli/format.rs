@@ -35,6 +35,8 @@ pub(crate) fn fmt(args: FmtArgs, _ui: Ui) -> anyhow::Result<i32> {
         failed: false,
         out: Vec::new(),
     };
+    // what `-check` may print: the list as `-list` (never for standard input) asks
+    let show_list = run.list;
     if args.check {
         run.list = true;
         run.write = false;
@@ -75,7 +77,7 @@ pub(crate) fn fmt(args: FmtArgs, _ui: Ui) -> anyhow::Result<i32> {
         }
     }
     // `-check` prints the list only when `-list` was left on.
-    if !args.check || args.list {
+    if !args.check || show_list {
         let mut stdout = std::io::stdout().lock();
         let _ = stdout.write_all(&run.out);
         let _ = stdout.flush();

@@ -205,7 +205,13 @@ impl<'a> Shaper<'a> {
         // labels
         let mut labels: Vec<String> = Vec::new();
         let mut anchor = self.offset();
+        // inline comments after the last label stay; those between labels go, as in hclwrite
+        let mut pending: Vec<Token<'a>> = Vec::new();
         loop {
+            match self.kind() {
+                Kind::Ident | Kind::OQuote => pending.clear(),
+                _ => {}
+            }
             match self.kind() {
                 Kind::Ident => {
                     labels.push(self.toks[self.pos].text.to_string());
@@ -239,7 +245,10 @@ impl<'a> Shaper<'a> {
                     }
                     self.pos = end + 1;
                 }
-                Kind::Comment if !is_line_comment(&self.toks[self.pos]) => self.pos += 1,
+                Kind::Comment if !is_line_comment(&self.toks[self.pos]) => {
+                    pending.push(self.toks[self.pos].clone());
+                    self.pos += 1;
+                }
                 _ => break,
             }
             anchor = self.offset();
@@ -260,6 +269,7 @@ impl<'a> Shaper<'a> {
             }
             self.out.push(Token::synthetic(Kind::CQuote, "\"", anchor));
         }
+        self.out.extend(pending);
         let open = self.offset();
         self.copy(); // {
         blocks.push(name);

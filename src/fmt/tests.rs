@@ -140,16 +140,37 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
     }
 }
 
-/// Over every file of the corpus, `cairn fmt` agrees with the recorded `terraform fmt`:
-/// same accept/reject (exit 0/3/2), same output bytes (by SHA-256).
-#[test]
-fn corpus_agreement() {
-    let Some(corpus) = corpus_dir() else {
-        println!("skipped: corpus not found");
-        return;
-    };
-    let expect_text = std::fs::read_to_string(manifest().join("testdata/fmt/corpus-expect.tsv"))
-        .expect("corpus-expect.tsv");
+/// The perturbation the regeneration script applies with
+/// `sed -E 's/^[ \t]+//; s/ {2,}/ /g; s/ = /=/g'`: every line loses its indentation, runs of
+/// spaces collapse, and ` = ` becomes `=`, so that nearly every file needs reformatting.
+fn perturb(src: &[u8]) -> Vec<u8> {
+    let spaces = regex::Regex::new(" {2,}").expect("valid regex");
+    let text = String::from_utf8_lossy(src);
+    let mut out = String::with_capacity(text.len());
+    for line in text.split_inclusive('\n') {
+        let (body, nl) = match line.strip_suffix('\n') {
+            Some(b) => (b, "\n"),
+            None => (line, ""),
+        };
+        let body = body.trim_start_matches([' ', '\t']);
+        let body = spaces.replace_all(body, " ");
+        out.push_str(&body.replace(" = ", "="));
+        out.push_str(nl);
+    }
+    out.into_bytes()
+}
+
+/// Compares `cairn fmt` with the recorded `terraform fmt` over every corpus file (after
+/// `transform`): same accept/reject (exit 0/3/2) and same output bytes (by SHA-256).
+/// Returns the disagreements not listed as exceptions.
+fn agreement(
+    corpus: &Path,
+    set: &str,
+    expect_file: &str,
+    transform: fn(&[u8]) -> Vec<u8>,
+) -> Vec<String> {
+    let expect_text = std::fs::read_to_string(manifest().join("testdata/fmt").join(expect_file))
+        .unwrap_or_else(|e| panic!("{expect_file}: {e}"));
     let exceptions: HashSet<String> =
         std::fs::read_to_string(manifest().join("testdata/fmt/corpus-exceptions.txt"))
             .unwrap_or_default()
@@ -166,23 +187,24 @@ fn corpus_agreement() {
         }
     }
     let mut files = Vec::new();
-    walk(&corpus, &mut files);
+    walk(corpus, &mut files);
     files.sort();
     let mut agree = 0usize;
     let mut failures = Vec::new();
     let mut excused = 0usize;
+    let mut codes = [0usize; 3];
     for path in &files {
         let rel = path
-            .strip_prefix(&corpus)
+            .strip_prefix(corpus)
             .map(|p| p.to_string_lossy().replace('\\', "/"))
             .unwrap_or_default();
         let Some((hash, code)) = expect.get(&rel) else {
             failures.push(format!(
-                "{rel}: no recorded expectation (run scripts/regen-fmt-corpus.sh)"
+                "{set}/{rel}: no recorded expectation (run scripts/regen-fmt-corpus.sh)"
             ));
             continue;
         };
-        let src = std::fs::read(path).expect("read corpus file");
+        let src = transform(&std::fs::read(path).expect("read corpus file"));
         let (got_hash, got_code) = match format(&src) {
             Ok(out) => (
                 hex::encode(Sha256::digest(&out)),
@@ -190,13 +212,23 @@ fn corpus_agreement() {
             ),
             Err(_) => ("-".to_string(), "2"),
         };
+        codes[match got_code {
+            "0" => 0,
+            "3" => 1,
+            _ => 2,
+        }] += 1;
         if &got_hash == hash && got_code == code {
             agree += 1;
-        } else if exceptions.contains(&rel) {
+        } else if exceptions.contains(&format!("{set}/{rel}")) {
             excused += 1;
         } else {
+            let what = if got_code == code {
+                "output differs"
+            } else {
+                "exit code differs"
+            };
             failures.push(format!(
-                "{rel}: terraform exit {code}, cairn exit {got_code}"
+                "{set}/{rel}: {what} (terraform exit {code}, cairn exit {got_code})"
             ));
         }
     }
@@ -206,12 +238,32 @@ fn corpus_agreement() {
     } else {
         agree as f64 * 100.0 / total as f64
     };
-    println!("fmt corpus agreement: {agree}/{total} ({pct:.1}%), {excused} listed exceptions");
+    println!(
+        "fmt corpus agreement ({set}): {agree}/{total} ({pct:.1}%), {excused} listed exceptions; cairn exits 0/3/2: {}/{}/{}",
+        codes[0], codes[1], codes[2]
+    );
     assert!(
         total > 0,
         "corpus at {} holds no .tf files",
         corpus.display()
     );
+    failures
+}
+
+/// Over every file of the corpus, as is and perturbed, `cairn fmt` agrees with `terraform fmt`.
+#[test]
+fn corpus_agreement() {
+    let Some(corpus) = corpus_dir() else {
+        println!("skipped: corpus not found");
+        return;
+    };
+    let mut failures = agreement(&corpus, "as-is", "corpus-expect.tsv", |b| b.to_vec());
+    failures.extend(agreement(
+        &corpus,
+        "perturbed",
+        "corpus-perturbed-expect.tsv",
+        perturb,
+    ));
     assert!(
         failures.is_empty(),
         "{} disagreements:\n{}",

@@ -6,5 +6,6 @@ mod support;
 
 mod e2e;
 mod failure;
+mod fmt;
 mod interop;
 mod snapshot;
