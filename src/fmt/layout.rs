@@ -246,11 +246,44 @@ fn space_after(subject: &Token<'_>, before: Option<Kind>, after: &Token<'_>) -> 
     true
 }
 
+/// Width of a cell in user-perceived characters (hclwrite counts grapheme clusters).
 fn columns(toks: &[Token<'_>], cell: (usize, usize)) -> usize {
     toks[cell.0..cell.1]
         .iter()
-        .map(|t| t.spaces + t.text.chars().count())
+        .map(|t| t.spaces + graphemes(&t.text))
         .sum()
+}
+
+/// Grapheme clusters, approximated: a character starts a new cluster unless it extends the
+/// previous one (combining marks, variation selectors, emoji modifiers and tags, a zero-width
+/// joiner and the character it joins, the second of a regional-indicator pair, CR before LF).
+fn graphemes(s: &str) -> usize {
+    if s.is_ascii() {
+        return s.len() - s.matches("\r\n").count();
+    }
+    let mut n = 0;
+    let mut prev: Option<char> = None;
+    let mut regional_open = false;
+    for c in s.chars() {
+        let u = c as u32;
+        let extends = matches!(u,
+            0x0300..=0x036F | 0x0483..=0x0489 | 0x0591..=0x05BD | 0x0610..=0x061A | 0x064B..=0x065F
+            | 0x0670 | 0x06D6..=0x06DC | 0x06DF..=0x06E4 | 0x0900..=0x0903 | 0x093A..=0x094F
+            | 0x0E31 | 0x0E34..=0x0E3A | 0x0E47..=0x0E4E | 0x1AB0..=0x1AFF | 0x1DC0..=0x1DFF
+            | 0x200C | 0x200D | 0x20D0..=0x20FF | 0x302A..=0x302F | 0x3099 | 0x309A
+            | 0xFE00..=0xFE0F | 0xFE20..=0xFE2F | 0x1F3FB..=0x1F3FF | 0xE0020..=0xE007F
+            | 0xE0100..=0xE01EF)
+            || prev == Some('\u{200D}')
+            || (c == '\n' && prev == Some('\r'));
+        let regional = (0x1F1E6..=0x1F1FF).contains(&u);
+        let joins_pair = regional && regional_open;
+        regional_open = regional && !joins_pair;
+        if !(extends || joins_pair) || prev.is_none() {
+            n += 1;
+        }
+        prev = Some(c);
+    }
+    n
 }
 
 fn align(toks: &mut [Token<'_>], lines: &[Line]) {

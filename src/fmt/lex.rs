@@ -118,11 +118,11 @@ pub(crate) fn lex(src: &str) -> Result<Vec<Token<'_>>, SyntaxError> {
 }
 
 fn is_ident_start(c: char) -> bool {
-    c == '_' || c.is_alphabetic()
+    c == '_' || unicode_ident::is_xid_start(c)
 }
 
 fn is_ident_continue(c: char) -> bool {
-    c == '_' || c == '-' || c.is_alphanumeric()
+    c == '-' || unicode_ident::is_xid_continue(c)
 }
 
 impl<'a> Lexer<'a> {

@@ -57,8 +57,27 @@ pub fn format(src: &[u8]) -> Result<Vec<u8>, SyntaxError> {
         }
     };
     let tokens = lex::lex(text)?;
+    // HCL accepts `a.1e5` (a legacy index that scans as a number); hcl-edit does not, so it
+    // is shown the same text with such an index spelled in digits only.
+    let mut for_parser: Option<Vec<u8>> = None;
+    for pair in tokens.windows(2) {
+        if pair[0].kind == lex::Kind::Dot
+            && pair[1].kind == lex::Kind::NumberLit
+            && !pair[1].text.bytes().all(|b| b.is_ascii_digit())
+        {
+            let buf = for_parser.get_or_insert_with(|| text.as_bytes().to_vec());
+            for i in pair[1].offset..pair[1].offset + pair[1].text.len() {
+                if !buf[i].is_ascii_digit() {
+                    buf[i] = b'0';
+                }
+            }
+        }
+    }
     let mut tokens = shape::rewrite(text, tokens)?;
-    check_expressions(text)?;
+    match &for_parser {
+        Some(b) => check_expressions(std::str::from_utf8(b).unwrap_or(text))?,
+        None => check_expressions(text)?,
+    }
     layout::layout(&mut tokens);
     let mut out = String::with_capacity(text.len() + 64);
     for t in &tokens {

@@ -15,6 +15,20 @@ pub(crate) fn rewrite<'a>(
     src: &'a str,
     toks: Vec<Token<'a>>,
 ) -> Result<Vec<Token<'a>>, SyntaxError> {
+    // `a.0.1` scans as `a`, `.`, `0.1`: HCL refuses to chain legacy indexes that way
+    for pair in toks.windows(2) {
+        if pair[0].kind == Kind::Dot
+            && pair[1].kind == Kind::NumberLit
+            && pair[1].text.contains('.')
+        {
+            return Err(SyntaxError::at(
+                src,
+                pair[1].offset,
+                "Invalid legacy index syntax",
+                "When using the legacy index syntax, chaining two indexes together is deprecated. Use the modern index syntax instead.",
+            ));
+        }
+    }
     let mut s = Shaper {
         src,
         out: Vec::with_capacity(toks.len()),
@@ -496,8 +510,7 @@ fn unescape(s: &str) -> Option<String> {
 /// A string as the text of a quoted literal, the way hclwrite escapes it.
 fn escape(s: &str) -> Cow<'static, str> {
     let mut out = String::with_capacity(s.len());
-    let mut it = s.char_indices().peekable();
-    while let Some((i, c)) = it.next() {
+    for (i, c) in s.char_indices() {
         match c {
             '\n' => out.push_str("\\n"),
             '\r' => out.push_str("\\r"),

@@ -189,28 +189,51 @@ fn agreement(
     let mut files = Vec::new();
     walk(corpus, &mut files);
     files.sort();
+    // format on every core: the corpus is thousands of files
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .max(1);
+    let chunk = files.len().div_ceil(threads).max(1);
+    let results: Vec<(String, String, &str)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = files
+            .chunks(chunk)
+            .map(|part| {
+                scope.spawn(move || {
+                    part.iter()
+                        .map(|path| {
+                            let rel = path
+                                .strip_prefix(corpus)
+                                .map(|p| p.to_string_lossy().replace('\\', "/"))
+                                .unwrap_or_default();
+                            let src = transform(&std::fs::read(path).expect("read corpus file"));
+                            let (hash, code) = match format(&src) {
+                                Ok(out) => (
+                                    hex::encode(Sha256::digest(&out)),
+                                    if out == src { "0" } else { "3" },
+                                ),
+                                Err(_) => ("-".to_string(), "2"),
+                            };
+                            (rel, hash, code)
+                        })
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().expect("corpus worker"))
+            .collect()
+    });
     let mut agree = 0usize;
     let mut failures = Vec::new();
     let mut excused = 0usize;
     let mut codes = [0usize; 3];
-    for path in &files {
-        let rel = path
-            .strip_prefix(corpus)
-            .map(|p| p.to_string_lossy().replace('\\', "/"))
-            .unwrap_or_default();
+    for (rel, got_hash, got_code) in results {
         let Some((hash, code)) = expect.get(&rel) else {
             failures.push(format!(
                 "{set}/{rel}: no recorded expectation (run scripts/regen-fmt-corpus.sh)"
             ));
             continue;
-        };
-        let src = transform(&std::fs::read(path).expect("read corpus file"));
-        let (got_hash, got_code) = match format(&src) {
-            Ok(out) => (
-                hex::encode(Sha256::digest(&out)),
-                if out == src { "0" } else { "3" },
-            ),
-            Err(_) => ("-".to_string(), "2"),
         };
         codes[match got_code {
             "0" => 0,
