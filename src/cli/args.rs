@@ -80,6 +80,8 @@ pub enum Command {
     ForceUnlock(ForceUnlockArgs),
     /// Print the dependency graph in DOT format.
     Graph(GraphArgs),
+    /// Rewrite configuration files to the canonical format and style.
+    Fmt(FmtArgs),
     /// Show the cairn version.
     Version,
 }
@@ -100,6 +102,30 @@ pub struct InitArgs {
     pub reconfigure: bool,
     #[arg(long)]
     pub migrate_state: bool,
+}
+
+/// `cairn fmt [options] [target...]`: Terraform's flags and exit codes (0, 3 when a file is
+/// not canonical under `-check`, 2 on a syntax error).
+#[derive(Debug, Args)]
+pub struct FmtArgs {
+    /// List files whose formatting differs (always disabled for standard input).
+    #[arg(long, value_name = "BOOL", default_value = "true", action = clap::ArgAction::Set)]
+    pub list: bool,
+    /// Write the result to the source files (always disabled for standard input or -check).
+    #[arg(long, value_name = "BOOL", default_value = "true", action = clap::ArgAction::Set)]
+    pub write: bool,
+    /// Display diffs of formatting changes.
+    #[arg(long)]
+    pub diff: bool,
+    /// Check whether the input is formatted: exit 0 if it is, 3 if not.
+    #[arg(long)]
+    pub check: bool,
+    /// Also process files in subdirectories.
+    #[arg(long)]
+    pub recursive: bool,
+    /// Files or directories to format (default: the current directory); `-` reads standard input.
+    #[arg(value_name = "TARGET", allow_hyphen_values = true)]
+    pub targets: Vec<PathBuf>,
 }
 
 #[derive(Debug, Args, Default)]

@@ -6,6 +6,7 @@
 
 pub mod args;
 mod console;
+mod format;
 mod inspect;
 pub mod registry;
 mod run;
@@ -109,6 +110,7 @@ async fn dispatch(cmd: Command, ui: Ui) -> anyhow::Result<i32> {
         Command::State(s) => inspect::state(s, ui).await,
         Command::ForceUnlock(a) => inspect::force_unlock(a, ui).await,
         Command::Graph(a) => inspect::graph(a, ui).await,
+        Command::Fmt(a) => format::fmt(a, ui),
         Command::Version => {
             println!("cairn v{}", env!("CARGO_PKG_VERSION"));
             Ok(0)

@@ -7,6 +7,7 @@ mod support;
 mod console;
 mod e2e;
 mod failure;
+mod fmt;
 mod interop;
 mod json_log;
 mod json_plan;

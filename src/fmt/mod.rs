@@ -1,0 +1,151 @@
+//! `cairn fmt`: rewrites HCL native syntax into the canonical layout `terraform fmt` produces,
+//! byte for byte, and rejects what Terraform's parser rejects.
+//!
+//! The formatter works on tokens, never on a re-printed syntax tree, so everything but
+//! whitespace survives as written: [`lex`] splits the source into HCL's tokens, [`shape`]
+//! finds attributes and block headers (checking the structure on the way) and applies
+//! Terraform's few rewrites (`"${x}"` becomes `x`, block labels are quoted, legacy variable
+//! types are modernised), and [`layout`] recomputes the spaces before every token: indentation
+//! by bracket nesting, one space between most tokens, `=` and trailing comments aligned across
+//! consecutive lines. Expression syntax is checked by `hcl-edit`'s parser.
+//!
+//! Owns only formatting: must not read configuration semantics, evaluate, or touch files
+//! (the command in `cli::format` does the I/O).
+
+mod layout;
+mod lex;
+mod shape;
+
+/// A syntax error with its 1-based position.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{line}:{column}: {summary}: {detail}")]
+pub struct SyntaxError {
+    pub summary: String,
+    pub detail: String,
+    pub line: usize,
+    pub column: usize,
+}
+
+impl SyntaxError {
+    pub(crate) fn at(src: &str, offset: usize, summary: &str, detail: &str) -> Self {
+        let offset = offset.min(src.len());
+        let before = src.get(..offset).unwrap_or(src);
+        let line = before.matches('\n').count() + 1;
+        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+        let column = before[line_start..].chars().count() + 1;
+        SyntaxError {
+            summary: summary.to_string(),
+            detail: detail.to_string(),
+            line,
+            column,
+        }
+    }
+}
+
+/// Formats a whole file. Returns the canonical text, or the first syntax error.
+pub fn format(src: &[u8]) -> Result<Vec<u8>, SyntaxError> {
+    let text = match std::str::from_utf8(src) {
+        Ok(t) => t,
+        Err(e) => {
+            let valid = std::str::from_utf8(&src[..e.valid_up_to()]).unwrap_or("");
+            return Err(SyntaxError::at(
+                valid,
+                valid.len(),
+                "Invalid character encoding",
+                "All input files must be UTF-8 encoded.",
+            ));
+        }
+    };
+    let tokens = lex::lex(text)?;
+    // HCL accepts `a.1e5` (a legacy index that scans as a number); hcl-edit does not, so it
+    // is shown the same text with such an index spelled in digits only.
+    let mut for_parser: Option<Vec<u8>> = None;
+    for pair in tokens.windows(2) {
+        if pair[0].kind == lex::Kind::Dot
+            && pair[1].kind == lex::Kind::NumberLit
+            && !pair[1].text.bytes().all(|b| b.is_ascii_digit())
+        {
+            let buf = for_parser.get_or_insert_with(|| text.as_bytes().to_vec());
+            for i in pair[1].offset..pair[1].offset + pair[1].text.len() {
+                if !buf[i].is_ascii_digit() {
+                    buf[i] = b'0';
+                }
+            }
+        }
+    }
+    let mut tokens = shape::rewrite(text, tokens)?;
+    match &for_parser {
+        Some(b) => check_expressions(std::str::from_utf8(b).unwrap_or(text))?,
+        None => check_expressions(text)?,
+    }
+    layout::layout(&mut tokens);
+    let mut out = String::with_capacity(text.len() + 64);
+    for t in &tokens {
+        for _ in 0..t.spaces {
+            out.push(' ');
+        }
+        out.push_str(&t.text);
+    }
+    Ok(out.into_bytes())
+}
+
+/// Whether `src` is already canonical (`Ok(true)`), needs formatting (`Ok(false)`), or is invalid.
+pub fn is_canonical(src: &[u8]) -> Result<bool, SyntaxError> {
+    Ok(format(src)? == src)
+}
+
+/// Expression-level syntax, checked by hcl-edit's parser.
+///
+/// hcl-edit rejects an object constructor that repeats a key; HCL's parser accepts it (the
+/// duplicate is an evaluation error), so such a key is renamed to a fresh one and the text
+/// parsed again.
+fn check_expressions(text: &str) -> Result<(), SyntaxError> {
+    let mut text = std::borrow::Cow::Borrowed(text);
+    let mut renamed = 0usize;
+    loop {
+        let e = match hcl_edit::parser::parse_body(&text) {
+            Ok(_) => return Ok(()),
+            Err(e) => e,
+        };
+        let loc = e.location();
+        if e.message().contains("redefined object key")
+            && renamed < 10_000
+            && let Some(fresh) = rename_key(&text, loc.offset(), renamed)
+        {
+            text = std::borrow::Cow::Owned(fresh);
+            renamed += 1;
+            continue;
+        }
+        return Err(SyntaxError {
+            summary: "Invalid syntax".to_string(),
+            detail: e.message().to_string(),
+            line: loc.line(),
+            column: loc.column(),
+        });
+    }
+}
+
+/// `text` with the object key at `offset` (an identifier or a quoted string) replaced by a
+/// name no configuration uses; None when there is no such key there.
+fn rename_key(text: &str, offset: usize, n: usize) -> Option<String> {
+    let rest = text.get(offset..)?;
+    let (start, len) = if let Some(q) = rest.strip_prefix('"') {
+        (offset + 1, q.find(['"', '\\', '$', '%', '\n'])?)
+    } else {
+        let len = rest
+            .find(|c: char| !(c.is_alphanumeric() || c == '_' || c == '-'))
+            .unwrap_or(rest.len());
+        (offset, len)
+    };
+    if len == 0 && !rest.starts_with('"') {
+        return None;
+    }
+    let mut out = String::with_capacity(text.len() + 24);
+    out.push_str(&text[..start]);
+    out.push_str(&format!("cairn_fmt_dup_key_{n}"));
+    out.push_str(&text[start + len..]);
+    Some(out)
+}
+
+#[cfg(test)]
+mod tests;
