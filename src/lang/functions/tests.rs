@@ -324,3 +324,20 @@ fn abspath_and_pathexpand_use_the_process_environment() {
         );
     }
 }
+
+#[test]
+fn base64gzip_decompresses_to_its_input() {
+    use std::io::Read as _;
+    let scope = table_scope();
+    for text in ["", "test", "hello hello hello hello hello hello", "é☃\n\tx"] {
+        let src = format!("base64gzip({})", serde_json::to_string(text).expect("json"));
+        let b64 = eval_str(&src, &scope);
+        let bytes = base64::Engine::decode(&base64::engine::general_purpose::STANDARD, b64)
+            .expect("base64");
+        let mut out = String::new();
+        flate2::read::GzDecoder::new(bytes.as_slice())
+            .read_to_string(&mut out)
+            .expect("gunzip");
+        assert_eq!(out, text);
+    }
+}

@@ -1,76 +1,329 @@
-//! `yamlencode` and `yamldecode`. Decoding parses with `serde_yaml`; encoding writes the block
+//! `yamlencode` and `yamldecode`. Decoding parses with `yaml-rust2`'s event parser (which
+//! keeps the quoting style that Terraform's YAML 1.1 resolution depends on); encoding writes the block
 //! style Terraform's encoder (libyaml's emitter) produces: double-quoted strings and keys,
 //! literal block scalars for multi-line strings, sequences not indented inside mappings.
+
+use std::collections::HashMap;
+use std::sync::OnceLock;
 
 use super::*;
 
 pub(super) fn fn_yamldecode(a: Vec<Value>, _: &Ctx<'_>) -> Result<Value, FnError> {
     let s = string(&a, 0)?;
-    let blank = s
-        .lines()
-        .all(|l| l.trim().is_empty() || l.trim_start().starts_with('#'));
-    let mut docs = serde_yaml::Deserializer::from_str(&s);
-    let Some(doc) = docs.next().filter(|_| !blank) else {
-        return Err(FnError::Call(
-            "on line 1, column 1: missing start of document".into(),
-        ));
+    let mut events = Events::default();
+    yaml_rust2::parser::Parser::new_from_str(&s)
+        .load(&mut events, true)
+        .map_err(|e| {
+            let m = e.marker();
+            FnError::Call(format!(
+                "on line {}, column {}: {}",
+                m.line(),
+                m.col() + 1,
+                e.info()
+            ))
+        })?;
+    let docs = events
+        .0
+        .iter()
+        .filter(|(e, _)| matches!(e, Event::DocumentStart))
+        .count();
+    match docs {
+        0 => {
+            return Err(FnError::Call(
+                "on line 1, column 1: missing start of document".into(),
+            ));
+        }
+        1 => {}
+        _ => {
+            return Err(FnError::Call(
+                "input contains more than one YAML document".into(),
+            ));
+        }
+    }
+    let mut b = Builder {
+        events: &events.0,
+        pos: 0,
+        anchors: HashMap::new(),
     };
-    let y: serde_yaml::Value = serde::Deserialize::deserialize(doc)
-        .map_err(|e| FnError::Call(format!("on line {}", yaml_err(&e))))?;
-    if docs.next().is_some() {
-        return Err(FnError::Call(
-            "input contains more than one YAML document".into(),
-        ));
+    while b.pos < b.events.len() && !matches!(b.events[b.pos].0, Event::DocumentStart) {
+        b.pos += 1;
     }
-    from_yaml(y)
+    b.pos += 1;
+    b.node()
 }
 
-fn yaml_err(e: &serde_yaml::Error) -> String {
-    match e.location() {
-        Some(l) => format!("{}, column {}: {e}", l.line(), l.column()),
-        None => e.to_string(),
+use yaml_rust2::parser::{Event, MarkedEventReceiver, Tag};
+use yaml_rust2::scanner::{Marker, TScalarStyle};
+
+#[derive(Default)]
+struct Events(Vec<(Event, Marker)>);
+
+impl MarkedEventReceiver for Events {
+    fn on_event(&mut self, ev: Event, mark: Marker) {
+        self.0.push((ev, mark));
     }
 }
 
-fn from_yaml(y: serde_yaml::Value) -> Result<Value, FnError> {
-    use serde_yaml::Value as Y;
-    Ok(match y {
-        Y::Null => Value::Null,
-        Y::Bool(b) => Value::Bool(b),
-        Y::Number(n) => {
-            let f = n.as_f64().unwrap_or(f64::NAN);
-            num_value(f)?
+/// Builds values from parser events, resolving plain scalars as Terraform's YAML decoder
+/// does (YAML 1.1 booleans such as `yes` and `off`, `~`, hex and octal integers, timestamps).
+struct Builder<'a> {
+    events: &'a [(Event, Marker)],
+    pos: usize,
+    anchors: HashMap<usize, Value>,
+}
+
+fn tag_name(t: &Option<Tag>) -> String {
+    match t {
+        None => String::new(),
+        Some(t) if t.handle == "!!" || t.handle == "tag:yaml.org,2002:" => {
+            format!("!!{}", t.suffix)
         }
-        Y::String(s) => Value::String(s),
-        Y::Sequence(xs) => Value::Tuple(xs.into_iter().map(from_yaml).collect::<Result<_, _>>()?),
-        Y::Mapping(m) => {
-            let mut out = BTreeMap::new();
-            for (k, v) in m {
-                let key = match k {
-                    Y::String(s) => s,
-                    Y::Bool(b) => b.to_string(),
-                    Y::Number(n) => n.to_string(),
-                    Y::Null => "null".to_string(),
-                    _ => {
-                        return Err(FnError::Call(
-                            "only string, number and bool keys are supported".into(),
-                        ));
+        Some(t) => format!("{}{}", t.handle, t.suffix),
+    }
+}
+
+impl Builder<'_> {
+    fn err(&self, at: usize, msg: impl std::fmt::Display) -> FnError {
+        let m = self.events.get(at).map(|(_, m)| *m);
+        match m {
+            Some(m) => FnError::Call(format!(
+                "on line {}, column {}: {msg}",
+                m.line(),
+                m.col() + 1
+            )),
+            None => FnError::Call(msg.to_string()),
+        }
+    }
+
+    fn node(&mut self) -> Result<Value, FnError> {
+        let at = self.pos;
+        let Some((ev, _)) = self.events.get(at) else {
+            return Ok(Value::Null);
+        };
+        self.pos += 1;
+        match ev {
+            Event::Alias(id) => self
+                .anchors
+                .get(id)
+                .cloned()
+                .ok_or_else(|| self.err(at, "unknown anchor")),
+            Event::Scalar(v, style, anchor, tag) => {
+                let tag = tag_name(tag);
+                let plain = *style == TScalarStyle::Plain;
+                let val = resolve_scalar(v, plain, &tag).map_err(|e| self.err(at, e))?;
+                if *anchor > 0 {
+                    self.anchors.insert(*anchor, val.clone());
+                }
+                Ok(val)
+            }
+            Event::SequenceStart(anchor, _) => {
+                let mut xs = Vec::new();
+                while !matches!(
+                    self.events.get(self.pos),
+                    Some((Event::SequenceEnd, _)) | None
+                ) {
+                    xs.push(self.node()?);
+                }
+                self.pos += 1;
+                let v = Value::Tuple(xs);
+                if *anchor > 0 {
+                    self.anchors.insert(*anchor, v.clone());
+                }
+                Ok(v)
+            }
+            Event::MappingStart(anchor, _) => {
+                let mut out = BTreeMap::new();
+                let mut merged = BTreeMap::new();
+                while !matches!(
+                    self.events.get(self.pos),
+                    Some((Event::MappingEnd, _)) | None
+                ) {
+                    let kat = self.pos;
+                    let is_merge = matches!(
+                        &self.events[kat].0,
+                        Event::Scalar(k, TScalarStyle::Plain, _, None) if k == "<<"
+                    );
+                    let k = self.node()?;
+                    let v = self.node()?;
+                    if is_merge {
+                        let maps = match v {
+                            Value::Tuple(ms) => ms,
+                            m => vec![m],
+                        };
+                        for m in maps {
+                            let Value::Object(m) = m else {
+                                return Err(self.err(
+                                    kat,
+                                    "map merge requires map or sequence of maps as the value",
+                                ));
+                            };
+                            for (mk, mv) in m {
+                                merged.entry(mk).or_insert(mv);
+                            }
+                        }
+                        continue;
                     }
-                };
-                out.insert(key, from_yaml(v)?);
+                    let key = match k {
+                        Value::String(s) => s,
+                        Value::Bool(b) => b.to_string(),
+                        Value::Number(n) => match json_string(&Value::Number(n)) {
+                            s if s.ends_with(".0") => s[..s.len() - 2].to_string(),
+                            s => s,
+                        },
+                        Value::Null => {
+                            return Err(FnError::Call("mapping key cannot be null".into()));
+                        }
+                        _ => {
+                            return Err(
+                                self.err(kat, "only strings, numbers and bools can be keys")
+                            );
+                        }
+                    };
+                    out.insert(key, v);
+                }
+                self.pos += 1;
+                for (k, v) in merged {
+                    out.entry(k).or_insert(v);
+                }
+                let v = Value::Object(out);
+                if *anchor > 0 {
+                    self.anchors.insert(*anchor, v.clone());
+                }
+                Ok(v)
             }
-            Value::Object(out)
+            _ => Ok(Value::Null),
         }
-        Y::Tagged(t) => {
-            let tag = t.tag.to_string();
-            match (tag.as_str(), t.value) {
-                ("!!str" | "!str", Y::String(s)) => Value::String(s),
-                ("!!str" | "!str", Y::Number(n)) => Value::String(n.to_string()),
-                ("!!str" | "!str", Y::Bool(b)) => Value::String(b.to_string()),
-                (_, v) => from_yaml(v)?,
-            }
+    }
+}
+
+fn resolve_scalar(src: &str, plain: bool, tag: &str) -> Result<Value, String> {
+    let number = |s: &str| -> Option<Value> {
+        static FLOAT: OnceLock<Option<regex::Regex>> = OnceLock::new();
+        let re_float = FLOAT.get_or_init(|| {
+            regex::Regex::new(r"^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$").ok()
+        });
+        if re_float.as_ref()?.is_match(s) {
+            return s.parse::<f64>().ok().and_then(|f| num_value(f).ok());
         }
+        let (neg, body) = match s.strip_prefix('-') {
+            Some(r) => (true, r),
+            None => (false, s.strip_prefix('+').unwrap_or(s)),
+        };
+        let parsed = if let Some(h) = body.strip_prefix("0x") {
+            i64::from_str_radix(h, 16).ok()
+        } else if let Some(o) = body.strip_prefix("0o") {
+            i64::from_str_radix(o, 8).ok()
+        } else {
+            None
+        }?;
+        Some(Value::number(if neg { -parsed } else { parsed }))
+    };
+    match tag {
+        // A quoted scalar is a string whatever its tag claims (as Terraform decodes it).
+        "" | "!!int" | "!!float" | "!!bool" | "!!null" | "!!timestamp" if !plain => {
+            return Ok(Value::string(src));
+        }
+        "" => {}
+        "!!str" => return Ok(Value::string(src)),
+        "!!binary" => {
+            let compact: String = src.split_whitespace().collect();
+            return base64::engine::general_purpose::STANDARD
+                .decode(compact.as_bytes())
+                .map(|_| Value::string(src))
+                .map_err(|_| format!("cannot parse {src:?} as !!binary: not valid base64"));
+        }
+        "!!bool" => {
+            return match yaml11_word(src) {
+                Some(v @ Value::Bool(_)) => Ok(v),
+                _ => Err(format!("cannot parse {src:?} as !!bool")),
+            };
+        }
+        "!!int" | "!!float" => {
+            return number(src).ok_or_else(|| format!("cannot parse {src:?} as {tag}"));
+        }
+        "!!null" => return Ok(Value::Null),
+        "!!timestamp" => {
+            return yaml_timestamp(src).ok_or_else(|| format!("cannot parse {src:?} as {tag}"));
+        }
+        other => return Err(format!("unsupported tag {other:?}")),
+    }
+    if let Some(v) = yaml11_word(src) {
+        return Ok(v);
+    }
+    if matches!(src, ".nan" | ".NaN" | ".NAN") {
+        return Err("floating point NaN is not supported".into());
+    }
+    if src.ends_with(".inf") || src.ends_with(".Inf") || src.ends_with(".INF") {
+        return Err("infinite numbers are not supported".into());
+    }
+    if let Some(t) = yaml_timestamp(src) {
+        return Ok(t);
+    }
+    Ok(number(src).unwrap_or_else(|| Value::string(src)))
+}
+
+/// The plain words YAML 1.1 reads as booleans or null.
+fn yaml11_word(s: &str) -> Option<Value> {
+    Some(match s {
+        "y" | "Y" | "yes" | "Yes" | "YES" | "true" | "True" | "TRUE" | "on" | "On" | "ON" => {
+            Value::Bool(true)
+        }
+        "n" | "N" | "no" | "No" | "NO" | "false" | "False" | "FALSE" | "off" | "Off" | "OFF" => {
+            Value::Bool(false)
+        }
+        "" | "~" | "null" | "Null" | "NULL" => Value::Null,
+        _ => return None,
     })
+}
+
+/// A YAML timestamp (`2001-12-14`, `2001-12-14t21:59:43.10-05:00`, `2001-12-14 21:59:43.10`),
+/// as an RFC 3339 string.
+fn yaml_timestamp(s: &str) -> Option<Value> {
+    use chrono::{NaiveDate, NaiveDateTime, SecondsFormat, TimeZone as _, Utc};
+    if s.len() < 5 || !s[..4].bytes().all(|b| b.is_ascii_digit()) || s.as_bytes()[4] != b'-' {
+        return None;
+    }
+    static TIMESTAMP: OnceLock<Option<regex::Regex>> = OnceLock::new();
+    let re = TIMESTAMP.get_or_init(|| {
+        regex::Regex::new(
+            r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:([Tt]| )(\d{1,2}):(\d{1,2}):(\d{1,2})(\.\d+)?(Z|[+-]\d{2}:\d{2})?)?$",
+        )
+        .ok()
+    });
+    let c = re.as_ref()?.captures(s)?;
+    let n = |i: usize| -> Option<u32> { c.get(i)?.as_str().parse().ok() };
+    let date = NaiveDate::from_ymd_opt(c.get(1)?.as_str().parse().ok()?, n(2)?, n(3)?)?;
+    let Some(sep) = c.get(4) else {
+        let t = Utc.from_utc_datetime(&date.and_hms_opt(0, 0, 0)?);
+        return Some(Value::String(t.to_rfc3339_opts(SecondsFormat::Secs, true)));
+    };
+    let dt: NaiveDateTime = date.and_hms_opt(n(5)?, n(6)?, n(7)?)?;
+    let tz = c.get(9).map(|m| m.as_str());
+    // A space-separated timestamp carries no zone; a T-separated one needs one.
+    match (sep.as_str(), tz) {
+        (" ", None) => Some(Value::String(
+            Utc.from_utc_datetime(&dt)
+                .to_rfc3339_opts(SecondsFormat::Secs, true),
+        )),
+        ("T" | "t", Some("Z")) => Some(Value::String(
+            Utc.from_utc_datetime(&dt)
+                .to_rfc3339_opts(SecondsFormat::Secs, true),
+        )),
+        ("T" | "t", Some(off)) => {
+            let sign = if off.starts_with('-') { -1 } else { 1 };
+            let h: i32 = off[1..3].parse().ok()?;
+            let m: i32 = off[4..6].parse().ok()?;
+            let fixed = chrono::FixedOffset::east_opt(sign * (h * 3600 + m * 60))?;
+            let t = fixed.from_local_datetime(&dt).single()?;
+            Some(Value::String(if h == 0 && m == 0 {
+                t.with_timezone(&Utc)
+                    .to_rfc3339_opts(SecondsFormat::Secs, true)
+            } else {
+                t.to_rfc3339_opts(SecondsFormat::Secs, false)
+            }))
+        }
+        _ => None,
+    }
 }
 
 pub(super) fn fn_yamlencode(a: Vec<Value>, _: &Ctx<'_>) -> Result<Value, FnError> {
