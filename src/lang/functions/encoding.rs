@@ -33,8 +33,51 @@ pub(super) fn fn_base64decode(a: Vec<Value>, _: &Ctx<'_>) -> Result<Value, FnErr
     })
 }
 
+/// Rejects the quoting Go's strict CSV reader rejects (the `csv` crate is lenient): a quote
+/// inside an unquoted field, or text after a quoted field's closing quote.
+fn check_go_csv_quotes(s: &str) -> Result<(), FnError> {
+    let err =
+        |line: usize, what: &str| FnError::Call(format!("CSV parse error on line {line}: {what}"));
+    let mut line = 1;
+    let mut chars = s.chars().peekable();
+    while chars.peek().is_some() {
+        // At the start of a field.
+        if chars.peek() == Some(&'"') {
+            chars.next();
+            loop {
+                match chars.next() {
+                    None => return Err(err(line, "extraneous or missing \" in quoted-field")),
+                    Some('"') if chars.peek() == Some(&'"') => {
+                        chars.next();
+                    }
+                    Some('"') => break,
+                    Some('\n') => line += 1,
+                    Some(_) => {}
+                }
+            }
+            match chars.peek() {
+                None | Some(',') | Some('\n') | Some('\r') => {}
+                Some(_) => return Err(err(line, "extraneous or missing \" in quoted-field")),
+            }
+        }
+        loop {
+            match chars.next() {
+                None | Some(',') => break,
+                Some('\n') => {
+                    line += 1;
+                    break;
+                }
+                Some('"') => return Err(err(line, "bare \" in non-quoted-field")),
+                Some(_) => {}
+            }
+        }
+    }
+    Ok(())
+}
+
 pub(super) fn fn_csvdecode(a: Vec<Value>, _: &Ctx<'_>) -> Result<Value, FnError> {
     let s = string(&a, 0)?;
+    check_go_csv_quotes(&s)?;
     let mut r = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(false)
@@ -74,6 +117,8 @@ pub(super) fn fn_csvdecode(a: Vec<Value>, _: &Ctx<'_>) -> Result<Value, FnError>
 
 /// A character encoding named as IANA names it.
 enum TextEncoding {
+    /// UTF-16 with a byte order mark (big-endian when encoding).
+    Utf16Bom,
     Utf16(bool),
     Latin1,
     Ascii,
@@ -98,7 +143,8 @@ fn text_encoding(a: &[Value], i: usize) -> Result<(TextEncoding, String), FnErro
         "us-ascii" | "ascii" | "csascii" | "iso646-us" | "us" | "ansi_x3.4-1968" => {
             TextEncoding::Ascii
         }
-        "utf-16" | "utf-7" | "utf-32" => return Err(unsupported()),
+        "utf-16" | "csutf16" => TextEncoding::Utf16Bom,
+        "utf-7" | "utf-32" => return Err(unsupported()),
         other => TextEncoding::Other(
             encoding_rs::Encoding::for_label(other.as_bytes()).ok_or_else(unsupported)?,
         ),
@@ -116,6 +162,10 @@ pub(super) fn fn_textencodebase64(a: Vec<Value>, _: &Ctx<'_>) -> Result<Value, F
         )
     };
     let bytes: Vec<u8> = match enc {
+        TextEncoding::Utf16Bom => [0xfe, 0xff]
+            .into_iter()
+            .chain(s.encode_utf16().flat_map(u16::to_be_bytes))
+            .collect(),
         TextEncoding::Utf16(le) => s
             .encode_utf16()
             .flat_map(|u| if le { u.to_le_bytes() } else { u.to_be_bytes() })
@@ -166,7 +216,16 @@ pub(super) fn fn_textdecodebase64(a: Vec<Value>, _: &Ctx<'_>) -> Result<Value, F
             format!("the given string contains symbols that are not defined for {name}"),
         )
     };
+    let (enc, bytes) = match enc {
+        TextEncoding::Utf16Bom => match bytes.get(..2) {
+            Some([0xff, 0xfe]) => (TextEncoding::Utf16(true), bytes[2..].to_vec()),
+            Some([0xfe, 0xff]) => (TextEncoding::Utf16(false), bytes[2..].to_vec()),
+            _ => (TextEncoding::Utf16(false), bytes),
+        },
+        other => (other, bytes),
+    };
     let out = match enc {
+        TextEncoding::Utf16Bom => String::new(),
         TextEncoding::Utf16(le) => {
             let units: Vec<u16> = bytes
                 .chunks(2)
@@ -181,13 +240,15 @@ pub(super) fn fn_textdecodebase64(a: Vec<Value>, _: &Ctx<'_>) -> Result<Value, F
                 .collect()
         }
         TextEncoding::Latin1 => bytes.iter().map(|b| *b as char).collect(),
-        TextEncoding::Ascii => bytes
-            .iter()
-            .map(|b| if *b < 0x80 { *b as char } else { '\u{fffd}' })
-            .collect(),
+        TextEncoding::Ascii => {
+            if bytes.iter().any(|b| *b >= 0x80) {
+                return Err(undefined());
+            }
+            bytes.iter().map(|b| *b as char).collect()
+        }
         TextEncoding::Other(e) => {
             let (out, errors) = e.decode_without_bom_handling(&bytes);
-            if errors && e != encoding_rs::UTF_8 {
+            if errors {
                 return Err(undefined());
             }
             out.into_owned()

@@ -390,8 +390,16 @@ impl Emitter {
                         self.indent_to(inner);
                     }
                     first = false;
-                    self.double_quoted(k, inner, false);
-                    self.put(":");
+                    if k.contains('\n') && literal_allowed(k) {
+                        // A multi-line key is written as a complex key: `? |-` ... `:`.
+                        self.put("? ");
+                        self.literal(k, inner + 2);
+                        self.put(&" ".repeat(inner));
+                        self.put(":");
+                    } else {
+                        self.double_quoted(k, inner, false);
+                        self.put(":");
+                    }
                     self.after_key(x, inner);
                 }
             }
@@ -451,7 +459,8 @@ impl Emitter {
         match v {
             Value::Null | Value::Unknown => self.put("null"),
             Value::Bool(b) => self.put(if *b { "true" } else { "false" }),
-            Value::Number(n) => self.put(&json_string(&Value::Number(*n))),
+            // Decimal notation, never an exponent (as Go's big.Float 'f' format).
+            Value::Number(n) => self.put(&format!("{}", n.as_f64())),
             Value::String(s) => {
                 if s.contains('\n') && literal_allowed(s) {
                     self.literal(s, indent);
@@ -496,7 +505,12 @@ impl Emitter {
         let mut i = 0;
         while i < chars.len() {
             let c = chars[i];
-            if !printable(c) || c == '\u{feff}' || c == '\n' || c == '\r' || c == '"' || c == '\\' {
+            if !printable(c)
+                || matches!(
+                    c,
+                    '\u{feff}' | '\n' | '\r' | '\u{85}' | '\u{2028}' | '\u{2029}' | '"' | '\\'
+                )
+            {
                 let esc = match c {
                     '\0' => "\\0".to_string(),
                     '\u{7}' => "\\a".to_string(),
