@@ -917,6 +917,7 @@ impl<'s> Evaluator<'s> {
             "try" => return self.call_try(c, range),
             "can" => return self.call_can(c, range),
             "templatefile" => return self.call_templatefile(c, range),
+            "templatestring" => return self.call_templatestring(c, range),
             _ => {}
         }
         let Some(f) = functions::lookup(name) else {
@@ -1062,6 +1063,97 @@ impl<'s> Evaluator<'s> {
             _ => inner.template(&template::lower(&tpl)),
         };
         // Spans inside the template point into another file: report at the call instead.
+        let r = r.map_err(|d| {
+            Diagnostics(
+                d.0.into_iter()
+                    .map(|mut x| {
+                        x.labels.clear();
+                        x.at_opt(self.span(range.clone()))
+                    })
+                    .collect(),
+            )
+        })?;
+        Ok(mark(r, sensitive))
+    }
+
+    /// `templatestring(ref, vars)`: renders a template held in a value the first argument
+    /// refers to directly (a literal template is rejected: a template expression does that).
+    fn call_templatestring(&mut self, c: &FuncCall, range: Option<Range<usize>>) -> R {
+        if c.args.len() != 2 {
+            return Err(self.err(
+                if c.args.len() < 2 {
+                    "Not enough function arguments"
+                } else {
+                    "Too many function arguments"
+                },
+                "Function \"templatestring\" expects 2 argument(s).",
+                range,
+            ));
+        }
+        let first = c.args.iter().next().map(|a| (a.span(), a));
+        if let Some((r0, a0)) = first {
+            let msg = match a0 {
+                Expression::String(_)
+                | Expression::StringTemplate(_)
+                | Expression::HeredocTemplate(_) => Some(
+                    "templatestring is only for rendering templates retrieved dynamically from elsewhere, and so does not support providing a literal template; consider using a template string expression instead",
+                ),
+                Expression::Variable(_) | Expression::Traversal(_) => None,
+                _ => Some(
+                    "must be a direct reference to a single string from elsewhere, containing valid Terraform template syntax",
+                ),
+            };
+            if let Some(msg) = msg {
+                return Err(self.err(
+                    "Invalid function argument",
+                    format!("Invalid value for \"template\" parameter: invalid template expression: {msg}."),
+                    r0.or(range),
+                ));
+            }
+        }
+        let mut args = Vec::with_capacity(2);
+        let mut ranges = Vec::with_capacity(2);
+        for a in c.args.iter() {
+            args.push(self.expr(a)?);
+            ranges.push(a.span());
+        }
+        let sensitive = args.iter().any(Value::contains_sensitive);
+        let args: Vec<Value> = args.into_iter().map(|a| a.unmark_deep().0).collect();
+        if !args[0].is_wholly_known() || !args[1].is_wholly_known() {
+            return Ok(mark(Value::Unknown, sensitive));
+        }
+        let Some(text) = args[0].as_str().map(str::to_string) else {
+            return Err(self.err(
+                "Invalid function argument",
+                "Invalid value for \"template\" parameter: string required.",
+                ranges[0].clone().or(range),
+            ));
+        };
+        let Some(vars) = args[1].as_map() else {
+            return Err(self.err(
+                "Invalid function argument",
+                "Invalid value for \"vars\" parameter: a map or object is required.",
+                ranges[1].clone().or(range),
+            ));
+        };
+        let tpl = hcl_edit::parser::parse_template(&text).map_err(|e| {
+            self.err(
+                "Error in function call",
+                format!("Call to function \"templatestring\" failed: the template has a syntax error: {e}."),
+                range.clone(),
+            )
+        })?;
+        let mut inner = Evaluator {
+            scope: self.scope,
+            file: self.file,
+            bound: vars.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+            depth: self.depth,
+            in_template: true,
+        };
+        let r = match tpl.as_single_element() {
+            Some(hcl_edit::template::Element::Interpolation(i)) => inner.expr(&i.expr),
+            _ => inner.template(&template::lower(&tpl)),
+        };
         let r = r.map_err(|d| {
             Diagnostics(
                 d.0.into_iter()

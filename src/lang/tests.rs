@@ -14,13 +14,13 @@ use crate::diag::{Diagnostic, Diagnostics, SourceMap, Span};
 
 /// A scope backed by a table of subjects.
 #[derive(Default)]
-struct TestScope {
-    values: HashMap<Subject, Value>,
-    planning: bool,
+pub(super) struct TestScope {
+    pub(super) values: HashMap<Subject, Value>,
+    pub(super) planning: bool,
 }
 
 impl TestScope {
-    fn with(mut self, s: Subject, v: Value) -> TestScope {
+    pub(super) fn with(mut self, s: Subject, v: Value) -> TestScope {
         self.values.insert(s, v);
         self
     }
@@ -90,7 +90,7 @@ const PRELUDE: &[(&str, &str)] = &[
     ("nul", "null"),
 ];
 
-fn prelude_tf() -> String {
+pub(super) fn prelude_tf() -> String {
     let mut out = String::new();
     for (name, default) in PRELUDE {
         let sensitive = if *name == "secret" {
@@ -108,7 +108,7 @@ fn prelude_tf() -> String {
     out
 }
 
-fn prelude_scope() -> TestScope {
+pub(super) fn prelude_scope() -> TestScope {
     let mut scope = TestScope::default()
         .with(Subject::Local("greeting".into()), Value::string("hi"))
         .with(Subject::Local("u".into()), Value::Unknown)
@@ -158,7 +158,7 @@ fn read_cases(text: &str) -> Vec<Case> {
 }
 
 /// What Terraform's console shows for `jsonencode(v)`, in the table's notation.
-fn show(r: &Result<Value, Diagnostics>) -> String {
+pub(super) fn show(r: &Result<Value, Diagnostics>) -> String {
     match r {
         Err(d) => format!(
             "error: {}",
@@ -251,10 +251,20 @@ fn terraform_result(expr: &str) -> String {
 /// detail after "type constraint: " instead of its summary.
 fn terraform_console(main_tf: &str, input: &str, detail: bool) -> String {
     let dir = tempfile::tempdir().expect("tempdir");
-    std::fs::write(dir.path().join("main.tf"), main_tf).expect("write main.tf");
+    terraform_console_in(dir.path(), main_tf, input, detail)
+}
+
+/// Like [`terraform_console`], in a directory the caller prepared.
+pub(super) fn terraform_console_in(
+    dir: &std::path::Path,
+    main_tf: &str,
+    input: &str,
+    detail: bool,
+) -> String {
+    std::fs::write(dir.join("main.tf"), main_tf).expect("write main.tf");
     let mut child = std::process::Command::new("terraform")
         .args(["console", "-plan", "-no-color"])
-        .current_dir(dir.path())
+        .current_dir(dir)
         .env("CHECKPOINT_DISABLE", "1")
         .env("TF_CLI_CONFIG_FILE", "/dev/null")
         .stdin(std::process::Stdio::piped())
@@ -883,7 +893,7 @@ fn impure_functions_have_the_right_shape() {
 #[test]
 fn every_listed_function_resolves() {
     for name in super::functions::names() {
-        if matches!(name, "try" | "can" | "templatefile") {
+        if matches!(name, "try" | "can" | "templatefile" | "templatestring") {
             continue;
         }
         assert!(super::functions::lookup(name).is_some(), "{name}");

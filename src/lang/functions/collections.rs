@@ -4,7 +4,10 @@ use super::*;
 
 pub(super) fn fn_length(a: Vec<Value>, _: &Ctx<'_>) -> Result<Value, FnError> {
     let n = match a[0].strip_marks_ref() {
-        Value::String(s) => s.chars().count(),
+        Value::String(s) => {
+            use unicode_segmentation::UnicodeSegmentation as _;
+            s.graphemes(true).count()
+        }
         Value::List(xs) | Value::Tuple(xs) | Value::Set(xs) => xs.len(),
         Value::Map(m) | Value::Object(m) => m.len(),
         other => {
@@ -68,6 +71,9 @@ pub(super) fn fn_merge(a: Vec<Value>, _: &Ctx<'_>) -> Result<Value, FnError> {
 }
 
 pub(super) fn fn_concat(a: Vec<Value>, _: &Ctx<'_>) -> Result<Value, FnError> {
+    if a.is_empty() {
+        return Err(FnError::Call("at least one argument is required".into()));
+    }
     let mut out = Vec::new();
     let mut all_lists = true;
     for (i, x) in a.iter().enumerate() {
@@ -97,7 +103,12 @@ pub(super) fn fn_keys(a: Vec<Value>, _: &Ctx<'_>) -> Result<Value, FnError> {
 }
 
 pub(super) fn fn_values(a: Vec<Value>, _: &Ctx<'_>) -> Result<Value, FnError> {
-    let vals: Vec<Value> = map_arg(&a, 0)?.values().cloned().collect();
+    let vals: Vec<Value> = a[0]
+        .as_map()
+        .ok_or_else(|| FnError::Call("values() requires a map as the first argument".into()))?
+        .values()
+        .cloned()
+        .collect();
     Ok(match a[0].strip_marks_ref() {
         Value::Object(_) => Value::Tuple(vals),
         _ => Value::List(vals),
@@ -108,7 +119,8 @@ pub(super) fn fn_contains(a: Vec<Value>, _: &Ctx<'_>) -> Result<Value, FnError> 
     if a[0].is_null() {
         return Err(arg_err(0, "argument must not be null"));
     }
-    let xs = seq(&a, 0)?;
+    let xs =
+        seq(&a, 0).map_err(|_| FnError::Call("argument must be list, tuple, or set".into()))?;
     Ok(Value::Bool(xs.iter().any(|x| values_equal(x, &a[1]))))
 }
 
@@ -165,9 +177,6 @@ pub(super) fn fn_range(a: Vec<Value>, _: &Ctx<'_>) -> Result<Value, FnError> {
     } else {
         step
     };
-    if step == 0.0 {
-        return Err(arg_err(2, "step must not be zero"));
-    }
     if (step < 0.0 && end > start) || (step > 0.0 && end < start) {
         return Err(arg_err(
             2,
@@ -177,6 +186,9 @@ pub(super) fn fn_range(a: Vec<Value>, _: &Ctx<'_>) -> Result<Value, FnError> {
                 "step must be negative when start is greater than limit"
             },
         ));
+    }
+    if step == 0.0 && start != end {
+        return Err(FnError::Call("more than 1024 values were generated; either decrease the difference between start and end or use a smaller step".into()));
     }
     let mut out = Vec::new();
     let mut x = start;
@@ -208,7 +220,8 @@ pub(super) fn fn_flatten(a: Vec<Value>, _: &Ctx<'_>) -> Result<Value, FnError> {
         }
         Ok(())
     }
-    let xs = seq(&a, 0)?;
+    let xs =
+        seq(&a, 0).map_err(|_| FnError::Call("can only flatten lists, sets and tuples".into()))?;
     let mut out = Vec::new();
     go(&xs, &mut out, 0, false)?;
     Ok(Value::Tuple(out))
@@ -256,7 +269,10 @@ pub(super) fn fn_coalescelist(a: Vec<Value>, _: &Ctx<'_>) -> Result<Value, FnErr
         if x.is_null() {
             continue;
         }
-        if seq(&a, i)?.is_empty() {
+        if seq(&a, i)
+            .map_err(|_| FnError::Call("coalescelist arguments must be lists or tuples".into()))?
+            .is_empty()
+        {
             continue;
         }
         return Ok(x.clone());
@@ -351,7 +367,12 @@ pub(super) fn fn_reverse(a: Vec<Value>, _: &Ctx<'_>) -> Result<Value, FnError> {
 pub(super) fn fn_sort(mut a: Vec<Value>, _: &Ctx<'_>) -> Result<Value, FnError> {
     let xs = as_list(a.remove(0), 0)?;
     let mut ss = Vec::with_capacity(xs.len());
-    for x in xs {
+    for (i, x) in xs.into_iter().enumerate() {
+        if x.is_null() {
+            return Err(FnError::Call(format!(
+                "given list element {i} is null; a null string cannot be sorted"
+            )));
+        }
         match convert(x, &Type::String) {
             Ok(Value::String(s)) => ss.push(s),
             _ => return Err(arg_err(0, "list of string required")),
@@ -386,8 +407,9 @@ pub(super) fn fn_sum(a: Vec<Value>, _: &Ctx<'_>) -> Result<Value, FnError> {
         match convert(x, &Type::Number) {
             Ok(Value::Number(n)) => total += n.as_f64(),
             _ => {
-                return Err(FnError::Call(
-                    "argument must be list, set, or tuple of number values".into(),
+                return Err(arg_err(
+                    0,
+                    "argument must be list, set, or tuple of number values",
                 ));
             }
         }
@@ -399,7 +421,11 @@ pub(super) fn bools(a: Vec<Value>, all: bool) -> Result<Value, FnError> {
     let xs = seq(&a, 0)?;
     let mut acc = all;
     for x in xs {
-        let b = matches!(convert(x, &Type::Bool), Ok(Value::Bool(true)));
+        let b = match convert(x, &Type::Bool) {
+            Ok(Value::Bool(b)) => b,
+            Ok(_) => false,
+            Err(_) => return Err(arg_err(0, "a bool is required")),
+        };
         acc = if all { acc && b } else { acc || b };
     }
     Ok(Value::Bool(acc))
@@ -409,7 +435,7 @@ pub(super) fn fn_chunklist(a: Vec<Value>, _: &Ctx<'_>) -> Result<Value, FnError>
     let xs = seq(&a, 0)?;
     let n = integer(&a, 1)?;
     if n < 0 {
-        return Err(arg_err(1, "the size argument must be positive"));
+        return Err(FnError::Call("the size argument must be positive".into()));
     }
     if n == 0 {
         return Ok(Value::List(vec![Value::List(xs)]));

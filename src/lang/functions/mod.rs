@@ -15,19 +15,27 @@ use base64::Engine as _;
 use cairn_provider::{Number, Type, Value};
 
 mod collections;
+mod crypto;
 mod encoding;
 mod files;
 mod format;
+mod net;
 mod numbers;
 mod strings;
+mod time;
+mod yaml;
 
 use self::collections::*;
+use self::crypto::*;
 use self::encoding::*;
 use self::files::*;
 pub(crate) use self::files::{read_file, read_text};
 use self::format::*;
+use self::net::*;
 use self::numbers::*;
 use self::strings::*;
+use self::time::*;
+use self::yaml::*;
 use super::convert::{convert, kind_name, parse_number, unify};
 use super::eval::values_equal;
 use super::{Scope, Subject};
@@ -161,7 +169,8 @@ static FUNCTIONS: &[Function] = &[
         str_map(a, |s| s.trim_end_matches(['\n', '\r']).to_string())
     }),
     f("strrev", &["str"], |a, _| {
-        str_map(a, |s| s.chars().rev().collect())
+        use unicode_segmentation::UnicodeSegmentation as _;
+        str_map(a, |s| s.graphemes(true).rev().collect())
     }),
     f("trim", &["str", "cutset"], fn_trim),
     f("trimprefix", &["str", "prefix"], |a, _| {
@@ -259,7 +268,7 @@ static FUNCTIONS: &[Function] = &[
     f("ceil", &["num"], |a, _| num_map(a, f64::ceil)),
     f("floor", &["num"], |a, _| num_map(a, f64::floor)),
     f("signum", &["num"], |a, _| {
-        num_map(a, |x| if x == 0.0 { 0.0 } else { x.signum() })
+        Ok(Value::number(integer(&a, 0)?.signum()))
     }),
     f("pow", &["num", "power"], |a, _| {
         let (x, y) = (number(&a, 0)?, number(&a, 1)?);
@@ -284,21 +293,21 @@ static FUNCTIONS: &[Function] = &[
     }),
     f("filemd5", &["path"], |a, ctx| {
         use md5::Digest as _;
-        Ok(Value::String(hex::encode(md5::Md5::digest(read_file(
+        Ok(Value::String(hex::encode(md5::Md5::digest(read_hashed(
             &a, ctx,
         )?))))
     }),
     f("filesha1", &["path"], |a, ctx| {
         use sha1::Digest as _;
-        Ok(Value::String(hex::encode(sha1::Sha1::digest(read_file(
+        Ok(Value::String(hex::encode(sha1::Sha1::digest(read_hashed(
             &a, ctx,
         )?))))
     }),
     f("filesha256", &["path"], |a, ctx| {
         use sha2::Digest as _;
-        Ok(Value::String(hex::encode(sha2::Sha256::digest(read_file(
-            &a, ctx,
-        )?))))
+        Ok(Value::String(hex::encode(sha2::Sha256::digest(
+            read_hashed(&a, ctx)?,
+        ))))
     }),
     f("dirname", &["path"], |a, _| {
         let s = string(&a, 0)?;
@@ -311,14 +320,14 @@ static FUNCTIONS: &[Function] = &[
         }))
     }),
     f("basename", &["path"], |a, _| {
+        // Go's filepath.Base.
         let s = string(&a, 0)?;
-        Ok(Value::String(
-            s.trim_end_matches('/')
-                .rsplit('/')
-                .next()
-                .unwrap_or("")
-                .to_string(),
-        ))
+        let t = s.trim_end_matches('/');
+        Ok(Value::String(match (s.is_empty(), t.is_empty()) {
+            (true, _) => ".".to_string(),
+            (false, true) => "/".to_string(),
+            _ => t.rsplit('/').next().unwrap_or("").to_string(),
+        }))
     }),
     f("base64encode", &["str"], |a, _| {
         Ok(Value::String(
@@ -357,20 +366,71 @@ static FUNCTIONS: &[Function] = &[
             string(&a, 0)?.as_bytes(),
         ))))
     }),
-    f("uuid", &[], |_, ctx| {
-        if ctx.scope.impure_unknown() {
-            return Ok(Value::Unknown);
-        }
-        Ok(Value::String(uuid::Uuid::new_v4().to_string()))
+    f("base64sha512", &["str"], |a, _| {
+        Ok(Value::String(sha512_b64(string(&a, 0)?.as_bytes())))
     }),
-    f("timestamp", &[], |_, ctx| {
-        if ctx.scope.impure_unknown() {
-            return Ok(Value::Unknown);
-        }
-        Ok(Value::String(
-            chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string(),
-        ))
+    f("base64gzip", &["str"], fn_base64gzip),
+    f("filesha512", &["path"], |a, ctx| {
+        Ok(Value::String(sha512_hex(&read_hashed(&a, ctx)?)))
     }),
+    f("filebase64sha256", &["path"], |a, ctx| {
+        Ok(Value::String(sha256_b64(&read_hashed(&a, ctx)?)))
+    }),
+    f("filebase64sha512", &["path"], |a, ctx| {
+        Ok(Value::String(sha512_b64(&read_hashed(&a, ctx)?)))
+    }),
+    f("fileset", &["path", "pattern"], fn_fileset),
+    f("abspath", &["path"], fn_abspath),
+    f("pathexpand", &["path"], fn_pathexpand),
+    f(
+        "textencodebase64",
+        &["string", "encoding"],
+        fn_textencodebase64,
+    ),
+    f(
+        "textdecodebase64",
+        &["source", "encoding"],
+        fn_textdecodebase64,
+    ),
+    f("csvdecode", &["str"], fn_csvdecode),
+    nulls(f("yamlencode", &["value"], fn_yamlencode)),
+    f("yamldecode", &["src"], fn_yamldecode),
+    f("uuid", &[], fn_uuid),
+    f("uuidv5", &["namespace", "name"], fn_uuidv5),
+    fv("bcrypt", &["str"], "cost", fn_bcrypt),
+    f("rsadecrypt", &["ciphertext", "privatekey"], fn_rsadecrypt),
+    // network addresses
+    f("cidrhost", &["prefix", "hostnum"], fn_cidrhost),
+    f("cidrnetmask", &["prefix"], fn_cidrnetmask),
+    f(
+        "cidrsubnet",
+        &["prefix", "newbits", "netnum"],
+        fn_cidrsubnet,
+    ),
+    fv("cidrsubnets", &["prefix"], "newbits", fn_cidrsubnets),
+    // time
+    f("timestamp", &[], fn_timestamp),
+    f("plantimestamp", &[], fn_plantimestamp),
+    f("formatdate", &["format", "time"], fn_formatdate),
+    f("timeadd", &["timestamp", "duration"], fn_timeadd),
+    f("timecmp", &["timestamp_a", "timestamp_b"], fn_timecmp),
+    // more numbers and marks
+    f("log", &["num", "base"], fn_log),
+    nulls(marks(handles(f(
+        "issensitive",
+        &["value"],
+        |a, _| match &a[0] {
+            Value::Sensitive(_) => Ok(Value::Bool(true)),
+            Value::Unknown => Ok(Value::Unknown),
+            _ => Ok(Value::Bool(false)),
+        },
+    )))),
+    // cairn has no ephemeral values: every value passes through unchanged.
+    nulls(marks(handles(f(
+        "ephemeralasnull",
+        &["value"],
+        |mut a, _| Ok(a.remove(0)),
+    )))),
 ];
 
 /// The function called `name`, if Terraform has one cairn implements.
@@ -382,13 +442,13 @@ pub fn lookup(name: &str) -> Option<&'static Function> {
         .copied()
 }
 
-/// The names of every implemented function (plus `try`, `can` and `templatefile`, which the
-/// evaluator handles).
+/// The names of every implemented function (plus `try`, `can`, `templatefile` and `templatestring`,
+/// which the evaluator handles).
 pub fn names() -> impl Iterator<Item = &'static str> {
     FUNCTIONS
         .iter()
         .map(|f| f.name)
-        .chain(["try", "can", "templatefile"])
+        .chain(["try", "can", "templatefile", "templatestring"])
 }
 
 /// Calls `f` with evaluated arguments (arity already checked), handling marks, unknowns and
@@ -468,7 +528,11 @@ fn number(a: &[Value], i: usize) -> Result<f64, FnError> {
 fn integer(a: &[Value], i: usize) -> Result<i64, FnError> {
     let n = number(a, i)?;
     if n.fract() != 0.0 || n.abs() > 9.0e15 {
-        return Err(arg_err(i, "value must be a whole number"));
+        // Terraform converts inside the implementation, so this is not an argument error.
+        return Err(FnError::Call(
+            "value must be a whole number, between -9223372036854775808 and 9223372036854775807"
+                .into(),
+        ));
     }
     Ok(n as i64)
 }
@@ -524,3 +588,6 @@ fn to(mut a: Vec<Value>, ty: &Type) -> Result<Value, FnError> {
         arg_err(0, msg)
     })
 }
+
+#[cfg(test)]
+mod tests;

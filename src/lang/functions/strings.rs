@@ -100,7 +100,7 @@ pub(super) fn fn_replace(a: Vec<Value>, _: &Ctx<'_>) -> Result<Value, FnError> {
     let (s, sub, rep) = (string(&a, 0)?, string(&a, 1)?, string(&a, 2)?);
     if sub.len() > 1 && sub.starts_with('/') && sub.ends_with('/') {
         let re = regex::Regex::new(&sub[1..sub.len() - 1])
-            .map_err(|e| arg_err(1, format!("invalid regular expression: {e}")))?;
+            .map_err(|e| FnError::Call(format!("error parsing regexp: {e}")))?;
         return Ok(Value::String(re.replace_all(&s, rep.as_str()).into_owned()));
     }
     if sub.is_empty() {
@@ -118,20 +118,16 @@ pub(super) fn fn_replace(a: Vec<Value>, _: &Ctx<'_>) -> Result<Value, FnError> {
 pub(super) fn fn_substr(a: Vec<Value>, _: &Ctx<'_>) -> Result<Value, FnError> {
     let s = string(&a, 0)?;
     let (off, len) = (integer(&a, 1)?, integer(&a, 2)?);
-    let chars: Vec<char> = s.chars().collect();
+    use unicode_segmentation::UnicodeSegmentation as _;
+    let chars: Vec<&str> = s.graphemes(true).collect();
     let n = chars.len() as i64;
-    let start = if off < 0 { n + off } else { off };
-    if start < 0 {
-        return Err(arg_err(1, "offset must be within the length of the string"));
-    }
+    let start = if off < 0 { (n + off).max(0) } else { off };
     if start >= n {
         return Ok(Value::string(""));
     }
     let end = if len < 0 { n } else { (start + len).min(n) };
     Ok(Value::String(
-        chars[start as usize..end.max(start) as usize]
-            .iter()
-            .collect(),
+        chars[start as usize..end.max(start) as usize].concat(),
     ))
 }
 
@@ -145,7 +141,7 @@ pub(super) fn fn_indent(a: Vec<Value>, _: &Ctx<'_>) -> Result<Value, FnError> {
 pub(super) fn fn_join(a: Vec<Value>, _: &Ctx<'_>) -> Result<Value, FnError> {
     let sep = string(&a, 0)?;
     if a.len() < 2 {
-        return Err(arg_err(1, "at least one list is required"));
+        return Err(FnError::Call("at least one list is required".into()));
     }
     let mut parts = Vec::new();
     for i in 1..a.len() {
