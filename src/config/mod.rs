@@ -56,6 +56,9 @@ pub struct Config {
 #[derive(Debug, Default)]
 pub struct Module {
     pub dir: PathBuf,
+    /// `path.module`: the directory relative to the root module (`.` for the root,
+    /// `modules/vpc` for a child loaded from `./modules/vpc`).
+    pub path: String,
     pub terraform: TerraformBlock,
     pub providers: Vec<ProviderBlock>,
     pub variables: IndexMap<String, Variable>,
@@ -63,6 +66,34 @@ pub struct Module {
     pub outputs: IndexMap<String, Output>,
     /// Managed resources and data sources, in file order.
     pub resources: IndexMap<ResourceAddr, Resource>,
+    /// `module` blocks, each with its loaded child module.
+    pub calls: IndexMap<String, ModuleCall>,
+}
+
+impl Module {
+    /// The child module loaded for the call `name`.
+    pub fn child(&self, name: &str) -> Option<&Module> {
+        self.calls.get(name).map(|c| &c.module)
+    }
+}
+
+/// A `module "NAME" { source = "./dir" ... }` block and the module it loads.
+#[derive(Debug)]
+pub struct ModuleCall {
+    pub name: String,
+    /// The `source` as written (always a local path once loaded).
+    pub source: String,
+    pub count: Option<Expr>,
+    pub for_each: Option<Expr>,
+    pub depends_on: Vec<Expr>,
+    /// The `providers` map: the child's provider configuration (key) → the parent's (value).
+    pub providers: Vec<(ProviderRef, ProviderRef)>,
+    /// The input variables, unevaluated, in the order written.
+    pub args: IndexMap<String, Expr>,
+    /// The span of the block header (`module "NAME"`).
+    pub span: Span,
+    /// The loaded child module.
+    pub module: Module,
 }
 
 /// The `terraform` block(s), merged.
@@ -79,6 +110,8 @@ pub struct RequiredProvider {
     /// As written (`hashicorp/random`), or the implied `hashicorp/NAME` when absent.
     pub source: String,
     pub version: Option<String>,
+    /// `configuration_aliases`: aliased configurations a module expects its caller to pass.
+    pub configuration_aliases: Vec<ProviderRef>,
 }
 
 #[derive(Debug)]

@@ -8,12 +8,15 @@ use std::sync::Arc;
 
 use cairn_provider::{PlanRequest, Schema, Type, Value, ValuePath};
 
+use super::module;
 use super::providers::{Configured, ProviderSet, Registry};
 use super::scope::{Expansion, InstanceScope, ModuleScope, ResourceValues};
 use super::{Action, Mode, OutputChange, Plan, Reason, ResourceChange};
-use crate::addr::{InstanceAddr, InstanceKey, Mode as ResourceMode, ResourceAddr, Target};
-use crate::config::{Config, IgnoreChanges, Module, ProviderRef, Resource};
-use crate::diag::{Diagnostic, Diagnostics};
+use crate::addr::{
+    InstanceAddr, InstanceKey, Mode as ResourceMode, ModulePath, ResourceAddr, Target,
+};
+use crate::config::{Config, IgnoreChanges, Module, ModuleCall, ProviderRef, Resource};
+use crate::diag::{Diagnostic, Diagnostics, Span};
 use crate::graph::{self, Graph, Node};
 use crate::lang::{self, Subject};
 use crate::state::{InstanceState, State};
@@ -70,6 +73,13 @@ pub async fn plan(
         diags: Diagnostics::new(),
         pending: HashSet::new(),
         included: None,
+        path: ModulePath::root(),
+        chain: Vec::new(),
+        inherited: Vec::new(),
+        call_resources: HashMap::new(),
+        own_resources: Vec::new(),
+        configured: HashSet::new(),
+        module_instances: HashSet::new(),
     };
     w.configure_providers(registry).await?;
     if opts.refresh {
@@ -111,7 +121,11 @@ pub async fn plan(
         .keys()
         .filter(|a| {
             a.mode == ResourceMode::Data
-                && (opts.mode == Mode::Destroy || !m.resources.contains_key(*a))
+                && match opts.mode {
+                    Mode::Destroy => true,
+                    Mode::Normal => !w.configured.contains(*a),
+                    Mode::RefreshOnly => declared(m, a).is_none(),
+                }
         })
         .cloned()
         .collect();
@@ -145,8 +159,71 @@ fn stored_output(o: &crate::state::OutputState) -> Value {
     if o.sensitive { v.mark_sensitive() } else { v }
 }
 
-/// An instance key with its `each.value` (for `for_each`).
-type Instance = (InstanceKey, Option<Value>);
+use module::Instance;
+
+/// The resource block declared for `addr` (module instance keys ignored), if any.
+fn declared<'a>(root: &'a Module, addr: &ResourceAddr) -> Option<&'a Resource> {
+    let (m, _) = module::find(root, &addr.module)?;
+    m.resources.get(&ResourceAddr {
+        module: ModulePath::root(),
+        ..addr.clone()
+    })
+}
+
+/// A placeholder while the state moves into a child module's walk.
+fn take_state(s: &mut State) -> State {
+    let empty = State {
+        terraform_version: String::new(),
+        serial: 0,
+        lineage: String::new(),
+        outputs: Default::default(),
+        resources: Default::default(),
+    };
+    std::mem::replace(s, empty)
+}
+
+/// Collects the root provider configurations the resources of `m` and its children use.
+fn needed_providers<'a>(
+    m: &'a Module,
+    chain: &mut Vec<&'a ModuleCall>,
+    out: &mut BTreeMap<ProviderRef, Option<Span>>,
+    diags: &mut Diagnostics,
+) {
+    for r in m.resources.values() {
+        match module::resolve_provider(chain, r.provider_ref()) {
+            Ok(p) => {
+                out.entry(p).or_insert_with(|| Some(r.span.clone()));
+            }
+            Err(msg) => diags.push(
+                Diagnostic::error("Provider configuration not present", msg).at(r.span.clone(), ""),
+            ),
+        }
+    }
+    if !chain.is_empty() {
+        for p in &m.providers {
+            diags.push(
+                Diagnostic::error(
+                    "Provider configuration in a child module",
+                    format!(
+                        "cairn configures providers only in the root module. Move this provider \"{}\" block to the root module and pass it to the module with its providers argument, like providers = {{ {} = {} }}.",
+                        p.name,
+                        p.name,
+                        match &p.alias {
+                            Some(a) => format!("{}.{a}", p.name),
+                            None => p.name.clone(),
+                        }
+                    ),
+                )
+                .at(p.span.clone(), ""),
+            );
+        }
+    }
+    for call in m.calls.values() {
+        chain.push(call);
+        needed_providers(&call.module, chain, out, diags);
+        chain.pop();
+    }
+}
 
 struct Walk<'a> {
     m: &'a Module,
@@ -161,38 +238,45 @@ struct Walk<'a> {
     diags: Diagnostics,
     /// Resources with at least one pending (non-no-op) change.
     pending: HashSet<ResourceAddr>,
-    /// With `-target`: the resources in scope.
+    /// With `-target`: the resources in scope (full addresses).
     included: Option<HashSet<ResourceAddr>>,
+    /// The module instance this walk plans (root for the top-level walk).
+    path: ModulePath,
+    /// The calls from the root down to this module (for provider resolution).
+    chain: Vec<&'a ModuleCall>,
+    /// Resources every object of this module instance depends on: those the call depends on.
+    inherited: Vec<ResourceAddr>,
+    /// For each module call walked here, every resource inside its instances.
+    call_resources: HashMap<String, Vec<ResourceAddr>>,
+    /// Every resource planned in this module instance and the modules below it.
+    own_resources: Vec<ResourceAddr>,
+    /// Every resource (full address) planned or kept in this run: what is configured.
+    configured: HashSet<ResourceAddr>,
+    /// Every module instance walked in this run.
+    module_instances: HashSet<ModulePath>,
 }
 
 impl<'a> Walk<'a> {
     /// Configures every provider the configuration uses, and every provider state refers to.
     async fn configure_providers(&mut self, registry: &dyn Registry) -> Result<(), Diagnostics> {
-        let mut needed: BTreeSet<ProviderRef> = self
-            .m
-            .resources
-            .values()
-            .map(Resource::provider_ref)
-            .collect();
-        for p in &self.m.providers {
-            needed.insert(ProviderRef {
-                name: p.name.clone(),
-                alias: p.alias.clone(),
-            });
-        }
         let mut diags = Diagnostics::new();
-        for r in needed {
+        let mut used_by = BTreeMap::new();
+        needed_providers(self.m, &mut Vec::new(), &mut used_by, &mut diags);
+        for p in &self.m.providers {
+            used_by
+                .entry(ProviderRef {
+                    name: p.name.clone(),
+                    alias: p.alias.clone(),
+                })
+                .or_insert(None);
+        }
+        for (r, used_by) in used_by {
             let block = self
                 .m
                 .providers
                 .iter()
                 .find(|p| p.name == r.name && p.alias == r.alias);
             if r.alias.is_some() && block.is_none() {
-                let used_by = self
-                    .m
-                    .resources
-                    .values()
-                    .find(|res| res.provider_ref() == r);
                 diags.push(
                     Diagnostic::error(
                         "Provider configuration not present",
@@ -202,7 +286,7 @@ impl<'a> Walk<'a> {
                             r.alias.as_deref().unwrap_or_default()
                         ),
                     )
-                    .at_opt(used_by.map(|u| u.span.clone())),
+                    .at_opt(used_by.clone()),
                 );
                 continue;
             }
@@ -216,13 +300,7 @@ impl<'a> Walk<'a> {
                 .await;
             if let Err(mut ds) = res {
                 // Point at the provider block, or else at the first resource that needs it.
-                let span = block.map(|b| b.span.clone()).or_else(|| {
-                    self.m
-                        .resources
-                        .values()
-                        .find(|res| res.provider_ref() == r)
-                        .map(|res| res.span.clone())
-                });
+                let span = block.map(|b| b.span.clone()).or(used_by);
                 if let Some(span) = span {
                     for d in &mut ds.0 {
                         if d.labels.is_empty() {
@@ -403,13 +481,18 @@ impl<'a> Walk<'a> {
                     }
                 }
                 Node::Resource(addr) => {
-                    let r = &self.m.resources[addr];
-                    if self.included.as_ref().is_some_and(|s| !s.contains(addr)) {
+                    let m: &'a Module = self.m;
+                    let r = &m.resources[addr];
+                    let full = self.full(addr);
+                    self.configured.insert(full.clone());
+                    self.own_resources.push(full.clone());
+                    if self.included.as_ref().is_some_and(|s| !s.contains(&full)) {
                         self.values_from_state(r);
                         continue;
                     }
                     self.plan_resource(r).await;
                 }
+                Node::ModuleCall(name) => self.plan_call(name).await,
                 Node::Var(_) | Node::Provider(_) | Node::Output(_) => {}
             }
         }
@@ -417,7 +500,7 @@ impl<'a> Walk<'a> {
 
     /// Makes a resource's stored values visible to references (for resources outside -target).
     fn values_from_state(&mut self, r: &Resource) {
-        let Some(rs) = self.prior.resources.get(&r.addr) else {
+        let Some(rs) = self.prior.resources.get(&self.full(&r.addr)) else {
             return;
         };
         let Some(p) = self.providers.by_addr(&rs.provider).cloned() else {
@@ -449,110 +532,167 @@ impl<'a> Walk<'a> {
 
     /// Evaluates `count`/`for_each`: the instance keys with their `each.value`.
     fn expand(&mut self, r: &Resource) -> Option<(Expansion, Vec<Instance>)> {
-        if let Some(e) = &r.count {
-            let v = match lang::eval(e, &self.scope) {
+        match module::expand(r.count.as_ref(), r.for_each.as_ref(), &self.scope) {
+            Ok(x) => Some(x),
+            Err(ds) => {
+                self.diags.extend(ds);
+                None
+            }
+        }
+    }
+
+    /// The full address of a resource of this module instance.
+    fn full(&self, a: &ResourceAddr) -> ResourceAddr {
+        ResourceAddr {
+            module: self.path.clone(),
+            ..a.clone()
+        }
+    }
+
+    /// The resources a node of this module depends on, as full addresses: the resources it
+    /// references (through variables and locals), every resource of the module calls it
+    /// references, and whatever this module instance's call depends on.
+    fn full_dependencies(&self, node: &Node) -> Vec<ResourceAddr> {
+        let mut deps: Vec<ResourceAddr> = self
+            .graph
+            .resource_dependencies(node)
+            .iter()
+            .map(|a| self.full(a))
+            .collect();
+        for name in self.graph.module_dependencies(node) {
+            if let Some(rs) = self.call_resources.get(&name) {
+                deps.extend(rs.iter().cloned());
+            }
+        }
+        deps.extend(self.inherited.iter().cloned());
+        deps.sort();
+        deps.dedup();
+        deps
+    }
+
+    /// With `-target`, the resources of a child module instance that are in scope.
+    fn child_included(&self, m: &Module, path: &ModulePath) -> Option<HashSet<ResourceAddr>> {
+        self.included.as_ref()?;
+        Some(
+            m.resources
+                .keys()
+                .map(|a| ResourceAddr {
+                    module: path.clone(),
+                    ..a.clone()
+                })
+                .filter(|a| {
+                    self.opts.targets.iter().any(|t| match t {
+                        Target::Resource(r) => r == a,
+                        Target::Instance(i) => &i.resource == a,
+                        Target::Module(mp) => a.module.0.starts_with(&mp.0),
+                    })
+                })
+                .collect(),
+        )
+    }
+
+    /// Expands a module call and walks each of its instances as a child walk with its own
+    /// scope; the call's value (`module.NAME`) is each instance's outputs.
+    async fn plan_call(&mut self, name: &str) {
+        let m: &'a Module = self.m;
+        let graph: &'a Graph = self.graph;
+        let Some(call) = m.calls.get(name) else {
+            return;
+        };
+        let Some(child_graph) = graph.child(name) else {
+            return;
+        };
+        let (expansion, keys) =
+            match module::expand(call.count.as_ref(), call.for_each.as_ref(), &self.scope) {
+                Ok(x) => x,
+                Err(ds) => {
+                    self.diags.extend(ds);
+                    return;
+                }
+            };
+        let inherited = self.full_dependencies(&Node::ModuleCall(name.to_string()));
+        let mut instances = BTreeMap::new();
+        let mut resources = Vec::new();
+        for (key, each_value) in keys {
+            let vars = {
+                let iscope = InstanceScope {
+                    base: &self.scope,
+                    key: &key,
+                    each_value: each_value.as_ref(),
+                    self_value: None,
+                };
+                module::call_vars(call, &iscope)
+            };
+            let vars = match vars {
                 Ok(v) => v,
                 Err(ds) => {
                     self.diags.extend(ds);
-                    return None;
+                    continue;
                 }
             };
-            let fail = |detail: &str| {
-                Diagnostic::error("Invalid count argument", detail.to_string()).at_opt(e.span())
+            let path = module::child_path(&self.path, name, &key);
+            let mut chain = self.chain.clone();
+            chain.push(call);
+            let mut child = Walk {
+                m: &call.module,
+                graph: child_graph,
+                opts: self.opts,
+                scope: ModuleScope::new(&call.module, vars, self.opts.cwd.clone()),
+                providers: std::mem::take(&mut self.providers),
+                prior: take_state(&mut self.prior),
+                changes: std::mem::take(&mut self.changes),
+                drift: Vec::new(),
+                diags: std::mem::take(&mut self.diags),
+                pending: std::mem::take(&mut self.pending),
+                included: self.child_included(&call.module, &path),
+                path,
+                chain,
+                inherited: inherited.clone(),
+                call_resources: HashMap::new(),
+                own_resources: Vec::new(),
+                configured: std::mem::take(&mut self.configured),
+                module_instances: std::mem::take(&mut self.module_instances),
             };
-            if v.is_unknown() {
-                self.diags.push(fail("The \"count\" value depends on resource attributes that cannot be determined until apply, so cairn cannot predict how many instances will be created. To work around this, use -target to first apply only the resources that the count depends on."));
-                return None;
+            child.module_instances.insert(child.path.clone());
+            Box::pin(child.walk()).await;
+            for o in call.module.outputs.values() {
+                let failed = conditions(
+                    &o.preconditions,
+                    &child.scope,
+                    "Module output value precondition failed",
+                );
+                child.diags.extend(failed);
             }
-            if v.is_sensitive() {
-                self.diags.push(fail("Sensitive values, or values derived from sensitive values, cannot be used as count arguments."));
-                return None;
-            }
-            let n = match lang::convert(v, &Type::Number)
-                .ok()
-                .and_then(|v| v.as_number())
-            {
-                Some(n) => n,
-                None => {
-                    self.diags.push(fail(
-                        "The given \"count\" argument value is unsuitable: a number is required.",
-                    ));
-                    return None;
-                }
-            };
-            let Some(n) = n.as_i64().filter(|n| *n >= 0) else {
-                self.diags.push(fail("The given \"count\" argument value is unsuitable: must be a whole number, greater than or equal to zero."));
-                return None;
-            };
-            return Some((
-                Expansion::Count,
-                (0..n).map(|i| (InstanceKey::Int(i), None)).collect(),
-            ));
+            let value = module::outputs_value(&call.module, &child.scope, &mut child.diags);
+            self.providers = child.providers;
+            self.prior = child.prior;
+            self.changes = child.changes;
+            self.diags = child.diags;
+            self.pending = child.pending;
+            self.configured = child.configured;
+            self.module_instances = child.module_instances;
+            resources.extend(child.own_resources);
+            instances.insert(key, value);
         }
-        if let Some(e) = &r.for_each {
-            let v = match lang::eval(e, &self.scope) {
-                Ok(v) => v,
-                Err(ds) => {
-                    self.diags.extend(ds);
-                    return None;
-                }
-            };
-            let fail = |detail: &str| {
-                Diagnostic::error("Invalid for_each argument", detail.to_string()).at_opt(e.span())
-            };
-            if !v.is_wholly_known()
-                && !matches!(v.strip_marks_ref(), Value::Map(_) | Value::Object(_))
-                || v.is_unknown()
-            {
-                self.diags.push(fail("The \"for_each\" value depends on resource attributes that cannot be determined until apply, so cairn cannot predict how many instances will be created. To work around this, use -target to first apply only the resources that the for_each value depends on."));
-                return None;
-            }
-            if v.is_sensitive() {
-                self.diags.push(fail("Sensitive values, or values derived from sensitive values, cannot be used as for_each arguments."));
-                return None;
-            }
-            let keys = match v.strip_marks_ref() {
-                Value::Map(m) | Value::Object(m) => m
-                    .iter()
-                    .map(|(k, v)| (InstanceKey::Str(k.clone()), Some(v.clone())))
-                    .collect(),
-                Value::Set(xs) => {
-                    let mut out = Vec::new();
-                    for x in xs {
-                        match x.strip_marks_ref() {
-                            Value::String(s) => {
-                                out.push((InstanceKey::Str(s.clone()), Some(x.clone())))
-                            }
-                            Value::Unknown => {
-                                self.diags.push(fail("The \"for_each\" set includes values derived from resource attributes that cannot be determined until apply."));
-                                return None;
-                            }
-                            _ => {
-                                self.diags.push(fail("The given \"for_each\" argument value is unsuitable: \"for_each\" supports maps and sets of strings, but you have provided a set containing other types."));
-                                return None;
-                            }
-                        }
-                    }
-                    out
-                }
-                Value::Null => {
-                    self.diags.push(fail("The given \"for_each\" argument value is unsuitable: the given \"for_each\" argument value is null. A map, or set of strings is allowed."));
-                    return None;
-                }
-                other => {
-                    self.diags.push(fail(&format!("The given \"for_each\" argument value is unsuitable: the \"for_each\" argument must be a map, or set of strings, and you have provided a value of type {}.", other.kind_name())));
-                    return None;
-                }
-            };
-            return Some((Expansion::ForEach, keys));
-        }
-        Some((Expansion::Single, vec![(InstanceKey::None, None)]))
+        self.own_resources.extend(resources.iter().cloned());
+        self.call_resources.insert(name.to_string(), resources);
+        self.scope.modules.insert(
+            name.to_string(),
+            ResourceValues {
+                expansion,
+                instances,
+            },
+        );
     }
 
     async fn plan_resource(&mut self, r: &'a Resource) {
-        let Some(provider) = self.providers.get(&r.provider_ref()).cloned() else {
+        let Ok(pref) = module::resolve_provider(&self.chain, r.provider_ref()) else {
             return;
         };
+        let Some(provider) = self.providers.get(&pref).cloned() else {
+            return;
+        };
+        let full = self.full(&r.addr);
         let schema = match self.schema_for(&provider, &r.addr) {
             Ok(s) => s,
             Err(d) => {
@@ -565,12 +705,17 @@ impl<'a> Walk<'a> {
             return;
         };
         let node = Node::Resource(r.addr.clone());
-        let deps = self.graph.resource_dependencies(&node);
-        let precise = PreciseRefs::new(r, &deps, self.graph.indirect_resource_dependencies(&node));
+        let local_deps = self.graph.resource_dependencies(&node);
+        let precise = PreciseRefs::new(
+            r,
+            &local_deps,
+            self.graph.indirect_resource_dependencies(&node),
+        );
+        let deps = self.full_dependencies(&node);
         let mut values = BTreeMap::new();
         let mut seen = HashSet::new();
         for (key, each_value) in keys {
-            let addr = r.addr.instance(key.clone());
+            let addr = full.instance(key.clone());
             seen.insert(key.clone());
             if !self.instance_targeted(&addr) {
                 if let Some(inst) = self.prior.instance(&addr) {
@@ -600,7 +745,11 @@ impl<'a> Walk<'a> {
                 self.diags.extend(failed);
                 continue;
             }
-            let instance_deps = precise.keys(&iscope);
+            let instance_deps: Vec<(ResourceAddr, Vec<InstanceKey>)> = precise
+                .keys(&iscope)
+                .into_iter()
+                .map(|(a, ks)| (self.full(&a), ks))
+                .collect();
             let value = match r.addr.mode {
                 ResourceMode::Data => {
                     self.plan_data(r, &addr, &provider, &schema, config, &deps)
@@ -637,7 +786,7 @@ impl<'a> Walk<'a> {
             let orphans: Vec<(InstanceKey, InstanceState, String)> = self
                 .prior
                 .resources
-                .get(&r.addr)
+                .get(&full)
                 .map(|rs| {
                     rs.instances
                         .iter()
@@ -647,7 +796,7 @@ impl<'a> Walk<'a> {
                 })
                 .unwrap_or_default();
             for (key, inst, paddr) in orphans {
-                let addr = r.addr.instance(key.clone());
+                let addr = full.instance(key.clone());
                 if !self.instance_targeted(&addr) {
                     continue;
                 }
@@ -670,7 +819,7 @@ impl<'a> Walk<'a> {
                 );
                 c.reason = Some(reason);
                 c.dependencies = inst.dependencies.clone();
-                self.pending.insert(r.addr.clone());
+                self.pending.insert(full.clone());
                 self.changes.push(c);
             }
         }
@@ -868,7 +1017,7 @@ impl<'a> Walk<'a> {
                 .iter()
                 .any(|reference| match &reference.subject {
                     Subject::Resource(a) => self.changes.iter().any(|c| {
-                        &c.addr.resource == a
+                        c.addr.resource == self.full(a)
                             && (c.action == Action::Update || c.action.is_replace())
                     }),
                     _ => false,
@@ -882,8 +1031,7 @@ impl<'a> Walk<'a> {
             .prior
             .instances()
             .filter(|(a, _, _)| {
-                a.resource.mode == ResourceMode::Managed
-                    && !self.m.resources.contains_key(&a.resource)
+                a.resource.mode == ResourceMode::Managed && !self.configured.contains(&a.resource)
             })
             .map(|(a, rs, i)| (a, rs.provider.clone(), i.clone()))
             .collect();
@@ -903,7 +1051,16 @@ impl<'a> Walk<'a> {
                 }
             };
             let mut c = change(&addr, &paddr, Action::Delete, Some(before), None);
-            c.reason = Some(Reason::NoResourceConfig);
+            // The object's module instance is gone, or just its resource block.
+            c.reason = Some(
+                if addr.resource.module.is_root()
+                    || self.module_instances.contains(&addr.resource.module)
+                {
+                    Reason::NoResourceConfig
+                } else {
+                    Reason::NoModule
+                },
+            );
             c.dependencies = inst.dependencies.clone();
             self.changes.push(c);
         }
@@ -930,7 +1087,7 @@ impl<'a> Walk<'a> {
                     continue;
                 }
             };
-            if let Some(r) = self.m.resources.get(&addr.resource)
+            if let Some(r) = declared(self.m, &addr.resource)
                 && r.lifecycle.prevent_destroy
             {
                 self.prevent_destroy(r, &addr);

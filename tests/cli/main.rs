@@ -7,4 +7,5 @@ mod support;
 mod e2e;
 mod failure;
 mod interop;
+mod modules;
 mod snapshot;
