@@ -109,17 +109,16 @@ fn state_scope<'a>(
 }
 
 /// Evaluates every module call of the scope's module (in dependency order), each instance
-/// against the state, so that `module.NAME` references resolve.
-fn fill_calls<'a>(
-    ctx: &StateEval<'a>,
-    scope: &mut ModuleScope<'a>,
-    path: &ModulePath,
-) -> Result<(), Diagnostics> {
+/// against the state, so that `module.NAME` references resolve. A call that cannot be evaluated
+/// (its arguments use objects not created yet, as after a targeted apply) stays unknown.
+fn fill_calls<'a>(ctx: &StateEval<'a>, scope: &mut ModuleScope<'a>, path: &ModulePath) {
     let m: &'a Module = scope.module;
     if m.calls.is_empty() {
-        return Ok(());
+        return;
     }
-    let g = graph::build_module(m, false)?;
+    let Ok(g) = graph::build_module(m, false) else {
+        return;
+    };
     for node in g.order() {
         let Node::ModuleCall(name) = node else {
             continue;
@@ -127,8 +126,11 @@ fn fill_calls<'a>(
         let Some(call) = m.calls.get(name) else {
             continue;
         };
-        let (expansion, keys) =
-            module::expand(call.count.as_ref(), call.for_each.as_ref(), &*scope)?;
+        let Ok((expansion, keys)) =
+            module::expand(call.count.as_ref(), call.for_each.as_ref(), &*scope)
+        else {
+            continue;
+        };
         let mut instances = BTreeMap::new();
         for (key, each_value) in keys {
             let vars = {
@@ -138,15 +140,20 @@ fn fill_calls<'a>(
                     each_value: each_value.as_ref(),
                     self_value: None,
                 };
-                module::call_vars(call, &iscope)?
+                module::call_vars(call, &iscope)
             };
-            let child_path = module::child_path(path, name, &key);
-            let mut child = state_scope(ctx, &call.module, &child_path, vars, None);
-            fill_calls(ctx, &mut child, &child_path)?;
-            // Outputs of objects not created yet fail to evaluate: they stay unknown.
-            let mut ignored = Diagnostics::new();
-            let v = module::outputs_value(&call.module, &child, &mut ignored);
-            instances.insert(key, v);
+            let value = match vars {
+                Ok(vars) => {
+                    let child_path = module::child_path(path, name, &key);
+                    let mut child = state_scope(ctx, &call.module, &child_path, vars, None);
+                    fill_calls(ctx, &mut child, &child_path);
+                    // Outputs of objects not created yet fail to evaluate: they stay unknown.
+                    let mut ignored = Diagnostics::new();
+                    module::outputs_value(&call.module, &child, &mut ignored)
+                }
+                Err(_) => Value::Unknown,
+            };
+            instances.insert(key, value);
         }
         scope.modules.insert(
             name.clone(),
@@ -156,7 +163,6 @@ fn fill_calls<'a>(
             },
         );
     }
-    Ok(())
 }
 
 /// The scope of the module instance at `path`, evaluated against the state from the root down.
@@ -167,7 +173,7 @@ fn scope_at<'a>(
 ) -> Result<ModuleScope<'a>, Diagnostics> {
     let root = ModulePath::root();
     let mut scope = state_scope(ctx, &ctx.config.root, &root, vars.clone(), None);
-    fill_calls(ctx, &mut scope, &root)?;
+    fill_calls(ctx, &mut scope, &root);
     let mut cur = root;
     for step in &path.0 {
         let m: &'a Module = scope.module;
@@ -199,7 +205,7 @@ fn scope_at<'a>(
         };
         cur = module::child_path(&cur, &step.name, &step.key);
         let mut child = state_scope(ctx, &call.module, &cur, vars, None);
-        fill_calls(ctx, &mut child, &cur)?;
+        fill_calls(ctx, &mut child, &cur);
         scope = child;
     }
     Ok(scope)

@@ -161,6 +161,49 @@ fn stored_output(o: &crate::state::OutputState) -> Value {
 
 use module::Instance;
 
+/// A resource by configuration address: the module call names from the root (no instance
+/// keys) and its address within the module.
+type ConfigAddr = (Vec<String>, ResourceAddr);
+
+fn names(p: &ModulePath) -> Vec<String> {
+    p.0.iter().map(|s| s.name.clone()).collect()
+}
+
+fn local(a: &ResourceAddr) -> ResourceAddr {
+    ResourceAddr {
+        module: ModulePath::root(),
+        ..a.clone()
+    }
+}
+
+fn module_by_names<'a>(root: &'a Module, names: &[String]) -> Option<&'a Module> {
+    let mut m = root;
+    for n in names {
+        m = m.child(n)?;
+    }
+    Some(m)
+}
+
+fn graph_by_names<'a>(root: &'a Graph, names: &[String]) -> Option<&'a Graph> {
+    let mut g = root;
+    for n in names {
+        g = g.child(n)?;
+    }
+    Some(g)
+}
+
+/// Every resource of `m` and the modules it calls, by configuration address.
+fn subtree(m: &Module, path: &[String], out: &mut Vec<ConfigAddr>) {
+    for a in m.resources.keys() {
+        out.push((path.to_vec(), a.clone()));
+    }
+    for (name, call) in &m.calls {
+        let mut p = path.to_vec();
+        p.push(name.clone());
+        subtree(&call.module, &p, out);
+    }
+}
+
 /// The resource block declared for `addr` (module instance keys ignored), if any.
 fn declared<'a>(root: &'a Module, addr: &ResourceAddr) -> Option<&'a Resource> {
     let (m, _) = module::find(root, &addr.module)?;
@@ -238,8 +281,9 @@ struct Walk<'a> {
     diags: Diagnostics,
     /// Resources with at least one pending (non-no-op) change.
     pending: HashSet<ResourceAddr>,
-    /// With `-target`: the resources in scope (full addresses).
-    included: Option<HashSet<ResourceAddr>>,
+    /// With `-target`: the resources the targets depend on, by configuration address (module
+    /// names without instance keys): all their instances are in scope.
+    included: Option<Arc<HashSet<ConfigAddr>>>,
     /// The module instance this walk plans (root for the top-level walk).
     path: ModulePath,
     /// The calls from the root down to this module (for provider resolution).
@@ -414,62 +458,107 @@ impl<'a> Walk<'a> {
         diags.into_result(())
     }
 
-    /// With `-target`, the resources in scope: the targets and everything they depend on.
-    fn targeted(&self) -> Option<HashSet<ResourceAddr>> {
+    /// With `-target`, the resources the targets depend on, across module boundaries: what
+    /// they reference in their module, every resource of a module call they reference, and
+    /// whatever their module's call depends on in its caller.
+    fn targeted(&self) -> Option<Arc<HashSet<ConfigAddr>>> {
         if self.opts.targets.is_empty() {
             return None;
         }
+        let mut stack: Vec<(Vec<String>, Node)> = Vec::new();
+        for t in &self.opts.targets {
+            match t {
+                Target::Resource(a) => stack.push((names(&a.module), Node::Resource(local(a)))),
+                Target::Instance(i) => stack.push((
+                    names(&i.resource.module),
+                    Node::Resource(local(&i.resource)),
+                )),
+                Target::Module(m) => {
+                    let p = names(m);
+                    if let Some(module) = module_by_names(self.m, &p) {
+                        let mut all = Vec::new();
+                        subtree(module, &p, &mut all);
+                        stack.extend(all.into_iter().map(|(p, a)| (p, Node::Resource(a))));
+                    }
+                }
+            }
+        }
         let mut out = HashSet::new();
-        let mut stack: Vec<Node> = self
-            .m
-            .resources
-            .keys()
-            .filter(|r| {
-                self.opts.targets.iter().any(|t| match t {
-                    Target::Resource(a) => a == *r,
-                    Target::Instance(i) => &i.resource == *r,
-                    Target::Module(_) => false,
-                })
-            })
-            .map(|r| Node::Resource(r.clone()))
-            .collect();
         let mut seen = HashSet::new();
-        while let Some(n) = stack.pop() {
-            if !seen.insert(n.clone()) {
+        while let Some((p, n)) = stack.pop() {
+            if !seen.insert((p.clone(), n.clone())) {
                 continue;
             }
-            if let Node::Resource(r) = &n {
-                out.insert(r.clone());
+            if let Some((last, parent)) = p.split_last() {
+                stack.push((parent.to_vec(), Node::ModuleCall(last.clone())));
             }
-            stack.extend(self.graph.dependencies(&n).into_iter().cloned());
+            let Some(g) = graph_by_names(self.graph, &p) else {
+                continue;
+            };
+            for d in g.dependencies(&n) {
+                match d {
+                    Node::Resource(r) => {
+                        out.insert((p.clone(), r.clone()));
+                    }
+                    Node::ModuleCall(c) => {
+                        let mut cp = p.clone();
+                        cp.push(c.clone());
+                        if let Some(module) = module_by_names(self.m, &cp) {
+                            let mut all = Vec::new();
+                            subtree(module, &cp, &mut all);
+                            for (q, a) in all {
+                                out.insert((q.clone(), a.clone()));
+                                stack.push((q, Node::Resource(a)));
+                            }
+                        }
+                    }
+                    _ => {}
+                }
+                stack.push((p.clone(), d.clone()));
+            }
         }
-        Some(out)
+        Some(Arc::new(out))
+    }
+
+    /// Whether a resource (full address) is in scope of `-target`: named by a target (or inside
+    /// a targeted module), or something a target depends on.
+    fn in_scope(&self, full: &ResourceAddr) -> bool {
+        let Some(deps) = &self.included else {
+            return true;
+        };
+        deps.contains(&(names(&full.module), local(full)))
+            || self.opts.targets.iter().any(|t| match t {
+                Target::Resource(r) => r == full,
+                Target::Instance(i) => &i.resource == full,
+                Target::Module(m) => full.module.0.starts_with(&m.0),
+            })
     }
 
     /// Whether an instance is selected by `-target` (all are without targets).
     fn instance_targeted(&self, addr: &InstanceAddr) -> bool {
-        match &self.included {
-            None => true,
-            Some(set) => {
-                if !set.contains(&addr.resource) {
-                    return false;
-                }
-                // A resource targeted only by instance keys plans only those instances, unless
-                // it is also a dependency of another target.
-                let by_instance: Vec<&Target> = self
-                    .opts
-                    .targets
-                    .iter()
-                    .filter(|t| matches!(t, Target::Instance(i) if i.resource == addr.resource))
-                    .collect();
-                let whole = self
-                    .opts
-                    .targets
-                    .iter()
-                    .any(|t| matches!(t, Target::Resource(r) if r == &addr.resource));
-                by_instance.is_empty() || whole || by_instance.iter().any(|t| t.contains(addr))
-            }
+        let Some(deps) = &self.included else {
+            return true;
+        };
+        if !self.in_scope(&addr.resource) {
+            return false;
         }
+        if deps.contains(&(names(&addr.resource.module), local(&addr.resource))) {
+            // A dependency of a target: all its instances.
+            return true;
+        }
+        // A resource targeted only by instance keys plans only those instances.
+        let by_instance: Vec<&Target> = self
+            .opts
+            .targets
+            .iter()
+            .filter(|t| matches!(t, Target::Instance(i) if i.resource == addr.resource))
+            .collect();
+        let whole = self.opts.targets.iter().any(|t| match t {
+            Target::Resource(r) => r == &addr.resource,
+            Target::Module(_) => t.contains(addr),
+            Target::Instance(_) => false,
+        });
+        by_instance.is_empty() || whole || by_instance.iter().any(|t| t.contains(addr))
     }
 
     async fn walk(&mut self) {
@@ -486,7 +575,7 @@ impl<'a> Walk<'a> {
                     let full = self.full(addr);
                     self.configured.insert(full.clone());
                     self.own_resources.push(full.clone());
-                    if self.included.as_ref().is_some_and(|s| !s.contains(&full)) {
+                    if !self.in_scope(&full) {
                         self.values_from_state(r);
                         continue;
                     }
@@ -570,27 +659,6 @@ impl<'a> Walk<'a> {
         deps
     }
 
-    /// With `-target`, the resources of a child module instance that are in scope.
-    fn child_included(&self, m: &Module, path: &ModulePath) -> Option<HashSet<ResourceAddr>> {
-        self.included.as_ref()?;
-        Some(
-            m.resources
-                .keys()
-                .map(|a| ResourceAddr {
-                    module: path.clone(),
-                    ..a.clone()
-                })
-                .filter(|a| {
-                    self.opts.targets.iter().any(|t| match t {
-                        Target::Resource(r) => r == a,
-                        Target::Instance(i) => &i.resource == a,
-                        Target::Module(mp) => a.module.0.starts_with(&mp.0),
-                    })
-                })
-                .collect(),
-        )
-    }
-
     /// Expands a module call and walks each of its instances as a child walk with its own
     /// scope; the call's value (`module.NAME`) is each instance's outputs.
     async fn plan_call(&mut self, name: &str) {
@@ -644,7 +712,7 @@ impl<'a> Walk<'a> {
                 drift: Vec::new(),
                 diags: std::mem::take(&mut self.diags),
                 pending: std::mem::take(&mut self.pending),
-                included: self.child_included(&call.module, &path),
+                included: self.included.clone(),
                 path,
                 chain,
                 inherited: inherited.clone(),

@@ -265,6 +265,21 @@ fn module_plans_match_terraform() {
     let cairn = w.cairn(&["plan"]);
     cairn.ok();
     assert_eq!(cairn_changes(&cairn.stdout), terraform_changes(&w, &[]));
+    // -target pulls in what a target depends on across module boundaries (an output of
+    // another module, a module's depends_on), and only the targeted module instance.
+    for target in [
+        "-target=module.counted[0]",
+        "-target=module.app[\"a\"].terraform_data.server",
+        "-target=module.net.module.subnet[1]",
+    ] {
+        let cairn = w.cairn(&["plan", target]);
+        cairn.ok();
+        assert_eq!(
+            cairn_changes(&cairn.stdout),
+            terraform_changes(&w, &[target]),
+            "{target}"
+        );
+    }
     // After cairn applies, terraform sees no changes; a shrink plans the same deletions.
     w.cairn(&["apply", "-auto-approve"]).ok();
     w.terraform(&["plan", "-detailed-exitcode", "-no-color"])
