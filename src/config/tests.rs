@@ -520,3 +520,23 @@ fn corpus_loads() {
         wrong.join("\n")
     );
 }
+
+#[test]
+fn module_paths_are_cleaned_like_terraform() {
+    use super::load::join_module_path;
+    for (parent, source, want) in [
+        (".", "./modules/a", "modules/a"),
+        (".", "./modules/a/", "modules/a"),
+        ("modules/a", "../b", "modules/b"),
+        ("modules/a", "./c/../d", "modules/a/d"),
+        (".", "../shared", "../shared"),
+        ("..", "../x", "../../x"),
+        ("modules/a", "../..", "."),
+    ] {
+        assert_eq!(
+            join_module_path(parent, source),
+            want,
+            "{parent} + {source}"
+        );
+    }
+}

@@ -237,9 +237,40 @@ fn needed_providers<'a>(
             Ok(p) => {
                 out.entry(p).or_insert_with(|| Some(r.span.clone()));
             }
-            Err(msg) => diags.push(
-                Diagnostic::error("Provider configuration not present", msg).at(r.span.clone(), ""),
-            ),
+            Err(msg) => {
+                // An alias the module declares in configuration_aliases is reported at the call.
+                let pref = r.provider_ref();
+                let declared = m
+                    .terraform
+                    .required_providers
+                    .get(&pref.name)
+                    .is_some_and(|rp| rp.configuration_aliases.contains(&pref));
+                if !declared {
+                    diags.push(
+                        Diagnostic::error("Provider configuration not present", msg)
+                            .at(r.span.clone(), ""),
+                    );
+                }
+            }
+        }
+    }
+    for call in m.calls.values() {
+        for rp in call.module.terraform.required_providers.values() {
+            for alias in &rp.configuration_aliases {
+                if !call.providers.iter().any(|(child, _)| child == alias) {
+                    let a = alias.alias.as_deref().unwrap_or_default();
+                    diags.push(
+                        Diagnostic::error(
+                            "Missing required provider configuration",
+                            format!(
+                                "Module \"{}\" declares configuration_aliases = [{}.{a}], so its caller must pass that configuration: add {}.{a} = <a provider configuration> to the providers argument of module \"{}\".",
+                                call.name, alias.name, alias.name, call.name
+                            ),
+                        )
+                        .at(call.span.clone(), ""),
+                    );
+                }
+            }
         }
     }
     if !chain.is_empty() {

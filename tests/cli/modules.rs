@@ -215,8 +215,8 @@ fn provider_aliases_pass_through_the_providers_map() {
     w.write("main.tf", &format!("{}{}", &main[..start], &main[end..]));
     w.cairn(&["plan"])
         .code(1)
-        .contains("random.other")
-        .contains("providers argument of module \"pet\"");
+        .contains("Missing required provider configuration")
+        .contains("configuration_aliases = [random.other]");
 }
 
 #[test]
