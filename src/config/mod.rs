@@ -1,7 +1,8 @@
 //! The static model of a configuration: reads every `*.tf` file of a directory, parses it with
 //! hcl-edit (which keeps byte spans) and builds [`Module`]: variables, locals, outputs, providers,
 //! resources and data sources with their meta-arguments (`count`, `for_each`, `depends_on`,
-//! `provider`, `lifecycle`). Also collects input variable values from `-var`, `-var-file`,
+//! `provider`, `lifecycle`), and `module` calls, each holding the child module loaded from its
+//! local `source` directory (the whole module tree is loaded; nothing is ever downloaded). Also collects input variable values from `-var`, `-var-file`,
 //! `terraform.tfvars`, `*.auto.tfvars` and `TF_VAR_*` ([`vars`]).
 //!
 //! Expressions stay unevaluated, as [`Expr`]/[`Body`] with spans. This module must not evaluate
@@ -74,6 +75,15 @@ impl Module {
     /// The child module loaded for the call `name`.
     pub fn child(&self, name: &str) -> Option<&Module> {
         self.calls.get(name).map(|c| &c.module)
+    }
+
+    /// This module and every module below it, depth first (each module once per call).
+    pub fn modules(&self) -> Vec<&Module> {
+        let mut out = vec![self];
+        for c in self.calls.values() {
+            out.extend(c.module.modules());
+        }
+        out
     }
 }
 

@@ -540,3 +540,19 @@ fn module_paths_are_cleaned_like_terraform() {
         );
     }
 }
+
+#[test]
+fn the_module_tree_is_loaded() {
+    let (config, diags) = load_dir(&testdata().join("modules_tree"));
+    assert!(!diags.has_errors(), "{diags:?}");
+    let paths: Vec<&str> = config
+        .root
+        .modules()
+        .iter()
+        .map(|m| m.path.as_str())
+        .collect();
+    assert_eq!(
+        paths,
+        [".", "modules/net", "modules/net/subnet", "modules/app"]
+    );
+}

@@ -1,5 +1,6 @@
 //! The dependency graph of a configuration: which variables, locals, provider configurations,
-//! resources and outputs each object references, built from the references in expressions and
+//! resources, outputs and module calls each object references (one graph per module, with a
+//! child graph per module call), built from the references in expressions and
 //! `depends_on`. It orders the planning walk, finds cycles (a diagnostic naming every object on
 //! the cycle and pointing at the references), and gives each resource its direct resource
 //! dependencies as stored in state.

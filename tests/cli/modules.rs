@@ -285,6 +285,13 @@ fn module_plans_match_terraform() {
     w.terraform(&["plan", "-detailed-exitcode", "-no-color"])
         .code(0)
         .contains("No changes");
+    // A changed module argument flows through nested modules into updates.
+    let main = w.read("main.tf").unwrap_or_default();
+    w.write("main.tf", &main.replace("\"core\"", "\"edge\""));
+    let cairn = w.cairn(&["plan"]);
+    cairn.ok().contains("will be updated in-place");
+    assert_eq!(cairn_changes(&cairn.stdout), terraform_changes(&w, &[]));
+    w.write("main.tf", &main);
     let args = ["-var", "envs=[\"dev\"]", "-var", "regions={a=\"east\"}"];
     let mut cairn_args = vec!["plan"];
     cairn_args.extend_from_slice(&args);
