@@ -220,7 +220,7 @@ pub(crate) fn check(config: &Config) -> Diagnostics {
                 }
                 _ => None,
             },
-            Node::Var(_) | Node::Provider(_) => None,
+            Node::Var(_) | Node::Provider(_) | Node::ModuleCall(_) => None,
         };
         if let Some(ds) = found
             && ds.has_errors()

@@ -14,7 +14,7 @@ use hcl_edit::structure::{Attribute, Block, Body as HclBody, Structure};
 
 use super::constraint::{self, literal_bool, literal_string};
 use super::{
-    BackendBlock, Body, Config, Expr, IgnoreChanges, Lifecycle, Local, Module, Output,
+    BackendBlock, Body, Config, Expr, IgnoreChanges, Lifecycle, Local, Module, ModuleCall, Output,
     ProviderBlock, ProviderRef, RequiredProvider, Resource, Validation, Variable,
 };
 use crate::addr::{Mode, ResourceAddr};
@@ -29,8 +29,34 @@ pub const SYNTAX_ERROR: &str = "Invalid HCL syntax";
 pub fn load_dir(dir: &Path) -> (Config, Diagnostics) {
     let mut sources = SourceMap::new();
     let mut diags = Diagnostics::new();
+    let mut ancestors = Vec::new();
+    let root = load_module(
+        dir,
+        dir,
+        ".".to_string(),
+        &mut sources,
+        &mut diags,
+        &mut ancestors,
+    );
+    (Config { root, sources }, diags)
+}
+
+/// How deep `module` calls may nest (a guard against runaway recursion).
+const MAX_DEPTH: usize = 64;
+
+/// Loads one module directory and, recursively, the local modules it calls. `path` is the
+/// directory relative to the root (`path.module`); files are named relative to the root.
+fn load_module(
+    dir: &Path,
+    root_dir: &Path,
+    path: String,
+    sources: &mut SourceMap,
+    diags: &mut Diagnostics,
+    ancestors: &mut Vec<PathBuf>,
+) -> Module {
     let mut module = Module {
         dir: dir.to_path_buf(),
+        path,
         ..Module::default()
     };
     let files = match list_files(dir, &[".tf", ".tf.json"]) {
@@ -40,17 +66,19 @@ pub fn load_dir(dir: &Path) -> (Config, Diagnostics) {
                 "Failed to read configuration directory",
                 format!("Cannot read {}: {e}.", dir.display()),
             ));
-            return (
-                Config {
-                    root: module,
-                    sources,
-                },
-                diags,
-            );
+            return module;
         }
     };
-    for path in files {
-        let name = display_path(&path, dir);
+    for file_path in files {
+        let name = if module.path == "." {
+            display_path(&file_path, root_dir)
+        } else {
+            let file = file_path
+                .file_name()
+                .map(|f| f.to_string_lossy().to_string())
+                .unwrap_or_default();
+            format!("{}/{file}", module.path)
+        };
         if name.ends_with(".tf.json") {
             diags.push(Diagnostic::error(
                 "JSON configuration files are not supported",
@@ -59,14 +87,15 @@ pub fn load_dir(dir: &Path) -> (Config, Diagnostics) {
             continue;
         }
         let stem = name.trim_end_matches(".tf");
-        if stem == "override" || stem.ends_with("_override") {
+        let base = stem.rsplit('/').next().unwrap_or(stem);
+        if base == "override" || base.ends_with("_override") {
             diags.push(Diagnostic::error(
                 "Override files are not supported",
                 format!("{name} is an override file, whose blocks Terraform merges into the others; cairn does not support merging yet. Move its contents into the blocks it overrides."),
             ));
             continue;
         }
-        let text = match std::fs::read_to_string(&path) {
+        let text = match std::fs::read_to_string(&file_path) {
             Ok(text) => text,
             Err(e) => {
                 diags.push(Diagnostic::error(
@@ -81,22 +110,97 @@ pub fn load_dir(dir: &Path) -> (Config, Diagnostics) {
             Ok(body) => {
                 let mut d = Decoder {
                     file,
-                    sources: &sources,
-                    diags: &mut diags,
+                    sources: &*sources,
+                    diags: &mut *diags,
                     module: &mut module,
                 };
                 d.file_body(body);
             }
-            Err(e) => diags.push(syntax_error(&sources, file, &e)),
+            Err(e) => diags.push(syntax_error(sources, file, &e)),
         }
     }
-    (
-        Config {
-            root: module,
+    let canonical = dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf());
+    ancestors.push(canonical);
+    let parent_path = module.path.clone();
+    for call in module.calls.values_mut() {
+        if !is_local_source(&call.source) {
+            // Reported when the block was decoded.
+            continue;
+        }
+        let child_dir = dir.join(&call.source);
+        let child_canonical = match child_dir.canonicalize() {
+            Ok(c) if c.is_dir() => c,
+            _ => {
+                diags.push(
+                    Diagnostic::error(
+                        "Unreadable module directory",
+                        format!(
+                            "The directory {} of module \"{}\" does not exist or cannot be read.",
+                            join_module_path(&parent_path, &call.source),
+                            call.name
+                        ),
+                    )
+                    .at(call.span.clone(), ""),
+                );
+                continue;
+            }
+        };
+        if ancestors.contains(&child_canonical) || ancestors.len() >= MAX_DEPTH {
+            diags.push(
+                Diagnostic::error(
+                    "Module calls itself",
+                    format!(
+                        "Module \"{}\" loads {}, which is already being loaded by a module that calls it: modules cannot call themselves, directly or indirectly.",
+                        call.name,
+                        join_module_path(&parent_path, &call.source)
+                    ),
+                )
+                .at(call.span.clone(), ""),
+            );
+            continue;
+        }
+        call.module = load_module(
+            &child_dir,
+            root_dir,
+            join_module_path(&parent_path, &call.source),
             sources,
-        },
-        diags,
-    )
+            diags,
+            ancestors,
+        );
+    }
+    ancestors.pop();
+    module
+}
+
+/// Whether a module source is a local path (`./x`, `../x`), the only kind cairn loads.
+pub(crate) fn is_local_source(source: &str) -> bool {
+    source.starts_with("./")
+        || source.starts_with("../")
+        || source.starts_with(".\\")
+        || source.starts_with("..\\")
+}
+
+/// `path.module` of a child: the parent's path joined with a local source, cleaned lexically
+/// (`.` + `./modules/a` → `modules/a`; `modules/a` + `../b` → `modules/b`).
+pub(crate) fn join_module_path(parent: &str, source: &str) -> String {
+    let mut parts: Vec<&str> = parent
+        .split('/')
+        .filter(|p| !p.is_empty() && *p != ".")
+        .collect();
+    for p in source.split(['/', '\\']) {
+        match p {
+            "" | "." => {}
+            ".." if parts.last().is_some_and(|l| *l != "..") => {
+                parts.pop();
+            }
+            p => parts.push(p),
+        }
+    }
+    if parts.is_empty() {
+        ".".to_string()
+    } else {
+        parts.join("/")
+    }
 }
 
 /// The files of `dir` whose names end with one of `suffixes`, sorted by name; hidden files and
@@ -397,7 +501,8 @@ impl Decoder<'_> {
             "output" => self.output(b),
             "resource" => self.resource(b, Mode::Managed),
             "data" => self.resource(b, Mode::Data),
-            kind @ ("module" | "moved" | "import" | "removed" | "check") => {
+            "module" => self.module_call(b),
+            kind @ ("moved" | "import" | "removed" | "check") => {
                 let kind = kind.to_string();
                 self.error(
                     format!("Unsupported block type \"{kind}\""),
@@ -468,6 +573,7 @@ impl Decoder<'_> {
                     let mut req = RequiredProvider {
                         source: format!("hashicorp/{name}"),
                         version: None,
+                        configuration_aliases: Vec::new(),
                     };
                     let mut ok = true;
                     for (key, value) in obj.iter() {
@@ -485,7 +591,10 @@ impl Decoder<'_> {
                                     );
                                 }
                             },
-                            "configuration_aliases" => {}
+                            "configuration_aliases" => {
+                                req.configuration_aliases =
+                                    self.configuration_aliases(&name, value.expr());
+                            }
                             _ => {
                                 ok = false;
                                 self.error(
@@ -502,6 +611,7 @@ impl Decoder<'_> {
                     Some(version) => Some(RequiredProvider {
                         source: format!("hashicorp/{name}"),
                         version: Some(version),
+                        configuration_aliases: Vec::new(),
                     }),
                     None => {
                         self.error(
@@ -834,6 +944,184 @@ impl Decoder<'_> {
             return;
         }
         self.module.outputs.insert(name, out);
+    }
+
+    // ----- module -----
+
+    fn module_call(&mut self, mut b: Block) {
+        let Some(labels) = self.labels(&b, &["name"]) else {
+            return;
+        };
+        if !self.check_name(&b, 0, "module instance name") {
+            return;
+        }
+        let name = labels.into_iter().next().unwrap_or_default();
+        let span = self.header(&b);
+        let source = match b.body.remove_attribute("source") {
+            Some(a) => match literal_string(&a.value) {
+                Some(s) => Some((s, a.value.span())),
+                None => {
+                    self.error(
+                        "Invalid module source",
+                        "The module source must be a literal string.",
+                        a.value.span(),
+                    );
+                    return;
+                }
+            },
+            None => None,
+        };
+        let Some((source, source_range)) = source else {
+            self.missing_argument("source", span);
+            return;
+        };
+        if !is_local_source(&source) {
+            let kind = if source.starts_with("git::")
+                || source.starts_with("git@")
+                || source.starts_with("github.com/")
+                || source.starts_with("bitbucket.org/")
+                || source.contains(".git")
+            {
+                "a Git repository"
+            } else if source.contains("::") || source.contains("://") {
+                "a remote address"
+            } else if source.starts_with('/') {
+                "an absolute path"
+            } else {
+                "a module registry address"
+            };
+            self.error(
+                "Module source not available",
+                format!(
+                    "Module \"{name}\" has source \"{source}\", {kind}. cairn works offline and loads only local modules, whose source starts with ./ or ../; it does not download modules. Vendor the module: copy its files into a directory of this configuration (for example ./modules/{name}) and set source = \"./modules/{name}\"."
+                ),
+                source_range,
+            );
+        }
+        if let Some(a) = b.body.remove_attribute("version")
+            && is_local_source(&source)
+        {
+            self.error(
+                "Invalid version constraint",
+                format!("Cannot apply a version constraint to module \"{name}\" because it has a local source: only registry modules have versions."),
+                a.key.span(),
+            );
+        }
+        let count = b.body.remove_attribute("count");
+        let for_each = b.body.remove_attribute("for_each");
+        if let (Some(_), Some(fe)) = (&count, &for_each) {
+            self.error(
+                "Invalid combination of \"count\" and \"for_each\"",
+                "The \"count\" and \"for_each\" meta-arguments are mutually-exclusive, only one should be used to be explicit about the number of resources to be created.",
+                fe.key.span(),
+            );
+        }
+        let depends_on = match b.body.remove_attribute("depends_on") {
+            Some(a) => self.references(&a, RefKind::DependsOn),
+            None => Vec::new(),
+        };
+        let providers = match b.body.remove_attribute("providers") {
+            Some(a) => self.providers_map(&a),
+            None => Vec::new(),
+        };
+        let mut args = indexmap::IndexMap::new();
+        for s in b.body {
+            match s {
+                Structure::Attribute(a) => {
+                    let key = a.key.as_str().to_string();
+                    args.insert(key, self.expr(a.value));
+                }
+                Structure::Block(inner) => self.unsupported_block(&inner),
+            }
+        }
+        if let Some(prev) = self.module.calls.get(&name) {
+            let at = self.location(&prev.span);
+            self.diags.push(
+                Diagnostic::error(
+                    "Duplicate module call",
+                    format!("A module call named \"{name}\" was already defined at {at}. Module calls must have unique names within a module."),
+                )
+                .at(span, "")
+                .at(prev.span.clone(), "first defined here"),
+            );
+            return;
+        }
+        let call = ModuleCall {
+            name: name.clone(),
+            source,
+            count: count.map(|a| self.expr(a.value)),
+            for_each: for_each.map(|a| self.expr(a.value)),
+            depends_on,
+            providers,
+            args,
+            span,
+            module: Module::default(),
+        };
+        self.module.calls.insert(name, call);
+    }
+
+    /// A provider configuration reference in a `providers` map or `configuration_aliases`.
+    fn provider_ref_expr(&self, e: &Expression) -> Option<ProviderRef> {
+        match static_reference(e, false).as_deref() {
+            Some([RefStep::Attr(name)]) => Some(ProviderRef {
+                name: name.clone(),
+                alias: None,
+            }),
+            Some([RefStep::Attr(name), RefStep::Attr(alias)]) => Some(ProviderRef {
+                name: name.clone(),
+                alias: Some(alias.clone()),
+            }),
+            _ => None,
+        }
+    }
+
+    /// `providers = { aws = aws.west, aws.east = aws }`.
+    fn providers_map(&mut self, a: &Attribute) -> Vec<(ProviderRef, ProviderRef)> {
+        const DETAIL: &str = "The providers argument maps the module's provider configurations to this module's, like { aws = aws.west }: each side is a provider name, optionally followed by a period and an alias.";
+        let Expression::Object(obj) = &a.value else {
+            self.error("Invalid providers argument", DETAIL, a.value.span());
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        for (key, value) in obj.iter() {
+            let child = match key {
+                hcl_edit::expr::ObjectKey::Ident(i) => Some(ProviderRef {
+                    name: i.as_str().to_string(),
+                    alias: None,
+                }),
+                hcl_edit::expr::ObjectKey::Expression(e) => self.provider_ref_expr(e),
+            };
+            let parent = self.provider_ref_expr(value.expr());
+            match (child, parent) {
+                (Some(c), Some(p)) => out.push((c, p)),
+                _ => self.error("Invalid providers argument", DETAIL, value.expr().span()),
+            }
+        }
+        out
+    }
+
+    /// `configuration_aliases = [aws.west, aws.east]` of the provider `name`.
+    fn configuration_aliases(&mut self, name: &str, e: &Expression) -> Vec<ProviderRef> {
+        let mut out = Vec::new();
+        let Expression::Array(items) = e else {
+            self.error(
+                "Invalid configuration_aliases",
+                "configuration_aliases is a list of provider configuration references, like [aws.west].",
+                e.span(),
+            );
+            return out;
+        };
+        for item in items.iter() {
+            match self.provider_ref_expr(item) {
+                Some(r) if r.name == name && r.alias.is_some() => out.push(r),
+                _ => self.error(
+                    "Invalid configuration_aliases",
+                    format!("Each entry must be a reference to an aliased configuration of provider \"{name}\", like {name}.west."),
+                    item.span(),
+                ),
+            }
+        }
+        out
     }
 
     // ----- resource and data -----

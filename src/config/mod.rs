@@ -1,7 +1,8 @@
 //! The static model of a configuration: reads every `*.tf` file of a directory, parses it with
 //! hcl-edit (which keeps byte spans) and builds [`Module`]: variables, locals, outputs, providers,
 //! resources and data sources with their meta-arguments (`count`, `for_each`, `depends_on`,
-//! `provider`, `lifecycle`). Also collects input variable values from `-var`, `-var-file`,
+//! `provider`, `lifecycle`), and `module` calls, each holding the child module loaded from its
+//! local `source` directory (the whole module tree is loaded; nothing is ever downloaded). Also collects input variable values from `-var`, `-var-file`,
 //! `terraform.tfvars`, `*.auto.tfvars` and `TF_VAR_*` ([`vars`]).
 //!
 //! Expressions stay unevaluated, as [`Expr`]/[`Body`] with spans. This module must not evaluate
@@ -56,6 +57,9 @@ pub struct Config {
 #[derive(Debug, Default)]
 pub struct Module {
     pub dir: PathBuf,
+    /// `path.module`: the directory relative to the root module (`.` for the root,
+    /// `modules/vpc` for a child loaded from `./modules/vpc`).
+    pub path: String,
     pub terraform: TerraformBlock,
     pub providers: Vec<ProviderBlock>,
     pub variables: IndexMap<String, Variable>,
@@ -63,6 +67,43 @@ pub struct Module {
     pub outputs: IndexMap<String, Output>,
     /// Managed resources and data sources, in file order.
     pub resources: IndexMap<ResourceAddr, Resource>,
+    /// `module` blocks, each with its loaded child module.
+    pub calls: IndexMap<String, ModuleCall>,
+}
+
+impl Module {
+    /// The child module loaded for the call `name`.
+    pub fn child(&self, name: &str) -> Option<&Module> {
+        self.calls.get(name).map(|c| &c.module)
+    }
+
+    /// This module and every module below it, depth first (each module once per call).
+    pub fn modules(&self) -> Vec<&Module> {
+        let mut out = vec![self];
+        for c in self.calls.values() {
+            out.extend(c.module.modules());
+        }
+        out
+    }
+}
+
+/// A `module "NAME" { source = "./dir" ... }` block and the module it loads.
+#[derive(Debug)]
+pub struct ModuleCall {
+    pub name: String,
+    /// The `source` as written (always a local path once loaded).
+    pub source: String,
+    pub count: Option<Expr>,
+    pub for_each: Option<Expr>,
+    pub depends_on: Vec<Expr>,
+    /// The `providers` map: the child's provider configuration (key) → the parent's (value).
+    pub providers: Vec<(ProviderRef, ProviderRef)>,
+    /// The input variables, unevaluated, in the order written.
+    pub args: IndexMap<String, Expr>,
+    /// The span of the block header (`module "NAME"`).
+    pub span: Span,
+    /// The loaded child module.
+    pub module: Module,
 }
 
 /// The `terraform` block(s), merged.
@@ -79,6 +120,8 @@ pub struct RequiredProvider {
     /// As written (`hashicorp/random`), or the implied `hashicorp/NAME` when absent.
     pub source: String,
     pub version: Option<String>,
+    /// `configuration_aliases`: aliased configurations a module expects its caller to pass.
+    pub configuration_aliases: Vec<ProviderRef>,
 }
 
 #[derive(Debug)]

@@ -63,6 +63,56 @@ fn diagnostics(sources: &SourceMap, diags: &Diagnostics, out: &mut String) {
     }
 }
 
+/// Module calls, and the blocks of each loaded child module, indented by nesting.
+fn describe_calls(sources: &SourceMap, m: &super::Module, indent: &str, out: &mut String) {
+    for (name, c) in &m.calls {
+        let _ = write!(
+            out,
+            "{indent}module {name} source={} path={}",
+            c.source, c.module.path
+        );
+        if let Some(e) = &c.count {
+            let _ = write!(out, " count={}", text(sources, e));
+        }
+        if let Some(e) = &c.for_each {
+            let _ = write!(out, " for_each={}", text(sources, e));
+        }
+        if !c.depends_on.is_empty() {
+            let _ = write!(out, " depends_on=[{}]", texts(sources, &c.depends_on));
+        }
+        let show = |p: &super::ProviderRef| match &p.alias {
+            Some(a) => format!("{}.{a}", p.name),
+            None => p.name.clone(),
+        };
+        for (child, parent) in &c.providers {
+            let _ = write!(out, " provider {}={}", show(child), show(parent));
+        }
+        out.push('\n');
+        for (arg, e) in &c.args {
+            let _ = writeln!(out, "{indent}    arg {arg} = {}", text(sources, e));
+        }
+        let child = &c.module;
+        for (pname, req) in &child.terraform.required_providers {
+            if !req.configuration_aliases.is_empty() {
+                let aliases: Vec<String> = req.configuration_aliases.iter().map(show).collect();
+                let _ = writeln!(
+                    out,
+                    "{indent}    {pname} configuration_aliases [{}]",
+                    aliases.join(", ")
+                );
+            }
+        }
+        let vars: Vec<&String> = child.variables.keys().collect();
+        let outputs: Vec<&String> = child.outputs.keys().collect();
+        let resources: Vec<String> = child.resources.keys().map(|a| a.to_string()).collect();
+        let _ = writeln!(
+            out,
+            "{indent}    variables {vars:?} outputs {outputs:?} resources {resources:?}"
+        );
+        describe_calls(sources, child, &format!("{indent}    "), out);
+    }
+}
+
 /// Loads a case directory and describes the result.
 fn describe(dir: &Path) -> String {
     let (mut config, diags) = load_dir(dir);
@@ -196,6 +246,8 @@ fn describe(dir: &Path) -> String {
         conditions(sources, "precondition", &lc.preconditions, &mut out);
         conditions(sources, "postcondition", &lc.postconditions, &mut out);
     }
+
+    describe_calls(sources, m, "", &mut out);
 
     // Variable values, when the case has any.
     let args_file = std::fs::read_to_string(dir.join("args")).unwrap_or_default();
@@ -466,5 +518,41 @@ fn corpus_loads() {
         wrong.is_empty(),
         "syntax errors on files terraform accepts:\n{}",
         wrong.join("\n")
+    );
+}
+
+#[test]
+fn module_paths_are_cleaned_like_terraform() {
+    use super::load::join_module_path;
+    for (parent, source, want) in [
+        (".", "./modules/a", "modules/a"),
+        (".", "./modules/a/", "modules/a"),
+        ("modules/a", "../b", "modules/b"),
+        ("modules/a", "./c/../d", "modules/a/d"),
+        (".", "../shared", "../shared"),
+        ("..", "../x", "../../x"),
+        ("modules/a", "../..", "."),
+    ] {
+        assert_eq!(
+            join_module_path(parent, source),
+            want,
+            "{parent} + {source}"
+        );
+    }
+}
+
+#[test]
+fn the_module_tree_is_loaded() {
+    let (config, diags) = load_dir(&testdata().join("modules_tree"));
+    assert!(!diags.has_errors(), "{diags:?}");
+    let paths: Vec<&str> = config
+        .root
+        .modules()
+        .iter()
+        .map(|m| m.path.as_str())
+        .collect();
+    assert_eq!(
+        paths,
+        [".", "modules/net", "modules/net/subnet", "modules/app"]
     );
 }

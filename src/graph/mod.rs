@@ -1,5 +1,6 @@
 //! The dependency graph of a configuration: which variables, locals, provider configurations,
-//! resources and outputs each object references, built from the references in expressions and
+//! resources, outputs and module calls each object references (one graph per module, with a
+//! child graph per module call), built from the references in expressions and
 //! `depends_on`. It orders the planning walk, finds cycles (a diagnostic naming every object on
 //! the cycle and pointing at the references), and gives each resource its direct resource
 //! dependencies as stored in state.
@@ -28,6 +29,8 @@ pub enum Node {
     Provider(ProviderRef),
     Resource(ResourceAddr),
     Output(String),
+    /// A `module` block (all its instances).
+    ModuleCall(String),
 }
 
 impl fmt::Display for Node {
@@ -41,6 +44,7 @@ impl fmt::Display for Node {
             },
             Node::Resource(r) => write!(f, "{r}"),
             Node::Output(n) => write!(f, "output.{n}"),
+            Node::ModuleCall(n) => write!(f, "module.{n}"),
         }
     }
 }
@@ -50,9 +54,46 @@ pub struct Graph {
     g: DiGraph<Node, Option<Span>>,
     index: HashMap<Node, NodeIndex>,
     order: Vec<Node>,
+    /// The graph of each module call's child module.
+    children: HashMap<String, Graph>,
 }
 
 impl Graph {
+    /// The graph of the module called by `module "name"`.
+    pub fn child(&self, name: &str) -> Option<&Graph> {
+        self.children.get(name)
+    }
+
+    /// The module calls a node depends on, looking through variables, locals, provider
+    /// configurations and other module calls (but not through resources): a reference to
+    /// `module.a.x` makes a node wait for every resource in `module.a`.
+    pub fn module_dependencies(&self, node: &Node) -> Vec<String> {
+        let Some(&start) = self.index.get(node) else {
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        let mut seen = HashSet::new();
+        let mut stack = vec![start];
+        while let Some(i) = stack.pop() {
+            for j in self.g.neighbors_directed(i, petgraph::Direction::Incoming) {
+                if !seen.insert(j) {
+                    continue;
+                }
+                match &self.g[j] {
+                    Node::Resource(_) => {}
+                    Node::ModuleCall(n) => {
+                        out.push(n.clone());
+                        stack.push(j);
+                    }
+                    _ => stack.push(j),
+                }
+            }
+        }
+        out.sort();
+        out.dedup();
+        out
+    }
+
     /// Nodes in an order where every node comes after everything it depends on.
     pub fn order(&self) -> &[Node] {
         &self.order
@@ -127,17 +168,34 @@ impl Graph {
     }
 }
 
-/// Builds the graph of the root module. References to objects that are not declared are
-/// reported by evaluation (with a better message), not here; they add no edge.
+/// Builds the graph of the root module and, nested, of every module it calls. References to
+/// objects that are not declared are reported by evaluation (with a better message), not here;
+/// they add no edge.
 pub fn build(config: &Config) -> Result<Graph, Diagnostics> {
-    build_module(&config.root)
+    build_module(&config.root, true)
 }
 
-fn build_module(m: &Module) -> Result<Graph, Diagnostics> {
+/// Builds the graph of one module; with `nested`, of the modules it calls too.
+pub fn build_module(m: &Module, nested: bool) -> Result<Graph, Diagnostics> {
+    let mut diags = Diagnostics::new();
+    let mut children = HashMap::new();
+    if nested {
+        for (name, call) in &m.calls {
+            match build_module(&call.module, true) {
+                Ok(g) => {
+                    children.insert(name.clone(), g);
+                }
+                Err(ds) => diags.extend(ds),
+            }
+        }
+    }
     let mut b = Builder {
         g: DiGraph::new(),
         index: HashMap::new(),
     };
+    for name in m.calls.keys() {
+        b.node(Node::ModuleCall(name.clone()));
+    }
     for name in m.variables.keys() {
         b.node(Node::Var(name.clone()));
     }
@@ -217,7 +275,39 @@ fn build_module(m: &Module) -> Result<Graph, Diagnostics> {
         }
         b.refs(m, &to, refs);
     }
-    b.finish()
+    for call in m.calls.values() {
+        let to = Node::ModuleCall(call.name.clone());
+        let mut refs = Vec::new();
+        for e in call
+            .args
+            .values()
+            .chain(call.count.iter())
+            .chain(call.for_each.iter())
+            .chain(call.depends_on.iter())
+        {
+            refs.extend(lang::references(e));
+        }
+        b.refs(m, &to, refs);
+        // Provider configurations passed to the module are configured first.
+        for (_, parent) in &call.providers {
+            if m.providers
+                .iter()
+                .any(|p| p.name == parent.name && p.alias == parent.alias)
+            {
+                b.edge(&Node::Provider(parent.clone()), &to, None);
+            }
+        }
+    }
+    match b.finish() {
+        Ok(mut g) => {
+            g.children = children;
+            diags.into_result(g)
+        }
+        Err(ds) => {
+            diags.extend(ds);
+            Err(diags)
+        }
+    }
 }
 
 fn conditions_refs(cond: &Expr, msg: &Expr) -> Vec<Reference> {
@@ -255,6 +345,7 @@ impl Builder {
                 Subject::Var(n) if m.variables.contains_key(&n) => Node::Var(n),
                 Subject::Local(n) if m.locals.contains_key(&n) => Node::Local(n),
                 Subject::Resource(a) if m.resources.contains_key(&a) => Node::Resource(a),
+                Subject::Module(n) if m.calls.contains_key(&n) => Node::ModuleCall(n),
                 _ => continue,
             };
             if &from == to {
@@ -278,6 +369,7 @@ impl Builder {
                     g: self.g,
                     index: self.index,
                     order,
+                    children: HashMap::new(),
                 })
             }
             Err(_) => Err(self.cycles()),

@@ -1,48 +1,68 @@
 //! Evaluation against the state as an apply leaves it: the final planned value of an instance
 //! whose planned value still had unknowns once the objects it depends on exist
-//! ([`final_value`]), and the root module's outputs after an apply ([`evaluate_outputs`]).
+//! ([`final_value`]), and the root module's outputs after an apply ([`evaluate_outputs`]). Module calls are
+//! evaluated against the state from the root down, each instance in its own scope.
 
 use std::collections::{BTreeMap, HashMap};
 
 use cairn_provider::{PlanRequest, Schema, Type, Value};
 
 use super::ResourceChange;
+use super::module;
 use super::providers::ProviderSet;
 use super::scope::{Expansion, InstanceScope, ModuleScope, ResourceValues};
 use super::walk::instance_value;
-use crate::addr::InstanceKey;
-use crate::config::{Config, Resource};
-use crate::diag::Diagnostics;
+use crate::addr::{InstanceKey, ModulePath, ResourceAddr};
+use crate::config::{Config, Module, Resource};
+use crate::diag::{Diagnostic, Diagnostics};
+use crate::graph::{self, Node};
 use crate::lang;
 use crate::state::{OutputState, State};
 
-/// A scope whose resources are the objects recorded in `state` — all of them, or with `only`,
-/// just those (what one instance depends on: converting every object for every operation would
-/// make an apply quadratic).
-fn state_scope<'a>(
+/// What evaluation against a state needs besides the configuration.
+struct StateEval<'a> {
     config: &'a Config,
-    vars: &HashMap<String, Value>,
-    state: &State,
-    providers: &ProviderSet,
-    cwd: &str,
-    only: Option<&[crate::addr::ResourceAddr]>,
+    state: &'a State,
+    providers: &'a ProviderSet,
+    cwd: &'a str,
+}
+
+/// A scope for the module instance at `path` (whose configuration is `m`) whose resources are
+/// the objects recorded in `state` — all of them, or with `only`, just those (what one instance
+/// depends on: converting every object for every operation would make an apply quadratic).
+/// Module calls are not evaluated here (see [`fill_calls`]).
+fn state_scope<'a>(
+    ctx: &StateEval<'a>,
+    m: &'a Module,
+    path: &ModulePath,
+    vars: HashMap<String, Value>,
+    only: Option<&[ResourceAddr]>,
 ) -> ModuleScope<'a> {
-    let mut scope = ModuleScope::new(&config.root, vars.clone(), cwd.to_string());
+    let state = ctx.state;
+    let mut scope = ModuleScope::new(m, vars, ctx.cwd.to_string());
     scope.planning = false;
-    let selected: Box<
-        dyn Iterator<Item = (&crate::addr::ResourceAddr, &crate::state::ResourceState)>,
-    > = match only {
-        Some(list) => Box::new(list.iter().filter_map(|a| state.resources.get_key_value(a))),
-        None => Box::new(state.resources.iter()),
+    let selected: Box<dyn Iterator<Item = (&ResourceAddr, &crate::state::ResourceState)>> =
+        match only {
+            Some(list) => Box::new(
+                list.iter()
+                    .filter(|a| a.module == *path)
+                    .filter_map(|a| state.resources.get_key_value(a)),
+            ),
+            None => Box::new(state.resources.iter().filter(|(a, _)| a.module == *path)),
+        };
+    let local = |a: &ResourceAddr| ResourceAddr {
+        module: ModulePath::root(),
+        ..a.clone()
     };
     for (addr, rs) in selected {
-        let Some(p) = providers.by_addr(&rs.provider) else {
+        let Some(p) = ctx.providers.by_addr(&rs.provider) else {
             continue;
         };
         let Some(schema) = p.resource_schema(addr.mode, &addr.ty) else {
             continue;
         };
-        let expansion = match config.root.resources.get(addr) {
+        let addr = local(addr);
+        let expansion = match m.resources.get(&addr) {
             Some(r) if r.count.is_some() => Expansion::Count,
             Some(r) if r.for_each.is_some() => Expansion::ForEach,
             _ => Expansion::Single,
@@ -53,7 +73,7 @@ fn state_scope<'a>(
             .map(|(k, i)| (k.clone(), instance_value(i, schema)))
             .collect();
         scope.resources.insert(
-            addr.clone(),
+            addr,
             ResourceValues {
                 expansion,
                 instances,
@@ -61,32 +81,134 @@ fn state_scope<'a>(
         );
     }
     // Configured resources with no objects yet: empty, not undeclared.
-    let configured: Box<dyn Iterator<Item = (&crate::addr::ResourceAddr, &Resource)>> = match only {
-        Some(list) => Box::new(
-            list.iter()
-                .filter_map(|a| config.root.resources.get_key_value(a)),
-        ),
-        None => Box::new(config.root.resources.iter()),
+    let configured: Vec<(ResourceAddr, &Resource)> = match only {
+        Some(list) => list
+            .iter()
+            .filter(|a| a.module == *path)
+            .filter_map(|a| m.resources.get(&local(a)).map(|r| (local(a), r)))
+            .collect(),
+        None => m.resources.iter().map(|(a, r)| (a.clone(), r)).collect(),
     };
     for (addr, r) in configured {
-        if !scope.resources.contains_key(addr) {
-            let expansion = if r.count.is_some() {
-                Expansion::Count
-            } else if r.for_each.is_some() {
-                Expansion::ForEach
-            } else {
-                Expansion::Single
-            };
-            scope.resources.insert(
-                addr.clone(),
-                ResourceValues {
-                    expansion,
-                    instances: BTreeMap::new(),
-                },
-            );
-        }
+        let expansion = if r.count.is_some() {
+            Expansion::Count
+        } else if r.for_each.is_some() {
+            Expansion::ForEach
+        } else {
+            Expansion::Single
+        };
+        scope
+            .resources
+            .entry(addr)
+            .or_insert_with(|| ResourceValues {
+                expansion,
+                instances: BTreeMap::new(),
+            });
     }
     scope
+}
+
+/// Evaluates every module call of the scope's module (in dependency order), each instance
+/// against the state, so that `module.NAME` references resolve. A call that cannot be evaluated
+/// (its arguments use objects not created yet, as after a targeted apply) stays unknown.
+fn fill_calls<'a>(ctx: &StateEval<'a>, scope: &mut ModuleScope<'a>, path: &ModulePath) {
+    let m: &'a Module = scope.module;
+    if m.calls.is_empty() {
+        return;
+    }
+    let Ok(g) = graph::build_module(m, false) else {
+        return;
+    };
+    for node in g.order() {
+        let Node::ModuleCall(name) = node else {
+            continue;
+        };
+        let Some(call) = m.calls.get(name) else {
+            continue;
+        };
+        let Ok((expansion, keys)) =
+            module::expand(call.count.as_ref(), call.for_each.as_ref(), &*scope)
+        else {
+            continue;
+        };
+        let mut instances = BTreeMap::new();
+        for (key, each_value) in keys {
+            let vars = {
+                let iscope = InstanceScope {
+                    base: &*scope,
+                    key: &key,
+                    each_value: each_value.as_ref(),
+                    self_value: None,
+                };
+                module::call_vars(call, &iscope)
+            };
+            let value = match vars {
+                Ok(vars) => {
+                    let child_path = module::child_path(path, name, &key);
+                    let mut child = state_scope(ctx, &call.module, &child_path, vars, None);
+                    fill_calls(ctx, &mut child, &child_path);
+                    // Outputs of objects not created yet fail to evaluate: they stay unknown.
+                    let mut ignored = Diagnostics::new();
+                    module::outputs_value(&call.module, &child, &mut ignored)
+                }
+                Err(_) => Value::Unknown,
+            };
+            instances.insert(key, value);
+        }
+        scope.modules.insert(
+            name.clone(),
+            ResourceValues {
+                expansion,
+                instances,
+            },
+        );
+    }
+}
+
+/// The scope of the module instance at `path`, evaluated against the state from the root down.
+fn scope_at<'a>(
+    ctx: &StateEval<'a>,
+    vars: &HashMap<String, Value>,
+    path: &ModulePath,
+) -> Result<ModuleScope<'a>, Diagnostics> {
+    let root = ModulePath::root();
+    let mut scope = state_scope(ctx, &ctx.config.root, &root, vars.clone(), None);
+    fill_calls(ctx, &mut scope, &root);
+    let mut cur = root;
+    for step in &path.0 {
+        let m: &'a Module = scope.module;
+        let Some(call) = m.calls.get(&step.name) else {
+            return Err(Diagnostic::error(
+                "Module not in configuration",
+                format!(
+                    "{} is no longer in the configuration.",
+                    module::child_path(&cur, &step.name, &step.key)
+                ),
+            )
+            .into());
+        };
+        let each_value = match (&step.key, &call.for_each) {
+            (InstanceKey::Str(k), Some(e)) => match lang::eval(e, &scope)?.strip_marks_ref() {
+                Value::Map(m) | Value::Object(m) => m.get(k).cloned(),
+                _ => Some(Value::string(k)),
+            },
+            _ => None,
+        };
+        let vars = {
+            let iscope = InstanceScope {
+                base: &scope,
+                key: &step.key,
+                each_value: each_value.as_ref(),
+                self_value: None,
+            };
+            module::call_vars(call, &iscope)?
+        };
+        cur = module::child_path(&cur, &step.name, &step.key);
+        let mut child = state_scope(ctx, &call.module, &cur, vars, None);
+        fill_calls(ctx, &mut child, &cur);
+        scope = child;
+    }
+    Ok(scope)
 }
 
 fn first_error(ds: Diagnostics, config: &Config) -> String {
@@ -114,11 +236,19 @@ pub async fn final_value(
     state: &State,
 ) -> Result<Value, String> {
     let addr = &change.addr;
-    let r: &Resource = config
-        .root
-        .resources
-        .get(&addr.resource)
-        .ok_or_else(|| format!("{} is no longer in the configuration", addr.resource))?;
+    let gone = || format!("{} is no longer in the configuration", addr.resource);
+    let (m, _) = module::find(&config.root, &addr.resource.module).ok_or_else(gone)?;
+    let local = ResourceAddr {
+        module: ModulePath::root(),
+        ..addr.resource.clone()
+    };
+    let r: &Resource = m.resources.get(&local).ok_or_else(gone)?;
+    let ctx = StateEval {
+        config,
+        state,
+        providers,
+        cwd,
+    };
     let p = providers
         .by_addr(&change.provider)
         .ok_or_else(|| format!("provider {} is not configured", change.provider))?
@@ -129,14 +259,17 @@ pub async fn final_value(
         .ok_or_else(|| format!("unknown resource type {}", addr.resource.ty))?;
     // Evaluate synchronously; the scope must not live across an await.
     let config_value = {
-        let scope = state_scope(
-            config,
-            vars,
-            state,
-            providers,
-            cwd,
-            Some(&change.dependencies),
-        );
+        let scope = if config.root.calls.is_empty() {
+            state_scope(
+                &ctx,
+                &config.root,
+                &ModulePath::root(),
+                vars.clone(),
+                Some(&change.dependencies),
+            )
+        } else {
+            scope_at(&ctx, vars, &addr.resource.module).map_err(|ds| first_error(ds, config))?
+        };
         let each_value = match (&addr.key, &r.for_each) {
             (InstanceKey::Str(k), Some(e)) => {
                 let v = lang::eval(e, &scope).map_err(|ds| first_error(ds, config))?;
@@ -185,7 +318,13 @@ pub fn evaluate_outputs(
     providers: &ProviderSet,
     cwd: &str,
 ) -> Result<BTreeMap<String, OutputState>, Diagnostics> {
-    let scope = state_scope(config, vars, state, providers, cwd, None);
+    let ctx = StateEval {
+        config,
+        state,
+        providers,
+        cwd,
+    };
+    let scope = scope_at(&ctx, vars, &ModulePath::root())?;
     let mut out = BTreeMap::new();
     let mut diags = Diagnostics::new();
     for o in config.root.outputs.values() {

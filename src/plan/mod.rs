@@ -66,6 +66,8 @@ pub enum Reason {
     ConfigUnknown,
     /// `read_because_dependency_pending`
     DependencyPending,
+    /// `delete_because_no_module`: the module instance holding the object left the configuration.
+    NoModule,
 }
 
 impl Reason {
@@ -80,6 +82,7 @@ impl Reason {
             Reason::EachKey => "delete_because_each_key",
             Reason::ConfigUnknown => "read_because_config_unknown",
             Reason::DependencyPending => "read_because_dependency_pending",
+            Reason::NoModule => "delete_because_no_module",
         }
     }
 }
@@ -172,6 +175,7 @@ impl Plan {
 }
 
 pub mod fin;
+pub mod module;
 pub mod providers;
 pub mod scope;
 pub mod vars;

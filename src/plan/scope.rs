@@ -69,6 +69,8 @@ pub struct ModuleScope<'a> {
     pub resources: HashMap<ResourceAddr, ResourceValues>,
     /// Resources whose instances cannot be known yet (e.g. unknown `count`).
     pub unknown_resources: std::collections::HashSet<ResourceAddr>,
+    /// The values of module calls evaluated so far: each instance is an object of its outputs.
+    pub modules: HashMap<String, ResourceValues>,
     locals: RefCell<HashMap<String, Value>>,
     /// Locals being evaluated (guards against runaway recursion).
     evaluating: RefCell<Vec<String>>,
@@ -85,6 +87,7 @@ impl<'a> ModuleScope<'a> {
             vars,
             resources: HashMap::new(),
             unknown_resources: Default::default(),
+            modules: HashMap::new(),
             locals: RefCell::new(HashMap::new()),
             evaluating: RefCell::new(Vec::new()),
             cwd,
@@ -119,6 +122,7 @@ impl<'a> ModuleScope<'a> {
 
     fn path(&self, which: &str) -> Option<Value> {
         match which {
+            "module" if !self.module.path.is_empty() => Some(Value::string(&self.module.path)),
             "module" | "root" => Some(Value::string(".")),
             "cwd" => Some(Value::string(&self.cwd)),
             _ => None,
@@ -166,8 +170,14 @@ impl Scope for ModuleScope<'_> {
                 Err(at(Diagnostic::error(
                     "Reference to undeclared resource",
                     format!(
-                        "A {what} \"{}\" \"{}\" has not been declared in the root module.",
-                        addr.ty, addr.name
+                        "A {what} \"{}\" \"{}\" has not been declared in {}.",
+                        addr.ty,
+                        addr.name,
+                        if self.module.path == "." || self.module.path.is_empty() {
+                            "the root module".to_string()
+                        } else {
+                            format!("the module in {}", self.module.path)
+                        }
                     ),
                 )))
             }
@@ -178,10 +188,19 @@ impl Scope for ModuleScope<'_> {
                 ))
             }),
             Subject::TerraformWorkspace => Ok(Value::string("default")),
-            Subject::Module(name) => Err(at(Diagnostic::error(
-                "Reference to undeclared module",
-                format!("No module call named \"{name}\" is declared in the root module."),
-            ))),
+            Subject::Module(name) => {
+                if let Some(m) = self.modules.get(name) {
+                    return Ok(m.to_value());
+                }
+                if self.module.calls.contains_key(name) {
+                    // Declared but not evaluated (its expansion is not known yet).
+                    return Ok(Value::Unknown);
+                }
+                Err(at(Diagnostic::error(
+                    "Reference to undeclared module",
+                    format!("No module call named \"{name}\" is declared in this module."),
+                )))
+            }
             Subject::CountIndex => Err(at(Diagnostic::error(
                 "Reference to \"count\" in non-counted context",
                 "The \"count\" object can only be used in resource blocks that set the \"count\" argument.",

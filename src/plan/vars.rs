@@ -155,41 +155,7 @@ pub fn evaluate(
         let Some(value) = out.get(&v.name) else {
             continue;
         };
-        for rule in &v.validations {
-            let scope = VarScope {
-                name: &v.name,
-                value,
-            };
-            match lang::eval(&rule.condition, &scope) {
-                Ok(c) if c.is_unknown() => {}
-                Ok(c) => {
-                    match c.as_bool() {
-                        Some(true) => {}
-                        Some(false) => {
-                            let msg = lang::eval(&rule.error_message, &scope)
-                                .ok()
-                                .and_then(|m| m.as_str().map(str::to_string))
-                                .unwrap_or_else(|| "The value is not valid.".to_string());
-                            diags.push(
-                            Diagnostic::error(
-                                "Invalid value for variable",
-                                format!("{msg}\n\nThis was checked by the validation rule of var.{}.", v.name),
-                            )
-                            .at_opt(rule.condition.span()),
-                        );
-                        }
-                        None => diags.push(
-                            Diagnostic::error(
-                                "Invalid validation result",
-                                "The condition of a validation rule must be true or false.",
-                            )
-                            .at_opt(rule.condition.span()),
-                        ),
-                    }
-                }
-                Err(ds) => diags.extend(ds),
-            }
-        }
+        diags.extend(validate(v, value));
     }
     if diags.has_errors() {
         Err(diags)
@@ -198,8 +164,55 @@ pub fn evaluate(
     }
 }
 
+/// Checks a variable's `validation` rules against its value (a condition not yet known passes).
+pub(crate) fn validate(v: &Variable, value: &Value) -> Diagnostics {
+    let mut diags = Diagnostics::new();
+    for rule in &v.validations {
+        let scope = VarScope {
+            name: &v.name,
+            value,
+        };
+        match lang::eval(&rule.condition, &scope) {
+            Ok(c) if !c.is_wholly_known() => {}
+            Ok(c) => match c.as_bool() {
+                Some(true) => {}
+                Some(false) => {
+                    let msg = lang::eval(&rule.error_message, &scope)
+                        .ok()
+                        .and_then(|m| m.as_str().map(str::to_string))
+                        .unwrap_or_else(|| "The value is not valid.".to_string());
+                    diags.push(
+                        Diagnostic::error(
+                            "Invalid value for variable",
+                            format!(
+                                "{msg}\n\nThis was checked by the validation rule of var.{}.",
+                                v.name
+                            ),
+                        )
+                        .at_opt(rule.condition.span()),
+                    );
+                }
+                None => diags.push(
+                    Diagnostic::error(
+                        "Invalid validation result",
+                        "The condition of a validation rule must be true or false.",
+                    )
+                    .at_opt(rule.condition.span()),
+                ),
+            },
+            Err(ds) => diags.extend(ds),
+        }
+    }
+    diags
+}
+
+/// Evaluates a constant expression (a variable's default).
+pub(crate) fn constant(e: &Expr) -> Result<Value, Diagnostics> {
+    lang::eval(e, &EmptyScope)
+}
+
 /// Type conversion, nullability and sensitivity of one value.
-fn finish(v: &Variable, value: Value) -> Result<Value, Diagnostic> {
+pub(crate) fn finish(v: &Variable, value: Value) -> Result<Value, Diagnostic> {
     let value = if value.is_null() && !v.nullable {
         match &v.default {
             Some(d) => lang::eval(d, &EmptyScope).map_err(|ds| {

@@ -1,19 +1,24 @@
 //! The planning walk: configures providers, refreshes the stored objects, then visits the
 //! configuration in dependency order, expanding `count`/`for_each`, evaluating each instance and
-//! asking its provider for the planned value; finally adds deletions for objects no longer
-//! configured and the output changes.
+//! asking its provider for the planned value; module calls are expanded into module instances,
+//! each walked by the same code in its own scope with its module path prefixing every address;
+//! finally adds deletions for objects no longer configured (or whose module instance is gone)
+//! and the output changes.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
 
 use cairn_provider::{PlanRequest, Schema, Type, Value, ValuePath};
 
+use super::module;
 use super::providers::{Configured, ProviderSet, Registry};
 use super::scope::{Expansion, InstanceScope, ModuleScope, ResourceValues};
 use super::{Action, Mode, OutputChange, Plan, Reason, ResourceChange};
-use crate::addr::{InstanceAddr, InstanceKey, Mode as ResourceMode, ResourceAddr, Target};
-use crate::config::{Config, IgnoreChanges, Module, ProviderRef, Resource};
-use crate::diag::{Diagnostic, Diagnostics};
+use crate::addr::{
+    InstanceAddr, InstanceKey, Mode as ResourceMode, ModulePath, ResourceAddr, Target,
+};
+use crate::config::{Config, IgnoreChanges, Module, ModuleCall, ProviderRef, Resource};
+use crate::diag::{Diagnostic, Diagnostics, Span};
 use crate::graph::{self, Graph, Node};
 use crate::lang::{self, Subject};
 use crate::state::{InstanceState, State};
@@ -70,6 +75,13 @@ pub async fn plan(
         diags: Diagnostics::new(),
         pending: HashSet::new(),
         included: None,
+        path: ModulePath::root(),
+        chain: Vec::new(),
+        inherited: Vec::new(),
+        call_resources: HashMap::new(),
+        own_resources: Vec::new(),
+        configured: HashSet::new(),
+        module_instances: HashSet::new(),
     };
     w.configure_providers(registry).await?;
     if opts.refresh {
@@ -111,7 +123,11 @@ pub async fn plan(
         .keys()
         .filter(|a| {
             a.mode == ResourceMode::Data
-                && (opts.mode == Mode::Destroy || !m.resources.contains_key(*a))
+                && match opts.mode {
+                    Mode::Destroy => true,
+                    Mode::Normal => !w.configured.contains(*a),
+                    Mode::RefreshOnly => declared(m, a).is_none(),
+                }
         })
         .cloned()
         .collect();
@@ -145,8 +161,145 @@ fn stored_output(o: &crate::state::OutputState) -> Value {
     if o.sensitive { v.mark_sensitive() } else { v }
 }
 
-/// An instance key with its `each.value` (for `for_each`).
-type Instance = (InstanceKey, Option<Value>);
+use module::Instance;
+
+/// A resource by configuration address: the module call names from the root (no instance
+/// keys) and its address within the module.
+type ConfigAddr = (Vec<String>, ResourceAddr);
+
+fn names(p: &ModulePath) -> Vec<String> {
+    p.0.iter().map(|s| s.name.clone()).collect()
+}
+
+fn local(a: &ResourceAddr) -> ResourceAddr {
+    ResourceAddr {
+        module: ModulePath::root(),
+        ..a.clone()
+    }
+}
+
+fn module_by_names<'a>(root: &'a Module, names: &[String]) -> Option<&'a Module> {
+    let mut m = root;
+    for n in names {
+        m = m.child(n)?;
+    }
+    Some(m)
+}
+
+fn graph_by_names<'a>(root: &'a Graph, names: &[String]) -> Option<&'a Graph> {
+    let mut g = root;
+    for n in names {
+        g = g.child(n)?;
+    }
+    Some(g)
+}
+
+/// Every resource of `m` and the modules it calls, by configuration address.
+fn subtree(m: &Module, path: &[String], out: &mut Vec<ConfigAddr>) {
+    for a in m.resources.keys() {
+        out.push((path.to_vec(), a.clone()));
+    }
+    for (name, call) in &m.calls {
+        let mut p = path.to_vec();
+        p.push(name.clone());
+        subtree(&call.module, &p, out);
+    }
+}
+
+/// The resource block declared for `addr` (module instance keys ignored), if any.
+fn declared<'a>(root: &'a Module, addr: &ResourceAddr) -> Option<&'a Resource> {
+    let (m, _) = module::find(root, &addr.module)?;
+    m.resources.get(&ResourceAddr {
+        module: ModulePath::root(),
+        ..addr.clone()
+    })
+}
+
+/// A placeholder while the state moves into a child module's walk.
+fn take_state(s: &mut State) -> State {
+    let empty = State {
+        terraform_version: String::new(),
+        serial: 0,
+        lineage: String::new(),
+        outputs: Default::default(),
+        resources: Default::default(),
+    };
+    std::mem::replace(s, empty)
+}
+
+/// Collects the root provider configurations the resources of `m` and its children use.
+fn needed_providers<'a>(
+    m: &'a Module,
+    chain: &mut Vec<&'a ModuleCall>,
+    out: &mut BTreeMap<ProviderRef, Option<Span>>,
+    diags: &mut Diagnostics,
+) {
+    for r in m.resources.values() {
+        match module::resolve_provider(chain, r.provider_ref()) {
+            Ok(p) => {
+                out.entry(p).or_insert_with(|| Some(r.span.clone()));
+            }
+            Err(msg) => {
+                // An alias the module declares in configuration_aliases is reported at the call.
+                let pref = r.provider_ref();
+                let declared = m
+                    .terraform
+                    .required_providers
+                    .get(&pref.name)
+                    .is_some_and(|rp| rp.configuration_aliases.contains(&pref));
+                if !declared {
+                    diags.push(
+                        Diagnostic::error("Provider configuration not present", msg)
+                            .at(r.span.clone(), ""),
+                    );
+                }
+            }
+        }
+    }
+    for call in m.calls.values() {
+        for rp in call.module.terraform.required_providers.values() {
+            for alias in &rp.configuration_aliases {
+                if !call.providers.iter().any(|(child, _)| child == alias) {
+                    let a = alias.alias.as_deref().unwrap_or_default();
+                    diags.push(
+                        Diagnostic::error(
+                            "Missing required provider configuration",
+                            format!(
+                                "Module \"{}\" declares configuration_aliases = [{}.{a}], so its caller must pass that configuration: add {}.{a} = <a provider configuration> to the providers argument of module \"{}\".",
+                                call.name, alias.name, alias.name, call.name
+                            ),
+                        )
+                        .at(call.span.clone(), ""),
+                    );
+                }
+            }
+        }
+    }
+    if !chain.is_empty() {
+        for p in &m.providers {
+            diags.push(
+                Diagnostic::error(
+                    "Provider configuration in a child module",
+                    format!(
+                        "cairn configures providers only in the root module. Move this provider \"{}\" block to the root module and pass it to the module with its providers argument, like providers = {{ {} = {} }}.",
+                        p.name,
+                        p.name,
+                        match &p.alias {
+                            Some(a) => format!("{}.{a}", p.name),
+                            None => p.name.clone(),
+                        }
+                    ),
+                )
+                .at(p.span.clone(), ""),
+            );
+        }
+    }
+    for call in m.calls.values() {
+        chain.push(call);
+        needed_providers(&call.module, chain, out, diags);
+        chain.pop();
+    }
+}
 
 struct Walk<'a> {
     m: &'a Module,
@@ -161,38 +314,46 @@ struct Walk<'a> {
     diags: Diagnostics,
     /// Resources with at least one pending (non-no-op) change.
     pending: HashSet<ResourceAddr>,
-    /// With `-target`: the resources in scope.
-    included: Option<HashSet<ResourceAddr>>,
+    /// With `-target`: the resources the targets depend on, by configuration address (module
+    /// names without instance keys): all their instances are in scope.
+    included: Option<Arc<HashSet<ConfigAddr>>>,
+    /// The module instance this walk plans (root for the top-level walk).
+    path: ModulePath,
+    /// The calls from the root down to this module (for provider resolution).
+    chain: Vec<&'a ModuleCall>,
+    /// Resources every object of this module instance depends on: those the call depends on.
+    inherited: Vec<ResourceAddr>,
+    /// For each module call walked here, every resource inside its instances.
+    call_resources: HashMap<String, Vec<ResourceAddr>>,
+    /// Every resource planned in this module instance and the modules below it.
+    own_resources: Vec<ResourceAddr>,
+    /// Every resource (full address) planned or kept in this run: what is configured.
+    configured: HashSet<ResourceAddr>,
+    /// Every module instance walked in this run.
+    module_instances: HashSet<ModulePath>,
 }
 
 impl<'a> Walk<'a> {
     /// Configures every provider the configuration uses, and every provider state refers to.
     async fn configure_providers(&mut self, registry: &dyn Registry) -> Result<(), Diagnostics> {
-        let mut needed: BTreeSet<ProviderRef> = self
-            .m
-            .resources
-            .values()
-            .map(Resource::provider_ref)
-            .collect();
-        for p in &self.m.providers {
-            needed.insert(ProviderRef {
-                name: p.name.clone(),
-                alias: p.alias.clone(),
-            });
-        }
         let mut diags = Diagnostics::new();
-        for r in needed {
+        let mut used_by = BTreeMap::new();
+        needed_providers(self.m, &mut Vec::new(), &mut used_by, &mut diags);
+        for p in &self.m.providers {
+            used_by
+                .entry(ProviderRef {
+                    name: p.name.clone(),
+                    alias: p.alias.clone(),
+                })
+                .or_insert(None);
+        }
+        for (r, used_by) in used_by {
             let block = self
                 .m
                 .providers
                 .iter()
                 .find(|p| p.name == r.name && p.alias == r.alias);
             if r.alias.is_some() && block.is_none() {
-                let used_by = self
-                    .m
-                    .resources
-                    .values()
-                    .find(|res| res.provider_ref() == r);
                 diags.push(
                     Diagnostic::error(
                         "Provider configuration not present",
@@ -202,7 +363,7 @@ impl<'a> Walk<'a> {
                             r.alias.as_deref().unwrap_or_default()
                         ),
                     )
-                    .at_opt(used_by.map(|u| u.span.clone())),
+                    .at_opt(used_by.clone()),
                 );
                 continue;
             }
@@ -216,13 +377,7 @@ impl<'a> Walk<'a> {
                 .await;
             if let Err(mut ds) = res {
                 // Point at the provider block, or else at the first resource that needs it.
-                let span = block.map(|b| b.span.clone()).or_else(|| {
-                    self.m
-                        .resources
-                        .values()
-                        .find(|res| res.provider_ref() == r)
-                        .map(|res| res.span.clone())
-                });
+                let span = block.map(|b| b.span.clone()).or(used_by);
                 if let Some(span) = span {
                     for d in &mut ds.0 {
                         if d.labels.is_empty() {
@@ -336,62 +491,107 @@ impl<'a> Walk<'a> {
         diags.into_result(())
     }
 
-    /// With `-target`, the resources in scope: the targets and everything they depend on.
-    fn targeted(&self) -> Option<HashSet<ResourceAddr>> {
+    /// With `-target`, the resources the targets depend on, across module boundaries: what
+    /// they reference in their module, every resource of a module call they reference, and
+    /// whatever their module's call depends on in its caller.
+    fn targeted(&self) -> Option<Arc<HashSet<ConfigAddr>>> {
         if self.opts.targets.is_empty() {
             return None;
         }
+        let mut stack: Vec<(Vec<String>, Node)> = Vec::new();
+        for t in &self.opts.targets {
+            match t {
+                Target::Resource(a) => stack.push((names(&a.module), Node::Resource(local(a)))),
+                Target::Instance(i) => stack.push((
+                    names(&i.resource.module),
+                    Node::Resource(local(&i.resource)),
+                )),
+                Target::Module(m) => {
+                    let p = names(m);
+                    if let Some(module) = module_by_names(self.m, &p) {
+                        let mut all = Vec::new();
+                        subtree(module, &p, &mut all);
+                        stack.extend(all.into_iter().map(|(p, a)| (p, Node::Resource(a))));
+                    }
+                }
+            }
+        }
         let mut out = HashSet::new();
-        let mut stack: Vec<Node> = self
-            .m
-            .resources
-            .keys()
-            .filter(|r| {
-                self.opts.targets.iter().any(|t| match t {
-                    Target::Resource(a) => a == *r,
-                    Target::Instance(i) => &i.resource == *r,
-                    Target::Module(_) => false,
-                })
-            })
-            .map(|r| Node::Resource(r.clone()))
-            .collect();
         let mut seen = HashSet::new();
-        while let Some(n) = stack.pop() {
-            if !seen.insert(n.clone()) {
+        while let Some((p, n)) = stack.pop() {
+            if !seen.insert((p.clone(), n.clone())) {
                 continue;
             }
-            if let Node::Resource(r) = &n {
-                out.insert(r.clone());
+            if let Some((last, parent)) = p.split_last() {
+                stack.push((parent.to_vec(), Node::ModuleCall(last.clone())));
             }
-            stack.extend(self.graph.dependencies(&n).into_iter().cloned());
+            let Some(g) = graph_by_names(self.graph, &p) else {
+                continue;
+            };
+            for d in g.dependencies(&n) {
+                match d {
+                    Node::Resource(r) => {
+                        out.insert((p.clone(), r.clone()));
+                    }
+                    Node::ModuleCall(c) => {
+                        let mut cp = p.clone();
+                        cp.push(c.clone());
+                        if let Some(module) = module_by_names(self.m, &cp) {
+                            let mut all = Vec::new();
+                            subtree(module, &cp, &mut all);
+                            for (q, a) in all {
+                                out.insert((q.clone(), a.clone()));
+                                stack.push((q, Node::Resource(a)));
+                            }
+                        }
+                    }
+                    _ => {}
+                }
+                stack.push((p.clone(), d.clone()));
+            }
         }
-        Some(out)
+        Some(Arc::new(out))
+    }
+
+    /// Whether a resource (full address) is in scope of `-target`: named by a target (or inside
+    /// a targeted module), or something a target depends on.
+    fn in_scope(&self, full: &ResourceAddr) -> bool {
+        let Some(deps) = &self.included else {
+            return true;
+        };
+        deps.contains(&(names(&full.module), local(full)))
+            || self.opts.targets.iter().any(|t| match t {
+                Target::Resource(r) => r == full,
+                Target::Instance(i) => &i.resource == full,
+                Target::Module(m) => full.module.0.starts_with(&m.0),
+            })
     }
 
     /// Whether an instance is selected by `-target` (all are without targets).
     fn instance_targeted(&self, addr: &InstanceAddr) -> bool {
-        match &self.included {
-            None => true,
-            Some(set) => {
-                if !set.contains(&addr.resource) {
-                    return false;
-                }
-                // A resource targeted only by instance keys plans only those instances, unless
-                // it is also a dependency of another target.
-                let by_instance: Vec<&Target> = self
-                    .opts
-                    .targets
-                    .iter()
-                    .filter(|t| matches!(t, Target::Instance(i) if i.resource == addr.resource))
-                    .collect();
-                let whole = self
-                    .opts
-                    .targets
-                    .iter()
-                    .any(|t| matches!(t, Target::Resource(r) if r == &addr.resource));
-                by_instance.is_empty() || whole || by_instance.iter().any(|t| t.contains(addr))
-            }
+        let Some(deps) = &self.included else {
+            return true;
+        };
+        if !self.in_scope(&addr.resource) {
+            return false;
         }
+        if deps.contains(&(names(&addr.resource.module), local(&addr.resource))) {
+            // A dependency of a target: all its instances.
+            return true;
+        }
+        // A resource targeted only by instance keys plans only those instances.
+        let by_instance: Vec<&Target> = self
+            .opts
+            .targets
+            .iter()
+            .filter(|t| matches!(t, Target::Instance(i) if i.resource == addr.resource))
+            .collect();
+        let whole = self.opts.targets.iter().any(|t| match t {
+            Target::Resource(r) => r == &addr.resource,
+            Target::Module(_) => t.contains(addr),
+            Target::Instance(_) => false,
+        });
+        by_instance.is_empty() || whole || by_instance.iter().any(|t| t.contains(addr))
     }
 
     async fn walk(&mut self) {
@@ -403,13 +603,18 @@ impl<'a> Walk<'a> {
                     }
                 }
                 Node::Resource(addr) => {
-                    let r = &self.m.resources[addr];
-                    if self.included.as_ref().is_some_and(|s| !s.contains(addr)) {
+                    let m: &'a Module = self.m;
+                    let r = &m.resources[addr];
+                    let full = self.full(addr);
+                    self.configured.insert(full.clone());
+                    self.own_resources.push(full.clone());
+                    if !self.in_scope(&full) {
                         self.values_from_state(r);
                         continue;
                     }
                     self.plan_resource(r).await;
                 }
+                Node::ModuleCall(name) => self.plan_call(name).await,
                 Node::Var(_) | Node::Provider(_) | Node::Output(_) => {}
             }
         }
@@ -417,7 +622,7 @@ impl<'a> Walk<'a> {
 
     /// Makes a resource's stored values visible to references (for resources outside -target).
     fn values_from_state(&mut self, r: &Resource) {
-        let Some(rs) = self.prior.resources.get(&r.addr) else {
+        let Some(rs) = self.prior.resources.get(&self.full(&r.addr)) else {
             return;
         };
         let Some(p) = self.providers.by_addr(&rs.provider).cloned() else {
@@ -449,110 +654,146 @@ impl<'a> Walk<'a> {
 
     /// Evaluates `count`/`for_each`: the instance keys with their `each.value`.
     fn expand(&mut self, r: &Resource) -> Option<(Expansion, Vec<Instance>)> {
-        if let Some(e) = &r.count {
-            let v = match lang::eval(e, &self.scope) {
+        match module::expand(r.count.as_ref(), r.for_each.as_ref(), &self.scope) {
+            Ok(x) => Some(x),
+            Err(ds) => {
+                self.diags.extend(ds);
+                None
+            }
+        }
+    }
+
+    /// The full address of a resource of this module instance.
+    fn full(&self, a: &ResourceAddr) -> ResourceAddr {
+        ResourceAddr {
+            module: self.path.clone(),
+            ..a.clone()
+        }
+    }
+
+    /// The resources a node of this module depends on, as full addresses: the resources it
+    /// references (through variables and locals), every resource of the module calls it
+    /// references, and whatever this module instance's call depends on.
+    fn full_dependencies(&self, node: &Node) -> Vec<ResourceAddr> {
+        let mut deps: Vec<ResourceAddr> = self
+            .graph
+            .resource_dependencies(node)
+            .iter()
+            .map(|a| self.full(a))
+            .collect();
+        for name in self.graph.module_dependencies(node) {
+            if let Some(rs) = self.call_resources.get(&name) {
+                deps.extend(rs.iter().cloned());
+            }
+        }
+        deps.extend(self.inherited.iter().cloned());
+        deps.sort();
+        deps.dedup();
+        deps
+    }
+
+    /// Expands a module call and walks each of its instances as a child walk with its own
+    /// scope; the call's value (`module.NAME`) is each instance's outputs.
+    async fn plan_call(&mut self, name: &str) {
+        let m: &'a Module = self.m;
+        let graph: &'a Graph = self.graph;
+        let Some(call) = m.calls.get(name) else {
+            return;
+        };
+        let Some(child_graph) = graph.child(name) else {
+            return;
+        };
+        let (expansion, keys) =
+            match module::expand(call.count.as_ref(), call.for_each.as_ref(), &self.scope) {
+                Ok(x) => x,
+                Err(ds) => {
+                    self.diags.extend(ds);
+                    return;
+                }
+            };
+        let inherited = self.full_dependencies(&Node::ModuleCall(name.to_string()));
+        let mut instances = BTreeMap::new();
+        let mut resources = Vec::new();
+        for (key, each_value) in keys {
+            let vars = {
+                let iscope = InstanceScope {
+                    base: &self.scope,
+                    key: &key,
+                    each_value: each_value.as_ref(),
+                    self_value: None,
+                };
+                module::call_vars(call, &iscope)
+            };
+            let vars = match vars {
                 Ok(v) => v,
                 Err(ds) => {
                     self.diags.extend(ds);
-                    return None;
+                    continue;
                 }
             };
-            let fail = |detail: &str| {
-                Diagnostic::error("Invalid count argument", detail.to_string()).at_opt(e.span())
+            let path = module::child_path(&self.path, name, &key);
+            let mut chain = self.chain.clone();
+            chain.push(call);
+            let mut child = Walk {
+                m: &call.module,
+                graph: child_graph,
+                opts: self.opts,
+                scope: ModuleScope::new(&call.module, vars, self.opts.cwd.clone()),
+                providers: std::mem::take(&mut self.providers),
+                prior: take_state(&mut self.prior),
+                changes: std::mem::take(&mut self.changes),
+                drift: Vec::new(),
+                diags: std::mem::take(&mut self.diags),
+                pending: std::mem::take(&mut self.pending),
+                included: self.included.clone(),
+                path,
+                chain,
+                inherited: inherited.clone(),
+                call_resources: HashMap::new(),
+                own_resources: Vec::new(),
+                configured: std::mem::take(&mut self.configured),
+                module_instances: std::mem::take(&mut self.module_instances),
             };
-            if v.is_unknown() {
-                self.diags.push(fail("The \"count\" value depends on resource attributes that cannot be determined until apply, so cairn cannot predict how many instances will be created. To work around this, use -target to first apply only the resources that the count depends on."));
-                return None;
+            child.module_instances.insert(child.path.clone());
+            Box::pin(child.walk()).await;
+            for o in call.module.outputs.values() {
+                let failed = conditions(
+                    &o.preconditions,
+                    &child.scope,
+                    "Module output value precondition failed",
+                );
+                child.diags.extend(failed);
             }
-            if v.is_sensitive() {
-                self.diags.push(fail("Sensitive values, or values derived from sensitive values, cannot be used as count arguments."));
-                return None;
-            }
-            let n = match lang::convert(v, &Type::Number)
-                .ok()
-                .and_then(|v| v.as_number())
-            {
-                Some(n) => n,
-                None => {
-                    self.diags.push(fail(
-                        "The given \"count\" argument value is unsuitable: a number is required.",
-                    ));
-                    return None;
-                }
-            };
-            let Some(n) = n.as_i64().filter(|n| *n >= 0) else {
-                self.diags.push(fail("The given \"count\" argument value is unsuitable: must be a whole number, greater than or equal to zero."));
-                return None;
-            };
-            return Some((
-                Expansion::Count,
-                (0..n).map(|i| (InstanceKey::Int(i), None)).collect(),
-            ));
+            let value = module::outputs_value(&call.module, &child.scope, &mut child.diags);
+            self.providers = child.providers;
+            self.prior = child.prior;
+            self.changes = child.changes;
+            self.diags = child.diags;
+            self.pending = child.pending;
+            self.configured = child.configured;
+            self.module_instances = child.module_instances;
+            resources.extend(child.own_resources);
+            instances.insert(key, value);
         }
-        if let Some(e) = &r.for_each {
-            let v = match lang::eval(e, &self.scope) {
-                Ok(v) => v,
-                Err(ds) => {
-                    self.diags.extend(ds);
-                    return None;
-                }
-            };
-            let fail = |detail: &str| {
-                Diagnostic::error("Invalid for_each argument", detail.to_string()).at_opt(e.span())
-            };
-            if !v.is_wholly_known()
-                && !matches!(v.strip_marks_ref(), Value::Map(_) | Value::Object(_))
-                || v.is_unknown()
-            {
-                self.diags.push(fail("The \"for_each\" value depends on resource attributes that cannot be determined until apply, so cairn cannot predict how many instances will be created. To work around this, use -target to first apply only the resources that the for_each value depends on."));
-                return None;
-            }
-            if v.is_sensitive() {
-                self.diags.push(fail("Sensitive values, or values derived from sensitive values, cannot be used as for_each arguments."));
-                return None;
-            }
-            let keys = match v.strip_marks_ref() {
-                Value::Map(m) | Value::Object(m) => m
-                    .iter()
-                    .map(|(k, v)| (InstanceKey::Str(k.clone()), Some(v.clone())))
-                    .collect(),
-                Value::Set(xs) => {
-                    let mut out = Vec::new();
-                    for x in xs {
-                        match x.strip_marks_ref() {
-                            Value::String(s) => {
-                                out.push((InstanceKey::Str(s.clone()), Some(x.clone())))
-                            }
-                            Value::Unknown => {
-                                self.diags.push(fail("The \"for_each\" set includes values derived from resource attributes that cannot be determined until apply."));
-                                return None;
-                            }
-                            _ => {
-                                self.diags.push(fail("The given \"for_each\" argument value is unsuitable: \"for_each\" supports maps and sets of strings, but you have provided a set containing other types."));
-                                return None;
-                            }
-                        }
-                    }
-                    out
-                }
-                Value::Null => {
-                    self.diags.push(fail("The given \"for_each\" argument value is unsuitable: the given \"for_each\" argument value is null. A map, or set of strings is allowed."));
-                    return None;
-                }
-                other => {
-                    self.diags.push(fail(&format!("The given \"for_each\" argument value is unsuitable: the \"for_each\" argument must be a map, or set of strings, and you have provided a value of type {}.", other.kind_name())));
-                    return None;
-                }
-            };
-            return Some((Expansion::ForEach, keys));
-        }
-        Some((Expansion::Single, vec![(InstanceKey::None, None)]))
+        self.own_resources.extend(resources.iter().cloned());
+        self.call_resources.insert(name.to_string(), resources);
+        self.scope.modules.insert(
+            name.to_string(),
+            ResourceValues {
+                expansion,
+                instances,
+            },
+        );
     }
 
     async fn plan_resource(&mut self, r: &'a Resource) {
-        let Some(provider) = self.providers.get(&r.provider_ref()).cloned() else {
+        let Ok(pref) = module::resolve_provider(&self.chain, r.provider_ref()) else {
             return;
         };
+        let Some(provider) = self.providers.get(&pref).cloned() else {
+            return;
+        };
+        let full = self.full(&r.addr);
         let schema = match self.schema_for(&provider, &r.addr) {
             Ok(s) => s,
             Err(d) => {
@@ -565,12 +806,17 @@ impl<'a> Walk<'a> {
             return;
         };
         let node = Node::Resource(r.addr.clone());
-        let deps = self.graph.resource_dependencies(&node);
-        let precise = PreciseRefs::new(r, &deps, self.graph.indirect_resource_dependencies(&node));
+        let local_deps = self.graph.resource_dependencies(&node);
+        let precise = PreciseRefs::new(
+            r,
+            &local_deps,
+            self.graph.indirect_resource_dependencies(&node),
+        );
+        let deps = self.full_dependencies(&node);
         let mut values = BTreeMap::new();
         let mut seen = HashSet::new();
         for (key, each_value) in keys {
-            let addr = r.addr.instance(key.clone());
+            let addr = full.instance(key.clone());
             seen.insert(key.clone());
             if !self.instance_targeted(&addr) {
                 if let Some(inst) = self.prior.instance(&addr) {
@@ -600,7 +846,11 @@ impl<'a> Walk<'a> {
                 self.diags.extend(failed);
                 continue;
             }
-            let instance_deps = precise.keys(&iscope);
+            let instance_deps: Vec<(ResourceAddr, Vec<InstanceKey>)> = precise
+                .keys(&iscope)
+                .into_iter()
+                .map(|(a, ks)| (self.full(&a), ks))
+                .collect();
             let value = match r.addr.mode {
                 ResourceMode::Data => {
                     self.plan_data(r, &addr, &provider, &schema, config, &deps)
@@ -637,7 +887,7 @@ impl<'a> Walk<'a> {
             let orphans: Vec<(InstanceKey, InstanceState, String)> = self
                 .prior
                 .resources
-                .get(&r.addr)
+                .get(&full)
                 .map(|rs| {
                     rs.instances
                         .iter()
@@ -647,7 +897,7 @@ impl<'a> Walk<'a> {
                 })
                 .unwrap_or_default();
             for (key, inst, paddr) in orphans {
-                let addr = r.addr.instance(key.clone());
+                let addr = full.instance(key.clone());
                 if !self.instance_targeted(&addr) {
                     continue;
                 }
@@ -670,7 +920,7 @@ impl<'a> Walk<'a> {
                 );
                 c.reason = Some(reason);
                 c.dependencies = inst.dependencies.clone();
-                self.pending.insert(r.addr.clone());
+                self.pending.insert(full.clone());
                 self.changes.push(c);
             }
         }
@@ -868,7 +1118,7 @@ impl<'a> Walk<'a> {
                 .iter()
                 .any(|reference| match &reference.subject {
                     Subject::Resource(a) => self.changes.iter().any(|c| {
-                        &c.addr.resource == a
+                        c.addr.resource == self.full(a)
                             && (c.action == Action::Update || c.action.is_replace())
                     }),
                     _ => false,
@@ -882,8 +1132,7 @@ impl<'a> Walk<'a> {
             .prior
             .instances()
             .filter(|(a, _, _)| {
-                a.resource.mode == ResourceMode::Managed
-                    && !self.m.resources.contains_key(&a.resource)
+                a.resource.mode == ResourceMode::Managed && !self.configured.contains(&a.resource)
             })
             .map(|(a, rs, i)| (a, rs.provider.clone(), i.clone()))
             .collect();
@@ -903,7 +1152,16 @@ impl<'a> Walk<'a> {
                 }
             };
             let mut c = change(&addr, &paddr, Action::Delete, Some(before), None);
-            c.reason = Some(Reason::NoResourceConfig);
+            // The object's module instance is gone, or just its resource block.
+            c.reason = Some(
+                if addr.resource.module.is_root()
+                    || self.module_instances.contains(&addr.resource.module)
+                {
+                    Reason::NoResourceConfig
+                } else {
+                    Reason::NoModule
+                },
+            );
             c.dependencies = inst.dependencies.clone();
             self.changes.push(c);
         }
@@ -930,7 +1188,7 @@ impl<'a> Walk<'a> {
                     continue;
                 }
             };
-            if let Some(r) = self.m.resources.get(&addr.resource)
+            if let Some(r) = declared(self.m, &addr.resource)
                 && r.lifecycle.prevent_destroy
             {
                 self.prevent_destroy(r, &addr);

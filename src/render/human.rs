@@ -369,6 +369,12 @@ fn comment(c: &ResourceChange, cause: Cause, st: &Style) -> String {
                         r.ty, r.name
                     ));
                 }
+                (Some(Reason::NoModule), _) => {
+                    s.push_str(&format!(
+                        "\n  # (because {} is not in configuration)",
+                        r.module
+                    ));
+                }
                 (Some(Reason::CountIndex), InstanceKey::Int(i)) => {
                     s.push_str(&format!(
                         "\n  # (because index [{i}] is out of range for count)"

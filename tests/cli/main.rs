@@ -11,5 +11,6 @@ mod fmt;
 mod interop;
 mod json_log;
 mod json_plan;
+mod modules;
 mod snapshot;
 mod validate;

@@ -1,7 +1,3 @@
-module "m" {
-  source = "./m"
-}
-
 moved {
   from = a.b
   to   = a.c

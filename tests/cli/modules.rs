@@ -1,0 +1,326 @@
+//! Modules end to end: nested local modules with `count` and `for_each`, outputs passed from
+//! one module to another, `depends_on` on a module call, provider aliases passed through a
+//! `providers` map, removal of module instances, and a registry source's offline error. The
+//! interop tests compare with the installed `terraform` (plan addresses and actions, and state
+//! written by one planned by the other).
+
+use std::collections::BTreeSet;
+
+use crate::support::{Work, have_terraform};
+
+/// Instances in the state file by full address (`module.a["k"].terraform_data.x[0]`), with
+/// each instance's JSON object (attributes, dependencies) and its resource's provider.
+fn instances(w: &Work) -> std::collections::BTreeMap<String, (serde_json::Value, String)> {
+    let mut out = std::collections::BTreeMap::new();
+    let st = w.state();
+    for r in st["resources"].as_array().cloned().unwrap_or_default() {
+        let mut base = String::new();
+        if let Some(m) = r["module"].as_str() {
+            base.push_str(m);
+            base.push('.');
+        }
+        if r["mode"] == "data" {
+            base.push_str("data.");
+        }
+        base.push_str(&format!(
+            "{}.{}",
+            r["type"].as_str().unwrap_or_default(),
+            r["name"].as_str().unwrap_or_default()
+        ));
+        let provider = r["provider"].as_str().unwrap_or_default().to_string();
+        for i in r["instances"].as_array().cloned().unwrap_or_default() {
+            let addr = match &i["index_key"] {
+                serde_json::Value::Null => base.clone(),
+                serde_json::Value::String(s) => format!("{base}[\"{s}\"]"),
+                k => format!("{base}[{k}]"),
+            };
+            out.insert(addr, (i, provider.clone()));
+        }
+    }
+    out
+}
+
+/// `(address, action)` of every change in cairn's human plan.
+fn cairn_changes(plan: &str) -> BTreeSet<(String, String)> {
+    let mut out = BTreeSet::new();
+    for line in plan.lines() {
+        let Some(rest) = line.trim().strip_prefix("# ") else {
+            continue;
+        };
+        for (phrase, action) in [
+            (" will be created", "create"),
+            (" will be destroyed", "delete"),
+            (" will be updated in-place", "update"),
+            (" must be replaced", "replace"),
+        ] {
+            if let Some(addr) = rest.strip_suffix(phrase) {
+                out.insert((addr.to_string(), action.to_string()));
+            }
+        }
+    }
+    out
+}
+
+/// `(address, action)` of every change in terraform's JSON plan (no-ops left out).
+fn terraform_changes(w: &Work, args: &[&str]) -> BTreeSet<(String, String)> {
+    let mut plan = vec!["plan", "-no-color", "-out=tfplan"];
+    plan.extend_from_slice(args);
+    w.terraform(&plan).ok();
+    let shown = w.terraform(&["show", "-json", "tfplan"]);
+    shown.ok();
+    let json: serde_json::Value = serde_json::from_str(&shown.stdout).expect("plan JSON");
+    let mut out = BTreeSet::new();
+    for rc in json["resource_changes"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+    {
+        let actions: Vec<String> = rc["change"]["actions"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+            .iter()
+            .map(|a| a.as_str().unwrap_or_default().to_string())
+            .collect();
+        let action = match actions.join(",").as_str() {
+            "no-op" | "read" => continue,
+            "create" => "create",
+            "delete" => "delete",
+            "update" => "update",
+            _ => "replace",
+        };
+        out.insert((
+            rc["address"].as_str().unwrap_or_default().to_string(),
+            action.to_string(),
+        ));
+    }
+    out
+}
+
+const TREE_ADDRS: [&str; 7] = [
+    "module.app[\"a\"].terraform_data.server",
+    "module.app[\"b\"].terraform_data.server",
+    "module.counted[0].terraform_data.this",
+    "module.counted[1].terraform_data.this",
+    "module.net.terraform_data.vpc",
+    "module.net.module.subnet[0].terraform_data.this",
+    "module.net.module.subnet[1].terraform_data.this",
+];
+
+#[test]
+fn nested_modules_with_count_and_for_each() {
+    let w = Work::fixture("modules/tree");
+    w.cairn(&["init"]).ok();
+    let plan = w.cairn(&["plan", "-detailed-exitcode"]);
+    plan.code(2)
+        .contains("Plan: 7 to add, 0 to change, 0 to destroy.");
+    let planned: BTreeSet<String> = cairn_changes(&plan.stdout)
+        .into_iter()
+        .map(|(a, _)| a)
+        .collect();
+    let want: BTreeSet<String> = TREE_ADDRS.iter().map(|s| s.to_string()).collect();
+    assert_eq!(planned, want);
+
+    w.cairn(&["apply", "-auto-approve"])
+        .ok()
+        .contains("Apply complete! Resources: 7 added, 0 changed, 0 destroyed.")
+        .contains("\"a\" = \"east:east\"")
+        .contains("where = \"modules/net\"");
+    let objects = instances(&w);
+    let got: BTreeSet<String> = objects.keys().cloned().collect();
+    assert_eq!(got, want);
+    // An output of one module feeds another: the app servers got subnet 0's id.
+    let subnet0 = &objects["module.net.module.subnet[0].terraform_data.this"].0;
+    let server = &objects["module.app[\"b\"].terraform_data.server"].0;
+    assert_eq!(
+        server["attributes"]["input"]["value"]["subnet"],
+        subnet0["attributes"]["id"]
+    );
+    assert_eq!(server["attributes"]["input"]["value"]["dir"], "modules/app");
+    assert_eq!(subnet0["attributes"]["input"]["value"], "core-0");
+    // Dependencies cross module boundaries: through outputs, and through depends_on.
+    let deps = |addr: &str| -> Vec<String> {
+        objects[addr].0["dependencies"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|d| d.as_str().map(str::to_string))
+            .collect()
+    };
+    assert!(
+        deps("module.app[\"a\"].terraform_data.server")
+            .iter()
+            .any(|d| d.starts_with("module.net.module.subnet")),
+        "{:?}",
+        deps("module.app[\"a\"].terraform_data.server")
+    );
+    assert!(
+        deps("module.counted[1].terraform_data.this")
+            .contains(&"module.net.terraform_data.vpc".to_string())
+    );
+    w.cairn(&["plan", "-detailed-exitcode"])
+        .code(0)
+        .contains("No changes.");
+
+    // One instance of a counted module goes away.
+    w.cairn(&["plan", "-var", "envs=[\"dev\"]"])
+        .ok()
+        .contains("# module.counted[1].terraform_data.this will be destroyed")
+        .contains("(because module.counted[1] is not in configuration)");
+    w.cairn(&["apply", "-auto-approve", "-var", "envs=[\"dev\"]"])
+        .ok()
+        .contains("0 added, 0 changed, 1 destroyed");
+    assert!(!instances(&w).contains_key("module.counted[1].terraform_data.this"));
+
+    // A whole module call goes away.
+    let main = w.read("main.tf").unwrap_or_default();
+    let start = main.find("module \"app\"").unwrap_or(0);
+    let end = start + main[start..].find("\n}\n").unwrap_or(0) + 3;
+    let without_app = format!("{}{}", &main[..start], &main[end..])
+        .replace("{ for k, m in module.app : k => m.label }", "{}");
+    w.write("main.tf", &without_app);
+    w.cairn(&["apply", "-auto-approve", "-var", "envs=[\"dev\"]"])
+        .ok()
+        .contains("(because module.app[\"a\"] is not in configuration)")
+        .contains("0 added, 0 changed, 2 destroyed");
+    assert_eq!(instances(&w).len(), 4);
+    w.cairn(&["plan", "-detailed-exitcode", "-var", "envs=[\"dev\"]"])
+        .code(0);
+    w.cairn(&["destroy", "-auto-approve", "-var", "envs=[\"dev\"]"])
+        .ok()
+        .contains("4 destroyed");
+    assert!(instances(&w).is_empty());
+}
+
+#[test]
+fn provider_aliases_pass_through_the_providers_map() {
+    let w = Work::fixture("modules/aliases");
+    w.cairn(&["apply", "-auto-approve"]).ok();
+    let objects = instances(&w);
+    assert_eq!(
+        objects["module.pet.random_id.default"].1,
+        "provider[\"registry.terraform.io/hashicorp/random\"]"
+    );
+    assert_eq!(
+        objects["module.pet.random_id.other"].1,
+        "provider[\"registry.terraform.io/hashicorp/random\"].second"
+    );
+    w.cairn(&["plan", "-detailed-exitcode"]).code(0);
+
+    // Without the providers map, the module's aliased configuration is missing.
+    let main = w.read("main.tf").unwrap_or_default();
+    let start = main.find("  providers = {").unwrap_or(0);
+    let end = start + main[start..].find("  }\n").unwrap_or(0) + 4;
+    w.write("main.tf", &format!("{}{}", &main[..start], &main[end..]));
+    w.cairn(&["plan"])
+        .code(1)
+        .contains("Missing required provider configuration")
+        .contains("configuration_aliases = [random.other]");
+}
+
+#[test]
+fn module_inputs_are_checked() {
+    let w = Work::new();
+    w.write(
+        "main.tf",
+        "module \"m\" {\n  source = \"./m\"\n  nope   = 1\n}\n",
+    );
+    w.write(
+        "m/main.tf",
+        "variable \"need\" {\n  type = number\n}\nvariable \"n\" {\n  type = number\n  default = 1\n  validation {\n    condition     = var.n > 0\n    error_message = \"n must be positive\"\n  }\n}\n",
+    );
+    w.cairn(&["plan"])
+        .code(1)
+        .contains("An argument named \"nope\" is not expected here")
+        .contains("The argument \"need\" is required");
+    w.write(
+        "main.tf",
+        "module \"m\" {\n  source = \"./m\"\n  need   = 1\n  n      = -1\n}\n",
+    );
+    w.cairn(&["plan"]).code(1).contains("n must be positive");
+}
+
+#[test]
+fn remote_module_sources_explain_vendoring() {
+    let w = Work::new();
+    w.write(
+        "main.tf",
+        "module \"vpc\" {\n  source  = \"terraform-aws-modules/vpc/aws\"\n  version = \"5.0.0\"\n}\n",
+    );
+    w.cairn(&["plan"])
+        .code(1)
+        .contains("Module source not available")
+        .contains("Vendor the module")
+        .contains("source = \"./modules/vpc\"");
+}
+
+#[test]
+fn module_plans_match_terraform() {
+    if !have_terraform("module_plans_match_terraform") {
+        return;
+    }
+    let w = Work::fixture("modules/tree");
+    w.terraform(&["init", "-backend=false", "-no-color"]).ok();
+    let cairn = w.cairn(&["plan"]);
+    cairn.ok();
+    assert_eq!(cairn_changes(&cairn.stdout), terraform_changes(&w, &[]));
+    // -target pulls in what a target depends on across module boundaries (an output of
+    // another module, a module's depends_on), and only the targeted module instance.
+    for target in [
+        "-target=module.counted[0]",
+        "-target=module.app[\"a\"].terraform_data.server",
+        "-target=module.net.module.subnet[1]",
+    ] {
+        let cairn = w.cairn(&["plan", target]);
+        cairn.ok();
+        assert_eq!(
+            cairn_changes(&cairn.stdout),
+            terraform_changes(&w, &[target]),
+            "{target}"
+        );
+    }
+    // After cairn applies, terraform sees no changes; a shrink plans the same deletions.
+    w.cairn(&["apply", "-auto-approve"]).ok();
+    w.terraform(&["plan", "-detailed-exitcode", "-no-color"])
+        .code(0)
+        .contains("No changes");
+    // A changed module argument flows through nested modules into updates.
+    let main = w.read("main.tf").unwrap_or_default();
+    w.write("main.tf", &main.replace("\"core\"", "\"edge\""));
+    let cairn = w.cairn(&["plan"]);
+    cairn.ok().contains("will be updated in-place");
+    assert_eq!(cairn_changes(&cairn.stdout), terraform_changes(&w, &[]));
+    w.write("main.tf", &main);
+    let args = ["-var", "envs=[\"dev\"]", "-var", "regions={a=\"east\"}"];
+    let mut cairn_args = vec!["plan"];
+    cairn_args.extend_from_slice(&args);
+    let cairn = w.cairn(&cairn_args);
+    cairn.ok();
+    assert_eq!(cairn_changes(&cairn.stdout), terraform_changes(&w, &args));
+}
+
+#[test]
+fn terraform_module_state_gives_cairn_no_changes() {
+    if !have_terraform("terraform_module_state_gives_cairn_no_changes") {
+        return;
+    }
+    let w = Work::fixture("modules/tree");
+    w.terraform(&["init", "-backend=false", "-no-color"]).ok();
+    w.terraform(&["apply", "-auto-approve", "-no-color"]).ok();
+    w.cairn(&["plan", "-detailed-exitcode"])
+        .code(0)
+        .contains("No changes");
+    // cairn removes a module instance from terraform's state; terraform agrees afterwards.
+    w.cairn(&["apply", "-auto-approve", "-var", "envs=[\"dev\"]"])
+        .ok()
+        .contains("1 destroyed");
+    w.terraform(&[
+        "plan",
+        "-detailed-exitcode",
+        "-no-color",
+        "-var",
+        "envs=[\"dev\"]",
+    ])
+    .code(0);
+}
