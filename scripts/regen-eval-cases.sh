@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Regenerates the expected results in testdata/eval/{cases,convert,functions}.txt by asking
-# `terraform console` to evaluate `jsonencode(EXPR)` for every case (one process per case, each in its own empty
-# directory), and refreshes testdata/eval/functions.json, Terraform's list of its functions.
+# Regenerates the expected results in testdata/eval/{cases,convert,functions,function_errors}.txt
+# by asking `terraform console` to evaluate every case (one process per case, each in its own
+# empty directory), and refreshes testdata/eval/functions.json, Terraform's list of its functions.
 # Needs terraform on PATH; runs offline.
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -1183,6 +1183,7 @@ impl<'s> Evaluator<'s> {
             match r {
                 Ok(v) if !v.is_wholly_known() => return Ok(Value::Unknown),
                 Ok(v) => return Ok(v),
+                Err(d) if is_static_reference_error(&d) => return Err(d),
                 Err(d) => problems.extend(d.0),
             }
         }
@@ -1221,6 +1222,7 @@ impl<'s> Evaluator<'s> {
         Ok(match r {
             Ok(v) if !v.is_wholly_known() => Value::Unknown,
             Ok(_) => Value::Bool(true),
+            Err(d) if is_static_reference_error(&d) => return Err(d),
             Err(_) => Value::Bool(false),
         })
     }
@@ -1565,4 +1567,11 @@ pub(crate) fn values_equal(a: &Value, b: &Value) -> bool {
         (Value::Sensitive(x), y) | (y, Value::Sensitive(x)) => values_equal(x, y),
         _ => false,
     }
+}
+
+/// Whether `d` reports a reference to something never declared: Terraform finds those while
+/// validating, before `try` and `can` run, so they do not catch them.
+fn is_static_reference_error(d: &Diagnostics) -> bool {
+    d.0.iter()
+        .any(|x| x.summary.starts_with("Reference to undeclared"))
 }

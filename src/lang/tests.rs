@@ -299,7 +299,13 @@ pub(super) fn terraform_console_in(
             return format!("error: {}", summary.trim());
         }
     }
-    let shown = stdout.trim();
+    // The console sometimes reports waiting for the state lock before the value.
+    let kept: Vec<&str> = stdout
+        .lines()
+        .filter(|l| !l.starts_with("Acquiring state lock"))
+        .collect();
+    let kept = kept.join("\n");
+    let shown = kept.trim();
     if shown == "(sensitive value)" || shown == "(known after apply)" {
         return shown.to_string();
     }

@@ -152,9 +152,23 @@ fn text_encoding(a: &[Value], i: usize) -> Result<(TextEncoding, String), FnErro
     Ok((enc, name))
 }
 
+/// The IANA name of an encoding, as Terraform's messages give it.
+fn iana_name(enc: &TextEncoding, given: &str) -> String {
+    match enc {
+        TextEncoding::Utf16Bom => "UTF-16".into(),
+        TextEncoding::Utf16(true) => "UTF-16LE".into(),
+        TextEncoding::Utf16(false) => "UTF-16BE".into(),
+        TextEncoding::Latin1 => "ISO_8859-1:1987".into(),
+        TextEncoding::Ascii => "US-ASCII".into(),
+        TextEncoding::Other(e) if e.name().starts_with("ISO-8859") => given.to_string(),
+        TextEncoding::Other(e) => e.name().to_string(),
+    }
+}
+
 pub(super) fn fn_textencodebase64(a: Vec<Value>, _: &Ctx<'_>) -> Result<Value, FnError> {
     let s = string(&a, 0)?;
     let (enc, name) = text_encoding(&a, 1)?;
+    let name = iana_name(&enc, &name);
     let unrepresentable = || {
         arg_err(
             0,
@@ -197,6 +211,7 @@ pub(super) fn fn_textencodebase64(a: Vec<Value>, _: &Ctx<'_>) -> Result<Value, F
 pub(super) fn fn_textdecodebase64(a: Vec<Value>, _: &Ctx<'_>) -> Result<Value, FnError> {
     let s = string(&a, 0)?;
     let (enc, name) = text_encoding(&a, 1)?;
+    let name = iana_name(&enc, &name);
     let bytes = base64::engine::general_purpose::STANDARD
         .decode(s.as_bytes())
         .map_err(|e| {

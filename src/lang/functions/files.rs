@@ -54,8 +54,8 @@ pub(super) fn fn_fileset(a: Vec<Value>, ctx: &Ctx<'_>) -> Result<Value, FnError>
     let dir = string(&a, 0)?;
     let pattern = string(&a, 1)?;
     let base = resolve_path(ctx, &dir);
-    let full_pattern = base.join(&pattern).to_string_lossy().to_string();
-    let bad = |e: String| FnError::Call(format!("failed to glob pattern ({full_pattern}): {e}"));
+    let shown = clean_path(&format!("{dir}/{pattern}"));
+    let bad = |e: String| FnError::Call(format!("failed to glob pattern {shown:?}: {e}"));
     let patterns = expand_braces(&pattern)
         .map_err(bad)?
         .into_iter()

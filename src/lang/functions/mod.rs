@@ -3,10 +3,14 @@
 //! sees the values it is written for.
 //!
 //! Implementations live in one submodule per family (`strings`, `format`, `collections`,
-//! `numbers`, `encoding`, `files`); adding a function means writing it there and adding a row
-//! to `FUNCTIONS`. `try`, `can` and `templatefile` are not here: they work on the syntax tree
-//! and live in the evaluator. Pure but for the file functions (which read below the module
-//! directory), `uuid` and `timestamp`.
+//! `numbers`, `encoding`, `files`, `net`, `time`, `crypto`, `yaml`); adding a function means
+//! writing it there and adding a row to `FUNCTIONS`. `try`, `can`, `templatefile` and
+//! `templatestring` are not here: they work on the syntax tree and live in the evaluator. Pure
+//! but for the file functions (which read below the module directory; `abspath` and
+//! `pathexpand` read the working and home directories), `uuid`, `bcrypt`, `timestamp` and
+//! `plantimestamp`. Every function Terraform lists is here: `tests.rs` checks the list
+//! (`testdata/eval/functions.json`) and the per-function oracle tables.
+//! Must not touch: the evaluator's syntax-tree handling, configuration, state or providers.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::OnceLock;

@@ -222,6 +222,131 @@ fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
     }
 }
 
+// ---- full error messages ----
+
+fn errors_path() -> PathBuf {
+    eval_dir().join("function_errors.txt")
+}
+
+/// The detail of the first error evaluating `expr`, or what it gave instead.
+fn error_detail(expr: &str, scope: &TestScope) -> String {
+    let parsed = match hcl_edit::parser::parse_expr(expr) {
+        Ok(e) => e,
+        Err(e) => return format!("parse error: {e}"),
+    };
+    match eval(
+        &Expr {
+            file: 0,
+            expr: parsed,
+        },
+        scope,
+    ) {
+        Err(d) => d.0.first().map(|d| d.detail.clone()).unwrap_or_default(),
+        Ok(v) => format!("no error: {v:?}"),
+    }
+}
+
+#[test]
+fn function_error_messages_match_terraform() {
+    let text = std::fs::read_to_string(errors_path()).expect("read function_errors.txt");
+    let cases = read_table(&text);
+    assert!(cases.len() > 30, "only {} cases", cases.len());
+    let scope = table_scope();
+    let mut failures = Vec::new();
+    for c in cases.iter().filter(|c| c.skip.is_none()) {
+        let got = error_detail(&c.expr, &scope);
+        if got != c.expected {
+            failures.push(format!(
+                "line {}: {}\n   expected: {}\n        got: {}",
+                c.line, c.expr, c.expected, got
+            ));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {} messages differ:\n{}",
+        failures.len(),
+        cases.len(),
+        failures.join("\n")
+    );
+}
+
+/// Regenerates `testdata/eval/function_errors.txt` with `terraform console`.
+#[test]
+fn regen_function_errors() {
+    if std::env::var("CAIRN_REGEN_EVAL").as_deref() != Ok("1") {
+        return;
+    }
+    if std::process::Command::new("terraform")
+        .arg("version")
+        .output()
+        .is_err()
+    {
+        eprintln!("skipped: terraform not found");
+        return;
+    }
+    let text = std::fs::read_to_string(errors_path()).expect("read function_errors.txt");
+    let mut out = String::new();
+    let mut cur: Vec<&str> = Vec::new();
+    for line in text.lines() {
+        if line.starts_with("=> ") {
+            out.push_str(&format!("=> {}\n", terraform_error_detail(&cur.join("\n"))));
+            cur.clear();
+            continue;
+        }
+        if !(cur.is_empty() && (line.trim().is_empty() || line.starts_with('#'))) {
+            cur.push(line);
+        }
+        out.push_str(line);
+        out.push('\n');
+    }
+    std::fs::write(errors_path(), out).expect("write function_errors.txt");
+}
+
+/// The detail of the error Terraform reports for `expr`: the lines after the source excerpt,
+/// joined by spaces.
+fn terraform_error_detail(expr: &str) -> String {
+    let dir = tempfile::tempdir().expect("tempdir");
+    copy_dir(&eval_dir().join("files"), &dir.path().join("files"));
+    std::fs::write(dir.path().join("main.tf"), prelude_tf()).expect("write main.tf");
+    let mut child = std::process::Command::new("terraform")
+        .args(["console", "-plan", "-no-color"])
+        .current_dir(dir.path())
+        .env("CHECKPOINT_DISABLE", "1")
+        .env("TF_CLI_CONFIG_FILE", "/dev/null")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run terraform");
+    if let Some(mut stdin) = child.stdin.take() {
+        use std::io::Write as _;
+        let _ = stdin.write_all(format!("{}\n", expr.replace('\n', " ")).as_bytes());
+    }
+    let output = child.wait_with_output().expect("terraform output");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let lines: Vec<&str> = stderr
+        .lines()
+        .map(|l| l.trim_start_matches(['│', '╷', '╵', ' ']).trim_end())
+        .collect();
+    let Some(start) = lines.iter().position(|l| l.starts_with("Error: ")) else {
+        return format!(
+            "no error: {}",
+            String::from_utf8_lossy(&output.stdout).trim()
+        );
+    };
+    // Skip the location and the source excerpt; the detail is the next paragraph.
+    let text: Vec<&str> = lines[start + 1..]
+        .iter()
+        .skip_while(|l| l.is_empty())
+        .skip_while(|l| !l.is_empty())
+        .skip_while(|l| l.is_empty())
+        .take_while(|l| !l.is_empty())
+        .copied()
+        .collect();
+    text.join(" ")
+}
+
 // ---- impure functions: properties instead of values ----
 
 fn applying_scope() -> TestScope {

@@ -52,16 +52,36 @@ fn parse_timestamp(s: &str) -> Result<DateTime<FixedOffset>, String> {
             if b.len() <= *from {
                 return bad(&format!("end of string before {what}"));
             }
-            let val: String = s.get(*from..).unwrap_or("").chars().take(*n).collect();
+            // Go names the whole input for a bad year, and the field for the others.
+            let val: String = if *from == 0 {
+                s.to_string()
+            } else {
+                s.get(*from..).unwrap_or("").chars().take(*n).collect()
+            };
             return bad(&format!("cannot use {val:?} as {what}"));
         }
+    }
+    // Go checks each field's range as it reads it, naming the rest of the input.
+    let field = |from: usize| s[from..from + 2].parse::<u32>().unwrap_or(0);
+    let month = field(5);
+    if !(1..=12).contains(&month) {
+        return bad(&format!("cannot use {:?} as month", &s[7..]));
+    }
+    if field(8) > 31 || field(8) == 0 {
+        return bad("day out of range");
+    }
+    if field(11) > 23 {
+        return bad("hour must be between 0 and 23 inclusive");
+    }
+    if field(14) > 59 {
+        return bad("minute must have exactly two digits");
     }
     DateTime::parse_from_rfc3339(s).map_err(|e| {
         let rest = s.get(19..).unwrap_or("");
         if rest.is_empty() {
             "not a valid RFC3339 timestamp: end of string before UTC offset".to_string()
         } else if e.kind() == chrono::format::ParseErrorKind::OutOfRange {
-            "not a valid RFC3339 timestamp: value out of range".to_string()
+            "not a valid RFC3339 timestamp: day out of range".to_string()
         } else {
             format!("not a valid RFC3339 timestamp: cannot use {rest:?} as UTC offset")
         }

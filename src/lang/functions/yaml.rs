@@ -15,11 +15,16 @@ pub(super) fn fn_yamldecode(a: Vec<Value>, _: &Ctx<'_>) -> Result<Value, FnError
         .load(&mut events, true)
         .map_err(|e| {
             let m = e.marker();
+            let info = e.info();
+            // libyaml's problem without its context ("while parsing a node, ...").
+            let problem = match info.split_once(", ") {
+                Some((ctx, p)) if ctx.starts_with("while ") => p,
+                _ => info,
+            };
             FnError::Call(format!(
-                "on line {}, column {}: {}",
-                m.line(),
-                m.col() + 1,
-                e.info()
+                "on line {}, column {}: {problem}",
+                m.line().saturating_sub(1).max(1),
+                m.col() + 1
             ))
         })?;
     let docs = events
@@ -41,6 +46,7 @@ pub(super) fn fn_yamldecode(a: Vec<Value>, _: &Ctx<'_>) -> Result<Value, FnError
         }
     }
     let mut b = Builder {
+        src: &s,
         events: &events.0,
         pos: 0,
         anchors: HashMap::new(),
@@ -67,6 +73,7 @@ impl MarkedEventReceiver for Events {
 /// Builds values from parser events, resolving plain scalars as Terraform's YAML decoder
 /// does (YAML 1.1 booleans such as `yes` and `off`, `~`, hex and octal integers, timestamps).
 struct Builder<'a> {
+    src: &'a str,
     events: &'a [(Event, Marker)],
     pos: usize,
     anchors: HashMap<usize, Value>,
@@ -83,15 +90,33 @@ fn tag_name(t: &Option<Tag>) -> String {
 }
 
 impl Builder<'_> {
+    /// An error at an event, placed as Terraform places it: no position on the first line,
+    /// otherwise `on line N` counting lines from zero.
     fn err(&self, at: usize, msg: impl std::fmt::Display) -> FnError {
         let m = self.events.get(at).map(|(_, m)| *m);
+        // The node starts at its tag, which the parser's mark has already passed.
+        let col = |m: &Marker| match &self.events[at].0 {
+            Event::Scalar(_, _, _, Some(t)) => {
+                let line = self
+                    .src
+                    .lines()
+                    .nth(m.line().saturating_sub(1))
+                    .unwrap_or("");
+                let upto: String = line.chars().take(m.col()).collect();
+                upto.rfind(&format!("{}{}", t.handle, t.suffix))
+                    .or_else(|| upto.rfind(&t.handle))
+                    .map(|i| upto[..i].chars().count())
+                    .unwrap_or(m.col())
+            }
+            _ => m.col(),
+        };
         match m {
-            Some(m) => FnError::Call(format!(
+            Some(m) if m.line() > 1 => FnError::Call(format!(
                 "on line {}, column {}: {msg}",
-                m.line(),
-                m.col() + 1
+                m.line() - 1,
+                col(&m) + 1
             )),
-            None => FnError::Call(msg.to_string()),
+            _ => FnError::Call(msg.to_string()),
         }
     }
 
