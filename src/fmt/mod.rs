@@ -66,9 +66,10 @@ pub fn format(src: &[u8]) -> Result<Vec<u8>, SyntaxError> {
             && !pair[1].text.bytes().all(|b| b.is_ascii_digit())
         {
             let buf = for_parser.get_or_insert_with(|| text.as_bytes().to_vec());
-            for i in pair[1].offset..pair[1].offset + pair[1].text.len() {
-                if !buf[i].is_ascii_digit() {
-                    buf[i] = b'0';
+            let span = pair[1].offset..pair[1].offset + pair[1].text.len();
+            for b in &mut buf[span] {
+                if !b.is_ascii_digit() {
+                    *b = b'0';
                 }
             }
         }
