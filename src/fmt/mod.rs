@@ -42,24 +42,86 @@ impl SyntaxError {
     }
 }
 
+/// Stand-ins for bytes that are not UTF-8: `U+10FF00 + byte`. HCL allows such bytes in
+/// comments only; they are carried through the formatter as these characters and restored.
+const RAW_BYTE_BASE: u32 = 0x10FF00;
+
+fn is_raw_byte(c: char) -> bool {
+    (RAW_BYTE_BASE..=RAW_BYTE_BASE + 0xFF).contains(&(c as u32))
+}
+
+/// The text of `src`, with every byte that is not UTF-8 replaced by its stand-in.
+fn decode(src: &[u8]) -> std::borrow::Cow<'_, str> {
+    if let Ok(t) = std::str::from_utf8(src) {
+        return std::borrow::Cow::Borrowed(t);
+    }
+    let mut out = String::with_capacity(src.len() + 16);
+    let mut rest = src;
+    while !rest.is_empty() {
+        match std::str::from_utf8(rest) {
+            Ok(t) => {
+                out.push_str(t);
+                break;
+            }
+            Err(e) => {
+                let (valid, after) = rest.split_at(e.valid_up_to());
+                out.push_str(std::str::from_utf8(valid).unwrap_or(""));
+                let bad = e.error_len().unwrap_or(after.len()).max(1);
+                for &b in &after[..bad] {
+                    out.push(char::from_u32(RAW_BYTE_BASE + u32::from(b)).unwrap_or('\u{fffd}'));
+                }
+                rest = &after[bad..];
+            }
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
 /// Formats a whole file. Returns the canonical text, or the first syntax error.
 pub fn format(src: &[u8]) -> Result<Vec<u8>, SyntaxError> {
-    let text = match std::str::from_utf8(src) {
-        Ok(t) => t,
-        Err(e) => {
-            let valid = std::str::from_utf8(&src[..e.valid_up_to()]).unwrap_or("");
-            return Err(SyntaxError::at(
-                valid,
-                valid.len(),
-                "Invalid character encoding",
-                "All input files must be UTF-8 encoded.",
-            ));
-        }
-    };
+    // a byte-order mark is dropped, as Terraform does
+    let src = src.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(src);
+    let decoded = decode(src);
+    let raw = matches!(decoded, std::borrow::Cow::Owned(_));
+    let text: &str = &decoded;
     let tokens = lex::lex(text)?;
+    if raw {
+        for t in &tokens {
+            if t.kind != lex::Kind::Comment
+                && let Some(i) = t.text.find(is_raw_byte)
+            {
+                return Err(SyntaxError::at(
+                    text,
+                    t.offset + i,
+                    "Invalid character encoding",
+                    "All input files must be UTF-8 encoded. Ensure that UTF-8 encoding is selected in your editor.",
+                ));
+            }
+        }
+    }
     // HCL accepts `a.1e5` (a legacy index that scans as a number); hcl-edit does not, so it
     // is shown the same text with such an index spelled in digits only.
     let mut for_parser: Option<Vec<u8>> = None;
+    // hcl-edit also refuses a carriage return or a stand-in byte inside a comment: it sees spaces
+    for t in tokens.iter().filter(|t| t.kind == lex::Kind::Comment) {
+        let body = t.text.strip_suffix('\n').unwrap_or(&t.text);
+        let body = body
+            .strip_suffix('\r')
+            .filter(|_| t.text.ends_with('\n'))
+            .unwrap_or(body);
+        if body.contains('\r') || (raw && body.contains(is_raw_byte)) {
+            let buf = for_parser.get_or_insert_with(|| text.as_bytes().to_vec());
+            let mut at = t.offset;
+            for c in body.chars() {
+                if c == '\r' || is_raw_byte(c) {
+                    for b in &mut buf[at..at + c.len_utf8()] {
+                        *b = b' ';
+                    }
+                }
+                at += c.len_utf8();
+            }
+        }
+    }
     for pair in tokens.windows(2) {
         if pair[0].kind == lex::Kind::Dot
             && pair[1].kind == lex::Kind::NumberLit
@@ -87,7 +149,19 @@ pub fn format(src: &[u8]) -> Result<Vec<u8>, SyntaxError> {
         }
         out.push_str(&t.text);
     }
-    Ok(out.into_bytes())
+    if !raw {
+        return Ok(out.into_bytes());
+    }
+    let mut bytes = Vec::with_capacity(out.len());
+    for c in out.chars() {
+        if is_raw_byte(c) {
+            bytes.push((c as u32 - RAW_BYTE_BASE) as u8);
+        } else {
+            let mut b = [0u8; 4];
+            bytes.extend_from_slice(c.encode_utf8(&mut b).as_bytes());
+        }
+    }
+    Ok(bytes)
 }
 
 /// Whether `src` is already canonical (`Ok(true)`), needs formatting (`Ok(false)`), or is invalid.

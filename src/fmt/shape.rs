@@ -290,6 +290,10 @@ impl<'a> Shaper<'a> {
         let r = self.block_body(blocks, open);
         blocks.pop();
         r?;
+        // inline comments may follow the closing brace
+        while self.kind() == Kind::Comment && !is_line_comment(&self.toks[self.pos]) {
+            self.copy();
+        }
         match self.kind() {
             Kind::Newline | Kind::Eof => Ok(()),
             Kind::Comment if is_line_comment(&self.toks[self.pos]) => Ok(()),

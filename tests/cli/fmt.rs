@@ -152,6 +152,7 @@ const EDGE_CASES: &[&str] = &[
     "a = 1 }\n",
     "a = b.0.1\nc = \"${d[0].1.2}\"\n",
     "a = b.1e5\nc = d.0 .1\n",
+    "x {\n}  /* c */\ny {\n} /* d */ /* e */ # f\n",
 ];
 
 #[test]
