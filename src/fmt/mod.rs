@@ -122,6 +122,90 @@ pub fn format(src: &[u8]) -> Result<Vec<u8>, SyntaxError> {
             }
         }
     }
+    // hcl-edit ends a heredoc at a line that merely starts with its marker (`EOTx`); HCL
+    // needs the whole line to be the marker, so such a line is shown to it altered
+    let mut markers: Vec<&str> = Vec::new();
+    for t in &tokens {
+        match t.kind {
+            lex::Kind::OHeredoc => {
+                let m = t
+                    .text
+                    .trim_start_matches('<')
+                    .trim_start_matches('-')
+                    .trim_end();
+                markers.push(m);
+            }
+            lex::Kind::CHeredoc => {
+                markers.pop();
+            }
+            lex::Kind::StringLit => {
+                let Some(m) = markers.last() else { continue };
+                let at_line_start =
+                    t.offset == 0 || text.as_bytes().get(t.offset - 1) == Some(&b'\n');
+                let body = t.text.trim_start();
+                if at_line_start && body.starts_with(m) && body.trim_end() != *m {
+                    let lead = t.text.len() - body.len();
+                    let buf = for_parser.get_or_insert_with(|| text.as_bytes().to_vec());
+                    let i = t.offset + lead;
+                    if buf[i].is_ascii() {
+                        buf[i] = if buf[i] == b'_' { b'x' } else { b'_' };
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    // HCL lets a unary `-` or `!` stand at the end of a line inside brackets; hcl-edit does not,
+    // so it sees a space there instead (the operand alone has the same validity)
+    for (i, t) in tokens.iter().enumerate() {
+        if !matches!(t.kind, lex::Kind::Minus | lex::Kind::Bang)
+            || tokens
+                .get(i + 1)
+                .is_none_or(|n| n.kind != lex::Kind::Newline)
+        {
+            continue;
+        }
+        let prev = tokens[..i]
+            .iter()
+            .rev()
+            .find(|p| p.kind != lex::Kind::Comment)
+            .map(|p| p.kind);
+        use lex::Kind as K;
+        let unary = t.kind == K::Bang
+            || matches!(
+                prev,
+                None | Some(
+                    K::OParen
+                        | K::OBrace
+                        | K::OBrack
+                        | K::Equal
+                        | K::Colon
+                        | K::Comma
+                        | K::Question
+                        | K::Plus
+                        | K::Star
+                        | K::Slash
+                        | K::Percent
+                        | K::Minus
+                        | K::EqualOp
+                        | K::NotEqual
+                        | K::GreaterThan
+                        | K::GreaterThanEq
+                        | K::LessThan
+                        | K::LessThanEq
+                        | K::And
+                        | K::Or
+                        | K::Bang
+                        | K::Newline
+                        | K::FatArrow
+                        | K::TemplateInterp
+                )
+            );
+        if unary {
+            let buf = for_parser.get_or_insert_with(|| text.as_bytes().to_vec());
+            buf[t.offset] = b' ';
+        }
+    }
     for pair in tokens.windows(2) {
         if pair[0].kind == lex::Kind::Dot
             && pair[1].kind == lex::Kind::NumberLit
