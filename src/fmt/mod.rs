@@ -157,8 +157,25 @@ pub fn format(src: &[u8]) -> Result<Vec<u8>, SyntaxError> {
     }
     // HCL lets a unary `-` or `!` stand at the end of a line inside brackets; hcl-edit does not,
     // so it sees a space there instead (the operand alone has the same validity)
+    let mut open: Vec<lex::Kind> = Vec::new();
     for (i, t) in tokens.iter().enumerate() {
+        match t.kind {
+            lex::Kind::OParen
+            | lex::Kind::OBrack
+            | lex::Kind::OBrace
+            | lex::Kind::TemplateInterp
+            | lex::Kind::TemplateControl => open.push(t.kind),
+            lex::Kind::CParen
+            | lex::Kind::CBrack
+            | lex::Kind::CBrace
+            | lex::Kind::TemplateSeqEnd => {
+                open.pop();
+            }
+            _ => {}
+        }
+        // only where newlines are insignificant: directly inside parentheses or brackets
         if !matches!(t.kind, lex::Kind::Minus | lex::Kind::Bang)
+            || !matches!(open.last(), Some(lex::Kind::OParen | lex::Kind::OBrack))
             || tokens
                 .get(i + 1)
                 .is_none_or(|n| n.kind != lex::Kind::Newline)

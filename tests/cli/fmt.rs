@@ -158,6 +158,7 @@ const EDGE_CASES: &[&str] = &[
     "a = <<EOT\nhi\nEOT\"r\"\nEOT\n",
     "variable \"v\" {\n  default =/* d */ \"${x}\"\n}\n",
     "a = [-\n  1,\n]\nb = f(1, !\n  true)\nc = (1 -\n  2)\nd = -\n1\n",
+    "o = {!\n  a = 1\n}\n",
 ];
 
 #[test]
