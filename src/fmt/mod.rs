@@ -42,33 +42,197 @@ impl SyntaxError {
     }
 }
 
+/// Stand-ins for bytes that are not UTF-8: `U+10FF00 + byte`. HCL allows such bytes in
+/// comments only; they are carried through the formatter as these characters and restored.
+const RAW_BYTE_BASE: u32 = 0x10FF00;
+
+fn is_raw_byte(c: char) -> bool {
+    (RAW_BYTE_BASE..=RAW_BYTE_BASE + 0xFF).contains(&(c as u32))
+}
+
+/// The text of `src`, with every byte that is not UTF-8 replaced by its stand-in.
+fn decode(src: &[u8]) -> std::borrow::Cow<'_, str> {
+    if let Ok(t) = std::str::from_utf8(src) {
+        return std::borrow::Cow::Borrowed(t);
+    }
+    let mut out = String::with_capacity(src.len() + 16);
+    let mut rest = src;
+    while !rest.is_empty() {
+        match std::str::from_utf8(rest) {
+            Ok(t) => {
+                out.push_str(t);
+                break;
+            }
+            Err(e) => {
+                let (valid, after) = rest.split_at(e.valid_up_to());
+                out.push_str(std::str::from_utf8(valid).unwrap_or(""));
+                let bad = e.error_len().unwrap_or(after.len()).max(1);
+                for &b in &after[..bad] {
+                    out.push(char::from_u32(RAW_BYTE_BASE + u32::from(b)).unwrap_or('\u{fffd}'));
+                }
+                rest = &after[bad..];
+            }
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
 /// Formats a whole file. Returns the canonical text, or the first syntax error.
 pub fn format(src: &[u8]) -> Result<Vec<u8>, SyntaxError> {
-    let text = match std::str::from_utf8(src) {
-        Ok(t) => t,
-        Err(e) => {
-            let valid = std::str::from_utf8(&src[..e.valid_up_to()]).unwrap_or("");
-            return Err(SyntaxError::at(
-                valid,
-                valid.len(),
-                "Invalid character encoding",
-                "All input files must be UTF-8 encoded.",
-            ));
-        }
-    };
+    // a byte-order mark is dropped, as Terraform does
+    let src = src.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(src);
+    let decoded = decode(src);
+    let raw = matches!(decoded, std::borrow::Cow::Owned(_));
+    let text: &str = &decoded;
     let tokens = lex::lex(text)?;
+    if raw {
+        for t in &tokens {
+            if t.kind != lex::Kind::Comment
+                && let Some(i) = t.text.find(is_raw_byte)
+            {
+                return Err(SyntaxError::at(
+                    text,
+                    t.offset + i,
+                    "Invalid character encoding",
+                    "All input files must be UTF-8 encoded. Ensure that UTF-8 encoding is selected in your editor.",
+                ));
+            }
+        }
+    }
     // HCL accepts `a.1e5` (a legacy index that scans as a number); hcl-edit does not, so it
     // is shown the same text with such an index spelled in digits only.
     let mut for_parser: Option<Vec<u8>> = None;
+    // hcl-edit also refuses a carriage return or a stand-in byte inside a comment: it sees spaces
+    for t in tokens.iter().filter(|t| t.kind == lex::Kind::Comment) {
+        let body = t.text.strip_suffix('\n').unwrap_or(&t.text);
+        let body = body
+            .strip_suffix('\r')
+            .filter(|_| t.text.ends_with('\n'))
+            .unwrap_or(body);
+        if body.contains('\r') || (raw && body.contains(is_raw_byte)) {
+            let buf = for_parser.get_or_insert_with(|| text.as_bytes().to_vec());
+            let mut at = t.offset;
+            for c in body.chars() {
+                if c == '\r' || is_raw_byte(c) {
+                    for b in &mut buf[at..at + c.len_utf8()] {
+                        *b = b' ';
+                    }
+                }
+                at += c.len_utf8();
+            }
+        }
+    }
+    // hcl-edit ends a heredoc at a line that merely starts with its marker (`EOTx`); HCL
+    // needs the whole line to be the marker, so such a line is shown to it altered
+    let mut markers: Vec<&str> = Vec::new();
+    for t in &tokens {
+        match t.kind {
+            lex::Kind::OHeredoc => {
+                let m = t
+                    .text
+                    .trim_start_matches('<')
+                    .trim_start_matches('-')
+                    .trim_end();
+                markers.push(m);
+            }
+            lex::Kind::CHeredoc => {
+                markers.pop();
+            }
+            lex::Kind::StringLit => {
+                let Some(m) = markers.last() else { continue };
+                let at_line_start =
+                    t.offset == 0 || text.as_bytes().get(t.offset - 1) == Some(&b'\n');
+                let body = t.text.trim_start();
+                if at_line_start && body.starts_with(m) && body.trim_end() != *m {
+                    let lead = t.text.len() - body.len();
+                    let buf = for_parser.get_or_insert_with(|| text.as_bytes().to_vec());
+                    let i = t.offset + lead;
+                    if buf[i].is_ascii() {
+                        buf[i] = if buf[i] == b'_' { b'x' } else { b'_' };
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    // HCL lets a unary `-` or `!` stand at the end of a line inside brackets; hcl-edit does not,
+    // so it sees a space there instead (the operand alone has the same validity)
+    let mut open: Vec<lex::Kind> = Vec::new();
+    for (i, t) in tokens.iter().enumerate() {
+        match t.kind {
+            lex::Kind::OParen
+            | lex::Kind::OBrack
+            | lex::Kind::OBrace
+            | lex::Kind::TemplateInterp
+            | lex::Kind::TemplateControl => open.push(t.kind),
+            lex::Kind::CParen
+            | lex::Kind::CBrack
+            | lex::Kind::CBrace
+            | lex::Kind::TemplateSeqEnd => {
+                open.pop();
+            }
+            _ => {}
+        }
+        // only where newlines are insignificant: directly inside parentheses or brackets
+        if !matches!(t.kind, lex::Kind::Minus | lex::Kind::Bang)
+            || !matches!(open.last(), Some(lex::Kind::OParen | lex::Kind::OBrack))
+            || tokens
+                .get(i + 1)
+                .is_none_or(|n| n.kind != lex::Kind::Newline)
+        {
+            continue;
+        }
+        let prev = tokens[..i]
+            .iter()
+            .rev()
+            .find(|p| p.kind != lex::Kind::Comment)
+            .map(|p| p.kind);
+        use lex::Kind as K;
+        let unary = t.kind == K::Bang
+            || matches!(
+                prev,
+                None | Some(
+                    K::OParen
+                        | K::OBrace
+                        | K::OBrack
+                        | K::Equal
+                        | K::Colon
+                        | K::Comma
+                        | K::Question
+                        | K::Plus
+                        | K::Star
+                        | K::Slash
+                        | K::Percent
+                        | K::Minus
+                        | K::EqualOp
+                        | K::NotEqual
+                        | K::GreaterThan
+                        | K::GreaterThanEq
+                        | K::LessThan
+                        | K::LessThanEq
+                        | K::And
+                        | K::Or
+                        | K::Bang
+                        | K::Newline
+                        | K::FatArrow
+                        | K::TemplateInterp
+                )
+            );
+        if unary {
+            let buf = for_parser.get_or_insert_with(|| text.as_bytes().to_vec());
+            buf[t.offset] = b' ';
+        }
+    }
     for pair in tokens.windows(2) {
         if pair[0].kind == lex::Kind::Dot
             && pair[1].kind == lex::Kind::NumberLit
             && !pair[1].text.bytes().all(|b| b.is_ascii_digit())
         {
             let buf = for_parser.get_or_insert_with(|| text.as_bytes().to_vec());
-            for i in pair[1].offset..pair[1].offset + pair[1].text.len() {
-                if !buf[i].is_ascii_digit() {
-                    buf[i] = b'0';
+            let span = pair[1].offset..pair[1].offset + pair[1].text.len();
+            for b in &mut buf[span] {
+                if !b.is_ascii_digit() {
+                    *b = b'0';
                 }
             }
         }
@@ -86,7 +250,19 @@ pub fn format(src: &[u8]) -> Result<Vec<u8>, SyntaxError> {
         }
         out.push_str(&t.text);
     }
-    Ok(out.into_bytes())
+    if !raw {
+        return Ok(out.into_bytes());
+    }
+    let mut bytes = Vec::with_capacity(out.len());
+    for c in out.chars() {
+        if is_raw_byte(c) {
+            bytes.push((c as u32 - RAW_BYTE_BASE) as u8);
+        } else {
+            let mut b = [0u8; 4];
+            bytes.extend_from_slice(c.encode_utf8(&mut b).as_bytes());
+        }
+    }
+    Ok(bytes)
 }
 
 /// Whether `src` is already canonical (`Ok(true)`), needs formatting (`Ok(false)`), or is invalid.

@@ -29,6 +29,40 @@ pub(crate) fn rewrite<'a>(
             ));
         }
     }
+    // `[for k, v in ...` / `{for k in ...`: the names must be followed by the keyword `in`
+    for (i, t) in toks.iter().enumerate() {
+        if !matches!(t.kind, Kind::OBrack | Kind::OBrace) {
+            continue;
+        }
+        let sig: Vec<&Token<'a>> = toks[i + 1..]
+            .iter()
+            .filter(|t| !matches!(t.kind, Kind::Newline | Kind::Comment))
+            .take(5)
+            .collect();
+        let is_for = sig
+            .first()
+            .is_some_and(|t| t.kind == Kind::Ident && t.text == "for")
+            && sig.get(1).is_some_and(|t| t.kind == Kind::Ident);
+        if !is_for {
+            continue;
+        }
+        let after = if sig.get(2).is_some_and(|t| t.kind == Kind::Comma) {
+            sig.get(4)
+        } else {
+            sig.get(2)
+        };
+        if let Some(kw) = after
+            && kw.kind == Kind::Ident
+            && kw.text != "in"
+        {
+            return Err(SyntaxError::at(
+                src,
+                kw.offset,
+                "Invalid 'for' expression",
+                "For expression requires the 'in' keyword after its name declarations.",
+            ));
+        }
+    }
     let mut s = Shaper {
         src,
         out: Vec::with_capacity(toks.len()),
@@ -123,6 +157,20 @@ impl<'a> Shaper<'a> {
         let name = self.toks[self.pos].text.to_string();
         let name_offset = self.offset();
         self.copy();
+        // inline comments between a name and its `=` stay where they are
+        let mut next = self.pos;
+        while self
+            .toks
+            .get(next)
+            .is_some_and(|t| t.kind == Kind::Comment && !is_line_comment(t))
+        {
+            next += 1;
+        }
+        if self.toks.get(next).is_some_and(|t| t.kind == Kind::Equal) {
+            while self.pos < next {
+                self.copy();
+            }
+        }
         match self.kind() {
             Kind::Equal => {
                 if let Some(&first) = names.get(&name) {
@@ -156,6 +204,10 @@ impl<'a> Shaper<'a> {
         single_line: bool,
     ) -> Result<(), SyntaxError> {
         self.copy(); // =
+        // inline comments before the value are not part of it
+        while self.kind() == Kind::Comment && !is_line_comment(&self.toks[self.pos]) {
+            self.copy();
+        }
         let start = self.pos;
         let (end, by_comment) = self.scan_expr(start);
         let mut expr_end = end;
@@ -290,6 +342,10 @@ impl<'a> Shaper<'a> {
         let r = self.block_body(blocks, open);
         blocks.pop();
         r?;
+        // inline comments may follow the closing brace
+        while self.kind() == Kind::Comment && !is_line_comment(&self.toks[self.pos]) {
+            self.copy();
+        }
         match self.kind() {
             Kind::Newline | Kind::Eof => Ok(()),
             Kind::Comment if is_line_comment(&self.toks[self.pos]) => Ok(()),

@@ -294,3 +294,23 @@ fn corpus_agreement() {
         failures.join("\n")
     );
 }
+
+/// Byte-level cases checked against `terraform fmt`: a byte-order mark is dropped, bytes that
+/// are not UTF-8 pass through comments untouched and are refused anywhere else, and a lone
+/// carriage return in a comment is kept.
+#[test]
+fn bytes_outside_utf8_and_byte_order_marks() {
+    assert_eq!(format(b"\xef\xbb\xbfa=1\n").unwrap(), b"a = 1\n");
+    assert_eq!(
+        format(b"a = 1 /* \xff */\nbb = 2 # \xe2\x82\n").unwrap(),
+        b"a  = 1 /* \xff */\nbb = 2 # \xe2\x82\n"
+    );
+    assert_eq!(format(b"a = 1 # c\r").unwrap(), b"a = 1 # c\r");
+    let e = format(b"a = \"\xff\"\n").unwrap_err();
+    assert_eq!(
+        (e.summary.as_str(), e.line, e.column),
+        ("Invalid character encoding", 1, 6)
+    );
+    let e = format(b"a = <<EOT\n\xff\nEOT\n").unwrap_err();
+    assert_eq!(e.summary, "Invalid character encoding");
+}

@@ -152,6 +152,13 @@ const EDGE_CASES: &[&str] = &[
     "a = 1 }\n",
     "a = b.0.1\nc = \"${d[0].1.2}\"\n",
     "a = b.1e5\nc = d.0 .1\n",
+    "x {\n}  /* c */\ny {\n} /* d */ /* e */ # f\n",
+    "a /* d */ = 1\nbb    /* e */ = <<EOT\nx\nEOT\n",
+    "m = { for k, v inr.m : k => v }\n",
+    "a = <<EOT\nhi\nEOT\"r\"\nEOT\n",
+    "variable \"v\" {\n  default =/* d */ \"${x}\"\n}\n",
+    "a = [-\n  1,\n]\nb = f(1, !\n  true)\nc = (1 -\n  2)\nd = -\n1\n",
+    "o = {!\n  a = 1\n}\n",
 ];
 
 #[test]
