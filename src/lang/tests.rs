@@ -211,6 +211,12 @@ fn eval_cases_match_terraform() {
 /// Runs only when `CAIRN_REGEN_EVAL=1` (see scripts/regen-eval-cases.sh).
 #[test]
 fn regen_eval_cases() {
+    regen_table(&cases_path(), &|case| terraform_result(&case.join("\n")));
+}
+
+/// Rewrites the expected results (`=> ...` lines) of a case table at `path`, each computed by
+/// `result` from the case's lines. Runs only when `CAIRN_REGEN_EVAL=1` and terraform is installed.
+pub(super) fn regen_table(path: &std::path::Path, result: &dyn Fn(&[&str]) -> String) {
     if std::env::var("CAIRN_REGEN_EVAL").as_deref() != Ok("1") {
         return;
     }
@@ -222,13 +228,12 @@ fn regen_eval_cases() {
         eprintln!("skipped: terraform not found");
         return;
     }
-    let text = std::fs::read_to_string(cases_path()).expect("read cases");
+    let text = std::fs::read_to_string(path).expect("read the case table");
     let mut out = String::new();
     let mut cur: Vec<&str> = Vec::new();
     for line in text.lines() {
         if line.starts_with("=> ") {
-            let expr = cur.join("\n");
-            out.push_str(&format!("=> {}\n", terraform_result(&expr)));
+            out.push_str(&format!("=> {}\n", result(&cur)));
             cur.clear();
             continue;
         }
@@ -238,7 +243,7 @@ fn regen_eval_cases() {
         out.push_str(line);
         out.push('\n');
     }
-    std::fs::write(cases_path(), out).expect("write cases");
+    std::fs::write(path, out).expect("write the case table");
 }
 
 fn terraform_result(expr: &str) -> String {
@@ -1010,40 +1015,13 @@ fn conversions_match_terraform() {
 /// with the type constraint and the value as its default). Runs only when `CAIRN_REGEN_EVAL=1`.
 #[test]
 fn regen_convert_cases() {
-    if std::env::var("CAIRN_REGEN_EVAL").as_deref() != Ok("1") {
-        return;
-    }
-    if std::process::Command::new("terraform")
-        .arg("version")
-        .output()
-        .is_err()
-    {
-        eprintln!("skipped: terraform not found");
-        return;
-    }
-    let text = std::fs::read_to_string(convert_cases_path()).expect("read cases");
-    let mut out = String::new();
-    let mut cur: Vec<&str> = Vec::new();
-    for line in text.lines() {
-        if line.starts_with("=> ") {
-            let tf = format!(
-                "variable \"v\" {{\n  type = {}\n  default = {}\n}}\n",
-                cur[0], cur[1]
-            );
-            out.push_str(&format!(
-                "=> {}\n",
-                terraform_console(&tf, "jsonencode(var.v)", true)
-            ));
-            cur.clear();
-            continue;
-        }
-        if !(cur.is_empty() && (line.trim().is_empty() || line.starts_with('#'))) {
-            cur.push(line);
-        }
-        out.push_str(line);
-        out.push('\n');
-    }
-    std::fs::write(convert_cases_path(), out).expect("write cases");
+    regen_table(&convert_cases_path(), &|case| {
+        let tf = format!(
+            "variable \"v\" {{\n  type = {}\n  default = {}\n}}\n",
+            case[0], case[1]
+        );
+        terraform_console(&tf, "jsonencode(var.v)", true)
+    });
 }
 
 /// Every expression of the table, evaluated with each prelude value replaced by an unknown, a

@@ -166,34 +166,7 @@ fn function_metadata_matches_terraform_arity() {
 /// Runs only when `CAIRN_REGEN_EVAL=1` (see scripts/regen-eval-cases.sh).
 #[test]
 fn regen_function_cases() {
-    if std::env::var("CAIRN_REGEN_EVAL").as_deref() != Ok("1") {
-        return;
-    }
-    if std::process::Command::new("terraform")
-        .arg("version")
-        .output()
-        .is_err()
-    {
-        eprintln!("skipped: terraform not found");
-        return;
-    }
-    let text = std::fs::read_to_string(table_path()).expect("read functions.txt");
-    let mut out = String::new();
-    let mut cur: Vec<&str> = Vec::new();
-    for line in text.lines() {
-        if line.starts_with("=> ") {
-            let expr = cur.join("\n");
-            out.push_str(&format!("=> {}\n", terraform_result(&expr)));
-            cur.clear();
-            continue;
-        }
-        if !(cur.is_empty() && (line.trim().is_empty() || line.starts_with('#'))) {
-            cur.push(line);
-        }
-        out.push_str(line);
-        out.push('\n');
-    }
-    std::fs::write(table_path(), out).expect("write functions.txt");
+    crate::lang::tests::regen_table(&table_path(), &|case| terraform_result(&case.join("\n")));
 }
 
 fn terraform_result(expr: &str) -> String {
@@ -274,33 +247,9 @@ fn function_error_messages_match_terraform() {
 /// Regenerates `testdata/eval/function_errors.txt` with `terraform console`.
 #[test]
 fn regen_function_errors() {
-    if std::env::var("CAIRN_REGEN_EVAL").as_deref() != Ok("1") {
-        return;
-    }
-    if std::process::Command::new("terraform")
-        .arg("version")
-        .output()
-        .is_err()
-    {
-        eprintln!("skipped: terraform not found");
-        return;
-    }
-    let text = std::fs::read_to_string(errors_path()).expect("read function_errors.txt");
-    let mut out = String::new();
-    let mut cur: Vec<&str> = Vec::new();
-    for line in text.lines() {
-        if line.starts_with("=> ") {
-            out.push_str(&format!("=> {}\n", terraform_error_detail(&cur.join("\n"))));
-            cur.clear();
-            continue;
-        }
-        if !(cur.is_empty() && (line.trim().is_empty() || line.starts_with('#'))) {
-            cur.push(line);
-        }
-        out.push_str(line);
-        out.push('\n');
-    }
-    std::fs::write(errors_path(), out).expect("write function_errors.txt");
+    crate::lang::tests::regen_table(&errors_path(), &|case| {
+        terraform_error_detail(&case.join("\n"))
+    });
 }
 
 /// The detail of the error Terraform reports for `expr`: the lines after the source excerpt,
