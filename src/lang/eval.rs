@@ -1044,36 +1044,7 @@ impl<'s> Evaluator<'s> {
                 ranges[1].clone().or(range),
             ));
         };
-        let tpl = hcl_edit::parser::parse_template(&text).map_err(|e| {
-            self.err(
-                "Error in function call",
-                format!("Call to function \"templatefile\" failed: the template has a syntax error: {e}."),
-                range.clone(),
-            )
-        })?;
-        let mut inner = Evaluator {
-            scope: self.scope,
-            file: self.file,
-            bound: vars.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
-            depth: self.depth,
-            in_template: true,
-        };
-        let r = match tpl.as_single_element() {
-            Some(hcl_edit::template::Element::Interpolation(i)) => inner.expr(&i.expr),
-            _ => inner.template(&template::lower(&tpl)),
-        };
-        // Spans inside the template point into another file: report at the call instead.
-        let r = r.map_err(|d| {
-            Diagnostics(
-                d.0.into_iter()
-                    .map(|mut x| {
-                        x.labels.clear();
-                        x.at_opt(self.span(range.clone()))
-                    })
-                    .collect(),
-            )
-        })?;
-        Ok(mark(r, sensitive))
+        self.render_template_text("templatefile", &text, vars, sensitive, range)
     }
 
     /// `templatestring(ref, vars)`: renders a template held in a value the first argument
@@ -1136,10 +1107,24 @@ impl<'s> Evaluator<'s> {
                 ranges[1].clone().or(range),
             ));
         };
-        let tpl = hcl_edit::parser::parse_template(&text).map_err(|e| {
+        self.render_template_text("templatestring", &text, vars, sensitive, range)
+    }
+
+    /// Renders template `text` with `vars` bound, for `templatefile` and `templatestring`.
+    fn render_template_text(
+        &mut self,
+        function: &str,
+        text: &str,
+        vars: &std::collections::BTreeMap<String, Value>,
+        sensitive: bool,
+        range: Option<Range<usize>>,
+    ) -> R {
+        let tpl = hcl_edit::parser::parse_template(text).map_err(|e| {
             self.err(
                 "Error in function call",
-                format!("Call to function \"templatestring\" failed: the template has a syntax error: {e}."),
+                format!(
+                    "Call to function \"{function}\" failed: the template has a syntax error: {e}."
+                ),
                 range.clone(),
             )
         })?;
@@ -1154,6 +1139,7 @@ impl<'s> Evaluator<'s> {
             Some(hcl_edit::template::Element::Interpolation(i)) => inner.expr(&i.expr),
             _ => inner.template(&template::lower(&tpl)),
         };
+        // Spans inside the template point into another text: report at the call instead.
         let r = r.map_err(|d| {
             Diagnostics(
                 d.0.into_iter()
