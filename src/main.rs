@@ -1,3 +1,5 @@
+//! The `cairn` binary: restores the default SIGPIPE disposition and runs the CLI.
+
 fn main() {
     // Like other command-line tools, end quietly when the reader of our output goes away
     // (`cairn show | head`) instead of reporting a broken pipe.

@@ -1,3 +1,6 @@
+//! Tests of the v4 state format: byte-for-byte round trips of state files Terraform wrote,
+//! refusal of malformed and unsupported files, and interoperability with the terraform binary.
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 

@@ -1,3 +1,6 @@
+//! Tests of the local backend: atomic writes, backups, serial and lineage rules, and locking
+//! between backends, processes and a running Terraform.
+
 use std::io::{BufRead as _, BufReader, Write as _};
 use std::process::{Command, Stdio};
 use std::time::Instant;
