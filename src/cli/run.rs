@@ -232,6 +232,17 @@ pub(crate) async fn plan(args: PlanArgs, ui: Ui) -> anyhow::Result<i32> {
             plan: plan.clone(),
         };
         let bytes = serde_json::to_vec(&saved)?;
+        let secrets = plan.variables.values().any(Value::contains_sensitive)
+            || plan.changes.iter().any(|c| {
+                c.before.as_ref().is_some_and(Value::contains_sensitive)
+                    || c.after.as_ref().is_some_and(Value::contains_sensitive)
+            })
+            || !plan.prior_state.resources.is_empty();
+        if secrets && !args.flags.json {
+            eprintln!(
+                "\nWarning: The plan file holds the values it will apply, including sensitive ones and the prior state, in clear text. Keep it as private as the state file.\n"
+            );
+        }
         std::fs::write(file, bytes)
             .with_context(|| format!("cannot write plan file {}", file.display()))?;
         if !args.flags.json {

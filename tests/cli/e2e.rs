@@ -740,3 +740,19 @@ fn saved_plan_applies_with_its_own_variables() {
         .code(1)
         .contains("does not match the configuration");
 }
+
+#[test]
+fn saving_a_plan_with_secrets_warns() {
+    let w = Work::new();
+    w.write(
+        "main.tf",
+        "resource \"terraform_data\" \"a\" {\n  input = sensitive(\"pw\")\n}\n",
+    );
+    w.cairn(&["plan", "-out=p.plan"])
+        .ok()
+        .contains("Keep it as private as the state file");
+    w.write("main.tf", "resource \"terraform_data\" \"a\" {}\n");
+    w.cairn(&["plan", "-out=q.plan"])
+        .ok()
+        .lacks("Keep it as private");
+}
