@@ -62,10 +62,6 @@ impl SourceMap {
     pub fn text(&self, file: FileId) -> &str {
         &self.files[file].text
     }
-    /// The file id of a file by its shown name.
-    pub fn find(&self, name: &str) -> Option<FileId> {
-        self.files.iter().position(|f| f.name == name)
-    }
     /// 1-based line and column (in characters) of a byte offset.
     pub fn line_col(&self, file: FileId, offset: usize) -> (usize, usize) {
         let f = &self.files[file];

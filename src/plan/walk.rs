@@ -8,7 +8,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
 
-use cairn_provider::{PlanRequest, Schema, Type, Value, ValuePath};
+use cairn_provider::{PlanRequest, Schema, Type, Value};
 
 use super::module;
 use super::providers::{Configured, ProviderSet, Registry};
@@ -1449,9 +1449,4 @@ fn replace_at(v: Value, path: &[cairn_provider::PathStep], with: Option<&Value>)
         }
         (v, _) => v,
     }
-}
-
-/// The sensitive paths of a value (convenience for callers outside the walk).
-pub fn sensitive_paths(v: &Value) -> Vec<ValuePath> {
-    v.clone().unmark_deep().1
 }

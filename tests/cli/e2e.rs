@@ -756,3 +756,17 @@ fn saving_a_plan_with_secrets_warns() {
         .ok()
         .lacks("Keep it as private");
 }
+
+#[test]
+fn missing_variable_prompts_only_on_a_terminal() {
+    let w = Work::new();
+    w.write("main.tf", "variable \"need\" {\n  type = string\n}\n");
+    // Standard input is not a terminal here: no prompt, no waiting, a located error.
+    let start = std::time::Instant::now();
+    w.cairn_input(&["plan"], "typed-but-ignored\n")
+        .code(1)
+        .contains("No value for required variable")
+        .contains("main.tf:1:1")
+        .lacks("Enter a value");
+    assert!(start.elapsed() < std::time::Duration::from_secs(20));
+}

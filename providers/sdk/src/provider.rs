@@ -191,22 +191,6 @@ fn plan_block(schema: &Schema, prior: Option<&Value>, config: &Value) -> Value {
     Value::Object(out)
 }
 
-/// Fills every unknown in `planned` with the value `fill` returns for its attribute name, as a
-/// provider's apply does for computed attributes.
-pub fn fill_unknowns(planned: &Value, fill: &mut dyn FnMut(&str) -> Value) -> Value {
-    match planned {
-        Value::Object(m) => Value::Object(
-            m.iter()
-                .map(|(k, v)| {
-                    let v = if v.is_unknown() { fill(k) } else { v.clone() };
-                    (k.clone(), v)
-                })
-                .collect(),
-        ),
-        other => other.clone(),
-    }
-}
-
 /// [`plan_by_schema`] with a provider-specific notion of "unchanged" for force-new attributes:
 /// `same(name, prior, planned)` decides whether the attribute `name` changed. Providers use it for
 /// attributes whose replacement rule is looser than equality, such as `keepers` maps where null
