@@ -9,7 +9,7 @@ use cairn_provider::{Type, Value};
 use indexmap::IndexMap;
 
 use crate::config::vars::RawValue;
-use crate::config::{Config, Expr, Variable};
+use crate::config::{Config, Expr, Validation, Variable};
 use crate::diag::{Diagnostic, Diagnostics, Span};
 use crate::lang::{self, Scope, Subject};
 
@@ -164,20 +164,47 @@ pub fn evaluate(
     }
 }
 
-/// Checks a variable's `validation` rules against its value (a condition not yet known passes).
+/// Whether a validation rule refers to nothing but its own variable; such rules are checked as
+/// soon as the value is known, the others (Terraform 1.9+) during the walk, after what they
+/// refer to.
+pub(crate) fn self_only(v: &Variable, rule: &Validation) -> bool {
+    lang::references(&rule.condition)
+        .into_iter()
+        .chain(lang::references(&rule.error_message))
+        .all(|r| matches!(&r.subject, Subject::Var(n) if *n == v.name))
+}
+
+/// Checks a variable's self-only `validation` rules against its value (a condition not yet
+/// known passes).
 pub(crate) fn validate(v: &Variable, value: &Value) -> Diagnostics {
+    let scope = VarScope {
+        name: &v.name,
+        value,
+    };
+    let rules = v.validations.iter().filter(|r| self_only(v, r));
+    check_rules(v, rules, &scope)
+}
+
+/// Checks the `validation` rules of a variable that refer to other objects, in the scope of its
+/// module (the walk calls this once everything they refer to is evaluated).
+pub(crate) fn validate_in(v: &Variable, scope: &dyn lang::Scope) -> Diagnostics {
+    let rules = v.validations.iter().filter(|r| !self_only(v, r));
+    check_rules(v, rules, scope)
+}
+
+fn check_rules<'r>(
+    v: &Variable,
+    rules: impl Iterator<Item = &'r Validation>,
+    scope: &dyn lang::Scope,
+) -> Diagnostics {
     let mut diags = Diagnostics::new();
-    for rule in &v.validations {
-        let scope = VarScope {
-            name: &v.name,
-            value,
-        };
-        match lang::eval(&rule.condition, &scope) {
+    for rule in rules {
+        match lang::eval(&rule.condition, scope) {
             Ok(c) if !c.is_wholly_known() => {}
             Ok(c) => match c.as_bool() {
                 Some(true) => {}
                 Some(false) => {
-                    let msg = lang::eval(&rule.error_message, &scope)
+                    let msg = lang::eval(&rule.error_message, scope)
                         .ok()
                         .and_then(|m| m.as_str().map(str::to_string))
                         .unwrap_or_else(|| "The value is not valid.".to_string());

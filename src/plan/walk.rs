@@ -13,6 +13,7 @@ use cairn_provider::{PlanRequest, Schema, Type, Value};
 use super::module;
 use super::providers::{Configured, ProviderSet, Registry};
 use super::scope::{Expansion, InstanceScope, ModuleScope, ResourceValues};
+use super::vars;
 use super::{Action, Mode, OutputChange, Plan, Reason, ResourceChange};
 use crate::addr::{
     InstanceAddr, InstanceKey, Mode as ResourceMode, ModulePath, ResourceAddr, Target,
@@ -595,7 +596,19 @@ impl<'a> Walk<'a> {
     }
 
     async fn walk(&mut self) {
+        // Nodes whose evaluation failed: like Terraform, what depends on them is not visited, so
+        // one mistake gives one error rather than a cascade.
+        let mut failed: HashSet<Node> = HashSet::new();
         for node in self.graph.order().to_vec() {
+            if self
+                .graph
+                .dependencies(&node)
+                .into_iter()
+                .any(|d| failed.contains(d))
+            {
+                failed.insert(node);
+                continue;
+            }
             match &node {
                 Node::Local(name) => {
                     if let Err(ds) = self.scope.local(name) {
@@ -615,7 +628,17 @@ impl<'a> Walk<'a> {
                     self.plan_resource(r).await;
                 }
                 Node::ModuleCall(name) => self.plan_call(name).await,
-                Node::Var(_) | Node::Provider(_) | Node::Output(_) => {}
+                Node::Var(name) => {
+                    let m: &'a Module = self.m;
+                    if let Some(v) = m.variables.get(name) {
+                        let ds = vars::validate_in(v, &self.scope);
+                        if ds.has_errors() {
+                            failed.insert(node.clone());
+                        }
+                        self.diags.extend(ds);
+                    }
+                }
+                Node::Provider(_) | Node::Output(_) => {}
             }
         }
     }

@@ -566,6 +566,65 @@ output "x" {
 }
 
 #[test]
+fn variable_validation_may_refer_to_other_objects() {
+    // Since Terraform 1.9 a validation rule may refer to other variables, locals and resources;
+    // it is checked once they are known, in the variable's own module.
+    let w = Work::new();
+    w.write(
+        "main.tf",
+        r#"variable "min" {
+  default = 5
+}
+
+locals {
+  limit = 10
+}
+
+variable "n" {
+  type = number
+  validation {
+    condition     = var.n >= var.min && var.n <= local.limit
+    error_message = "n must be between ${var.min} and ${local.limit}, got ${var.n}."
+  }
+}
+
+module "child" {
+  source = "./child"
+  size   = var.n
+}
+"#,
+    );
+    w.write(
+        "child/main.tf",
+        r#"variable "size" {
+  type = number
+  validation {
+    condition     = var.size < local.cap
+    error_message = "size must stay under ${local.cap}."
+  }
+}
+
+locals {
+  cap = 8
+}
+
+resource "terraform_data" "x" {
+  input = var.size
+}
+"#,
+    );
+    w.cairn(&["plan", "-var", "n=12"])
+        .code(1)
+        .contains("n must be between 5 and 10, got 12.")
+        .lacks("size must stay under");
+    w.cairn(&["plan", "-var", "n=9"])
+        .code(1)
+        .contains("size must stay under 8.")
+        .lacks("n must be between");
+    w.cairn(&["plan", "-var", "n=7"]).ok().contains("1 to add");
+}
+
+#[test]
 fn chdir_runs_elsewhere() {
     let w = Work::new();
     w.write("sub/main.tf", "resource \"terraform_data\" \"a\" {}\n");
