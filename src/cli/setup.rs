@@ -11,25 +11,33 @@ use super::registry::Builtin;
 use super::support::{self, report};
 use super::{Reported, Ui};
 use crate::addr::ResourceAddr;
-use crate::config::{Config, Resource};
+use crate::config::{Config, Module, Resource};
 use crate::diag::{Diagnostic, Diagnostics, Span};
-use crate::graph::Node;
+use crate::graph::{Graph, Node};
 use crate::lang::{self, Scope, Subject};
 use crate::plan::Registry;
 use crate::plan::providers::source_for;
 use crate::plan::scope::ModuleScope;
 
-/// The sources of every provider the configuration needs, with the local names using them.
+/// The sources of every provider the configuration needs, in the root module and every module
+/// it calls, with the local names using them.
 fn needed_sources(config: &Config) -> BTreeSet<(String, String)> {
-    let m = &config.root;
-    let mut names: BTreeSet<String> = m
-        .resources
-        .values()
-        .map(|r| r.provider_ref().name)
-        .collect();
-    names.extend(m.providers.iter().map(|p| p.name.clone()));
-    names.extend(m.terraform.required_providers.keys().cloned());
-    names.into_iter().map(|n| (source_for(m, &n), n)).collect()
+    fn walk(m: &Module, out: &mut BTreeSet<(String, String)>) {
+        let mut names: BTreeSet<String> = m
+            .resources
+            .values()
+            .map(|r| r.provider_ref().name)
+            .collect();
+        names.extend(m.providers.iter().map(|p| p.name.clone()));
+        names.extend(m.terraform.required_providers.keys().cloned());
+        out.extend(names.into_iter().map(|n| (source_for(m, &n), n)));
+        for call in m.calls.values() {
+            walk(&call.module, out);
+        }
+    }
+    let mut out = BTreeSet::new();
+    walk(&config.root, &mut out);
+    out
 }
 
 fn check_providers(config: &Config, registry: &Builtin) -> Diagnostics {
@@ -123,9 +131,11 @@ impl Scope for ValidateScope<'_> {
 }
 
 /// Checks the configuration without variables or state, as Terraform's validate walk does:
-/// cycles first; then each variable, local, resource and output in dependency order, skipping
-/// whatever depends on an object that failed (its errors would only repeat). Resources are
-/// checked against their provider's schema, with `count` and `for_each` checked when known.
+/// cycles first; then each variable, local, resource, module call and output in dependency
+/// order, skipping whatever depends on an object that failed (its errors would only repeat).
+/// Resources are checked against their provider's schema, with `count` and `for_each` checked
+/// when known; each module call's arguments against the child's variables, and the child
+/// module itself the same way, with unknown inputs.
 pub(crate) fn check(config: &Config) -> Diagnostics {
     let mut diags = Diagnostics::new();
     let graph = match crate::graph::build(config) {
@@ -137,7 +147,76 @@ pub(crate) fn check(config: &Config) -> Diagnostics {
     };
     let registry = Builtin::new();
     diags.extend(check_providers(config, &registry));
-    let m = &config.root;
+    // Like Terraform, arguments that don't match a module's variables stop validation before
+    // anything is evaluated.
+    let calls = call_arguments(config, &config.root);
+    if calls.has_errors() {
+        diags.extend(calls);
+        return diags;
+    }
+    check_module(config, &config.root, &graph, &registry, &mut diags);
+    diags
+}
+
+/// Every module call in the tree whose arguments name no variable of the child, or that leaves
+/// out a variable without a default.
+fn call_arguments(config: &Config, m: &Module) -> Diagnostics {
+    let mut diags = Diagnostics::new();
+    for call in m.calls.values() {
+        let child = &call.module;
+        for (name, e) in &call.args {
+            if !child.variables.contains_key(name) {
+                let span = e.span().map(|sp| argument_name(config, &sp, name));
+                diags.push(
+                    Diagnostic::error(
+                        "Unsupported argument",
+                        format!("An argument named \"{name}\" is not expected here: module \"{}\" declares no variable \"{name}\".", call.name),
+                    )
+                    .at_opt(span),
+                );
+            }
+        }
+        for v in child.variables.values() {
+            if v.default.is_none() && !call.args.contains_key(&v.name) {
+                diags.push(
+                    Diagnostic::error(
+                        "Missing required argument",
+                        format!(
+                            "The argument \"{}\" is required by module \"{}\", but no definition was found.",
+                            v.name, call.name
+                        ),
+                    )
+                    .at(call.span.clone(), ""),
+                );
+            }
+        }
+        diags.extend(call_arguments(config, child));
+    }
+    diags
+}
+
+/// The span of an argument's name, found just before its value (`name = value`); the value's
+/// span when the text is not laid out that way.
+fn argument_name(config: &Config, value: &Span, name: &str) -> Span {
+    let text = config.sources.text(value.file);
+    let before = text.get(..value.range.start).unwrap_or("").trim_end();
+    let Some(before) = before.strip_suffix('=') else {
+        return value.clone();
+    };
+    let before = before.trim_end();
+    match before.strip_suffix(name) {
+        Some(rest) => Span::new(value.file, rest.len()..rest.len() + name.len()),
+        None => value.clone(),
+    }
+}
+
+fn check_module(
+    config: &Config,
+    m: &Module,
+    graph: &Graph,
+    registry: &Builtin,
+    diags: &mut Diagnostics,
+) {
     let mut schemas: HashMap<ResourceAddr, Schema> = HashMap::new();
     let mut failed: HashSet<Node> = HashSet::new();
     for r in m.resources.values() {
@@ -220,7 +299,31 @@ pub(crate) fn check(config: &Config) -> Diagnostics {
                 }
                 _ => None,
             },
-            Node::Var(_) | Node::Provider(_) | Node::ModuleCall(_) => None,
+            Node::ModuleCall(name) => m.calls.get(name).map(|call| {
+                let mut refs = Vec::new();
+                for e in call.args.values() {
+                    refs.extend(lang::references(e));
+                }
+                for e in call
+                    .count
+                    .iter()
+                    .chain(&call.for_each)
+                    .chain(&call.depends_on)
+                {
+                    refs.extend(lang::references(e));
+                }
+                scope.in_resource = true;
+                scope.counted = call.count.is_some();
+                scope.each = call.for_each.is_some();
+                let ds = checked(config, &scope, refs, |s| {
+                    errors(crate::plan::module::call_vars(call, s).map(|_| Value::Null))
+                });
+                scope.in_resource = false;
+                scope.counted = false;
+                scope.each = false;
+                ds
+            }),
+            Node::Var(_) | Node::Provider(_) => None,
         };
         if let Some(ds) = found
             && ds.has_errors()
@@ -229,7 +332,12 @@ pub(crate) fn check(config: &Config) -> Diagnostics {
             diags.extend(ds);
         }
     }
-    diags
+    // Each call's module is checked even when its arguments failed, with unknown inputs.
+    for call in m.calls.values() {
+        if let Some(child) = graph.child(&call.name) {
+            check_module(config, &call.module, child, registry, diags);
+        }
+    }
 }
 
 /// Checks one object as Terraform does: first its references to resources and modules, all of
@@ -252,13 +360,17 @@ fn checked(
         ds
     };
     let mut diags = undeclared(|s| matches!(s, Subject::Resource(_) | Subject::Module(_)));
-    diags.extend(missing_keys(config, refs.clone()));
+    diags.extend(missing_keys(config, scope.base.module, refs.clone()));
     if diags.has_errors() {
         return diags;
     }
     diags.extend(undeclared(|s| {
         matches!(s, Subject::Var(_) | Subject::Local(_))
     }));
+    if diags.has_errors() {
+        // Terraform evaluates nothing whose references are wrong.
+        return diags;
+    }
     for d in eval(scope).0 {
         let repeated = diags
             .iter()
@@ -272,13 +384,13 @@ fn checked(
 
 /// References that read an attribute straight off a resource with `count` or `for_each`
 /// (`aws_instance.web.id`), which must pick an instance first.
-fn missing_keys(config: &Config, refs: Vec<lang::Reference>) -> Diagnostics {
+fn missing_keys(config: &Config, m: &Module, refs: Vec<lang::Reference>) -> Diagnostics {
     let mut diags = Diagnostics::new();
     for r in refs {
         let (Subject::Resource(addr), None, Some(span)) = (&r.subject, &r.index, &r.span) else {
             continue;
         };
-        let Some(res) = config.root.resources.get(addr) else {
+        let Some(res) = m.resources.get(addr) else {
             continue;
         };
         let (set, example) = match (&res.count, &res.for_each) {
@@ -435,10 +547,20 @@ impl Scope for ConstScope {
 }
 
 /// Checks Terraform makes while decoding the configuration, before anything is evaluated:
-/// a variable's default must suit its type constraint.
+/// a variable's default must suit its type constraint (in every module of the tree).
 fn decode_checks(config: &Config) -> Diagnostics {
+    let mut diags = default_checks(&config.root);
+    let mut stack: Vec<&Module> = config.root.calls.values().map(|c| &c.module).collect();
+    while let Some(m) = stack.pop() {
+        diags.extend(default_checks(m));
+        stack.extend(m.calls.values().map(|c| &c.module));
+    }
+    diags
+}
+
+fn default_checks(m: &Module) -> Diagnostics {
     let mut diags = Diagnostics::new();
-    for v in config.root.variables.values() {
+    for v in m.variables.values() {
         let (Some(ty), Some(d)) = (&v.ty, &v.default) else {
             continue;
         };

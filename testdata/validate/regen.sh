@@ -12,7 +12,8 @@ if [ ${#cases[@]} -eq 0 ]; then
 fi
 for case in "${cases[@]}"; do
   work=$(mktemp -d)
-  find "$here/$case" -maxdepth 1 -type f ! -name expected.json -exec cp {} "$work" \;
+  cp -r "$here/$case/." "$work"
+  rm -f "$work/expected.json"
   (cd "$work" && terraform init -backend=false -no-color >/dev/null 2>&1 || true)
   (cd "$work" && terraform validate -json -no-color > "$here/$case/expected.json" || true)
   rm -rf "$work"

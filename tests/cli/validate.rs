@@ -128,6 +128,8 @@ cases! {
     literal_arguments_of_the_wrong_type => "literal-types",
     syntax_errors => "syntax",
     every_undeclared_reference_is_reported => "many-references",
+    every_module_call_checks_its_module => "modules",
+    module_arguments_must_match_variables => "module-arguments",
 }
 
 #[test]

@@ -1,0 +1,5 @@
+module "child" {
+  source = "./child"
+  name   = "x"
+  extra  = 1
+}
