@@ -11,7 +11,7 @@ use super::Ui;
 use super::args::{ForceUnlockArgs, GraphArgs, OutputArgs, ShowArgs, StateCommand};
 use super::support::{self, LockGuard};
 use crate::addr::{InstanceAddr, Target};
-use crate::graph::{self, Node};
+use crate::graph;
 use crate::render;
 use crate::state::backend::{Backend, LocalBackend};
 use crate::state::{State, format};
@@ -358,33 +358,42 @@ pub(crate) async fn force_unlock(args: ForceUnlockArgs, _ui: Ui) -> anyhow::Resu
 
 pub(crate) async fn graph(_args: GraphArgs, ui: Ui) -> anyhow::Result<i32> {
     let config = support::load_config(ui, false)?;
-    let g = match graph::build(&config) {
-        Ok(g) => g,
-        Err(ds) => {
-            support::report(&ds, &config.sources, ui);
-            return Err(super::Reported.into());
-        }
-    };
+    // A cycle is an error here as in every other command.
+    if let Err(ds) = graph::build(&config) {
+        support::report(&ds, &config.sources, ui);
+        return Err(super::Reported.into());
+    }
+    let mut tree = graph::tree::resource_tree(&config);
+    graph::tree::transitive_reduction(&mut tree);
     let mut out = std::io::stdout().lock();
     writeln!(out, "digraph G {{")?;
     writeln!(out, "  rankdir = \"RL\";")?;
     writeln!(out, "  node [shape = rect, fontname = \"sans-serif\"];")?;
-    let resources: Vec<&crate::addr::ResourceAddr> = g
-        .order()
-        .iter()
-        .filter_map(|n| match n {
-            Node::Resource(r) => Some(r),
-            _ => None,
-        })
-        .collect();
-    let mut sorted = resources.clone();
-    sorted.sort_by_key(|r| r.to_string());
-    for r in &sorted {
-        writeln!(out, "  \"{r}\" [label=\"{r}\"];")?;
+    // Terraform's layout: the root's resources, then a cluster per module (in pre-order) with
+    // resources labelled by their local address, then every edge.
+    for m in &tree {
+        if m.path.is_empty() {
+            for (local, _, _) in &m.resources {
+                writeln!(out, "  \"{local}\" [label=\"{local}\"];")?;
+            }
+            continue;
+        }
+        if m.resources.is_empty() {
+            continue;
+        }
+        writeln!(out, "  subgraph \"cluster_{}\" {{", m.path)?;
+        writeln!(out, "    label = \"{}\"", m.path)?;
+        writeln!(out, "    fontname = \"sans-serif\"")?;
+        for (local, full, _) in &m.resources {
+            writeln!(out, "    \"{full}\" [label=\"{local}\"];")?;
+        }
+        writeln!(out, "  }}")?;
     }
-    for r in &sorted {
-        for d in g.resource_dependencies(&Node::Resource((*r).clone())) {
-            writeln!(out, "  \"{r}\" -> \"{d}\";")?;
+    for m in &tree {
+        for (_, full, deps) in &m.resources {
+            for d in deps {
+                writeln!(out, "  \"{full}\" -> \"{d}\";")?;
+            }
         }
     }
     writeln!(out, "}}")?;

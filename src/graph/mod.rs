@@ -10,6 +10,8 @@
 //! configuration size however large `count` grows. petgraph stays private to this module.
 //! It must not evaluate expressions or read state.
 
+pub mod tree;
+
 use std::collections::{HashMap, HashSet};
 use std::fmt;
 

@@ -324,3 +324,30 @@ fn terraform_module_state_gives_cairn_no_changes() {
     ])
     .code(0);
 }
+
+#[test]
+fn graph_draws_every_module_like_terraform() {
+    // Edges cross module boundaries precisely: through the output a reference names, and from a
+    // child's variable back to what the call passes in.
+    let w = Work::fixture("modules/graph");
+    let ours = w.cairn(&["graph"]);
+    ours.ok()
+        .contains("\"terraform_data.s\" -> \"module.child.module.grand.terraform_data.g\";")
+        .contains("\"module.child.terraform_data.a\" -> \"terraform_data.x\";")
+        .lacks("\"terraform_data.r\" -> \"module.child.terraform_data.a\";")
+        .contains("\"terraform_data.t\" -> \"terraform_data.r\";")
+        .lacks("\"terraform_data.t\" -> \"module.child.terraform_data.b\";");
+    if !have_terraform("graph_draws_every_module_like_terraform") {
+        return;
+    }
+    for case in ["modules/graph", "modules/tree"] {
+        let w = Work::fixture(case);
+        w.terraform(&["init", "-backend=false", "-no-color"]).ok();
+        let theirs = w.terraform(&["graph"]);
+        assert_eq!(
+            w.cairn(&["graph"]).ok().stdout,
+            theirs.ok().stdout,
+            "{case}"
+        );
+    }
+}
