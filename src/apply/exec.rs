@@ -465,7 +465,20 @@ impl Run<'_> {
                     if let Some(done) = out.completed {
                         self.completed.push(done);
                     }
-                    match out.error {
+                    let mut error = out.error;
+                    if error.is_none()
+                        && graph.nodes[out.idx].phase == Phase::Apply
+                        && c.action != Action::Delete
+                        && let Err(e) = self.replanner.check_applied(c, &self.state)
+                    {
+                        self.ctx.emit(Event::Failed {
+                            addr: c.addr.clone(),
+                            action: c.action,
+                            message: e.clone(),
+                        });
+                        error = Some(e);
+                    }
+                    match error {
                         Some(e) => {
                             self.errors.push((c.addr.clone(), e));
                             stopping = true;

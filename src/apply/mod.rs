@@ -81,6 +81,11 @@ pub trait StateSink: Send + Sync {
 #[async_trait::async_trait]
 pub trait Replanner: Send + Sync {
     async fn replan(&self, change: &ResourceChange, state: &State) -> Result<Value, String>;
+    /// Checks what must hold of an object once it is applied (its postconditions); an error
+    /// fails the operation, and so the run.
+    fn check_applied(&self, _change: &ResourceChange, _state: &State) -> Result<(), String> {
+        Ok(())
+    }
 }
 
 /// A [`Replanner`] that keeps the planned value as it is.

@@ -385,6 +385,16 @@ impl apply::Replanner for Replan<'_> {
         )
         .await
     }
+    fn check_applied(&self, change: &plan::ResourceChange, state: &State) -> Result<(), String> {
+        plan::fin::check_postconditions(
+            self.config,
+            self.vars,
+            self.providers,
+            &self.cwd,
+            change,
+            state,
+        )
+    }
 }
 
 pub(crate) async fn apply(args: ApplyArgs, ui: Ui, destroy: bool) -> anyhow::Result<i32> {

@@ -310,6 +310,84 @@ pub async fn final_value(
     Ok(resp.planned.mark_paths(&marks))
 }
 
+/// Checks a managed resource's postconditions against the object an apply just recorded in
+/// `state` (`self` is that object). At plan time a condition on values not known yet passes;
+/// Terraform checks them again once the object exists, and so does this.
+pub fn check_postconditions(
+    config: &Config,
+    vars: &HashMap<String, Value>,
+    providers: &ProviderSet,
+    cwd: &str,
+    change: &ResourceChange,
+    state: &State,
+) -> Result<(), String> {
+    let addr = &change.addr;
+    let Some((m, _)) = module::find(&config.root, &addr.resource.module) else {
+        return Ok(());
+    };
+    let local = ResourceAddr {
+        module: ModulePath::root(),
+        ..addr.resource.clone()
+    };
+    let Some(r) = m.resources.get(&local) else {
+        return Ok(());
+    };
+    if r.lifecycle.postconditions.is_empty() {
+        return Ok(());
+    }
+    let (Some(p), Some(inst)) = (providers.by_addr(&change.provider), state.instance(addr)) else {
+        return Ok(());
+    };
+    let Some(schema) = p.resource_schema(addr.resource.mode, &addr.resource.ty) else {
+        return Ok(());
+    };
+    let ctx = StateEval {
+        config,
+        state,
+        providers,
+        cwd,
+    };
+    let scope = if config.root.calls.is_empty() {
+        let mut only = change.dependencies.clone();
+        only.push(addr.resource.clone());
+        state_scope(
+            &ctx,
+            &config.root,
+            &ModulePath::root(),
+            vars.clone(),
+            Some(&only),
+        )
+    } else {
+        scope_at(&ctx, vars, &addr.resource.module).map_err(|ds| first_error(ds, config))?
+    };
+    let each_value = match (&addr.key, &r.for_each) {
+        (InstanceKey::Str(k), Some(e)) => {
+            let v = lang::eval(e, &scope).map_err(|ds| first_error(ds, config))?;
+            match v.strip_marks_ref() {
+                Value::Map(m) | Value::Object(m) => m.get(k).cloned(),
+                _ => Some(Value::string(k)),
+            }
+        }
+        _ => None,
+    };
+    let value = instance_value(inst, schema);
+    let iscope = InstanceScope {
+        base: &scope,
+        key: &addr.key,
+        each_value: each_value.as_ref(),
+        self_value: Some(&value),
+    };
+    let failed = super::walk::conditions(
+        &r.lifecycle.postconditions,
+        &iscope,
+        "Resource postcondition failed",
+    );
+    if failed.has_errors() {
+        return Err(first_error(failed, config));
+    }
+    Ok(())
+}
+
 /// Evaluates the root module's outputs against `state`.
 pub fn evaluate_outputs(
     config: &Config,

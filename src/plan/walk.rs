@@ -1362,7 +1362,7 @@ impl PreciseRefs {
 
 /// Evaluates `precondition`/`postcondition` blocks: a false condition is an error carrying the
 /// block's `error_message`; a condition not yet known is checked no further here.
-fn conditions(
+pub(super) fn conditions(
     rules: &[crate::config::Validation],
     scope: &dyn lang::Scope,
     summary: &str,

@@ -662,6 +662,52 @@ fn lifecycle_conditions_check_self() {
     );
 }
 
+#[test]
+fn postconditions_on_values_known_only_after_apply_are_checked_then() {
+    // At plan time `self.output` of b is unknown, so its postcondition passes; once b exists the
+    // condition is false: the apply fails and rolls back what it created, keeping what was
+    // there before.
+    let w = Work::new();
+    w.write(
+        "main.tf",
+        r#"resource "terraform_data" "keep" {
+  input = "kept"
+}
+"#,
+    );
+    w.cairn(&["apply", "-auto-approve"]).ok();
+    let before = w.state_objects();
+    w.write(
+        "main.tf",
+        r#"resource "terraform_data" "keep" {
+  input = "kept"
+}
+
+resource "terraform_data" "a" {
+  input = "a"
+}
+
+resource "terraform_data" "b" {
+  input = terraform_data.a.id
+  lifecycle {
+    postcondition {
+      condition     = self.output == "not an id"
+      error_message = "b's output is ${self.output}."
+    }
+  }
+}
+"#,
+    );
+    w.cairn(&["plan"]).ok().contains("2 to add");
+    let run = w.cairn(&["apply", "-auto-approve"]);
+    run.code(1)
+        .contains("Resource postcondition failed")
+        .contains("b's output is ");
+    let id = w.state_objects().get("terraform_data.a").cloned();
+    assert!(id.is_none(), "the run's objects are rolled back: {id:?}");
+    assert_eq!(w.state_objects(), before);
+}
+
 /// The position of the first line containing `needle`.
 fn line_of(text: &str, needle: &str) -> usize {
     text.lines()
