@@ -230,7 +230,7 @@ fn covers(wider: &J, mask: &J) -> bool {
         (J::Array(w), J::Array(m)) => {
             w.len() == m.len() && w.iter().zip(m).all(|(a, b)| covers(a, b))
         }
-        (J::Object(_) | J::Array(_), J::Object(m)) if m.is_empty() => true,
+        (J::Array(_), J::Object(m)) if m.is_empty() => true,
         (w, m) => w == m,
     }
 }
