@@ -611,3 +611,82 @@ impl Refs {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Expressions and how `terraform show -json` 1.11.4 described them.
+    #[track_caller]
+    fn check(text: &str, expect: J) {
+        let e = hcl_edit::parser::parse_expr(text).expect("parses");
+        assert_eq!(J::Object(expression_of(&e)), expect, "{text}");
+    }
+
+    #[test]
+    fn expressions_as_terraform_describes_them() {
+        check("var.x", json!({"references": ["var.x"]}));
+        check(r#"[1, "two"]"#, json!({"constant_value": [1, "two"]}));
+        check(
+            r#""${terraform_data.a.output}-${count.index}""#,
+            json!({"references": ["terraform_data.a.output", "terraform_data.a", "count.index"]}),
+        );
+        check(
+            "{ k = each.key, m = terraform_data.b[0].id }",
+            json!({"references": ["each.key", "terraform_data.b[0].id", "terraform_data.b[0]", "terraform_data.b"]}),
+        );
+        check(r#"sensitive("lit")"#, json!({}));
+        check("null", json!({"constant_value": null}));
+        check("1 + 2", json!({"constant_value": 3}));
+        check(r#""a${1}""#, json!({"constant_value": "a1"}));
+        check(
+            "[for v in [1, 2] : v * 2]",
+            json!({"constant_value": [2, 4]}),
+        );
+        check(
+            "terraform_data.b[*].id",
+            json!({"references": ["terraform_data.b"]}),
+        );
+        check(
+            r#"var.obj["a"]"#,
+            json!({"references": ["var.obj[\"a\"]", "var.obj"]}),
+        );
+        check(
+            "module.n[0].out",
+            json!({"references": ["module.n[0].out", "module.n[0]"]}),
+        );
+        check(
+            "module.m.out",
+            json!({"references": ["module.m.out", "module.m"]}),
+        );
+        check("module.n", json!({"references": ["module.n"]}));
+        check(
+            "terraform_data.b[count.index].id",
+            json!({"references": ["terraform_data.b", "count.index"]}),
+        );
+        check("[for v in var.l : v + 1]", json!({"references": ["var.l"]}));
+    }
+
+    #[test]
+    fn depends_on_names_subjects() {
+        let e = |t: &str| Expr {
+            file: 0,
+            expr: hcl_edit::parser::parse_expr(t).expect("parses"),
+        };
+        assert_eq!(
+            depends_on(&[e("terraform_data.a"), e("module.m"), e("data.x.y")]),
+            ["terraform_data.a", "module.m", "data.x.y"]
+        );
+    }
+
+    #[test]
+    fn configuration_follows_prior_state() {
+        let plan = json!({"prior_state": {}, "timestamp": "t", "applyable": true});
+        let j = with_configuration(plan, json!({"root_module": {}}));
+        let keys: Vec<&String> = j.as_object().unwrap().keys().collect();
+        assert_eq!(
+            keys,
+            ["prior_state", "configuration", "timestamp", "applyable"]
+        );
+    }
+}
