@@ -249,3 +249,37 @@ fn a_plan_without_secrets_applies_as_saved() {
     w.cairn(&["apply", "p.plan"]).ok();
     assert_eq!(attr(&w, "terraform_data.a", "input"), J::from("x"));
 }
+
+#[test]
+fn apply_plans_again_with_the_saved_targets_and_replacements() {
+    let w = work();
+    let run = |args: &[&str]| {
+        let out = w
+            .command(args)
+            .env("TF_VAR_pw", SECRET_VAR)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{args:?}\n{}\n{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    run(&["apply", "-auto-approve", "-input=false"]);
+    let id = attr(&w, "terraform_data.c", "id");
+    let a = attr(&w, "terraform_data.a", "id");
+    run(&[
+        "plan",
+        "-input=false",
+        "-replace=terraform_data.c",
+        "-target=terraform_data.c",
+        "-out=r.plan",
+    ]);
+    // The apply gives neither -replace nor -target: they come from the file.
+    let out = run(&["apply", "-input=false", "r.plan"]);
+    assert!(out.contains("1 added, 0 changed, 1 destroyed"), "{out}");
+    assert_ne!(attr(&w, "terraform_data.c", "id"), id, "replaced");
+    assert_eq!(attr(&w, "terraform_data.a", "id"), a, "not targeted");
+}
