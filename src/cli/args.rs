@@ -199,6 +199,10 @@ pub struct PlanArgs {
     /// Write the plan to the given path, to apply it later.
     #[arg(long, value_name = "PATH")]
     pub out: Option<PathBuf>,
+    /// Keep sensitive values (and sensitive input variables) in the plan file in clear text, as
+    /// Terraform does. By default they are left out and an apply of the file plans again.
+    #[arg(long = "unsafe-keep-sensitive")]
+    pub unsafe_keep_sensitive: bool,
     /// Return exit code 2 when there are changes (0: none, 1: error).
     #[arg(long = "detailed-exitcode")]
     pub detailed_exitcode: bool,

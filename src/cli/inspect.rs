@@ -64,28 +64,42 @@ pub(crate) async fn show(args: ShowArgs, ui: Ui) -> anyhow::Result<i32> {
         None => read(None).await?.1,
         Some(p) => {
             let bytes = std::fs::read(p).with_context(|| format!("cannot read {}", p.display()))?;
-            if let Ok(saved) = serde_json::from_slice::<serde_json::Value>(&bytes)
-                && saved.get("format").and_then(|f| f.as_str()) == Some("cairn-plan-1")
-            {
-                let plan: crate::plan::Plan = serde_json::from_value(saved["plan"].clone())
-                    .with_context(|| format!("{} is not a valid plan file", p.display()))?;
+            let is_plan = serde_json::from_slice::<serde_json::Value>(&bytes)
+                .ok()
+                .and_then(|d| {
+                    d.get("format")?
+                        .as_str()
+                        .map(|f| f.starts_with("cairn-plan-"))
+                })
+                .unwrap_or(false);
+            if is_plan {
+                let saved = super::planfile::SavedPlan::read(&bytes, &p.display().to_string())?;
+                let plan = &saved.plan;
                 let schemas = schemas_for(&plan.prior_state);
                 if args.format == super::args::ShowFormat::Markdown {
                     let opts = super::run::render_options(ui, &schemas);
                     render::markdown::plan(
                         &mut out,
-                        &plan,
+                        plan,
                         &opts,
                         render::markdown::Limits::default(),
                     )?;
                     return Ok(0);
                 }
                 if args.json {
-                    let doc = render::json::plan(&plan, &schemas);
+                    let shown = if saved.redacted {
+                        super::planfile::for_json(plan)
+                    } else {
+                        plan.clone()
+                    };
+                    let mut doc = render::json::plan(&shown, &schemas);
+                    if let Some(c) = saved.configuration {
+                        doc = render::json::with_configuration(doc, c);
+                    }
                     writeln!(out, "{}", serde_json::to_string(&doc)?)?;
                     return Ok(0);
                 }
-                render::human::plan(&mut out, &plan, &super::run::render_options(ui, &schemas))?;
+                render::human::plan(&mut out, plan, &super::run::render_options(ui, &schemas))?;
                 return Ok(0);
             }
             format::read(&bytes, &p.display().to_string())?

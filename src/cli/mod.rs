@@ -8,6 +8,7 @@ pub mod args;
 mod console;
 mod format;
 mod inspect;
+mod planfile;
 pub mod registry;
 mod run;
 mod setup;

@@ -8,10 +8,10 @@ use std::sync::Arc;
 
 use anyhow::{Context, bail};
 use cairn_provider::Value;
-use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use super::args::{ApplyArgs, PlanArgs, PlanFlags};
+use super::planfile::{self, Origin, SavedPlan};
 use super::registry::Builtin;
 use super::support::{self, LockGuard, report};
 use super::{Reported, Ui};
@@ -22,18 +22,6 @@ use crate::plan::{self, Mode, Plan, ProviderSet};
 use crate::render;
 use crate::state::backend::{Backend, LocalBackend};
 use crate::state::{State, StateError};
-
-/// A saved plan file: the plan and what it was made against.
-#[derive(Serialize, Deserialize)]
-struct SavedPlan {
-    format: String,
-    config_checksum: String,
-    lineage: String,
-    serial: u64,
-    plan: Plan,
-}
-
-const SAVED_PLAN_FORMAT: &str = "cairn-plan-1";
 
 fn parse_targets(list: &[String], flag: &str) -> anyhow::Result<Vec<Target>> {
     list.iter()
@@ -150,33 +138,66 @@ struct Made {
     planned: plan::Planned,
 }
 
-/// Plans against `state`. With `saved`, the variables are those of a saved plan (an apply of a
-/// plan file needs no `-var` again) and nothing is refreshed: the plan is made only to configure
-/// the providers and the evaluation context that the saved plan is executed with.
+/// How a plan is made.
+enum How<'a> {
+    /// From the command line's flags and variables.
+    Fresh,
+    /// To execute a saved plan that holds every value: with its variables (an apply of a plan
+    /// file needs no `-var` again) and without refreshing; the plan is made only to configure the
+    /// providers and the evaluation context that the saved plan is executed with.
+    Saved(&'a Plan),
+    /// Again, as a redacted saved plan was made: with its variables, the sensitive ones supplied
+    /// again, its targets, `-replace` addresses and refresh setting.
+    Again(&'a SavedPlan),
+}
+
+/// Plans against `state`.
 async fn make_plan(
     flags: &PlanFlags,
     ui: Ui,
     mode: Mode,
     state: &State,
-    saved: Option<&Plan>,
+    how: How<'_>,
 ) -> anyhow::Result<Made> {
     let mut config = support::load_config(ui, mode != Mode::Destroy)?;
-    let vars = match saved {
-        Some(p) => p
-            .variables
+    let saved_vars = |p: &Plan| -> HashMap<String, Value> {
+        p.variables
             .iter()
             .map(|(k, v)| (k.clone(), v.clone()))
-            .collect(),
-        None => support::variables(&mut config, flags, ui)?,
+            .collect()
     };
-    let opts = plan::Options {
-        mode: saved.map_or(mode, |p| p.mode),
-        targets: parse_targets(&flags.targets, "-target")?,
-        replace: parse_targets(&flags.replace, "-replace")?,
-        refresh: flags.refresh && saved.is_none(),
-        vars: vars.clone(),
-        cwd: support::cwd()?.display().to_string(),
+    let cwd = support::cwd()?.display().to_string();
+    let opts = match how {
+        How::Fresh => plan::Options {
+            mode,
+            targets: parse_targets(&flags.targets, "-target")?,
+            replace: parse_targets(&flags.replace, "-replace")?,
+            refresh: flags.refresh,
+            vars: support::variables(&mut config, flags, ui)?,
+            cwd,
+        },
+        How::Saved(p) => plan::Options {
+            mode: p.mode,
+            targets: parse_targets(&flags.targets, "-target")?,
+            replace: parse_targets(&flags.replace, "-replace")?,
+            refresh: false,
+            vars: saved_vars(p),
+            cwd,
+        },
+        How::Again(s) => {
+            let mut vars = saved_vars(&s.plan);
+            vars.extend(sensitive_variables(&mut config, flags, s, ui)?);
+            plan::Options {
+                mode: s.plan.mode,
+                targets: parse_targets(&s.plan.targets, "-target")?,
+                replace: parse_targets(&s.replace, "-replace")?,
+                refresh: s.refresh,
+                vars,
+                cwd,
+            }
+        }
     };
+    let vars = opts.vars.clone();
     let registry = Builtin::new();
     match plan::plan(&config, state, &registry, &opts).await {
         Ok(planned) => {
@@ -186,6 +207,68 @@ async fn make_plan(
                 vars,
                 planned,
             })
+        }
+        Err(ds) => {
+            report(&ds, &config.sources, ui);
+            Err(Reported.into())
+        }
+    }
+}
+
+/// The sensitive variables a redacted plan file left out, given again through the environment,
+/// `-var`, `-var-file` or the variable files (never prompted for).
+fn sensitive_variables(
+    config: &mut Config,
+    flags: &PlanFlags,
+    saved: &SavedPlan,
+    ui: Ui,
+) -> anyhow::Result<HashMap<String, Value>> {
+    use crate::config::vars::VarArg;
+    let dir = support::cwd()?;
+    let env: Vec<(String, String)> = std::env::vars().collect();
+    let mut args = support::var_args();
+    if args.is_empty() {
+        args.extend(flags.var_files.iter().cloned().map(VarArg::File));
+        args.extend(flags.vars.iter().cloned().map(VarArg::Var));
+    }
+    let mut raw = match crate::config::vars::collect(&dir, &args, &env, &mut config.sources) {
+        Ok(r) => r,
+        Err(ds) => {
+            report(&ds, &config.sources, ui);
+            return Err(Reported.into());
+        }
+    };
+    let missing: Vec<&String> = saved
+        .sensitive_variables
+        .iter()
+        .filter(|(name, origin)| **origin == Origin::Given && !raw.contains_key(*name))
+        .map(|(name, _)| name)
+        .collect();
+    if !missing.is_empty() {
+        let list: Vec<String> = missing.iter().map(|n| format!("var.{n}")).collect();
+        let env: Vec<String> = missing.iter().map(|n| format!("TF_VAR_{n}")).collect();
+        bail!(
+            "Sensitive variables not given\n\nThe plan file does not hold the values of sensitive input variables, so they must be given again to apply it: {}. Set them with -var, -var-file or the environment ({}), with the values used to make the plan.",
+            list.join(", "),
+            env.join(", ")
+        );
+    }
+    raw.retain(|name, _| saved.sensitive_variables.contains_key(name));
+    // Evaluate only the sensitive variables: the others come from the plan file.
+    let all = std::mem::take(&mut config.root.variables);
+    let (sensitive, others): (Vec<_>, Vec<_>) = all
+        .into_iter()
+        .partition(|(name, _)| saved.sensitive_variables.contains_key(name));
+    config.root.variables = sensitive.into_iter().collect();
+    let result = crate::plan::vars::evaluate(config, &raw);
+    let sensitive = std::mem::take(&mut config.root.variables);
+    let mut restored = others;
+    restored.extend(sensitive);
+    config.root.variables = restored.into_iter().collect();
+    match result {
+        Ok((vars, warnings)) => {
+            report(&warnings, &config.sources, ui);
+            Ok(vars)
         }
         Err(ds) => {
             report(&ds, &config.sources, ui);
@@ -213,7 +296,7 @@ pub(crate) async fn plan(args: PlanArgs, ui: Ui) -> anyhow::Result<i32> {
             holder.who, holder.operation, holder.created, holder.id, state.serial
         );
     }
-    let made = make_plan(&args.flags, ui, mode, &state, None).await?;
+    let made = make_plan(&args.flags, ui, mode, &state, How::Fresh).await?;
     let plan = &made.planned.plan;
     let schemas = schemas(&made.planned.providers);
     let opts = render_options(ui, &schemas);
@@ -224,23 +307,52 @@ pub(crate) async fn plan(args: PlanArgs, ui: Ui) -> anyhow::Result<i32> {
         render::human::plan(&mut out, plan, &opts)?;
     }
     if let Some(file) = &args.out {
+        let redacted = (!args.unsafe_keep_sensitive)
+            .then(|| planfile::redact(plan, Some(&made.config), &schemas))
+            .filter(|r| r.any);
         let saved = SavedPlan {
-            format: SAVED_PLAN_FORMAT.to_string(),
+            format: planfile::FORMAT.to_string(),
             config_checksum: config_checksum(&support::cwd()?)?,
             lineage: state.lineage.clone(),
             serial: state.serial,
-            plan: plan.clone(),
+            redacted: redacted.is_some(),
+            sensitive_variables: redacted
+                .as_ref()
+                .map(|r| r.sensitive_variables.clone())
+                .unwrap_or_default(),
+            refresh: args.flags.refresh,
+            replace: args.flags.replace.clone(),
+            plan: redacted.map_or_else(|| plan.clone(), |r| r.plan),
+            configuration: Some(render::json::configuration(
+                &made.config,
+                &made.planned.providers,
+                !args.unsafe_keep_sensitive,
+            )),
         };
         let bytes = serde_json::to_vec(&saved)?;
-        let secrets = plan.variables.values().any(Value::contains_sensitive)
-            || plan.changes.iter().any(|c| {
-                c.before.as_ref().is_some_and(Value::contains_sensitive)
-                    || c.after.as_ref().is_some_and(Value::contains_sensitive)
-            })
-            || !plan.prior_state.resources.is_empty();
-        if secrets && !args.flags.json {
+        if args.unsafe_keep_sensitive && !args.flags.json {
+            let secrets = plan.variables.values().any(Value::contains_sensitive)
+                || plan.changes.iter().any(|c| {
+                    c.before.as_ref().is_some_and(Value::contains_sensitive)
+                        || c.after.as_ref().is_some_and(Value::contains_sensitive)
+                })
+                || !plan.prior_state.resources.is_empty();
+            if secrets {
+                eprintln!(
+                    "\nWarning: The plan file holds the values it will apply, including sensitive ones and the prior state, in clear text (-unsafe-keep-sensitive). Keep it as private as the state file.\n"
+                );
+            }
+        }
+        let again: Vec<String> = saved
+            .sensitive_variables
+            .iter()
+            .filter(|(_, o)| **o == Origin::Given)
+            .map(|(n, _)| format!("var.{n}"))
+            .collect();
+        if !again.is_empty() && !args.flags.json {
             eprintln!(
-                "\nWarning: The plan file holds the values it will apply, including sensitive ones and the prior state, in clear text. Keep it as private as the state file.\n"
+                "\nNote: The plan file does not hold sensitive values. To apply it, give the sensitive variables {} again (-var, -var-file or TF_VAR_*).\n",
+                again.join(", ")
             );
         }
         std::fs::write(file, bytes)
@@ -436,10 +548,7 @@ async fn apply_locked(
         Some(f) => {
             let bytes = std::fs::read(f)
                 .with_context(|| format!("cannot read plan file {}", f.display()))?;
-            let saved: SavedPlan = serde_json::from_slice(&bytes)
-                .ok()
-                .filter(|s: &SavedPlan| s.format == SAVED_PLAN_FORMAT)
-                .ok_or_else(|| anyhow::anyhow!("{} is not a cairn plan file", f.display()))?;
+            let saved = SavedPlan::read(&bytes, &f.display().to_string())?;
             if no_state && saved.serial == 0 {
                 // Planned against no state: this run's new state takes the plan's lineage.
                 state.lineage = saved.lineage.clone();
@@ -458,18 +567,38 @@ async fn apply_locked(
                     "Saved plan does not match the configuration\n\nThe configuration files changed after the plan was created. Create a new plan and apply that."
                 );
             }
-            Some(saved.plan)
+            Some(saved)
         }
         None => None,
     };
 
-    let made = make_plan(&args.flags, ui, mode, &state, saved.as_ref()).await?;
+    let how = match &saved {
+        Some(s) if s.redacted => How::Again(s),
+        Some(s) => How::Saved(&s.plan),
+        None => How::Fresh,
+    };
+    let made = make_plan(&args.flags, ui, mode, &state, how).await?;
     delete_orphans(orphans, &made.planned.providers).await?;
+    let schemas = schemas(&made.planned.providers);
     let plan = match saved {
-        Some(p) => p,
+        Some(s) if s.redacted => {
+            // The file holds no secrets: execute the plan just made, if it is the same plan.
+            let fresh = planfile::redact(&made.planned.plan, Some(&made.config), &schemas);
+            if let Some(why) = planfile::difference(&s.plan, &fresh.plan) {
+                bail!(
+                    "Saved plan no longer matches\n\nThe plan file holds no sensitive values, so cairn planned again to apply it, and the plan no longer matches the saved one: {why}. Check the sensitive variables given, or run plan again and apply the new plan."
+                );
+            }
+            made.planned.plan.clone()
+        }
+        Some(s) => s.plan,
         None => made.planned.plan.clone(),
     };
-    let schemas = schemas(&made.planned.providers);
+    if planfile::plan_holds_marker(&plan) {
+        bail!(
+            "The plan holds redacted sensitive values and cannot be applied as it is: run plan again and apply the new plan."
+        );
+    }
     let mut out = std::io::stdout().lock();
     if args.flags.json {
         render::jsonlog::Log::new(&mut out).plan(&plan, "plan")?;

@@ -12,6 +12,9 @@ use crate::plan::providers::source_of_addr;
 use crate::plan::{OutputChange, Plan, ResourceChange};
 use crate::state::{State, TERRAFORM_VERSION};
 
+mod configuration;
+pub use configuration::{configuration, with_configuration};
+
 /// The JSON plan format version Terraform 1.11 writes.
 pub const PLAN_FORMAT_VERSION: &str = "1.2";
 

@@ -855,6 +855,9 @@ fn saving_a_plan_with_secrets_warns() {
     );
     w.cairn(&["plan", "-out=p.plan"])
         .ok()
+        .lacks("Keep it as private");
+    w.cairn(&["plan", "-unsafe-keep-sensitive", "-out=p.plan"])
+        .ok()
         .contains("Keep it as private as the state file");
     w.write("main.tf", "resource \"terraform_data\" \"a\" {}\n");
     w.cairn(&["plan", "-out=q.plan"])

@@ -1,5 +1,6 @@
 //! `show -json PLANFILE` against Terraform's: both binaries plan the same change against the same
-//! state, and their JSON plans must agree on every resource and output change.
+//! state, and their JSON plans must agree on every resource and output change, and on the
+//! `configuration` object describing the configuration.
 
 use serde_json::{Value as J, json};
 
@@ -88,7 +89,9 @@ fn json_plans_agree_with_terraform() {
     w.terraform(&["plan", "-out=tf.plan", "-no-color"]).ok();
     let theirs: J =
         serde_json::from_str(&w.terraform(&["show", "-json", "tf.plan"]).stdout).unwrap();
-    w.cairn(&["plan", "-out=cairn.plan"]).ok();
+    // Terraform's plan files hold sensitive values in clear; cairn's do when asked to.
+    w.cairn(&["plan", "-unsafe-keep-sensitive", "-out=cairn.plan"])
+        .ok();
     let ours: J = serde_json::from_str(&w.cairn(&["show", "-json", "cairn.plan"]).stdout).unwrap();
 
     assert_eq!(ours["format_version"], theirs["format_version"]);
@@ -146,6 +149,40 @@ fn json_plans_agree_with_terraform() {
     for key in ["applyable", "complete", "errored"] {
         assert_eq!(ours[key], theirs[key], "{key}");
     }
+    same_configuration(&ours["configuration"], &theirs["configuration"]);
+
+    // By default the plan file leaves sensitive values out: the same changes and masks, the
+    // sensitive values null, and the configuration without its sensitive constants.
+    w.cairn(&["plan", "-out=redacted.plan"]).ok();
+    let redacted: J =
+        serde_json::from_str(&w.cairn(&["show", "-json", "redacted.plan"]).stdout).unwrap();
+    let r = by_address(&redacted);
+    assert_eq!(r.keys().collect::<Vec<_>>(), o.keys().collect::<Vec<_>>());
+    for (addr, oc) in &o {
+        for key in ["actions", "after_unknown"] {
+            assert_eq!(
+                r[addr]["change"][key], oc["change"][key],
+                "{addr}: change.{key}"
+            );
+        }
+        // Attributes echoing a secret (terraform_data's output) are sensitive too.
+        for key in ["before_sensitive", "after_sensitive"] {
+            assert!(
+                covers(&r[addr]["change"][key], &oc["change"][key]),
+                "{addr}: change.{key}: {} does not cover {}",
+                r[addr]["change"][key],
+                oc["change"][key]
+            );
+        }
+    }
+    let secret = &r["terraform_data.secret"]["change"];
+    assert_eq!(secret["after"]["input"], J::Null);
+    assert_eq!(secret["before"]["output"], J::Null);
+    assert_eq!(secret["before_sensitive"]["output"], J::Bool(true));
+    same_configuration(
+        &redacted["configuration"],
+        &without_sensitive_constants(theirs["configuration"].clone()),
+    );
     // The detailed exit code agrees too.
     assert_eq!(
         w.cairn(&["plan", "-detailed-exitcode"]).code,
@@ -180,4 +217,115 @@ fn detailed_exitcode_agrees_with_terraform() {
         "resource \"terraform_data\" \"a\" {\n  input = var.missing\n}\n",
     );
     assert_eq!(both(&w), (1, 1), "an error");
+}
+
+/// True if every path `mask` marks is marked in `wider` too.
+fn covers(wider: &J, mask: &J) -> bool {
+    match (wider, mask) {
+        (J::Bool(true), _) => true,
+        (_, J::Bool(false)) => true,
+        (J::Object(w), J::Object(m)) => m
+            .iter()
+            .all(|(k, v)| covers(w.get(k).unwrap_or(&J::Bool(false)), v)),
+        (J::Array(w), J::Array(m)) => {
+            w.len() == m.len() && w.iter().zip(m).all(|(a, b)| covers(a, b))
+        }
+        (J::Array(_), J::Object(m)) if m.is_empty() => true,
+        (w, m) => w == m,
+    }
+}
+
+/// Asserts two `configuration` objects are equal, keys in the same order.
+#[track_caller]
+fn same_configuration(ours: &J, theirs: &J) {
+    assert!(theirs.is_object(), "terraform wrote a configuration");
+    assert_eq!(ours, theirs, "configuration");
+    assert_eq!(
+        serde_json::to_string(ours).unwrap(),
+        serde_json::to_string(theirs).unwrap(),
+        "configuration, key order"
+    );
+}
+
+/// A `configuration` object without the constants cairn leaves out of a plan file unless asked:
+/// defaults of sensitive variables and values of sensitive outputs, in every module.
+fn without_sensitive_constants(mut c: J) -> J {
+    fn module(m: &mut J) {
+        if let Some(vars) = m.get_mut("variables").and_then(J::as_object_mut) {
+            for v in vars.values_mut() {
+                if v["sensitive"] == J::Bool(true)
+                    && let Some(o) = v.as_object_mut()
+                {
+                    o.remove("default");
+                }
+            }
+        }
+        if let Some(outs) = m.get_mut("outputs").and_then(J::as_object_mut) {
+            for o in outs.values_mut() {
+                if o["sensitive"] == J::Bool(true)
+                    && let Some(e) = o.get_mut("expression").and_then(J::as_object_mut)
+                {
+                    e.remove("constant_value");
+                }
+            }
+        }
+        if let Some(calls) = m.get_mut("module_calls").and_then(J::as_object_mut) {
+            for call in calls.values_mut() {
+                if let Some(child) = call.get_mut("module") {
+                    module(child);
+                }
+            }
+        }
+    }
+    if let Some(root) = c.get_mut("root_module") {
+        module(root);
+    }
+    c
+}
+
+/// Every kind of argument the `configuration` object describes (constants, each kind of
+/// reference, function calls, `count`/`for_each`, `depends_on`, outputs, variables and module
+/// calls), described as Terraform describes it.
+#[test]
+fn configuration_agrees_with_terraform() {
+    if !have_terraform("configuration_agrees_with_terraform") {
+        return;
+    }
+    let w = Work::fixture("cli/json-configuration");
+    w.terraform(&["init", "-backend=false"]).ok();
+    w.terraform(&["plan", "-out=tf.plan", "-no-color"]).ok();
+    let theirs: J =
+        serde_json::from_str(&w.terraform(&["show", "-json", "tf.plan"]).stdout).unwrap();
+    let keys = |j: &J| j.as_object().unwrap().keys().cloned().collect::<Vec<_>>();
+
+    // Asked to keep sensitive values, cairn's configuration is Terraform's exactly.
+    w.cairn(&["plan", "-unsafe-keep-sensitive", "-out=kept.plan"])
+        .ok();
+    let kept: J =
+        serde_json::from_str(&w.cairn(&["show", "-json", "kept.plan"]).ok().stdout).unwrap();
+    same_configuration(&kept["configuration"], &theirs["configuration"]);
+    let position = |j: &J| keys(j).iter().position(|k| k == "configuration");
+    let after_prior = |j: &J| {
+        let k = keys(j);
+        k.iter().position(|k| k == "prior_state").map(|p| p + 1)
+    };
+    assert_eq!(
+        position(&kept),
+        after_prior(&kept),
+        "configuration follows prior_state"
+    );
+    assert_eq!(position(&theirs), after_prior(&theirs));
+
+    // By default the sensitive variable's default stays out of the plan file.
+    w.cairn(&["plan", "-out=p.plan"]).ok();
+    let bytes = std::fs::read_to_string(w.path().join("p.plan")).unwrap();
+    assert!(
+        !bytes.contains("\"shh\""),
+        "the sensitive default is not in the file"
+    );
+    let ours: J = serde_json::from_str(&w.cairn(&["show", "-json", "p.plan"]).ok().stdout).unwrap();
+    same_configuration(
+        &ours["configuration"],
+        &without_sensitive_constants(theirs["configuration"].clone()),
+    );
 }

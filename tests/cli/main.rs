@@ -12,5 +12,6 @@ mod interop;
 mod json_log;
 mod json_plan;
 mod modules;
+mod plan_file;
 mod snapshot;
 mod validate;
