@@ -878,3 +878,50 @@ fn missing_variable_prompts_only_on_a_terminal() {
         .lacks("Enter a value");
     assert!(start.elapsed() < std::time::Duration::from_secs(20));
 }
+
+#[test]
+fn remote_state_reads_another_configurations_outputs() {
+    let w = Work::new();
+    w.write(
+        "network/main.tf",
+        r#"output "vpc" {
+  value = "vpc-123"
+}
+
+output "zones" {
+  value = ["a", "b"]
+}
+"#,
+    );
+    w.cairn(&["-chdir=network", "apply", "-auto-approve"]).ok();
+    w.write(
+        "app/main.tf",
+        r#"data "terraform_remote_state" "net" {
+  backend = "local"
+  config = {
+    path = "../network/terraform.tfstate"
+  }
+  defaults = {
+    region = "eu"
+  }
+}
+
+output "where" {
+  value = "${data.terraform_remote_state.net.outputs.vpc}/${data.terraform_remote_state.net.outputs.region}/${length(data.terraform_remote_state.net.outputs.zones)}"
+}
+"#,
+    );
+    w.cairn(&["-chdir=app", "apply", "-auto-approve"])
+        .ok()
+        .contains("where = \"vpc-123/eu/2\"");
+    // A state that is not there, and a backend cairn cannot read, are clear errors.
+    let app = w.read("app/main.tf").unwrap();
+    w.write("app/main.tf", &app.replace("../network/", "../nowhere/"));
+    w.cairn(&["-chdir=app", "plan"])
+        .code(1)
+        .contains("Unable to find remote state");
+    w.write("app/main.tf", &app.replace("\"local\"", "\"s3\""));
+    w.cairn(&["-chdir=app", "plan"])
+        .code(1)
+        .contains("\"local\" backend only");
+}

@@ -1,7 +1,8 @@
 //! `terraform_data`, Terraform's built-in resource that stores a value and follows the lifecycle
 //! of other resources. Mirrors `internal/builtin/providers/terraform/resource_data.go`: a change
 //! of `triggers_replace` replaces the object; a change of `input` updates it in place with
-//! `output` recomputed (unknown until apply).
+//! `output` recomputed (unknown until apply). The provider's one data source,
+//! `terraform_remote_state`, lives in `remote_state.rs`.
 
 use async_trait::async_trait;
 use cairn_provider::{
@@ -9,7 +10,7 @@ use cairn_provider::{
     ProviderSchema, ResourceSchema, Schema, Type, Value,
 };
 
-use crate::{same_by_json, unknown_type};
+use crate::{remote_state, same_by_json, unknown_type};
 
 const TYPE: &str = "terraform_data";
 
@@ -55,7 +56,18 @@ impl Provider for TerraformProvider {
         let mut s = ProviderSchema::default();
         s.resources
             .insert(TYPE.into(), ResourceSchema::new(data_schema(), false));
+        s.data_sources
+            .insert(remote_state::TYPE.into(), remote_state::schema());
         s
+    }
+
+    async fn read_data(&self, type_name: &str, config: &Value) -> Result<Value, ProviderError> {
+        if type_name != remote_state::TYPE {
+            return Err(ProviderError::unsupported(format!(
+                "the terraform provider has no data source {type_name}"
+            )));
+        }
+        remote_state::read(config)
     }
 
     async fn plan(&self, req: PlanRequest<'_>) -> Result<PlanResponse, ProviderError> {

@@ -1,5 +1,6 @@
 //! Cairn's built-in providers, which need nothing outside the process:
-//! - `terraform` (`terraform.io/builtin/terraform`): the `terraform_data` resource ([`factory`]);
+//! - `terraform` (`terraform.io/builtin/terraform`): the `terraform_data` resource and the
+//!   `terraform_remote_state` data source ([`factory`]);
 //! - `null` (`hashicorp/null`): `null_resource` ([`null_factory`]);
 //! - `time` (`hashicorp/time`): `time_sleep` ([`time_factory`]).
 //!
@@ -10,6 +11,7 @@
 mod data;
 mod duration;
 mod null;
+mod remote_state;
 mod time;
 
 pub use data::TerraformProvider;
