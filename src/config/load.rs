@@ -106,7 +106,7 @@ fn load_module(
             }
         };
         let file = sources.add(name, text);
-        match hcl_edit::parser::parse_body(sources.text(file)) {
+        match parse_body(sources.text(file)) {
             Ok(body) => {
                 let mut d = Decoder {
                     file,
@@ -226,6 +226,25 @@ pub(crate) fn list_files(dir: &Path, suffixes: &[&str]) -> std::io::Result<Vec<P
     Ok(out)
 }
 
+/// Parses a file as HCL does: an object constructor that repeats a key is accepted and keeps
+/// its last value (hcl-edit alone rejects it).
+pub(crate) fn parse_body(text: &str) -> Result<hcl_edit::structure::Body, hcl_edit::parser::Error> {
+    let mut fixed: Option<String> = None;
+    loop {
+        let t = fixed.as_deref().unwrap_or(text);
+        match hcl_edit::parser::parse_body(t) {
+            Ok(b) => return Ok(b),
+            Err(e) if e.message().contains("redefined object key") => {
+                match super::dupkeys::drop_earlier_entry(t, e.location().offset()) {
+                    Some(next) => fixed = Some(next),
+                    None => return Err(e),
+                }
+            }
+            Err(e) => return Err(e),
+        }
+    }
+}
+
 /// A diagnostic for a parse error of hcl-edit, at the byte offset it reports.
 pub(crate) fn syntax_error(
     sources: &SourceMap,
@@ -244,7 +263,10 @@ pub(crate) fn syntax_error(
         .unwrap_or(offset);
     let mut detail = e.message().to_string();
     if detail.contains("redefined object key") {
-        detail = "This object repeats a key. Terraform keeps the last value, but cairn's parser rejects repeated keys: remove the earlier entry".to_string();
+        // Only where the earlier entry could not be found to drop (see `parse_body`).
+        detail =
+            "This object repeats a key. Terraform keeps the last value; remove the earlier entry"
+                .to_string();
     }
     if let Some(first) = detail.get(..1) {
         detail = first.to_uppercase() + &detail[1..];

@@ -10,6 +10,7 @@
 //! of them are reported together.
 
 mod constraint;
+mod dupkeys;
 pub mod load;
 #[cfg(test)]
 mod tests;

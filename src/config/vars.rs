@@ -166,7 +166,7 @@ fn read_file(
         }
         return;
     }
-    let body = match hcl_edit::parser::parse_body(text) {
+    let body = match super::load::parse_body(text) {
         Ok(body) => body,
         Err(e) => {
             diags.push(syntax_error(sources, file, &e));

@@ -13,7 +13,7 @@
 //! (the command in `cli::format` does the I/O).
 
 mod layout;
-mod lex;
+pub(crate) mod lex;
 mod shape;
 
 /// A syntax error with its 1-based position.

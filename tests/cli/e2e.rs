@@ -925,3 +925,27 @@ output "where" {
         .code(1)
         .contains("\"local\" backend only");
 }
+
+#[test]
+fn a_repeated_object_key_keeps_the_last_value() {
+    // HCL (and so Terraform) accepts an object constructor that repeats a key and keeps the last
+    // value; diagnostics after it still point at the right place.
+    let w = Work::new();
+    w.write(
+        "main.tf",
+        "locals {\n  tags = {\n    Name = \"first\"\n    Team = \"a\"\n    Name = \"last\"\n  }\n}\n\noutput \"tags\" {\n  value = local.tags\n}\n\noutput \"bad\" {\n  value = local.nope\n}\n",
+    );
+    w.cairn(&["plan"])
+        .code(1)
+        .contains("main.tf:14:")
+        .contains("undeclared local value");
+    let text = w.read("main.tf").unwrap();
+    w.write(
+        "main.tf",
+        &text.replace("  value = local.nope\n", "  value = 1\n"),
+    );
+    w.cairn(&["apply", "-auto-approve"])
+        .ok()
+        .contains("\"Name\" = \"last\"")
+        .lacks("first");
+}
