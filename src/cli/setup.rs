@@ -104,7 +104,10 @@ impl Scope for ValidateScope<'_> {
             Subject::Local(name) if m.locals.contains_key(name) => Ok(Value::Unknown),
             Subject::Local(name) => Err(Diagnostic::error(
                 "Reference to undeclared local value",
-                format!("A local value with the name \"{name}\" has not been declared."),
+                format!(
+                    "A local value with the name \"{name}\" has not been declared.{}",
+                    lang::did_you_mean(name, m.locals.keys().map(String::as_str))
+                ),
             )
             .at_opt(span.cloned())),
             Subject::Resource(addr) => match (m.resources.get(addr), self.schemas.get(addr)) {

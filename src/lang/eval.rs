@@ -328,9 +328,10 @@ impl<'s> Evaluator<'s> {
             Value::Object(mut m) => match m.remove(name) {
                 Some(x) => x,
                 None => {
+                    let hint = super::did_you_mean(name, m.keys().map(String::as_str));
                     return Err(self.err(
                         "Unsupported attribute",
-                        format!("This object does not have an attribute named {name:?}."),
+                        format!("This object does not have an attribute named {name:?}.{hint}"),
                         r,
                     ));
                 }
@@ -1254,7 +1255,15 @@ impl<'s> Evaluator<'s> {
                                 "An argument named {name:?} is not expected here. Did you mean to define a block of type {name:?}?"
                             )
                         } else {
-                            format!("An argument named {name:?} is not expected here.")
+                            let hint = super::did_you_mean(
+                                name,
+                                schema
+                                    .attributes
+                                    .iter()
+                                    .filter(|(_, a)| a.required || a.optional)
+                                    .map(|(k, _)| k.as_str()),
+                            );
+                            format!("An argument named {name:?} is not expected here.{hint}")
                         };
                         diags.push(
                             Diagnostic::error("Unsupported argument", detail)

@@ -21,6 +21,41 @@ pub use convert::convert;
 pub use eval::{eval, eval_body};
 pub use reference::{body_references, references};
 
+/// The candidate closest to a misspelt `given` name, as Terraform suggests one ("Did you mean
+/// ...?"): within an edit distance of 2, the nearest (the first of equals).
+pub fn suggest<'a>(given: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    let mut best: Option<(usize, &str)> = None;
+    for c in candidates {
+        let d = edit_distance(given, c);
+        if d < 3 && best.is_none_or(|(bd, _)| d < bd) {
+            best = Some((d, c));
+        }
+    }
+    best.map(|(_, c)| c)
+}
+
+/// Levenshtein distance over characters.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1; b.len() + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let cost = usize::from(ca != *cb);
+            cur[j + 1] = (prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1);
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
+/// " Did you mean "x"?" when a candidate is close to `given`, else nothing.
+pub fn did_you_mean<'a>(given: &str, candidates: impl IntoIterator<Item = &'a str>) -> String {
+    suggest(given, candidates)
+        .map(|s| format!(" Did you mean {s:?}?"))
+        .unwrap_or_default()
+}
+
 /// What a reference names: the first steps of a traversal that identify an object.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Subject {

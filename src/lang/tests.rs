@@ -1061,3 +1061,14 @@ fn no_panics_when_inputs_change_kind() {
         }
     }
 }
+
+#[test]
+fn suggestions_are_near_names_only() {
+    use super::suggest;
+    let names = ["name", "region", "instance_type"];
+    assert_eq!(suggest("nmae", names), Some("name"));
+    assert_eq!(suggest("regoin", names), Some("region"));
+    assert_eq!(suggest("instance_typ", names), Some("instance_type"));
+    assert_eq!(suggest("zone", names), None);
+    assert_eq!(suggest("x", names), None);
+}

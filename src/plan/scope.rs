@@ -103,7 +103,10 @@ impl<'a> ModuleScope<'a> {
         let Some(l) = self.module.locals.get(name) else {
             return Err(Diagnostic::error(
                 "Reference to undeclared local value",
-                format!("A local value named \"{name}\" has not been declared."),
+                format!(
+                    "A local value named \"{name}\" has not been declared.{}",
+                    lang::did_you_mean(name, self.module.locals.keys().map(String::as_str))
+                ),
             )
             .into());
         };
@@ -142,7 +145,11 @@ impl Scope for ModuleScope<'_> {
                 at(Diagnostic::error(
                     "Reference to undeclared input variable",
                     format!(
-                        "An input variable with the name \"{name}\" has not been declared. Declare it with a variable \"{name}\" {{}} block."
+                        "An input variable with the name \"{name}\" has not been declared. {}",
+                        match lang::suggest(name, self.vars.keys().map(String::as_str)) {
+                            Some(s) => format!("Did you mean \"{s}\"?"),
+                            None => format!("Declare it with a variable \"{name}\" {{}} block."),
+                        }
                     ),
                 ))
             }),
