@@ -107,7 +107,7 @@ impl<'s> Evaluator<'s> {
         match e {
             Expression::Null(_) => Ok(Value::Null),
             Expression::Bool(b) => Ok(Value::Bool(*b.value())),
-            Expression::Number(n) => match n.value().as_f64().and_then(Number::from_f64) {
+            Expression::Number(n) => match literal_number(n) {
                 Some(n) => Ok(Value::Number(n)),
                 None => Err(self.err(
                     "Invalid number literal",
@@ -280,7 +280,7 @@ impl<'s> Evaluator<'s> {
                 }
                 TraversalOperator::LegacyIndex(n) => {
                     let k = Value::Number(
-                        Number::from_f64(*n.value() as f64).unwrap_or(Number::from_i64(0)),
+                        i64::try_from(*n.value()).map_or(Number::from_i64(0), Number::from_i64),
                     );
                     v = self.index(v, k, r)?;
                 }
@@ -413,8 +413,7 @@ impl<'s> Evaluator<'s> {
                         ));
                     }
                 };
-                let f = n.as_f64();
-                if f < 0.0 {
+                if n.is_sign_negative() && !n.is_zero() {
                     return Err(bad(
                         "The given key does not identify an element in this collection value: a negative number is not a valid index for a sequence.",
                     ));
@@ -460,9 +459,7 @@ impl<'s> Evaluator<'s> {
         let (v, s) = v.unmark();
         let out = match op {
             UnaryOperator::Neg => match self.operand(v, &Type::Number, "operand", r)? {
-                Value::Number(n) => num(-n.as_f64(), &|| {
-                    self.err("Operation failed", "The result is out of range.", None)
-                })?,
+                Value::Number(n) => Value::Number(n.neg()),
                 other => other,
             },
             UnaryOperator::Not => match self.operand(v, &Type::Bool, "operand", r)? {
@@ -531,7 +528,6 @@ impl<'s> Evaluator<'s> {
                 let (Some(a), Some(b)) = (l.as_number(), r.as_number()) else {
                     return Ok(mark(Value::Unknown, s1 || s2));
                 };
-                let (a, b) = (a.as_f64(), b.as_f64());
                 let fail = || {
                     self.err(
                         "Operation failed",
@@ -539,20 +535,22 @@ impl<'s> Evaluator<'s> {
                         range.clone(),
                     )
                 };
+                let num = |n: Option<Number>| n.map(Value::Number).ok_or_else(fail);
                 let out = match op {
-                    B::Plus => num(a + b, &fail)?,
-                    B::Minus => num(a - b, &fail)?,
-                    B::Mul => num(a * b, &fail)?,
-                    B::Div | B::Mod => {
-                        if b == 0.0 {
-                            return Err(self.err(
-                                "Operation failed",
-                                "Error during operation: can't divide by zero.",
-                                range,
-                            ));
-                        }
-                        num(if op == B::Div { a / b } else { a % b }, &fail)?
+                    B::Plus => num(a.add(&b))?,
+                    B::Minus => num(a.sub(&b))?,
+                    B::Mul => num(a.mul(&b))?,
+                    // Terraform yields infinity for a division by zero; cairn reports it.
+                    B::Div if b.is_zero() => {
+                        return Err(self.err(
+                            "Operation failed",
+                            "Error during operation: can't divide by zero.",
+                            range,
+                        ));
                     }
+                    B::Div => num(a.div(&b))?,
+                    // cty: `x % 0` is `x`.
+                    B::Mod => num(a.rem(&b))?,
                     B::Less => Value::Bool(a < b),
                     B::LessEq => Value::Bool(a <= b),
                     B::Greater => Value::Bool(a > b),
@@ -1528,8 +1526,20 @@ enum ForItem {
     Pair(String, bool, Value),
 }
 
-fn num(f: f64, fail: &dyn Fn() -> Diagnostics) -> R {
-    Number::from_f64(f).map(Value::Number).ok_or_else(fail)
+/// A number literal exactly as written (Terraform parses the text at 512 bits); the parsed
+/// value when the source text is not at hand.
+pub(crate) fn literal_number(n: &hcl_edit::Formatted<hcl_edit::Number>) -> Option<Number> {
+    if let Some(repr) = n.as_repr() {
+        let text: String = repr.chars().filter(|c| !c.is_whitespace()).collect();
+        if let Some(n) = Number::parse(&text) {
+            return Some(n);
+        }
+    }
+    let v = n.value();
+    match v.as_i64() {
+        Some(i) => Number::parse(&i.to_string()),
+        None => v.as_f64().and_then(|f| Number::parse(&f.to_string())),
+    }
 }
 
 /// Terraform's `==`: values of different types are unequal; collections compare element-wise.
@@ -1537,7 +1547,7 @@ pub(crate) fn values_equal(a: &Value, b: &Value) -> bool {
     match (a, b) {
         (Value::Null, Value::Null) => true,
         (Value::Bool(x), Value::Bool(y)) => x == y,
-        (Value::Number(x), Value::Number(y)) => x.as_f64() == y.as_f64(),
+        (Value::Number(x), Value::Number(y)) => x == y,
         (Value::String(x), Value::String(y)) => x == y,
         (Value::List(x), Value::List(y)) | (Value::Tuple(x), Value::Tuple(y)) => {
             x.len() == y.len() && x.iter().zip(y).all(|(a, b)| values_equal(a, b))

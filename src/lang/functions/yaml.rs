@@ -485,7 +485,7 @@ impl Emitter {
             Value::Null | Value::Unknown => self.put("null"),
             Value::Bool(b) => self.put(if *b { "true" } else { "false" }),
             // Decimal notation, never an exponent (as Go's big.Float 'f' format).
-            Value::Number(n) => self.put(&format!("{}", n.as_f64())),
+            Value::Number(n) => self.put(&n.to_string()),
             Value::String(s) => {
                 if s.contains('\n') && literal_allowed(s) {
                     self.literal(s, indent);
