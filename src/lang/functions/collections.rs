@@ -30,6 +30,9 @@ pub(super) fn fn_lookup(a: Vec<Value>, _: &Ctx<'_>) -> Result<Value, FnError> {
     if a.len() > 3 {
         return Err(arg_err(3, "lookup() takes no more than three arguments"));
     }
+    if let Some(i) = a.iter().take(2).position(Value::is_null) {
+        return Err(arg_err(i, "argument must not be null"));
+    }
     let m = map_arg(&a, 0)?;
     let k = string(&a, 1)?;
     match (m.get(&k), a.get(2)) {

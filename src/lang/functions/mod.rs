@@ -206,12 +206,13 @@ static FUNCTIONS: &[Function] = &[
     f("indent", &["spaces", "str"], fn_indent),
     // collections
     elements(shallow(f("length", &["value"], fn_length))),
-    elements(shallow(fv(
+    // Only the default may be null (checked in `fn_lookup`).
+    elements(nulls(shallow(fv(
         "lookup",
         &["inputMap", "key"],
         "default",
         fn_lookup,
-    ))),
+    )))),
     elements(nulls(shallow(fv("merge", &[], "maps", fn_merge)))),
     elements(shallow(fv("concat", &[], "seqs", fn_concat))),
     elements(shallow(f("keys", &["inputMap"], fn_keys))),
