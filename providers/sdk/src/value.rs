@@ -65,7 +65,11 @@ impl Value {
                 out.push(v);
             }
         }
-        out.sort_by_key(|a| a.sort_key());
+        out.sort_by(|a, b| match (a.strip_marks_ref(), b.strip_marks_ref()) {
+            // Numbers in numeric order (their keys share the prefix `n`).
+            (Value::Number(x), Value::Number(y)) => x.cmp(y),
+            _ => a.sort_key().cmp(&b.sort_key()),
+        });
         Value::Set(out)
     }
     fn sort_key(&self) -> String {

@@ -228,7 +228,8 @@ fn resolve_scalar(src: &str, plain: bool, tag: &str) -> Result<Value, String> {
             regex::Regex::new(r"^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$").ok()
         });
         if re_float.as_ref()?.is_match(s) {
-            return s.parse::<f64>().ok().and_then(|f| num_value(f).ok());
+            // At full precision, as Terraform parses numbers.
+            return Number::parse(s).map(Value::Number);
         }
         let (neg, body) = match s.strip_prefix('-') {
             Some(r) => (true, r),
