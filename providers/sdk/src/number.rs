@@ -20,9 +20,10 @@ use num_traits::{One, ToPrimitive, Zero};
 pub const LITERAL_PREC: u32 = 512;
 const INT_PREC: u32 = 64;
 const F64_PREC: u32 = 53;
-/// Numbers whose binary exponent exceeds this are refused (Go's `MaxExp` is 2^31-1; a smaller
-/// bound keeps exact alignment of operands affordable).
-const MAX_EXP: i64 = 1 << 24;
+/// Numbers whose binary exponent exceeds this (about 10^±39456) are refused. Go's `MaxExp` is
+/// 2^31-1; a smaller bound keeps exact alignment of operands and printing in decimal cheap
+/// whatever the input.
+const MAX_EXP: i64 = 1 << 17;
 
 /// A finite number: `(-1)^neg * mant * 2^exp`, with `mant` odd (or zero, then `exp == 0`) and at
 /// most `prec` bits long.
@@ -153,6 +154,9 @@ impl Number {
     }
     /// The value as an integer, when it is one exactly and fits.
     pub fn as_i64(&self) -> Option<i64> {
+        if self.exp + self.mant.bits() as i64 > 64 {
+            return None;
+        }
         let (neg, m) = self.to_integer()?;
         let m = m.to_u64()?;
         if neg {
@@ -827,5 +831,9 @@ mod tests {
         let big = Number::parse_int("-7fffffffffffffffffff", 16).unwrap();
         assert_eq!(big.to_string(), "-604462909807314587353087");
         assert!(p("0.1") < p("0.2") && p("-1") < p("-0.5") && p("0") == p("-0"));
+        // Beyond the exponent range: refused, not computed.
+        assert!(Number::parse("1e40000").is_none());
+        assert!(p("1e39000").mul(&p("1e39000")).is_none());
+        assert_eq!(p("1e-39000").mul(&p("1e39000")).unwrap().as_f64(), 1.0);
     }
 }
