@@ -53,6 +53,9 @@ pub(crate) struct Evaluator<'s> {
     depth: usize,
     /// Evaluating a `templatefile` template: only its variables may be referenced.
     in_template: bool,
+    /// A referenced local failed to evaluate. Terraform fails such a local on its own, so
+    /// `try` and `can` around a reference to it must not turn its error into a fallback.
+    failed_local: bool,
 }
 
 impl<'s> Evaluator<'s> {
@@ -63,6 +66,7 @@ impl<'s> Evaluator<'s> {
             bound: Vec::new(),
             depth: 0,
             in_template: false,
+            failed_local: false,
         }
     }
 
@@ -245,10 +249,15 @@ impl<'s> Evaluator<'s> {
             _ => whole,
         };
         let span = self.span(range);
-        let v = self
-            .scope
-            .resolve(&subject, span.as_ref())
-            .map_err(Diagnostics::from)?;
+        let v = match self.scope.resolve(&subject, span.as_ref()) {
+            Ok(v) => v,
+            Err(d) => {
+                if matches!(subject, super::Subject::Local(_)) {
+                    self.failed_local = true;
+                }
+                return Err(d.into());
+            }
+        };
         self.apply_ops(v, &ops[used..])
     }
 
@@ -1132,6 +1141,7 @@ impl<'s> Evaluator<'s> {
             bound: vars.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
             depth: self.depth,
             in_template: true,
+            failed_local: false,
         };
         let r = match tpl.as_single_element() {
             Some(hcl_edit::template::Element::Interpolation(i)) => inner.expr(&i.expr),
@@ -1162,12 +1172,12 @@ impl<'s> Evaluator<'s> {
         let mut problems = Vec::new();
         for a in c.args.iter() {
             let len = self.bound.len();
-            let r = self.expr(a);
+            let (r, failed_local) = self.catching(a);
             self.bound.truncate(len);
             match r {
                 Ok(v) if !v.is_wholly_known() => return Ok(Value::Unknown),
                 Ok(v) => return Ok(v),
-                Err(d) if is_static_reference_error(&d) => return Err(d),
+                Err(d) if failed_local || is_static_reference_error(&d) => return Err(d),
                 Err(d) => problems.extend(d.0),
             }
         }
@@ -1183,6 +1193,15 @@ impl<'s> Evaluator<'s> {
             ),
             range,
         ))
+    }
+
+    /// Evaluates an argument of `try` or `can`, and whether a local it references failed.
+    fn catching(&mut self, a: &Expression) -> (R, bool) {
+        let outer = std::mem::replace(&mut self.failed_local, false);
+        let r = self.expr(a);
+        let failed = self.failed_local;
+        self.failed_local = outer || failed;
+        (r, failed)
     }
 
     fn call_can(&mut self, c: &FuncCall, range: Option<Range<usize>>) -> R {
@@ -1201,12 +1220,12 @@ impl<'s> Evaluator<'s> {
             return Ok(Value::Bool(false));
         };
         let len = self.bound.len();
-        let r = self.expr(a);
+        let (r, failed_local) = self.catching(a);
         self.bound.truncate(len);
         Ok(match r {
             Ok(v) if !v.is_wholly_known() => Value::Unknown,
             Ok(_) => Value::Bool(true),
-            Err(d) if is_static_reference_error(&d) => return Err(d),
+            Err(d) if failed_local || is_static_reference_error(&d) => return Err(d),
             Err(_) => Value::Bool(false),
         })
     }

@@ -122,6 +122,12 @@ fn numbers_print_like_terraform() {
     check_case("numbers");
 }
 
+/// `try` and `can` do not catch the error of a local they reference: it fails on its own.
+#[test]
+fn a_failing_local_is_not_caught_by_try() {
+    check_case("failing-local");
+}
+
 #[test]
 fn variables_locals_and_state_print_like_terraform() {
     check_case("config");

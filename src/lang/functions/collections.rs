@@ -35,9 +35,11 @@ pub(super) fn fn_lookup(a: Vec<Value>, _: &Ctx<'_>) -> Result<Value, FnError> {
     }
     let m = map_arg(&a, 0)?;
     let k = string(&a, 1)?;
+    let is_map = matches!(a[0].strip_marks_ref(), Value::Map(_));
     match (m.get(&k), a.get(2)) {
         (Some(v), _) => Ok(v.clone()),
         (None, Some(d)) => Ok(d.clone()),
+        (None, None) if is_map => Err(FnError::Call(format!("lookup failed to find key {k:?}"))),
         (None, None) => Err(arg_err(
             0,
             format!("the given object has no attribute {k:?}"),
