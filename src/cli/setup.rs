@@ -515,7 +515,7 @@ fn count_problem(v: &Value) -> Option<Diagnostic> {
             "value must be a whole number, between -9223372036854775808 and 9223372036854775807.",
         );
     }
-    if n.as_f64() < 0.0 {
+    if n.signum() < 0 {
         return invalid("must be greater than or equal to zero.");
     }
     None

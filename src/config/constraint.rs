@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use std::ops::Range;
 
 use cairn_provider::types::ObjectType;
-use cairn_provider::{Number, Type, Value};
+use cairn_provider::{Type, Value};
 use hcl_edit::Span as _;
 use hcl_edit::expr::{Expression, ObjectKey, UnaryOperator};
 use hcl_edit::template::{Element, Template};
@@ -252,17 +252,12 @@ pub(crate) fn literal(expr: &Expression) -> Result<Value, Option<Range<usize>>> 
     match expr {
         Expression::Null(_) => Ok(Value::Null),
         Expression::Bool(b) => Ok(Value::Bool(*b.value())),
-        Expression::Number(n) => n
-            .value()
-            .as_f64()
-            .and_then(Number::from_f64)
+        Expression::Number(n) => crate::lang::eval::literal_number(n)
             .map(Value::Number)
             .ok_or_else(|| expr.span()),
         Expression::UnaryOp(op) if *op.operator.value() == UnaryOperator::Neg => {
             match literal(&op.expr)? {
-                Value::Number(n) => Number::from_f64(-n.as_f64())
-                    .map(Value::Number)
-                    .ok_or_else(|| expr.span()),
+                Value::Number(n) => Ok(Value::Number(n.neg())),
                 _ => Err(expr.span()),
             }
         }
@@ -353,7 +348,9 @@ mod tests {
     fn literals() {
         assert_eq!(
             lit("-1.5"),
-            Some(Value::Number(Number::from_f64(-1.5).unwrap()))
+            Some(Value::Number(
+                cairn_provider::Number::from_f64(-1.5).unwrap()
+            ))
         );
         assert_eq!(
             lit("{a = [null, \"s\"]}"),

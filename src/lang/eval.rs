@@ -53,6 +53,9 @@ pub(crate) struct Evaluator<'s> {
     depth: usize,
     /// Evaluating a `templatefile` template: only its variables may be referenced.
     in_template: bool,
+    /// A referenced local failed to evaluate. Terraform fails such a local on its own, so
+    /// `try` and `can` around a reference to it must not turn its error into a fallback.
+    failed_local: bool,
 }
 
 impl<'s> Evaluator<'s> {
@@ -63,6 +66,7 @@ impl<'s> Evaluator<'s> {
             bound: Vec::new(),
             depth: 0,
             in_template: false,
+            failed_local: false,
         }
     }
 
@@ -107,7 +111,7 @@ impl<'s> Evaluator<'s> {
         match e {
             Expression::Null(_) => Ok(Value::Null),
             Expression::Bool(b) => Ok(Value::Bool(*b.value())),
-            Expression::Number(n) => match n.value().as_f64().and_then(Number::from_f64) {
+            Expression::Number(n) => match literal_number(n) {
                 Some(n) => Ok(Value::Number(n)),
                 None => Err(self.err(
                     "Invalid number literal",
@@ -245,10 +249,15 @@ impl<'s> Evaluator<'s> {
             _ => whole,
         };
         let span = self.span(range);
-        let v = self
-            .scope
-            .resolve(&subject, span.as_ref())
-            .map_err(Diagnostics::from)?;
+        let v = match self.scope.resolve(&subject, span.as_ref()) {
+            Ok(v) => v,
+            Err(d) => {
+                if matches!(subject, super::Subject::Local(_)) {
+                    self.failed_local = true;
+                }
+                return Err(d.into());
+            }
+        };
         self.apply_ops(v, &ops[used..])
     }
 
@@ -280,7 +289,7 @@ impl<'s> Evaluator<'s> {
                 }
                 TraversalOperator::LegacyIndex(n) => {
                     let k = Value::Number(
-                        Number::from_f64(*n.value() as f64).unwrap_or(Number::from_i64(0)),
+                        i64::try_from(*n.value()).map_or(Number::from_i64(0), Number::from_i64),
                     );
                     v = self.index(v, k, r)?;
                 }
@@ -414,8 +423,7 @@ impl<'s> Evaluator<'s> {
                         ));
                     }
                 };
-                let f = n.as_f64();
-                if f < 0.0 {
+                if n.is_sign_negative() && !n.is_zero() {
                     return Err(bad(
                         "The given key does not identify an element in this collection value: a negative number is not a valid index for a sequence.",
                     ));
@@ -461,9 +469,7 @@ impl<'s> Evaluator<'s> {
         let (v, s) = v.unmark();
         let out = match op {
             UnaryOperator::Neg => match self.operand(v, &Type::Number, "operand", r)? {
-                Value::Number(n) => num(-n.as_f64(), &|| {
-                    self.err("Operation failed", "The result is out of range.", None)
-                })?,
+                Value::Number(n) => Value::Number(n.neg()),
                 other => other,
             },
             UnaryOperator::Not => match self.operand(v, &Type::Bool, "operand", r)? {
@@ -532,7 +538,6 @@ impl<'s> Evaluator<'s> {
                 let (Some(a), Some(b)) = (l.as_number(), r.as_number()) else {
                     return Ok(mark(Value::Unknown, s1 || s2));
                 };
-                let (a, b) = (a.as_f64(), b.as_f64());
                 let fail = || {
                     self.err(
                         "Operation failed",
@@ -540,20 +545,22 @@ impl<'s> Evaluator<'s> {
                         range.clone(),
                     )
                 };
+                let num = |n: Option<Number>| n.map(Value::Number).ok_or_else(fail);
                 let out = match op {
-                    B::Plus => num(a + b, &fail)?,
-                    B::Minus => num(a - b, &fail)?,
-                    B::Mul => num(a * b, &fail)?,
-                    B::Div | B::Mod => {
-                        if b == 0.0 {
-                            return Err(self.err(
-                                "Operation failed",
-                                "Error during operation: can't divide by zero.",
-                                range,
-                            ));
-                        }
-                        num(if op == B::Div { a / b } else { a % b }, &fail)?
+                    B::Plus => num(a.add(&b))?,
+                    B::Minus => num(a.sub(&b))?,
+                    B::Mul => num(a.mul(&b))?,
+                    // Terraform yields infinity for a division by zero; cairn reports it.
+                    B::Div if b.is_zero() => {
+                        return Err(self.err(
+                            "Operation failed",
+                            "Error during operation: can't divide by zero.",
+                            range,
+                        ));
                     }
+                    B::Div => num(a.div(&b))?,
+                    // cty: `x % 0` is `x`.
+                    B::Mod => num(a.rem(&b))?,
                     B::Less => Value::Bool(a < b),
                     B::LessEq => Value::Bool(a <= b),
                     B::Greater => Value::Bool(a > b),
@@ -1135,6 +1142,7 @@ impl<'s> Evaluator<'s> {
             bound: vars.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
             depth: self.depth,
             in_template: true,
+            failed_local: false,
         };
         let r = match tpl.as_single_element() {
             Some(hcl_edit::template::Element::Interpolation(i)) => inner.expr(&i.expr),
@@ -1165,12 +1173,12 @@ impl<'s> Evaluator<'s> {
         let mut problems = Vec::new();
         for a in c.args.iter() {
             let len = self.bound.len();
-            let r = self.expr(a);
+            let (r, failed_local) = self.catching(a);
             self.bound.truncate(len);
             match r {
                 Ok(v) if !v.is_wholly_known() => return Ok(Value::Unknown),
                 Ok(v) => return Ok(v),
-                Err(d) if is_static_reference_error(&d) => return Err(d),
+                Err(d) if failed_local || is_static_reference_error(&d) => return Err(d),
                 Err(d) => problems.extend(d.0),
             }
         }
@@ -1186,6 +1194,15 @@ impl<'s> Evaluator<'s> {
             ),
             range,
         ))
+    }
+
+    /// Evaluates an argument of `try` or `can`, and whether a local it references failed.
+    fn catching(&mut self, a: &Expression) -> (R, bool) {
+        let outer = std::mem::replace(&mut self.failed_local, false);
+        let r = self.expr(a);
+        let failed = self.failed_local;
+        self.failed_local = outer || failed;
+        (r, failed)
     }
 
     fn call_can(&mut self, c: &FuncCall, range: Option<Range<usize>>) -> R {
@@ -1204,12 +1221,12 @@ impl<'s> Evaluator<'s> {
             return Ok(Value::Bool(false));
         };
         let len = self.bound.len();
-        let r = self.expr(a);
+        let (r, failed_local) = self.catching(a);
         self.bound.truncate(len);
         Ok(match r {
             Ok(v) if !v.is_wholly_known() => Value::Unknown,
             Ok(_) => Value::Bool(true),
-            Err(d) if is_static_reference_error(&d) => return Err(d),
+            Err(d) if failed_local || is_static_reference_error(&d) => return Err(d),
             Err(_) => Value::Bool(false),
         })
     }
@@ -1537,8 +1554,20 @@ enum ForItem {
     Pair(String, bool, Value),
 }
 
-fn num(f: f64, fail: &dyn Fn() -> Diagnostics) -> R {
-    Number::from_f64(f).map(Value::Number).ok_or_else(fail)
+/// A number literal exactly as written (Terraform parses the text at 512 bits); the parsed
+/// value when the source text is not at hand.
+pub(crate) fn literal_number(n: &hcl_edit::Formatted<hcl_edit::Number>) -> Option<Number> {
+    if let Some(repr) = n.as_repr() {
+        let text: String = repr.chars().filter(|c| !c.is_whitespace()).collect();
+        if let Some(n) = Number::parse(&text) {
+            return Some(n);
+        }
+    }
+    let v = n.value();
+    match v.as_i64() {
+        Some(i) => Number::parse(&i.to_string()),
+        None => v.as_f64().and_then(|f| Number::parse(&f.to_string())),
+    }
 }
 
 /// Terraform's `==`: values of different types are unequal; collections compare element-wise.
@@ -1546,7 +1575,7 @@ pub(crate) fn values_equal(a: &Value, b: &Value) -> bool {
     match (a, b) {
         (Value::Null, Value::Null) => true,
         (Value::Bool(x), Value::Bool(y)) => x == y,
-        (Value::Number(x), Value::Number(y)) => x.as_f64() == y.as_f64(),
+        (Value::Number(x), Value::Number(y)) => x == y,
         (Value::String(x), Value::String(y)) => x == y,
         (Value::List(x), Value::List(y)) | (Value::Tuple(x), Value::Tuple(y)) => {
             x.len() == y.len() && x.iter().zip(y).all(|(a, b)| values_equal(a, b))

@@ -908,7 +908,7 @@ fn primitive_text(v: Option<&Value>, st: &Style) -> String {
     match v.map(Value::strip_marks_ref) {
         None | Some(Value::Null) => st.dark_gray("null"),
         Some(Value::Bool(b)) => b.to_string(),
-        Some(Value::Number(n)) => number(*n),
+        Some(Value::Number(n)) => number(n),
         Some(Value::String(s)) => quote(s),
         // Not reachable for primitives; never print anything else.
         Some(_) => st.dark_gray("null"),

@@ -18,7 +18,7 @@ pub fn format_value(v: &Value, indent: usize) -> String {
         Value::Sensitive(_) => "(sensitive value)".to_string(),
         Value::Null => "null".to_string(),
         Value::Bool(b) => b.to_string(),
-        Value::Number(n) => number(*n),
+        Value::Number(n) => number(n),
         Value::String(s) => multiline_heredoc(s, indent).unwrap_or_else(|| quote(s)),
         Value::Tuple(xs) => sequence(xs, indent),
         Value::List(xs) => format!("tolist({})", sequence(xs, indent)),
@@ -89,35 +89,10 @@ fn mapping<'a>(items: impl Iterator<Item = (&'a String, &'a Value)>, indent: usi
     out
 }
 
-/// A number as Terraform prints it: integers without a fraction, others in decimal notation.
-///
-/// Terraform computes with arbitrary precision, so `0.1 + 0.2` is `0.3` there; a binary `f64`
-/// leaves noise in the 16th and 17th significant digits (`0.30000000000000004`). A fraction
-/// whose shortest form needs more than 15 significant digits is therefore printed rounded to 15,
-/// which is what Terraform prints whenever the exact result has at most 15.
-pub fn number(n: Number) -> String {
-    let f = n.as_f64();
-    if n.is_integer() || f.fract() == 0.0 {
-        return n.to_string();
-    }
-    let shortest = n.to_string();
-    let digits = shortest
-        .chars()
-        .filter(char::is_ascii_digit)
-        .skip_while(|c| *c == '0')
-        .count();
-    if digits <= 15 {
-        return shortest;
-    }
-    let magnitude = f.abs().log10().floor() as i64;
-    let decimals = (14 - magnitude).max(0) as usize;
-    let rounded = format!("{f:.decimals$}");
-    let rounded = rounded.trim_end_matches('0').trim_end_matches('.');
-    if rounded == "-0" {
-        "0".to_string()
-    } else {
-        rounded.to_string()
-    }
+/// A number as Terraform prints it: integers without a fraction, others in positional notation
+/// with the shortest digits that read back to the same value at the number's precision.
+pub fn number(n: &Number) -> String {
+    n.to_string()
 }
 
 /// A type in the notation of Terraform's console `type()` function: `number`, `list(string)`,
@@ -281,16 +256,21 @@ mod tests {
     }
 
     #[test]
-    fn numbers_drop_binary_noise() {
-        let n = |f: f64| number(Number::from_f64(f).unwrap());
-        assert_eq!(n(0.1 + 0.2), "0.3");
-        assert_eq!(n(1.1 * 3.0), "3.3");
-        assert_eq!(n(-0.1 - 0.2), "-0.3");
-        assert_eq!(n(1.5), "1.5");
-        assert_eq!(n(2e-7), "0.0000002");
-        assert_eq!(n(1e20), "100000000000000000000");
-        assert_eq!(n(10.0 / 3.0), "3.33333333333333");
-        assert_eq!(n(12345.678), "12345.678");
+    fn numbers_print_exactly() {
+        let n = |s: &str| number(&Number::parse(s).unwrap());
+        let sum = Number::parse("0.1")
+            .unwrap()
+            .add(&Number::parse("0.2").unwrap())
+            .unwrap();
+        assert_eq!(number(&sum), "0.3");
+        assert_eq!(n("-0.3"), "-0.3");
+        assert_eq!(n("2e-7"), "0.0000002");
+        assert_eq!(n("1e20"), "100000000000000000000");
+        assert_eq!(n("12345.678"), "12345.678");
+        assert_eq!(
+            number(&Number::from_f64(0.1 + 0.2).unwrap()),
+            "0.30000000000000004"
+        );
     }
 
     #[test]

@@ -564,17 +564,12 @@ fn newline(out: &mut String, depth: usize) {
 }
 
 /// A number as cty writes it: integers as they are, others in positional notation with the
-/// shortest digits that read back to the same value (never an exponent).
+/// shortest digits that read back to the same value (never an exponent), at full precision.
 fn number(n: &serde_json::Number) -> String {
-    if let Some(u) = n.as_u64() {
-        return u.to_string();
-    }
-    if let Some(i) = n.as_i64() {
-        return i.to_string();
-    }
-    match n.as_f64() {
-        // Rust prints floats positionally with the shortest round-trip digits; cty has no -0.
-        Some(f) => (f + 0.0).to_string(),
+    match cairn_provider::Number::from_json(n) {
+        Some(x) if !x.is_zero() => x.to_string(),
+        // cty has no -0.
+        Some(_) => "0".to_string(),
         None => n.to_string(),
     }
 }

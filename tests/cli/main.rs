@@ -5,6 +5,7 @@
 mod support;
 
 mod console;
+mod corpus_locals;
 mod e2e;
 mod failure;
 mod fmt;

@@ -6,6 +6,7 @@
 //! which is what lets the CLI link concrete providers without a dependency cycle. It must not know
 //! about configuration files, state files or plans.
 
+pub mod number;
 pub mod provider;
 pub mod schema;
 pub mod testing;

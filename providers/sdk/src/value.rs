@@ -7,65 +7,12 @@
 //! configuration syntax or state files.
 
 use std::collections::BTreeMap;
-use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
 use crate::types::Type;
 
-/// A number. Stored as an `f64` today; the representation is private so that arbitrary precision
-/// can replace it without touching callers.
-#[derive(Clone, Copy, Debug, PartialEq, PartialOrd)]
-pub struct Number(f64);
-
-impl Number {
-    pub fn from_f64(f: f64) -> Option<Number> {
-        f.is_finite().then_some(Number(f))
-    }
-    pub fn from_i64(i: i64) -> Number {
-        Number(i as f64)
-    }
-    pub fn as_f64(self) -> f64 {
-        self.0
-    }
-    /// The value as an integer, when it is one exactly.
-    pub fn as_i64(self) -> Option<i64> {
-        if self.0.fract() == 0.0 && self.0.abs() < 9.0e15 {
-            Some(self.0 as i64)
-        } else {
-            None
-        }
-    }
-    pub fn is_integer(self) -> bool {
-        self.as_i64().is_some()
-    }
-    /// Parses Terraform's number syntax (`12`, `-1.5`, `1e3`).
-    pub fn parse(s: &str) -> Option<Number> {
-        let t = s.trim();
-        if t.is_empty() || t.starts_with('+') && t[1..].starts_with(['+', '-']) {
-            return None;
-        }
-        t.parse::<f64>().ok().and_then(Number::from_f64)
-    }
-    pub fn to_json(self) -> serde_json::Value {
-        match self.as_i64() {
-            Some(i) => serde_json::Value::from(i),
-            None => serde_json::Number::from_f64(self.0)
-                .map(serde_json::Value::Number)
-                .unwrap_or(serde_json::Value::Null),
-        }
-    }
-}
-
-impl fmt::Display for Number {
-    /// Integers print without a fraction; other numbers in their shortest exact form.
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.as_i64() {
-            Some(i) => write!(f, "{i}"),
-            None => write!(f, "{}", self.0),
-        }
-    }
-}
+pub use crate::number::Number;
 
 /// One step of a path into a value: an attribute/map key, or a list index.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -118,7 +65,11 @@ impl Value {
                 out.push(v);
             }
         }
-        out.sort_by_key(|a| a.sort_key());
+        out.sort_by(|a, b| match (a.strip_marks_ref(), b.strip_marks_ref()) {
+            // Numbers in numeric order (their keys share the prefix `n`).
+            (Value::Number(x), Value::Number(y)) => x.cmp(y),
+            _ => a.sort_key().cmp(&b.sort_key()),
+        });
         Value::Set(out)
     }
     fn sort_key(&self) -> String {
@@ -363,7 +314,7 @@ impl Value {
     }
     pub fn as_number(&self) -> Option<Number> {
         match self.strip_marks_ref() {
-            Value::Number(n) => Some(*n),
+            Value::Number(n) => Some(n.clone()),
             _ => None,
         }
     }
@@ -449,9 +400,7 @@ impl Value {
         match j {
             J::Null => Value::Null,
             J::Bool(b) => Value::Bool(*b),
-            J::Number(n) => n
-                .as_f64()
-                .and_then(Number::from_f64)
+            J::Number(n) => Number::from_json(n)
                 .map(Value::Number)
                 .unwrap_or(Value::Null),
             J::String(s) => Value::String(s.clone()),
@@ -569,7 +518,8 @@ enum Tagged {
     Null,
     Unknown,
     Bool(bool),
-    Number(f64),
+    /// The decimal digits of [`Number`]'s `Display`, which read back to the same value.
+    Number(String),
     String(String),
     List(Vec<Tagged>),
     Tuple(Vec<Tagged>),
@@ -591,7 +541,7 @@ impl From<&Value> for Tagged {
             Value::Null => Tagged::Null,
             Value::Unknown => Tagged::Unknown,
             Value::Bool(b) => Tagged::Bool(*b),
-            Value::Number(n) => Tagged::Number(n.as_f64()),
+            Value::Number(n) => Tagged::Number(n.to_string()),
             Value::String(s) => Tagged::String(s.clone()),
             Value::List(xs) => Tagged::List(seq(xs)),
             Value::Tuple(xs) => Tagged::Tuple(seq(xs)),
@@ -611,9 +561,7 @@ impl From<Tagged> for Value {
             Tagged::Null => Value::Null,
             Tagged::Unknown => Value::Unknown,
             Tagged::Bool(b) => Value::Bool(b),
-            Tagged::Number(n) => Number::from_f64(n)
-                .map(Value::Number)
-                .unwrap_or(Value::Null),
+            Tagged::Number(n) => Number::parse(&n).map(Value::Number).unwrap_or(Value::Null),
             Tagged::String(s) => Value::String(s),
             Tagged::List(xs) => Value::List(seq(xs)),
             Tagged::Tuple(xs) => Value::Tuple(seq(xs)),

@@ -30,11 +30,16 @@ pub(super) fn fn_lookup(a: Vec<Value>, _: &Ctx<'_>) -> Result<Value, FnError> {
     if a.len() > 3 {
         return Err(arg_err(3, "lookup() takes no more than three arguments"));
     }
+    if let Some(i) = a.iter().take(2).position(Value::is_null) {
+        return Err(arg_err(i, "argument must not be null"));
+    }
     let m = map_arg(&a, 0)?;
     let k = string(&a, 1)?;
+    let is_map = matches!(a[0].strip_marks_ref(), Value::Map(_));
     match (m.get(&k), a.get(2)) {
         (Some(v), _) => Ok(v.clone()),
         (None, Some(d)) => Ok(d.clone()),
+        (None, None) if is_map => Err(FnError::Call(format!("lookup failed to find key {k:?}"))),
         (None, None) => Err(arg_err(
             0,
             format!("the given object has no attribute {k:?}"),
@@ -161,10 +166,11 @@ pub(super) fn fn_index(a: Vec<Value>, _: &Ctx<'_>) -> Result<Value, FnError> {
 }
 
 pub(super) fn fn_range(a: Vec<Value>, _: &Ctx<'_>) -> Result<Value, FnError> {
+    let zero = Number::from_i64(0);
     let (start, end, step) = match a.len() {
-        1 => (0.0, number(&a, 0)?, 1.0),
-        2 => (number(&a, 0)?, number(&a, 1)?, 1.0),
-        3 => (number(&a, 0)?, number(&a, 1)?, number(&a, 2)?),
+        1 => (zero.clone(), number(&a, 0)?, None),
+        2 => (number(&a, 0)?, number(&a, 1)?, None),
+        3 => (number(&a, 0)?, number(&a, 1)?, Some(number(&a, 2)?)),
         0 => {
             return Err(FnError::Call(
                 "must have one, two, or three arguments".into(),
@@ -172,32 +178,32 @@ pub(super) fn fn_range(a: Vec<Value>, _: &Ctx<'_>) -> Result<Value, FnError> {
         }
         _ => return Err(arg_err(3, "must have one, two, or three arguments")),
     };
-    let step = if a.len() < 3 && end < start {
-        -1.0
-    } else {
-        step
-    };
-    if (step < 0.0 && end > start) || (step > 0.0 && end < start) {
+    let step = step.unwrap_or_else(|| Number::from_i64(if end < start { -1 } else { 1 }));
+    if (step < zero && end > start) || (step > zero && end < start) {
         return Err(arg_err(
             2,
-            if step < 0.0 {
+            if step < zero {
                 "step must be positive when start is less than limit"
             } else {
                 "step must be negative when start is greater than limit"
             },
         ));
     }
-    if step == 0.0 && start != end {
-        return Err(FnError::Call("more than 1024 values were generated; either decrease the difference between start and end or use a smaller step".into()));
+    let too_many = || {
+        FnError::Call("more than 1024 values were generated; either decrease the difference between start and end or use a smaller step".into())
+    };
+    if step == zero && start != end {
+        return Err(too_many());
     }
     let mut out = Vec::new();
     let mut x = start;
-    while (step > 0.0 && x < end) || (step < 0.0 && x > end) {
+    while (step > zero && x < end) || (step < zero && x > end) {
         if out.len() >= 1024 {
-            return Err(FnError::Call("more than 1024 values were generated; either decrease the difference between start and end or use a smaller step".into()));
+            return Err(too_many());
         }
-        out.push(num_value(x)?);
-        x += step;
+        let next = x.add(&step).ok_or_else(too_many)?;
+        out.push(Value::Number(x));
+        x = next;
     }
     Ok(Value::List(out))
 }
@@ -402,10 +408,17 @@ pub(super) fn fn_sum(a: Vec<Value>, _: &Ctx<'_>) -> Result<Value, FnError> {
     if xs.is_empty() {
         return Err(arg_err(0, "cannot sum an empty list"));
     }
-    let mut total = 0.0;
+    let mut total: Option<Number> = None;
     for x in xs {
         match convert(x, &Type::Number) {
-            Ok(Value::Number(n)) => total += n.as_f64(),
+            Ok(Value::Number(n)) => {
+                total = Some(match total {
+                    None => n,
+                    Some(t) => t
+                        .add(&n)
+                        .ok_or_else(|| FnError::Call("the result is out of range".into()))?,
+                });
+            }
             _ => {
                 return Err(arg_err(
                     0,
@@ -414,7 +427,9 @@ pub(super) fn fn_sum(a: Vec<Value>, _: &Ctx<'_>) -> Result<Value, FnError> {
             }
         }
     }
-    num_value(total)
+    total
+        .map(Value::Number)
+        .ok_or_else(|| arg_err(0, "cannot sum an empty list"))
 }
 
 pub(super) fn bools(a: Vec<Value>, all: bool) -> Result<Value, FnError> {

@@ -56,7 +56,7 @@ pub(super) fn fn_bcrypt(a: Vec<Value>, ctx: &Ctx<'_>) -> Result<Value, FnError> 
     let s = string(&a, 0)?;
     let mut cost = 10;
     if a.len() > 1 {
-        let n = number(&a, 1)?;
+        let n = float(&a, 1)?;
         if n.fract() != 0.0 {
             return Err(arg_err(1, "value must be a whole number"));
         }

@@ -161,17 +161,23 @@ pub(super) fn format_one(v: &Verb, arg: &Value, spec: &str, at: usize) -> Result
         return Err(unsupported("null value cannot be formatted"));
     }
     let as_num = || match convert(arg.clone(), &Type::Number) {
-        Ok(Value::Number(n)) => Ok(n.as_f64()),
+        Ok(Value::Number(n)) => Ok(n),
         _ => Err(unsupported("number required")),
     };
-    let sign = |x: f64, s: String| {
-        if v.plus && x >= 0.0 {
+    let sign = |x: &Number, s: String| {
+        if v.plus && !x.is_sign_negative() {
             format!("+{s}")
-        } else if v.space && x >= 0.0 {
+        } else if v.space && !x.is_sign_negative() {
             format!(" {s}")
         } else {
             s
         }
+    };
+    // Go's formatting of a `big.Float`: `%e %f` default to 6 digits, `%g` to the shortest.
+    let float = |verb: char, prec: Option<usize>| -> Result<String, FnError> {
+        let x = as_num()?;
+        let s = x.format_go(verb, prec).unwrap_or_default();
+        Ok(sign(&x, s))
     };
     Ok(match v.verb {
         'v' => {
@@ -180,7 +186,7 @@ pub(super) fn format_one(v: &Verb, arg: &Value, spec: &str, at: usize) -> Result
             } else {
                 match arg.strip_marks_ref() {
                     Value::String(s) => s.clone(),
-                    Value::Number(n) => n.to_string(),
+                    Value::Number(n) => n.format_go('g', None).unwrap_or_default(),
                     Value::Bool(b) => b.to_string(),
                     Value::Null => "null".into(),
                     _ => json_string(arg),
@@ -211,99 +217,31 @@ pub(super) fn format_one(v: &Verb, arg: &Value, spec: &str, at: usize) -> Result
                 return Ok(if v.verb == 'X' { h.to_uppercase() } else { h });
             }
             let x = as_num()?;
-            if x.fract() != 0.0 || x.abs() > 9.0e15 {
-                return Err(unsupported("an integer is required"));
-            }
-            let n = x as i64;
-            let mag = n.unsigned_abs();
-            let digits = match v.verb {
-                'd' => mag.to_string(),
-                'b' => format!("{mag:b}"),
-                'o' => format!("{mag:o}"),
-                'x' => format!("{mag:x}"),
-                _ => format!("{mag:X}"),
+            let radix = match v.verb {
+                'd' => 10,
+                'b' => 2,
+                'o' => 8,
+                _ => 16,
             };
-            sign(x, if n < 0 { format!("-{digits}") } else { digits })
+            let Some(text) = x.to_int_string(radix) else {
+                return Err(unsupported("an integer is required"));
+            };
+            let text = if v.verb == 'X' {
+                text.to_uppercase()
+            } else {
+                text
+            };
+            sign(&x, text)
         }
-        'f' | 'F' => {
-            let x = as_num()?;
-            sign(x, format!("{:.*}", v.prec.unwrap_or(6), x))
-        }
-        'e' | 'E' => {
-            let x = as_num()?;
-            let s = go_exp(x, v.prec.unwrap_or(6));
-            sign(x, if v.verb == 'E' { s.to_uppercase() } else { s })
-        }
-        'g' | 'G' => {
-            let x = as_num()?;
-            let s = go_g(x, v.prec);
-            sign(x, if v.verb == 'G' { s.to_uppercase() } else { s })
-        }
+        'f' | 'F' => float('f', Some(v.prec.unwrap_or(6)))?,
+        'e' | 'E' => float(v.verb, Some(v.prec.unwrap_or(6)))?,
+        'g' | 'G' => float(v.verb, v.prec)?,
         other => {
             return Err(FnError::Call(format!(
                 "unsupported format verb {other:?} in {spec:?} at {at}"
             )));
         }
     })
-}
-
-/// `%e` as Go prints it: a two-digit exponent at least (`1.234500e+03`).
-pub(super) fn go_exp(x: f64, prec: usize) -> String {
-    let s = format!("{:.*e}", prec, x);
-    match s.split_once('e') {
-        Some((m, e)) => {
-            let (sign, digits) = match e.strip_prefix('-') {
-                Some(d) => ('-', d),
-                None => ('+', e),
-            };
-            format!("{m}e{sign}{digits:0>2}")
-        }
-        None => s,
-    }
-}
-
-/// `%g`: the shortest representation, switching to exponent form for large or small exponents.
-pub(super) fn go_g(x: f64, prec: Option<usize>) -> String {
-    if x == 0.0 {
-        return "0".into();
-    }
-    let exp = x.abs().log10().floor() as i32;
-    let p = prec.map(|p| p.max(1) as i32);
-    let limit = p.unwrap_or(21);
-    if exp < -4 || exp >= limit {
-        let s = match p {
-            Some(p) => go_exp(x, (p - 1) as usize),
-            None => {
-                let s = format!("{x:e}");
-                let (m, e) = s.split_once('e').unwrap_or((&s, "0"));
-                let (sign, digits) = match e.strip_prefix('-') {
-                    Some(d) => ('-', d),
-                    None => ('+', e),
-                };
-                return format!("{m}e{sign}{digits:0>2}");
-            }
-        };
-        // Trim trailing zeros of the mantissa.
-        match s.split_once('e') {
-            Some((m, e)) if m.contains('.') => {
-                format!("{}e{e}", m.trim_end_matches('0').trim_end_matches('.'))
-            }
-            _ => s,
-        }
-    } else {
-        match p {
-            Some(p) => {
-                let decimals = (p - 1 - exp).max(0) as usize;
-                let s = format!("{:.*}", decimals, x);
-                if s.contains('.') {
-                    s.trim_end_matches('0').trim_end_matches('.').to_string()
-                } else {
-                    s
-                }
-            }
-            None => format!("{x}"),
-        }
-    }
 }
 
 /// Go's `%q`: a double-quoted string with Go escapes.

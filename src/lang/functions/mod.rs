@@ -206,12 +206,13 @@ static FUNCTIONS: &[Function] = &[
     f("indent", &["spaces", "str"], fn_indent),
     // collections
     elements(shallow(f("length", &["value"], fn_length))),
-    elements(shallow(fv(
+    // Only the default may be null (checked in `fn_lookup`).
+    elements(nulls(shallow(fv(
         "lookup",
         &["inputMap", "key"],
         "default",
         fn_lookup,
-    ))),
+    )))),
     elements(nulls(shallow(fv("merge", &[], "maps", fn_merge)))),
     elements(shallow(fv("concat", &[], "seqs", fn_concat))),
     elements(shallow(f("keys", &["inputMap"], fn_keys))),
@@ -268,14 +269,14 @@ static FUNCTIONS: &[Function] = &[
     // numbers
     fv("min", &[], "numbers", |a, _| minmax(a, true)),
     fv("max", &[], "numbers", |a, _| minmax(a, false)),
-    f("abs", &["num"], |a, _| num_map(a, f64::abs)),
-    f("ceil", &["num"], |a, _| num_map(a, f64::ceil)),
-    f("floor", &["num"], |a, _| num_map(a, f64::floor)),
+    f("abs", &["num"], |a, _| num_map(a, Number::abs)),
+    f("ceil", &["num"], |a, _| num_map(a, Number::ceil)),
+    f("floor", &["num"], |a, _| num_map(a, Number::floor)),
     f("signum", &["num"], |a, _| {
         Ok(Value::number(integer(&a, 0)?.signum()))
     }),
     f("pow", &["num", "power"], |a, _| {
-        let (x, y) = (number(&a, 0)?, number(&a, 1)?);
+        let (x, y) = (float(&a, 0)?, float(&a, 1)?);
         num_value(x.powf(y))
     }),
     f("parseint", &["number", "base"], fn_parseint),
@@ -522,23 +523,26 @@ fn string(a: &[Value], i: usize) -> Result<String, FnError> {
     }
 }
 
-fn number(a: &[Value], i: usize) -> Result<f64, FnError> {
+fn number(a: &[Value], i: usize) -> Result<Number, FnError> {
     match a.get(i).cloned().map(|v| convert(v, &Type::Number)) {
-        Some(Ok(Value::Number(n))) => Ok(n.as_f64()),
+        Some(Ok(Value::Number(n))) => Ok(n),
         _ => Err(arg_err(i, "number required")),
     }
 }
 
+/// A number argument as the nearest `f64`, for the functions Terraform computes in `float64`.
+fn float(a: &[Value], i: usize) -> Result<f64, FnError> {
+    Ok(number(a, i)?.as_f64())
+}
+
 fn integer(a: &[Value], i: usize) -> Result<i64, FnError> {
-    let n = number(a, i)?;
-    if n.fract() != 0.0 || n.abs() > 9.0e15 {
-        // Terraform converts inside the implementation, so this is not an argument error.
-        return Err(FnError::Call(
+    // Terraform converts inside the implementation, so this is not an argument error.
+    number(a, i)?.as_i64().ok_or_else(|| {
+        FnError::Call(
             "value must be a whole number, between -9223372036854775808 and 9223372036854775807"
                 .into(),
-        ));
-    }
-    Ok(n as i64)
+        )
+    })
 }
 
 fn num_value(f: f64) -> Result<Value, FnError> {
@@ -559,8 +563,8 @@ fn str_map(a: Vec<Value>, g: impl Fn(&str) -> String) -> Result<Value, FnError> 
     Ok(Value::String(g(&string(&a, 0)?)))
 }
 
-fn num_map(a: Vec<Value>, g: impl Fn(f64) -> f64) -> Result<Value, FnError> {
-    num_value(g(number(&a, 0)?))
+fn num_map(a: Vec<Value>, g: impl Fn(&Number) -> Number) -> Result<Value, FnError> {
+    Ok(Value::Number(g(&number(&a, 0)?)))
 }
 
 fn to(mut a: Vec<Value>, ty: &Type) -> Result<Value, FnError> {

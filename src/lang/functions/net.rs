@@ -81,7 +81,7 @@ fn parse_prefix(a: &[Value], i: usize, as_arg: bool) -> Result<Prefix, FnError> 
 }
 
 fn whole(a: &[Value], i: usize) -> Result<i64, FnError> {
-    let n = number(a, i)?;
+    let n = float(a, i)?;
     if n.fract() != 0.0 || !n.is_finite() || n.abs() > 9.2e18 {
         return Err(FnError::Call("value must be a whole number".into()));
     }

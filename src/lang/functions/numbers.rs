@@ -13,7 +13,7 @@ pub(super) fn minmax(a: Vec<Value>, min: bool) -> Result<Value, FnError> {
             best = x;
         }
     }
-    num_value(best)
+    Ok(Value::Number(best))
 }
 
 pub(super) fn fn_parseint(a: Vec<Value>, _: &Ctx<'_>) -> Result<Value, FnError> {
@@ -25,35 +25,15 @@ pub(super) fn fn_parseint(a: Vec<Value>, _: &Ctx<'_>) -> Result<Value, FnError> 
             "base must be a whole number between 2 and 62 inclusive",
         ));
     }
-    // Go's big.Int digits: 0-9, then a-z, then (above base 36) A-Z; below 37 letters are
-    // case-insensitive.
     let err = || arg_err(0, format!("cannot parse {s:?} as a base {base} integer"));
-    let (neg, digits) = match s.strip_prefix('-') {
-        Some(rest) => (true, rest),
-        None => (false, s.strip_prefix('+').unwrap_or(&s)),
-    };
-    if digits.is_empty() {
-        return Err(err());
-    }
-    let mut total: f64 = 0.0;
-    for c in digits.chars() {
-        let d = match c {
-            '0'..='9' => c as u32 - '0' as u32,
-            'a'..='z' => c as u32 - 'a' as u32 + 10,
-            'A'..='Z' if base <= 36 => c as u32 - 'A' as u32 + 10,
-            'A'..='Z' => c as u32 - 'A' as u32 + 36,
-            _ => return Err(err()),
-        };
-        if d as i64 >= base {
-            return Err(err());
-        }
-        total = total * base as f64 + d as f64;
-    }
-    num_value(if neg { -total } else { total })
+    // Go's big.Int digits (0-9, a-z, then A-Z above base 36), exact however large.
+    Number::parse_int(&s, base as u32)
+        .map(Value::Number)
+        .ok_or_else(err)
 }
 
 pub(super) fn fn_log(a: Vec<Value>, _: &Ctx<'_>) -> Result<Value, FnError> {
-    let (x, base) = (number(&a, 0)?, number(&a, 1)?);
+    let (x, base) = (float(&a, 0)?, float(&a, 1)?);
     let r = x.ln() / base.ln();
     if r.is_nan() {
         return Err(FnError::Call("the result is not a number".into()));

@@ -228,7 +228,8 @@ fn resolve_scalar(src: &str, plain: bool, tag: &str) -> Result<Value, String> {
             regex::Regex::new(r"^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$").ok()
         });
         if re_float.as_ref()?.is_match(s) {
-            return s.parse::<f64>().ok().and_then(|f| num_value(f).ok());
+            // At full precision, as Terraform parses numbers.
+            return Number::parse(s).map(Value::Number);
         }
         let (neg, body) = match s.strip_prefix('-') {
             Some(r) => (true, r),
@@ -485,7 +486,7 @@ impl Emitter {
             Value::Null | Value::Unknown => self.put("null"),
             Value::Bool(b) => self.put(if *b { "true" } else { "false" }),
             // Decimal notation, never an exponent (as Go's big.Float 'f' format).
-            Value::Number(n) => self.put(&format!("{}", n.as_f64())),
+            Value::Number(n) => self.put(&n.to_string()),
             Value::String(s) => {
                 if s.contains('\n') && literal_allowed(s) {
                     self.literal(s, indent);
