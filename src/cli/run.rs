@@ -590,7 +590,13 @@ async fn apply_locked(
     if destroy {
         render::human::destroy_summary(&mut out, destroyed)?;
     } else {
-        render::human::apply_summary(&mut out, add, change, destroyed)?;
+        render::human::apply_summary_with_imports(
+            &mut out,
+            plan.refactor.imported.len(),
+            add,
+            change,
+            destroyed,
+        )?;
     }
     if !destroy {
         let outputs: Vec<(String, Value, bool)> = state

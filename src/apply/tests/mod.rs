@@ -232,6 +232,7 @@ fn plan(changes: Vec<ResourceChange>) -> Plan {
         prior_serial: 0,
         variables: BTreeMap::new(),
         targets: vec![],
+        refactor: Default::default(),
     }
 }
 
