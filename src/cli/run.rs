@@ -533,6 +533,9 @@ async fn apply_locked(
             Ok(outputs) => state.outputs = outputs,
             Err(ds) => report(&ds, &made.config.sources, ui),
         }
+        let checks =
+            plan::fin::evaluate_checks(&made.config, &made.vars, &state, providers, &cwd).await;
+        report(&checks, &made.config.sources, ui);
     }
     backend.write(&state).await?;
 

@@ -354,6 +354,33 @@ pub fn evaluate_outputs(
     Ok(out)
 }
 
+/// Evaluates the root module's `check` blocks against `state` after an apply: their
+/// problems are warnings.
+pub async fn evaluate_checks(
+    config: &Config,
+    vars: &HashMap<String, Value>,
+    state: &State,
+    providers: &ProviderSet,
+    cwd: &str,
+) -> Diagnostics {
+    if config.root.checks.is_empty() {
+        return Diagnostics::new();
+    }
+    let ctx = StateEval {
+        config,
+        state,
+        providers,
+        cwd,
+    };
+    let mut scope = match scope_at(&ctx, vars, &ModulePath::root()) {
+        Ok(s) => s,
+        Err(ds) => return ds,
+    };
+    super::check::evaluate(&config.root, &mut scope, providers, false)
+        .await
+        .1
+}
+
 /// A scope for evaluating expressions against `state` outside a run (`cairn console`): each
 /// resource in state resolves to its recorded objects, converted with the schema `schema_of`
 /// returns for its provider address and address (resources with no schema, or no longer in the

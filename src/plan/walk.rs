@@ -269,7 +269,8 @@ fn needed_providers<'a>(
     out: &mut BTreeMap<ProviderRef, Option<Span>>,
     diags: &mut Diagnostics,
 ) {
-    for r in m.resources.values() {
+    let scoped = m.checks.values().flat_map(|c| c.data.iter());
+    for r in m.resources.values().chain(scoped) {
         match module::resolve_provider(chain, r.provider_ref()) {
             Ok(p) => {
                 out.entry(p).or_insert_with(|| Some(r.span.clone()));
@@ -1339,6 +1340,15 @@ impl<'a> Walk<'a> {
     /// Import blocks whose target resource is not configured.
     fn unmatched_imports(&mut self) {
         for imp in &self.m.imports {
+            if imp.provider.is_some() && self.m.resources.contains_key(&imp.to) {
+                self.diags.push(
+                    Diagnostic::error(
+                        "Invalid import provider argument",
+                        "The provider argument can only be specified in import blocks that will generate configuration.\n\nUse the provider argument in the target resource block to configure the provider for a resource with explicit provider configuration.",
+                    )
+                    .at(imp.span.clone(), ""),
+                );
+            }
             if !self.m.resources.contains_key(&imp.to) {
                 self.diags.push(
                     Diagnostic::error(
