@@ -25,7 +25,9 @@ impl Decoder<'_> {
     fn address(&mut self, a: &Attribute, allowed: Allowed) -> Option<Target> {
         let steps = static_reference(&a.value, false);
         let text = steps.as_deref().and_then(steps_text);
-        let parsed = text.and_then(|t| t.parse::<Target>().ok());
+        let parsed = text
+            .and_then(|t| t.parse::<Target>().ok())
+            .filter(|t| !reserved(t));
         let Some(target) = parsed else {
             self.error(
                 "Invalid address",
@@ -144,10 +146,14 @@ impl Decoder<'_> {
         }
         let span = self.header(&b);
         let (mut to, mut id, mut for_each, mut provider) = (None, None, None, None);
+        let mut to_given = false;
         for s in b.body {
             match s {
                 Structure::Attribute(a) => match a.key.as_str() {
-                    "to" => to = self.import_to(&a),
+                    "to" => {
+                        to_given = true;
+                        to = self.import_to(&a)
+                    }
                     "id" => id = Some(self.expr(a.value)),
                     "for_each" => for_each = Some(self.expr(a.value)),
                     "provider" => provider = self.provider_ref(&a),
@@ -161,7 +167,7 @@ impl Decoder<'_> {
                 Structure::Block(inner) => self.unsupported_block(&inner),
             }
         }
-        if to.is_none() {
+        if !to_given {
             self.missing_argument("to", span.clone());
         }
         if id.is_none() {
@@ -222,7 +228,11 @@ impl Decoder<'_> {
             .as_deref()
             .and_then(steps_text);
         match text.and_then(|t| t.parse::<Target>().ok()) {
-            Some(Target::Resource(r)) if r.mode == Mode::Managed => Some((r, key, span)),
+            Some(Target::Resource(r))
+                if r.mode == Mode::Managed && !RESERVED.contains(&r.ty.as_str()) =>
+            {
+                Some((r, key, span))
+            }
             _ => {
                 invalid(self);
                 None
@@ -235,11 +245,12 @@ impl Decoder<'_> {
             return;
         }
         let span = self.header(&b);
-        let (mut from, mut destroy) = (None, true);
+        let (mut from, mut destroy, mut given) = (None, true, false);
         for s in b.body {
             match s {
                 Structure::Attribute(a) => match a.key.as_str() {
                     "from" => {
+                        given = true;
                         from = self
                             .address(&a, Allowed::NoKeys)
                             .map(|t| (t, self.span(a.value.span())))
@@ -269,7 +280,9 @@ impl Decoder<'_> {
             }
         }
         let Some((from, from_span)) = from else {
-            self.missing_argument("from", span);
+            if !given {
+                self.missing_argument("from", span);
+            }
             return;
         };
         self.module.removed.push(Removed {
@@ -366,4 +379,26 @@ fn steps_text(steps: &[RefStep]) -> Option<String> {
         }
     }
     Some(out)
+}
+
+/// Root names that are not resource types.
+const RESERVED: &[&str] = &[
+    "var",
+    "local",
+    "module",
+    "data",
+    "each",
+    "count",
+    "path",
+    "self",
+    "terraform",
+];
+
+/// Whether a parsed address names a reserved root (`var.x` is not a resource).
+fn reserved(t: &Target) -> bool {
+    match t {
+        Target::Resource(r) => RESERVED.contains(&r.ty.as_str()),
+        Target::Instance(i) => RESERVED.contains(&i.resource.ty.as_str()),
+        Target::Module(_) => false,
+    }
 }
