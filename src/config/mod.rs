@@ -2,7 +2,8 @@
 //! hcl-edit (which keeps byte spans) and builds [`Module`]: variables, locals, outputs, providers,
 //! resources and data sources with their meta-arguments (`count`, `for_each`, `depends_on`,
 //! `provider`, `lifecycle`), and `module` calls, each holding the child module loaded from its
-//! local `source` directory (the whole module tree is loaded; nothing is ever downloaded). Also collects input variable values from `-var`, `-var-file`,
+//! local `source` directory (the whole module tree is loaded; nothing is ever downloaded), and the
+//! `moved`, `import`, `removed` and `check` blocks. Also collects input variable values from `-var`, `-var-file`,
 //! `terraform.tfvars`, `*.auto.tfvars` and `TF_VAR_*` ([`vars`]).
 //!
 //! Expressions stay unevaluated, as [`Expr`]/[`Body`] with spans. This module must not evaluate

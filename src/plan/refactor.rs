@@ -41,6 +41,36 @@ pub fn apply_moves(
         &mut Vec::new(),
         &module_paths,
         &mut statements,
+        &mut Diagnostics::new(),
+    );
+    // A module's own statements also apply where its instances are moving to.
+    let mut module_paths = module_paths;
+    for p in module_paths.clone() {
+        let mut cur = p;
+        let mut used = HashSet::new();
+        while let Some((i, next)) =
+            statements
+                .iter()
+                .enumerate()
+                .find_map(|(i, s)| match (&s.from, &s.to) {
+                    (Target::Module(f), Target::Module(t)) if !used.contains(&i) => {
+                        rewrite_module(&cur, f, t).map(|n| (i, n))
+                    }
+                    _ => None,
+                })
+        {
+            used.insert(i);
+            module_paths.insert(next.clone());
+            cur = next;
+        }
+    }
+    statements.clear();
+    collect(
+        config,
+        &config.root,
+        &mut Vec::new(),
+        &module_paths,
+        &mut statements,
         &mut errors,
     );
     check_cycles(config, &statements, &mut errors);

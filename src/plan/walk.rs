@@ -3,7 +3,9 @@
 //! asking its provider for the planned value; module calls are expanded into module instances,
 //! each walked by the same code in its own scope with its module path prefixing every address;
 //! finally adds deletions for objects no longer configured (or whose module instance is gone)
-//! and the output changes.
+//! and the output changes. Before the walk the prior state's objects are moved
+//! ([`super::refactor`]); during it, `import` blocks bring objects into the prior state; objects a
+//! `removed` block forgets are set apart; after it the `check` blocks run ([`super::check`]).
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::sync::Arc;

@@ -309,3 +309,14 @@ fn removed_and_import_errors() {
         .code(1)
         .contains("Invalid import provider argument");
 }
+
+#[test]
+fn moved_module_instances_and_moves_inside_them() {
+    let o = check("moved_module");
+    assert!(o.changes.contains(&(
+        "module.b[1].terraform_data.y".into(),
+        "module.a[1].terraform_data.x".into(),
+        "[\"no-op\"]".into(),
+        String::new()
+    )));
+}
