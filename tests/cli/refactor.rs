@@ -20,6 +20,10 @@ struct Outcome {
     lines: Vec<String>,
     /// `(check, status)` from the saved plan.
     checks: BTreeSet<(String, String)>,
+    /// `(address, previous address, action, importing id)` of every `planned_change` of
+    /// `plan -json`, and its `change_summary` counts.
+    log: BTreeSet<(String, String, String, String)>,
+    summary: J,
     /// `(address, input, output)` of every object in the final state.
     state: BTreeSet<(String, String, String)>,
 }
@@ -85,6 +89,28 @@ fn run(case: &str, terraform: bool) -> Outcome {
         .iter()
         .map(|c| (text(&c["address"]["to_display"]), text(&c["status"])))
         .collect();
+    let logged = tool(&["plan", "-json"]);
+    logged.ok();
+    let mut log = BTreeSet::new();
+    let mut summary = J::Null;
+    for line in logged.stdout.lines() {
+        let Ok(j) = serde_json::from_str::<J>(line) else {
+            continue;
+        };
+        match j["type"].as_str() {
+            Some("planned_change") => {
+                let c = &j["change"];
+                log.insert((
+                    text(&c["resource"]["addr"]),
+                    text(&c["previous_resource"]["addr"]),
+                    text(&c["action"]),
+                    text(&c["importing"]["id"]),
+                ));
+            }
+            Some("change_summary") => summary = j["changes"].clone(),
+            _ => {}
+        }
+    }
     tool(&["apply", "-no-color", "saved.plan"]).ok();
     let state = w
         .state_objects()
@@ -101,6 +127,8 @@ fn run(case: &str, terraform: bool) -> Outcome {
         changes,
         lines,
         checks,
+        log,
+        summary,
         state,
     }
 }
@@ -122,6 +150,14 @@ fn check(case: &str) -> Outcome {
         "{case}: plan comments and summary"
     );
     assert_eq!(ours.checks, theirs.checks, "{case}: check results");
+    assert_eq!(
+        ours.log, theirs.log,
+        "{case}: planned_change lines of plan -json"
+    );
+    assert_eq!(
+        ours.summary, theirs.summary,
+        "{case}: change_summary of plan -json"
+    );
     assert_eq!(ours.state, theirs.state, "{case}: state after apply");
     ours
 }
@@ -133,6 +169,12 @@ fn moved_resources_instances_counts_and_modules() {
         "terraform_data.b".into(),
         "terraform_data.a".into(),
         "[\"no-op\"]".into(),
+        String::new()
+    )));
+    assert!(o.log.contains(&(
+        "terraform_data.b".into(),
+        "terraform_data.a".into(),
+        "move".into(),
         String::new()
     )));
     assert!(o.state.iter().any(|(a, _, _)| a == "terraform_data.n[0]"));
@@ -154,6 +196,7 @@ fn moved_chain_ends_at_its_last_address() {
 fn import_single_and_for_each() {
     let o = check("import");
     assert!(o.lines.iter().any(|l| l.starts_with("Plan: 4 to import")));
+    assert_eq!(o.summary["import"], 4);
     assert!(o.changes.contains(&(
         "terraform_data.each[\"y\"]".into(),
         String::new(),
