@@ -662,6 +662,7 @@ async fn show_progress(
         render::progress::Progress::lines(out, ui.color)
     }
     .with_plan(&plan);
+    let _ = p.imports(&plan);
     while let Some(ev) = rx.recv().await {
         let _ = p.event(&ev);
     }

@@ -234,6 +234,8 @@ fn a_plan_after_import_is_clean() {
     copy_dir(&testdata("refactor/import/after"), w.path());
     w.cairn(&["apply", "-auto-approve"])
         .ok()
+        .contains("terraform_data.each[\"x\"]: Importing... [id=id-x]")
+        .contains("terraform_data.each[\"x\"]: Import complete [id=id-x]")
         .contains("Apply complete! Resources: 4 imported, 0 added, 1 changed, 0 destroyed.");
     w.cairn(&["plan", "-detailed-exitcode"]).code(0);
 }
