@@ -82,13 +82,14 @@ pub fn apply_moves(
     implicit(&config.root, &mut Vec::new(), state, &mut statements);
 
     // Each object follows the chain of statements that match it, each statement once.
-    let mut planned: Vec<(InstanceAddr, InstanceAddr)> = Vec::new();
+    let mut planned: Vec<(InstanceAddr, InstanceAddr, Option<Span>)> = Vec::new();
     for (addr, _, _) in state.instances() {
         if addr.resource.mode != crate::addr::Mode::Managed {
             continue;
         }
         let mut cur = addr.clone();
         let mut used = HashSet::new();
+        let mut last = None;
         loop {
             let next = statements.iter().enumerate().find_map(|(i, s)| {
                 if used.contains(&i) || (i >= explicit && !used.is_empty()) {
@@ -99,16 +100,17 @@ pub fn apply_moves(
             match next {
                 Some((i, to)) => {
                     used.insert(i);
+                    last = statements[i].span.clone();
                     cur = to;
                 }
                 None => break,
             }
         }
         if cur != addr {
-            planned.push((addr, cur));
+            planned.push((addr, cur, last));
         }
     }
-    let leaving: HashSet<&InstanceAddr> = planned.iter().map(|(f, _)| f).collect();
+    let leaving: HashSet<&InstanceAddr> = planned.iter().map(|(f, _, _)| f).collect();
     let mut taken: HashSet<InstanceAddr> = state
         .instances()
         .map(|(a, _, _)| a)
@@ -116,9 +118,13 @@ pub fn apply_moves(
         .collect();
     let mut moves = Vec::new();
     let mut blocked = Vec::new();
-    for (from, to) in &planned {
+    let mut blocked_at = None;
+    for (from, to, span) in &planned {
         if taken.contains(to) {
             blocked.push(format!("  - {from} could not move to {to}"));
+            if blocked_at.is_none() {
+                blocked_at = span.clone();
+            }
             continue;
         }
         taken.insert(to.clone());
@@ -150,7 +156,7 @@ pub fn apply_moves(
                 "cairn tried to adjust resource instance addresses in the prior state based on change information recorded in the configuration, but some adjustments did not succeed due to existing objects already at the intended addresses:\n{}\n\ncairn has planned to destroy these objects. If cairn's proposed changes aren't appropriate, you must first resolve the conflicts using the \"cairn state\" subcommands and then create a new plan.",
                 blocked.join("\n")
             ),
-        ));
+        ).at_opt(blocked_at));
     }
     moves.sort_by(|a, b| a.to.cmp(&b.to));
     Ok(moves)

@@ -70,6 +70,19 @@ pub async fn plan(
     let mut prior = state.clone();
     let moved = super::refactor::apply_moves(config, &mut prior, &mut diags)?;
     removed_still_declared(m, &mut diags);
+    for check in m.checks.values() {
+        for a in &check.asserts {
+            if lang::references(&a.condition).is_empty() {
+                diags.push(
+                    Diagnostic::error(
+                        "Invalid assert expression",
+                        "The condition expression must refer to at least one object from elsewhere in the configuration, or else its result would not be checking anything.",
+                    )
+                    .at_opt(a.condition.span()),
+                );
+            }
+        }
+    }
     if diags.has_errors() {
         return Err(diags);
     }

@@ -325,6 +325,7 @@ fn move_onto_an_existing_object_is_skipped_with_a_warning() {
         .ok()
         .contains("Unresolved resource instance address changes")
         .contains("terraform_data.a could not move to terraform_data.b")
+        .contains("main.tf:4")
         .contains("# terraform_data.a will be destroyed");
 }
 
@@ -364,4 +365,17 @@ fn moved_module_instances_and_moves_inside_them() {
         "[\"no-op\"]".into(),
         String::new()
     )));
+}
+
+#[test]
+fn an_assertion_must_check_something() {
+    let w = Work::new();
+    w.write(
+        "main.tf",
+        "check \"c\" {\n  assert {\n    condition     = 1 == 1\n    error_message = \"x\"\n  }\n}\n",
+    );
+    w.cairn(&["plan"])
+        .code(1)
+        .contains("Invalid assert expression")
+        .contains("main.tf:3");
 }
