@@ -120,6 +120,7 @@ async fn one(
     };
     (
         CheckResult {
+            module: String::new(),
             name: check.name.clone(),
             status,
             problems,

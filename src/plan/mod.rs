@@ -181,6 +181,9 @@ impl CheckStatus {
 /// One `check` block's result: its status and the messages of its failed assertions.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct CheckResult {
+    /// The module instance holding the check (`module.net[0]`); empty for the root module.
+    #[serde(default)]
+    pub module: String,
     pub name: String,
     pub status: CheckStatus,
     pub problems: Vec<String>,

@@ -268,7 +268,7 @@ fn relative(t: &Target) -> String {
     t.to_string()
 }
 
-fn absolute(prefix: &ModulePath, t: &Target) -> Target {
+pub(crate) fn absolute(prefix: &ModulePath, t: &Target) -> Target {
     let join = |m: &ModulePath| {
         let mut steps = prefix.0.clone();
         steps.extend(m.0.iter().cloned());

@@ -69,7 +69,9 @@ pub async fn plan(
     let mut diags = Diagnostics::new();
     let mut prior = state.clone();
     let moved = super::refactor::apply_moves(config, &mut prior, &mut diags)?;
-    removed_still_declared(m, &mut diags);
+    for module in m.modules() {
+        removed_still_declared(module, &mut diags);
+    }
     for check in m.checks.values() {
         for a in &check.asserts {
             if lang::references(&a.condition).is_empty() {
@@ -98,6 +100,7 @@ pub async fn plan(
         diags,
         imported: Vec::new(),
         forgotten: Vec::new(),
+        checks: Vec::new(),
         pending: HashSet::new(),
         included: None,
         path: ModulePath::root(),
@@ -134,10 +137,10 @@ pub async fn plan(
             format!("If you apply this plan, cairn will discard its tracking information for the following objects, but it will not delete them:\n{}\n\nAfter applying this plan, cairn will no longer manage these objects. You will need to import them into cairn to manage them again.", addrs.join("\n")),
         ));
     }
-    let mut checks = Vec::new();
+    let mut checks = std::mem::take(&mut w.checks);
     if opts.mode == Mode::Normal && !w.diags.has_errors() {
         let (results, ds) = super::check::evaluate(m, &mut w.scope, &w.providers, true).await;
-        checks = results;
+        checks.extend(results);
         w.diags.extend(ds);
     }
     let outputs = if opts.mode == Mode::Normal && opts.targets.is_empty() {
@@ -386,6 +389,8 @@ struct Walk<'a> {
     imported: Vec<(InstanceAddr, String)>,
     /// Objects a `removed` block forgets.
     forgotten: Vec<ResourceChange>,
+    /// Results of the `check` blocks of module instances walked so far.
+    checks: Vec<super::CheckResult>,
 }
 
 impl<'a> Walk<'a> {
@@ -810,9 +815,20 @@ impl<'a> Walk<'a> {
                 module_instances: std::mem::take(&mut self.module_instances),
                 imported: Vec::new(),
                 forgotten: Vec::new(),
+                checks: Vec::new(),
             };
             child.module_instances.insert(child.path.clone());
             Box::pin(child.walk()).await;
+            if !call.module.checks.is_empty() && !child.diags.has_errors() {
+                let (mut results, ds) =
+                    super::check::evaluate(&call.module, &mut child.scope, &child.providers, true)
+                        .await;
+                for r in &mut results {
+                    r.module = child.path.to_string();
+                }
+                self.checks.extend(results);
+                child.diags.extend(ds);
+            }
             for o in call.module.outputs.values() {
                 let failed = conditions(
                     &o.preconditions,
@@ -1225,11 +1241,7 @@ impl<'a> Walk<'a> {
                 }
             };
             let mut c = change(&addr, &paddr, Action::Delete, Some(before), None);
-            let forget = self
-                .m
-                .removed
-                .iter()
-                .any(|rm| !rm.destroy && rm.from.contains(&addr));
+            let forget = self.forgets(&addr);
             if forget {
                 c.reason = Some(Reason::NoResourceConfig);
                 self.forgotten.push(c);
@@ -1248,6 +1260,24 @@ impl<'a> Walk<'a> {
             c.dependencies = inst.dependencies.clone();
             self.changes.push(c);
         }
+    }
+
+    /// Whether a `removed` block with `destroy = false` names `addr`: one of the root module, or
+    /// one of the module holding it (relative to each of its instances).
+    fn forgets(&self, addr: &InstanceAddr) -> bool {
+        let root = self
+            .m
+            .removed
+            .iter()
+            .any(|rm| !rm.destroy && rm.from.contains(addr));
+        let inner = module::find(self.m, &addr.resource.module).is_some_and(|(m, _)| {
+            !addr.resource.module.is_root()
+                && m.removed.iter().any(|rm| {
+                    !rm.destroy
+                        && super::refactor::absolute(&addr.resource.module, &rm.from).contains(addr)
+                })
+        });
+        root || inner
     }
 
     /// The import ids of `r`'s instances, by key, from the root module's `import` blocks.

@@ -186,10 +186,15 @@ fn checks(results: &[crate::plan::CheckResult]) -> J {
             .iter()
             .map(|r| {
                 let mut instance = Map::new();
-                instance.insert(
-                    "address".into(),
-                    json!({ "to_display": format!("check.{}", r.name) }),
-                );
+                let mut address = Map::new();
+                let display = if r.module.is_empty() {
+                    format!("check.{}", r.name)
+                } else {
+                    address.insert("module".into(), json!(r.module));
+                    format!("{}.check.{}", r.module, r.name)
+                };
+                address.insert("to_display".into(), json!(display));
+                instance.insert("address".into(), J::Object(address));
                 instance.insert("status".into(), json!(r.status.json_name()));
                 if !r.problems.is_empty() {
                     let problems: Vec<J> =
@@ -200,7 +205,7 @@ fn checks(results: &[crate::plan::CheckResult]) -> J {
                     "address": {
                         "kind": "check",
                         "name": r.name,
-                        "to_display": format!("check.{}", r.name),
+                        "to_display": display,
                     },
                     "status": r.status.json_name(),
                     "instances": [J::Object(instance)],

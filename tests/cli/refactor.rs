@@ -379,3 +379,18 @@ fn an_assertion_must_check_something() {
         .contains("Invalid assert expression")
         .contains("main.tf:3");
 }
+
+#[test]
+fn removed_and_check_blocks_inside_a_module() {
+    let o = check("module_blocks");
+    assert!(o.changes.contains(&(
+        "module.m.terraform_data.gone".into(),
+        String::new(),
+        "[\"forget\"]".into(),
+        String::new()
+    )));
+    assert!(
+        o.checks
+            .contains(&("module.m.check.kept_input".into(), "fail".into()))
+    );
+}
