@@ -101,6 +101,7 @@ pub async fn plan(
         imported: Vec::new(),
         forgotten: Vec::new(),
         checks: Vec::new(),
+        imports: &m.imports,
         pending: HashSet::new(),
         included: None,
         path: ModulePath::root(),
@@ -391,6 +392,8 @@ struct Walk<'a> {
     forgotten: Vec<ResourceChange>,
     /// Results of the `check` blocks of module instances walked so far.
     checks: Vec<super::CheckResult>,
+    /// The root module's `import` blocks (their targets are full addresses).
+    imports: &'a [crate::config::Import],
 }
 
 impl<'a> Walk<'a> {
@@ -816,6 +819,7 @@ impl<'a> Walk<'a> {
                 imported: Vec::new(),
                 forgotten: Vec::new(),
                 checks: Vec::new(),
+                imports: self.imports,
             };
             child.module_instances.insert(child.path.clone());
             Box::pin(child.walk()).await;
@@ -839,6 +843,8 @@ impl<'a> Walk<'a> {
             }
             let value = module::outputs_value(&call.module, &child.scope, &mut child.diags);
             self.providers = child.providers;
+            self.imported.extend(child.imported);
+            self.checks.extend(child.checks);
             self.prior = child.prior;
             self.changes = child.changes;
             self.diags = child.diags;
@@ -1283,10 +1289,29 @@ impl<'a> Walk<'a> {
     /// The import ids of `r`'s instances, by key, from the root module's `import` blocks.
     fn import_ids(&mut self, r: &Resource) -> BTreeMap<InstanceKey, (String, Option<Span>)> {
         let mut out = BTreeMap::new();
-        if !self.path.is_root() || r.addr.mode != ResourceMode::Managed {
+        if r.addr.mode != ResourceMode::Managed {
             return out;
         }
-        for imp in self.m.imports.iter().filter(|i| i.to == r.addr) {
+        let full = self.full(&r.addr);
+        for imp in self.imports.iter().filter(|i| i.to == full) {
+            // The walk of a child module evaluates in the child's scope: an import into it may
+            // use literals and `each` only.
+            let exprs = [imp.for_each.as_ref(), imp.key.as_ref(), Some(&imp.id)];
+            let root_refs = exprs.iter().flatten().any(|e| {
+                lang::references(e)
+                    .iter()
+                    .any(|r| !matches!(r.subject, Subject::EachKey | Subject::EachValue))
+            });
+            if !self.path.is_root() && root_refs {
+                self.diags.push(
+                    Diagnostic::error(
+                        "Unsupported import expression",
+                        "An import into a module instance may use only literal values and each.key / each.value in for_each, to and id.",
+                    )
+                    .at(imp.span.clone(), ""),
+                );
+                continue;
+            }
             let each = match &imp.for_each {
                 None => vec![(InstanceKey::None, None)],
                 Some(e) => match module::expand(None, Some(e), &self.scope) {
@@ -1385,7 +1410,8 @@ impl<'a> Walk<'a> {
     /// Import blocks whose target resource is not configured.
     fn unmatched_imports(&mut self) {
         for imp in &self.m.imports {
-            if imp.provider.is_some() && self.m.resources.contains_key(&imp.to) {
+            let configured = declared(self.m, &imp.to).is_some();
+            if imp.provider.is_some() && configured {
                 self.diags.push(
                     Diagnostic::error(
                         "Invalid import provider argument",
@@ -1394,7 +1420,7 @@ impl<'a> Walk<'a> {
                     .at(imp.span.clone(), ""),
                 );
             }
-            if !self.m.resources.contains_key(&imp.to) {
+            if !configured {
                 self.diags.push(
                     Diagnostic::error(
                         "Configuration for import target does not exist",

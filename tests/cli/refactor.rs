@@ -195,8 +195,8 @@ fn moved_chain_ends_at_its_last_address() {
 #[test]
 fn import_single_and_for_each() {
     let o = check("import");
-    assert!(o.lines.iter().any(|l| l.starts_with("Plan: 4 to import")));
-    assert_eq!(o.summary["import"], 4);
+    assert!(o.lines.iter().any(|l| l.starts_with("Plan: 5 to import")));
+    assert_eq!(o.summary["import"], 5);
     assert!(o.changes.contains(&(
         "terraform_data.each[\"y\"]".into(),
         String::new(),
@@ -236,7 +236,7 @@ fn a_plan_after_import_is_clean() {
         .ok()
         .contains("terraform_data.each[\"x\"]: Importing... [id=id-x]")
         .contains("terraform_data.each[\"x\"]: Import complete [id=id-x]")
-        .contains("Apply complete! Resources: 4 imported, 0 added, 1 changed, 0 destroyed.");
+        .contains("Apply complete! Resources: 5 imported, 0 added, 1 changed, 0 destroyed.");
     w.cairn(&["plan", "-detailed-exitcode"]).code(0);
 }
 
@@ -354,6 +354,18 @@ fn removed_and_import_errors() {
     w.cairn(&["plan"])
         .code(1)
         .contains("Invalid import provider argument");
+    // An import into a module evaluates nothing of the root module but `each`.
+    w.write(
+        "modules/m/main.tf",
+        "resource \"terraform_data\" \"inner\" {\n}\n",
+    );
+    w.write(
+        "main.tf",
+        "locals {\n  id = \"x\"\n}\n\nmodule \"m\" {\n  source = \"./modules/m\"\n}\n\nimport {\n  to = module.m.terraform_data.inner\n  id = local.id\n}\n",
+    );
+    w.cairn(&["plan"])
+        .code(1)
+        .contains("Unsupported import expression");
 }
 
 #[test]

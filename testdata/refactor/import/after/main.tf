@@ -32,3 +32,13 @@ import {
   to = terraform_data.updated
   id = "updated-id"
 }
+
+# An import into a resource of a child module.
+module "m" {
+  source = "./modules/m"
+}
+
+import {
+  to = module.m.terraform_data.inner
+  id = "inner-id"
+}
