@@ -363,22 +363,41 @@ pub async fn evaluate_checks(
     providers: &ProviderSet,
     cwd: &str,
 ) -> Diagnostics {
-    if config.root.checks.is_empty() {
-        return Diagnostics::new();
-    }
     let ctx = StateEval {
         config,
         state,
         providers,
         cwd,
     };
-    let mut scope = match scope_at(&ctx, vars, &ModulePath::root()) {
-        Ok(s) => s,
-        Err(ds) => return ds,
-    };
-    super::check::evaluate(&config.root, &mut scope, providers, false)
-        .await
-        .1
+    // The root module, and every module instance that holds objects in state.
+    let mut paths: Vec<ModulePath> = vec![ModulePath::root()];
+    for a in state.resources.keys() {
+        if !paths.contains(&a.module) {
+            paths.push(a.module.clone());
+        }
+    }
+    let mut diags = Diagnostics::new();
+    for path in paths {
+        let Some((m, _)) = module::find(&config.root, &path) else {
+            continue;
+        };
+        if m.checks.is_empty() {
+            continue;
+        }
+        let mut scope = match scope_at(&ctx, vars, &path) {
+            Ok(s) => s,
+            Err(ds) => {
+                diags.extend(ds);
+                continue;
+            }
+        };
+        diags.extend(
+            super::check::evaluate(m, &mut scope, providers, false)
+                .await
+                .1,
+        );
+    }
+    diags
 }
 
 /// A scope for evaluating expressions against `state` outside a run (`cairn console`): each

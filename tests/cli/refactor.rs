@@ -406,3 +406,18 @@ fn removed_and_check_blocks_inside_a_module() {
             .contains(&("module.m.check.kept_input".into(), "fail".into()))
     );
 }
+
+#[test]
+fn checks_inside_modules_run_after_apply_too() {
+    let w = Work::new();
+    copy_dir(&testdata("refactor/module_blocks/after"), w.path());
+    let run = w.cairn(&["apply", "-auto-approve"]);
+    run.ok();
+    // Once against the plan, once against the applied state.
+    assert_eq!(
+        run.all().matches("input is not other").count() / 2,
+        2,
+        "{}",
+        run.all()
+    );
+}
