@@ -241,6 +241,26 @@ fn a_plan_after_import_is_clean() {
 }
 
 #[test]
+fn markdown_summary_lists_moves_imports_and_forgets() {
+    let w = Work::new();
+    copy_dir(&testdata("refactor/removed/before"), w.path());
+    w.cairn(&["apply", "-auto-approve"]).ok();
+    copy_dir(&testdata("refactor/removed/after"), w.path());
+    w.write(
+        "more.tf",
+        "resource \"terraform_data\" \"imported\" {\n}\n\nimport {\n  to = terraform_data.imported\n  id = \"i-1\"\n}\n",
+    );
+    w.cairn(&["plan", "-out=saved.plan"]).ok();
+    w.cairn(&["show", "-format=markdown", "saved.plan"])
+        .ok()
+        .contains("**Plan: 1 to import, 0 to add, 0 to change, 1 to destroy.**")
+        .contains("| `terraform_data.imported` | imported (id `i-1`) |")
+        .contains(
+            "| `terraform_data.forget[\"p\"]` | forgotten: no longer managed, not destroyed |",
+        );
+}
+
+#[test]
 fn check_failures_after_apply_are_warnings() {
     let w = Work::new();
     copy_dir(&testdata("refactor/check/after"), w.path());
