@@ -24,6 +24,9 @@ struct Outcome {
     /// `plan -json`, and its `change_summary` counts.
     log: BTreeSet<(String, String, String, String)>,
     summary: J,
+    /// Addresses of the root module's objects in the saved plan's `prior_state` (imported
+    /// objects included, moved ones at their new addresses).
+    prior: BTreeSet<String>,
     /// `(address, input, output)` of every object in the final state.
     state: BTreeSet<(String, String, String)>,
 }
@@ -82,6 +85,14 @@ fn run(case: &str, terraform: bool) -> Outcome {
             )
         })
         .collect();
+    let prior = plan["prior_state"]["values"]["root_module"]["resources"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .iter()
+        .map(|r| text(&r["address"]))
+        .filter(|a| !a.starts_with("module."))
+        .collect();
     let checks = plan["checks"]
         .as_array()
         .cloned()
@@ -127,6 +138,7 @@ fn run(case: &str, terraform: bool) -> Outcome {
         changes,
         lines,
         checks,
+        prior,
         log,
         summary,
         state,
@@ -150,6 +162,10 @@ fn check(case: &str) -> Outcome {
         "{case}: plan comments and summary"
     );
     assert_eq!(ours.checks, theirs.checks, "{case}: check results");
+    assert_eq!(
+        ours.prior, theirs.prior,
+        "{case}: prior state of the saved plan"
+    );
     assert_eq!(
         ours.log, theirs.log,
         "{case}: planned_change lines of plan -json"
