@@ -344,7 +344,10 @@ pub async fn apply(
         run.state.set_instance(&c.addr, &c.provider, None);
     }
     if plan.refactor.changes_state() {
+        // Persisted before any operation, so that the journal of a crashed run is replayed
+        // onto the moved addresses, never onto the old ones.
         run.dirty = true;
+        run.persist().await;
     }
     run.execute().await;
     let (rolled_back, rollback_failures) = if !run.errors.is_empty() && opts.rollback {
