@@ -345,6 +345,7 @@ mod tests {
             prior_serial: 0,
             variables: Default::default(),
             targets: vec![],
+            refactor: Default::default(),
         }
     }
 

@@ -338,6 +338,17 @@ pub async fn apply(
         fatal,
         uncertain: false,
     };
+    // The state-only parts of the plan: moves and imports are already in the prior state the
+    // run starts from; forgotten objects leave it without any provider call.
+    for c in &plan.refactor.forgotten {
+        run.state.set_instance(&c.addr, &c.provider, None);
+    }
+    if plan.refactor.changes_state() {
+        // Persisted before any operation, so that the journal of a crashed run is replayed
+        // onto the moved addresses, never onto the old ones.
+        run.dirty = true;
+        run.persist().await;
+    }
     run.execute().await;
     let (rolled_back, rollback_failures) = if !run.errors.is_empty() && opts.rollback {
         run.rollback().await

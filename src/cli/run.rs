@@ -672,6 +672,9 @@ async fn apply_locked(
             Ok(outputs) => state.outputs = outputs,
             Err(ds) => report(&ds, &made.config.sources, ui),
         }
+        let checks =
+            plan::fin::evaluate_checks(&made.config, &made.vars, &state, providers, &cwd).await;
+        report(&checks, &made.config.sources, ui);
     }
     backend.write(&state).await?;
 
@@ -729,7 +732,13 @@ async fn apply_locked(
     if destroy {
         render::human::destroy_summary(&mut out, destroyed)?;
     } else {
-        render::human::apply_summary(&mut out, add, change, destroyed)?;
+        render::human::apply_summary_with_imports(
+            &mut out,
+            plan.refactor.imported.len(),
+            add,
+            change,
+            destroyed,
+        )?;
     }
     if !destroy {
         let outputs: Vec<(String, Value, bool)> = state
@@ -792,6 +801,7 @@ async fn show_progress(
         render::progress::Progress::lines(out, ui.color)
     }
     .with_plan(&plan);
+    let _ = p.imports(&plan);
     while let Some(ev) = rx.recv().await {
         let _ = p.event(&ev);
     }

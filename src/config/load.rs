@@ -21,6 +21,9 @@ use crate::addr::{Mode, ResourceAddr};
 use crate::diag::{Diagnostic, Diagnostics, FileId, SourceMap, Span, display_path};
 use cairn_provider::PathStep;
 
+#[path = "refactor.rs"]
+mod refactor;
+
 /// The summary of every diagnostic for text that does not parse.
 pub const SYNTAX_ERROR: &str = "Invalid HCL syntax";
 
@@ -524,14 +527,10 @@ impl Decoder<'_> {
             "resource" => self.resource(b, Mode::Managed),
             "data" => self.resource(b, Mode::Data),
             "module" => self.module_call(b),
-            kind @ ("moved" | "import" | "removed" | "check") => {
-                let kind = kind.to_string();
-                self.error(
-                    format!("Unsupported block type \"{kind}\""),
-                    format!("\"{kind}\" blocks are not supported yet; remove this block to use this configuration."),
-                    Some(self.header(&b).range),
-                );
-            }
+            "moved" => self.moved(b),
+            "import" => self.import(b),
+            "removed" => self.removed(b),
+            "check" => self.check(b),
             _ => self.unsupported_block(&b),
         }
     }
@@ -1148,10 +1147,42 @@ impl Decoder<'_> {
 
     // ----- resource and data -----
 
-    fn resource(&mut self, mut b: Block, mode: Mode) {
-        let Some(labels) = self.labels(&b, &["type", "name"]) else {
+    fn resource(&mut self, b: Block, mode: Mode) {
+        let Some(resource) = self.decode_resource(b, mode) else {
             return;
         };
+        self.declare_resource(resource);
+    }
+
+    /// Adds a resource to the module unless one of the same address exists.
+    fn declare_resource(&mut self, resource: Resource) {
+        let (addr, span) = (resource.addr.clone(), resource.span.clone());
+        let (ty, name) = (&addr.ty, &addr.name);
+        let kind = match addr.mode {
+            Mode::Managed => "resource",
+            Mode::Data => "data resource",
+        };
+        if let Some(prev) = self.module.resources.get(&addr) {
+            let at = self.location(&prev.span);
+            let summary = match addr.mode {
+                Mode::Managed => format!("Duplicate resource \"{ty}\" configuration"),
+                Mode::Data => format!("Duplicate data \"{ty}\" configuration"),
+            };
+            self.diags.push(
+                Diagnostic::error(
+                    summary,
+                    format!("A {ty} {kind} named \"{name}\" was already declared at {at}. Resource names must be unique per type in each module."),
+                )
+                .at(span, "")
+                .at(prev.span.clone(), "first declared here"),
+            );
+            return;
+        }
+        self.module.resources.insert(addr, resource);
+    }
+
+    fn decode_resource(&mut self, mut b: Block, mode: Mode) -> Option<Resource> {
+        let labels = self.labels(&b, &["type", "name"])?;
         let (what, kind) = match mode {
             Mode::Managed => ("resource", "resource"),
             Mode::Data => ("data source", "data resource"),
@@ -1159,7 +1190,7 @@ impl Decoder<'_> {
         if !self.check_name(&b, 0, &format!("{what} type name"))
             | !self.check_name(&b, 1, &format!("{what} name"))
         {
-            return;
+            return None;
         }
         let (ty, name) = (labels[0].clone(), labels[1].clone());
         let span = self.header(&b);
@@ -1221,22 +1252,6 @@ impl Decoder<'_> {
             }
         }
 
-        if let Some(prev) = self.module.resources.get(&addr) {
-            let at = self.location(&prev.span);
-            let summary = match mode {
-                Mode::Managed => format!("Duplicate resource \"{ty}\" configuration"),
-                Mode::Data => format!("Duplicate data \"{ty}\" configuration"),
-            };
-            self.diags.push(
-                Diagnostic::error(
-                    summary,
-                    format!("A {ty} {kind} named \"{name}\" was already declared at {at}. Resource names must be unique per type in each module."),
-                )
-                .at(span, "")
-                .at(prev.span.clone(), "first declared here"),
-            );
-            return;
-        }
         let resource = Resource {
             addr: addr.clone(),
             provider,
@@ -1247,7 +1262,7 @@ impl Decoder<'_> {
             body: self.body(b.body),
             span,
         };
-        self.module.resources.insert(addr, resource);
+        Some(resource)
     }
 
     fn lifecycle(&mut self, b: Block, mode: Mode, lc: &mut Lifecycle) {

@@ -2,7 +2,8 @@
 //! hcl-edit (which keeps byte spans) and builds [`Module`]: variables, locals, outputs, providers,
 //! resources and data sources with their meta-arguments (`count`, `for_each`, `depends_on`,
 //! `provider`, `lifecycle`), and `module` calls, each holding the child module loaded from its
-//! local `source` directory (the whole module tree is loaded; nothing is ever downloaded). Also collects input variable values from `-var`, `-var-file`,
+//! local `source` directory (the whole module tree is loaded; nothing is ever downloaded), and the
+//! `moved`, `import`, `removed` and `check` blocks. Also collects input variable values from `-var`, `-var-file`,
 //! `terraform.tfvars`, `*.auto.tfvars` and `TF_VAR_*` ([`vars`]).
 //!
 //! Expressions stay unevaluated, as [`Expr`]/[`Body`] with spans. This module must not evaluate
@@ -22,7 +23,7 @@ use cairn_provider::Type;
 use hcl_edit::Span as _;
 use indexmap::IndexMap;
 
-use crate::addr::{Mode, ResourceAddr};
+use crate::addr::{Mode, ResourceAddr, Target};
 use crate::diag::{FileId, SourceMap, Span};
 
 pub use load::load_dir;
@@ -70,6 +71,14 @@ pub struct Module {
     pub resources: IndexMap<ResourceAddr, Resource>,
     /// `module` blocks, each with its loaded child module.
     pub calls: IndexMap<String, ModuleCall>,
+    /// `moved` blocks, in file order.
+    pub moved: Vec<Moved>,
+    /// `import` blocks (the root module only, as in Terraform).
+    pub imports: Vec<Import>,
+    /// `removed` blocks.
+    pub removed: Vec<Removed>,
+    /// `check` blocks by name.
+    pub checks: IndexMap<String, Check>,
 }
 
 impl Module {
@@ -105,6 +114,50 @@ pub struct ModuleCall {
     pub span: Span,
     /// The loaded child module.
     pub module: Module,
+}
+
+/// A `moved { from = ADDR  to = ADDR }` block: addresses relative to the module declaring it.
+#[derive(Debug)]
+pub struct Moved {
+    pub from: Target,
+    pub to: Target,
+    pub from_span: Span,
+    pub to_span: Span,
+    pub span: Span,
+}
+
+/// An `import { to = ADDR  id = "..." }` block. `to` names a resource whose instance key may be
+/// an expression (`terraform_data.e[each.key]`), evaluated with `for_each`.
+#[derive(Debug)]
+pub struct Import {
+    pub to: ResourceAddr,
+    /// The instance key as written, if any (a literal or an expression of `each`).
+    pub key: Option<Expr>,
+    pub id: Expr,
+    pub for_each: Option<Expr>,
+    pub provider: Option<ProviderRef>,
+    pub to_span: Span,
+    pub span: Span,
+}
+
+/// A `removed { from = ADDR  lifecycle { destroy = BOOL } }` block.
+#[derive(Debug)]
+pub struct Removed {
+    pub from: Target,
+    /// `lifecycle { destroy = ... }`; `true` when absent.
+    pub destroy: bool,
+    pub from_span: Span,
+    pub span: Span,
+}
+
+/// A `check "NAME" { data ... assert { ... } }` block.
+#[derive(Debug)]
+pub struct Check {
+    pub name: String,
+    /// Data sources scoped to the check (visible only inside it).
+    pub data: Vec<Resource>,
+    pub asserts: Vec<Validation>,
+    pub span: Span,
 }
 
 /// The `terraform` block(s), merged.

@@ -248,6 +248,29 @@ fn describe(dir: &Path) -> String {
     }
 
     describe_calls(sources, m, "", &mut out);
+    for mv in &m.moved {
+        let _ = writeln!(out, "moved {} -> {}", mv.from, mv.to);
+    }
+    for i in &m.imports {
+        let key = i
+            .key
+            .as_ref()
+            .map(|k| format!("[{}]", text(sources, k)))
+            .unwrap_or_default();
+        let _ = write!(out, "import {}{key} id={}", i.to, text(sources, &i.id));
+        if let Some(e) = &i.for_each {
+            let _ = write!(out, " for_each={}", text(sources, e));
+        }
+        out.push('\n');
+    }
+    for r in &m.removed {
+        let _ = writeln!(out, "removed {} destroy={}", r.from, r.destroy);
+    }
+    for c in m.checks.values() {
+        let data: Vec<String> = c.data.iter().map(|d| d.addr.to_string()).collect();
+        let _ = writeln!(out, "check {} data={data:?}", c.name);
+        conditions(sources, "assert", &c.asserts, &mut out);
+    }
 
     // Variable values, when the case has any.
     let args_file = std::fs::read_to_string(dir.join("args")).unwrap_or_default();

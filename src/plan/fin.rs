@@ -432,6 +432,52 @@ pub fn evaluate_outputs(
     Ok(out)
 }
 
+/// Evaluates the root module's `check` blocks against `state` after an apply: their
+/// problems are warnings.
+pub async fn evaluate_checks(
+    config: &Config,
+    vars: &HashMap<String, Value>,
+    state: &State,
+    providers: &ProviderSet,
+    cwd: &str,
+) -> Diagnostics {
+    let ctx = StateEval {
+        config,
+        state,
+        providers,
+        cwd,
+    };
+    // The root module, and every module instance that holds objects in state.
+    let mut paths: Vec<ModulePath> = vec![ModulePath::root()];
+    for a in state.resources.keys() {
+        if !paths.contains(&a.module) {
+            paths.push(a.module.clone());
+        }
+    }
+    let mut diags = Diagnostics::new();
+    for path in paths {
+        let Some((m, _)) = module::find(&config.root, &path) else {
+            continue;
+        };
+        if m.checks.is_empty() {
+            continue;
+        }
+        let mut scope = match scope_at(&ctx, vars, &path) {
+            Ok(s) => s,
+            Err(ds) => {
+                diags.extend(ds);
+                continue;
+            }
+        };
+        diags.extend(
+            super::check::evaluate(m, &mut scope, providers, false)
+                .await
+                .1,
+        );
+    }
+    diags
+}
+
 /// A scope for evaluating expressions against `state` outside a run (`cairn console`): each
 /// resource in state resolves to its recorded objects, converted with the schema `schema_of`
 /// returns for its provider address and address (resources with no schema, or no longer in the

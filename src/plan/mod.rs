@@ -147,12 +147,84 @@ pub struct Plan {
     pub variables: BTreeMap<String, Value>,
     /// Addresses given with `-target`, if any (the plan is then partial).
     pub targets: Vec<String>,
+    /// What `moved`, `import`, `removed` and `check` blocks add to the plan.
+    #[serde(default)]
+    pub refactor: Refactor,
+}
+
+/// An object that moved to a new address before planning (a `moved` block, or the implicit
+/// move when `count` is added to or removed from a resource).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Move {
+    pub from: InstanceAddr,
+    pub to: InstanceAddr,
+}
+
+/// The outcome of one `check` block.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum CheckStatus {
+    Pass,
+    Fail,
+    Unknown,
+}
+
+impl CheckStatus {
+    pub fn json_name(self) -> &'static str {
+        match self {
+            CheckStatus::Pass => "pass",
+            CheckStatus::Fail => "fail",
+            CheckStatus::Unknown => "unknown",
+        }
+    }
+}
+
+/// One `check` block's result: its status and the messages of its failed assertions.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CheckResult {
+    /// The module instance holding the check (`module.net[0]`); empty for the root module.
+    #[serde(default)]
+    pub module: String,
+    pub name: String,
+    pub status: CheckStatus,
+    pub problems: Vec<String>,
+}
+
+/// The state-only parts of a plan: objects that move, are imported or are forgotten, and the
+/// results of `check` blocks. The executor applies the state-only parts before any operation.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Refactor {
+    /// Objects moved in the prior state, in the order their changes are listed.
+    pub moved: Vec<Move>,
+    /// Objects imported while planning (they are in the prior state): address and import id.
+    pub imported: Vec<(InstanceAddr, String)>,
+    /// Objects a `removed` block with `destroy = false` drops from the state (action `forget`).
+    pub forgotten: Vec<ResourceChange>,
+    pub checks: Vec<CheckResult>,
+}
+
+impl Refactor {
+    /// The address an object had before it moved to `addr`.
+    pub fn previous_address(&self, addr: &InstanceAddr) -> Option<&InstanceAddr> {
+        self.moved.iter().find(|m| &m.to == addr).map(|m| &m.from)
+    }
+    /// The import id of an object this plan imports.
+    pub fn import_id(&self, addr: &InstanceAddr) -> Option<&str> {
+        self.imported
+            .iter()
+            .find(|(a, _)| a == addr)
+            .map(|(_, id)| id.as_str())
+    }
+    /// True if applying changes the state even without resource changes.
+    pub fn changes_state(&self) -> bool {
+        !self.moved.is_empty() || !self.imported.is_empty() || !self.forgotten.is_empty()
+    }
 }
 
 impl Plan {
     /// True if applying the plan would change anything (resources or outputs).
     pub fn has_changes(&self) -> bool {
-        self.changes.iter().any(|c| c.action != Action::NoOp)
+        self.refactor.changes_state()
+            || self.changes.iter().any(|c| c.action != Action::NoOp)
             || self.outputs.iter().any(|o| o.action != Action::NoOp)
     }
     /// Counts of (add, change, destroy) as the summary line reports them.
@@ -174,9 +246,11 @@ impl Plan {
     }
 }
 
+pub mod check;
 pub mod fin;
 pub mod module;
 pub mod providers;
+pub mod refactor;
 pub mod scope;
 pub mod vars;
 pub mod walk;

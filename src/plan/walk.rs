@@ -3,7 +3,9 @@
 //! asking its provider for the planned value; module calls are expanded into module instances,
 //! each walked by the same code in its own scope with its module path prefixing every address;
 //! finally adds deletions for objects no longer configured (or whose module instance is gone)
-//! and the output changes.
+//! and the output changes. Before the walk the prior state's objects are moved
+//! ([`super::refactor`]); during it, `import` blocks bring objects into the prior state; objects a
+//! `removed` block forgets are set apart; after it the `check` blocks run ([`super::check`]).
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
@@ -64,16 +66,43 @@ pub async fn plan(
 ) -> Result<Planned, Diagnostics> {
     let graph = graph::build(config)?;
     let m = &config.root;
+    // Moves rewrite the prior state before anything is refreshed or planned, as in Terraform.
+    let mut diags = Diagnostics::new();
+    let mut prior = state.clone();
+    let moved = super::refactor::apply_moves(config, &mut prior, &mut diags)?;
+    for module in m.modules() {
+        removed_still_declared(module, &mut diags);
+    }
+    for check in m.checks.values() {
+        for a in &check.asserts {
+            if lang::references(&a.condition).is_empty() {
+                diags.push(
+                    Diagnostic::error(
+                        "Invalid assert expression",
+                        "The condition expression must refer to at least one object from elsewhere in the configuration, or else its result would not be checking anything.",
+                    )
+                    .at_opt(a.condition.span()),
+                );
+            }
+        }
+    }
+    if diags.has_errors() {
+        return Err(diags);
+    }
     let mut w = Walk {
         m,
         graph: &graph,
         opts,
         scope: ModuleScope::new(m, opts.vars.clone(), opts.cwd.clone()),
         providers: ProviderSet::default(),
-        prior: state.clone(),
+        prior,
         changes: Vec::new(),
         drift: Vec::new(),
-        diags: Diagnostics::new(),
+        diags,
+        imported: Vec::new(),
+        forgotten: Vec::new(),
+        checks: Vec::new(),
+        imports: &m.imports,
         pending: HashSet::new(),
         included: None,
         path: ModulePath::root(),
@@ -95,7 +124,26 @@ pub async fn plan(
             w.included = w.targeted();
             w.walk().await;
             w.plan_orphans(registry).await;
+            w.unmatched_imports();
         }
+    }
+    if !w.forgotten.is_empty() {
+        let mut addrs: Vec<String> = w
+            .forgotten
+            .iter()
+            .map(|c| format!(" - {}", c.addr))
+            .collect();
+        addrs.sort();
+        w.diags.push(Diagnostic::warning(
+            "Some objects will no longer be managed by cairn",
+            format!("If you apply this plan, cairn will discard its tracking information for the following objects, but it will not delete them:\n{}\n\nAfter applying this plan, cairn will no longer manage these objects. You will need to import them into cairn to manage them again.", addrs.join("\n")),
+        ));
+    }
+    let mut checks = std::mem::take(&mut w.checks);
+    if opts.mode == Mode::Normal && !w.diags.has_errors() {
+        let (results, ds) = super::check::evaluate(m, &mut w.scope, &w.providers, true).await;
+        checks.extend(results);
+        w.diags.extend(ds);
     }
     let outputs = if opts.mode == Mode::Normal && opts.targets.is_empty() {
         w.plan_outputs(state)
@@ -148,6 +196,12 @@ pub async fn plan(
             .map(|(k, v)| (k.clone(), v.clone()))
             .collect(),
         targets: opts.targets.iter().map(|t| t.to_string()).collect(),
+        refactor: super::Refactor {
+            moved,
+            imported: w.imported,
+            forgotten: w.forgotten,
+            checks,
+        },
     };
     Ok(Planned {
         plan,
@@ -235,7 +289,8 @@ fn needed_providers<'a>(
     out: &mut BTreeMap<ProviderRef, Option<Span>>,
     diags: &mut Diagnostics,
 ) {
-    for r in m.resources.values() {
+    let scoped = m.checks.values().flat_map(|c| c.data.iter());
+    for r in m.resources.values().chain(scoped) {
         match module::resolve_provider(chain, r.provider_ref()) {
             Ok(p) => {
                 out.entry(p).or_insert_with(|| Some(r.span.clone()));
@@ -332,6 +387,14 @@ struct Walk<'a> {
     configured: HashSet<ResourceAddr>,
     /// Every module instance walked in this run.
     module_instances: HashSet<ModulePath>,
+    /// Objects imported while planning, with their import ids.
+    imported: Vec<(InstanceAddr, String)>,
+    /// Objects a `removed` block forgets.
+    forgotten: Vec<ResourceChange>,
+    /// Results of the `check` blocks of module instances walked so far.
+    checks: Vec<super::CheckResult>,
+    /// The root module's `import` blocks (their targets are full addresses).
+    imports: &'a [crate::config::Import],
 }
 
 impl<'a> Walk<'a> {
@@ -776,9 +839,23 @@ impl<'a> Walk<'a> {
                 own_resources: Vec::new(),
                 configured: std::mem::take(&mut self.configured),
                 module_instances: std::mem::take(&mut self.module_instances),
+                imported: Vec::new(),
+                forgotten: Vec::new(),
+                checks: Vec::new(),
+                imports: self.imports,
             };
             child.module_instances.insert(child.path.clone());
             Box::pin(child.walk()).await;
+            if !call.module.checks.is_empty() && !child.diags.has_errors() {
+                let (mut results, ds) =
+                    super::check::evaluate(&call.module, &mut child.scope, &child.providers, true)
+                        .await;
+                for r in &mut results {
+                    r.module = child.path.to_string();
+                }
+                self.checks.extend(results);
+                child.diags.extend(ds);
+            }
             for o in call.module.outputs.values() {
                 let failed = conditions(
                     &o.preconditions,
@@ -789,6 +866,8 @@ impl<'a> Walk<'a> {
             }
             let value = module::outputs_value(&call.module, &child.scope, &mut child.diags);
             self.providers = child.providers;
+            self.imported.extend(child.imported);
+            self.checks.extend(child.checks);
             self.prior = child.prior;
             self.changes = child.changes;
             self.diags = child.diags;
@@ -836,6 +915,7 @@ impl<'a> Walk<'a> {
             self.graph.indirect_resource_dependencies(&node),
         );
         let deps = self.full_dependencies(&node);
+        let mut imports = self.import_ids(r);
         let mut values = BTreeMap::new();
         let mut seen = HashSet::new();
         for (key, each_value) in keys {
@@ -874,6 +954,12 @@ impl<'a> Walk<'a> {
                 .into_iter()
                 .map(|(a, ks)| (self.full(&a), ks))
                 .collect();
+            if let Some((id, _)) = imports.remove(&key)
+                && self.prior.instance(&addr).is_none()
+                && !self.import(r, &addr, &provider, &schema, &id).await
+            {
+                continue;
+            }
             let value = match r.addr.mode {
                 ResourceMode::Data => {
                     self.plan_data(r, &addr, &provider, &schema, config, &deps)
@@ -904,6 +990,15 @@ impl<'a> Walk<'a> {
                 self.diags.extend(failed);
                 values.insert(key, v);
             }
+        }
+        for (key, (_, span)) in imports {
+            self.diags.push(
+                Diagnostic::error(
+                    "Configuration for import target does not exist",
+                    format!("The configuration for the given import target {} does not exist. All target instances must have an associated configuration to be imported.", full.instance(key)),
+                )
+                .at_opt(span),
+            );
         }
         // Instances in state whose key is no longer configured.
         if r.addr.mode == ResourceMode::Managed {
@@ -1175,6 +1270,12 @@ impl<'a> Walk<'a> {
                 }
             };
             let mut c = change(&addr, &paddr, Action::Delete, Some(before), None);
+            let forget = self.forgets(&addr);
+            if forget {
+                c.reason = Some(Reason::NoResourceConfig);
+                self.forgotten.push(c);
+                continue;
+            }
             // The object's module instance is gone, or just its resource block.
             c.reason = Some(
                 if addr.resource.module.is_root()
@@ -1187,6 +1288,170 @@ impl<'a> Walk<'a> {
             );
             c.dependencies = inst.dependencies.clone();
             self.changes.push(c);
+        }
+    }
+
+    /// Whether a `removed` block with `destroy = false` names `addr`: one of the root module, or
+    /// one of the module holding it (relative to each of its instances).
+    fn forgets(&self, addr: &InstanceAddr) -> bool {
+        let root = self
+            .m
+            .removed
+            .iter()
+            .any(|rm| !rm.destroy && rm.from.contains(addr));
+        let inner = module::find(self.m, &addr.resource.module).is_some_and(|(m, _)| {
+            !addr.resource.module.is_root()
+                && m.removed.iter().any(|rm| {
+                    !rm.destroy
+                        && super::refactor::absolute(&addr.resource.module, &rm.from).contains(addr)
+                })
+        });
+        root || inner
+    }
+
+    /// The import ids of `r`'s instances, by key, from the root module's `import` blocks.
+    fn import_ids(&mut self, r: &Resource) -> BTreeMap<InstanceKey, (String, Option<Span>)> {
+        let mut out = BTreeMap::new();
+        if r.addr.mode != ResourceMode::Managed {
+            return out;
+        }
+        let full = self.full(&r.addr);
+        for imp in self.imports.iter().filter(|i| i.to == full) {
+            // The walk of a child module evaluates in the child's scope: an import into it may
+            // use literals and `each` only.
+            let exprs = [imp.for_each.as_ref(), imp.key.as_ref(), Some(&imp.id)];
+            let root_refs = exprs.iter().flatten().any(|e| {
+                lang::references(e)
+                    .iter()
+                    .any(|r| !matches!(r.subject, Subject::EachKey | Subject::EachValue))
+            });
+            if !self.path.is_root() && root_refs {
+                self.diags.push(
+                    Diagnostic::error(
+                        "Unsupported import expression",
+                        "An import into a module instance may use only literal values and each.key / each.value in for_each, to and id.",
+                    )
+                    .at(imp.span.clone(), ""),
+                );
+                continue;
+            }
+            let each = match &imp.for_each {
+                None => vec![(InstanceKey::None, None)],
+                Some(e) => match module::expand(None, Some(e), &self.scope) {
+                    Ok((_, xs)) => xs,
+                    Err(ds) => {
+                        self.diags.extend(ds);
+                        continue;
+                    }
+                },
+            };
+            for (each_key, each_value) in each {
+                let iscope = InstanceScope {
+                    base: &self.scope,
+                    key: &each_key,
+                    each_value: each_value.as_ref(),
+                    self_value: None,
+                };
+                let key = match &imp.key {
+                    None => Ok(Some(InstanceKey::None)),
+                    Some(k) => lang::eval(k, &iscope).map(|v| instance_key(v.unmark_deep().0)),
+                };
+                let id = lang::eval(&imp.id, &iscope).map(|v| v.unmark_deep().0);
+                match (key, id) {
+                    (Ok(Some(key)), Ok(Value::String(id))) => {
+                        out.insert(key, (id, Some(imp.to_span.clone())));
+                    }
+                    (Ok(None), _) => self.diags.push(
+                        Diagnostic::error(
+                            "Invalid import address",
+                            "The instance key of an import target must be a known string or number.",
+                        )
+                        .at(imp.to_span.clone(), ""),
+                    ),
+                    (_, Ok(_)) => self.diags.push(
+                        Diagnostic::error(
+                            "Invalid import id argument",
+                            "The import ID must be a known, non-null string.",
+                        )
+                        .at_opt(imp.id.span()),
+                    ),
+                    (Err(ds), _) | (_, Err(ds)) => self.diags.extend(ds),
+                }
+            }
+        }
+        out
+    }
+
+    /// Imports the object `id` into `addr` of the prior state (import, then read, as Terraform
+    /// does while planning); false when it failed.
+    async fn import(
+        &mut self,
+        r: &Resource,
+        addr: &InstanceAddr,
+        provider: &Arc<Configured>,
+        schema: &Schema,
+        id: &str,
+    ) -> bool {
+        let ty = &addr.resource.ty;
+        let fail = |summary: &str, detail: String| {
+            Diagnostic::error(summary, detail).at(r.span.clone(), "")
+        };
+        let imported = match provider.provider.import(ty, id).await {
+            Ok(v) => v,
+            Err(e) => {
+                self.diags
+                    .push(fail("Import failed", format!("{addr}: {}", e.message)));
+                return false;
+            }
+        };
+        let value = match provider.provider.read(ty, &imported).await {
+            Ok(Some(v)) => v,
+            Ok(None) => {
+                self.diags.push(fail(
+                    "Cannot import non-existent remote object",
+                    format!("While attempting to import an existing object to \"{addr}\", the provider detected that no object exists with the given id. Only pre-existing objects can be imported; check that the id is correct and that it is associated with the provider's configured region or endpoint, or use \"cairn apply\" to create a new remote object for this resource."),
+                ));
+                return false;
+            }
+            Err(e) => {
+                self.diags
+                    .push(fail("Import failed", format!("{addr}: {}", e.message)));
+                return false;
+            }
+        };
+        let inst = InstanceState {
+            attributes: value.to_json_typed(&schema.object_type()),
+            sensitive_paths: schema.sensitive_paths(&value),
+            schema_version: schema.version,
+            ..InstanceState::default()
+        };
+        self.prior.set_instance(addr, &provider.addr, Some(inst));
+        self.imported.push((addr.clone(), id.to_string()));
+        true
+    }
+
+    /// Import blocks whose target resource is not configured.
+    fn unmatched_imports(&mut self) {
+        for imp in &self.m.imports {
+            let configured = declared(self.m, &imp.to).is_some();
+            if imp.provider.is_some() && configured {
+                self.diags.push(
+                    Diagnostic::error(
+                        "Invalid import provider argument",
+                        "The provider argument can only be specified in import blocks that will generate configuration.\n\nUse the provider argument in the target resource block to configure the provider for a resource with explicit provider configuration.",
+                    )
+                    .at(imp.span.clone(), ""),
+                );
+            }
+            if !configured {
+                self.diags.push(
+                    Diagnostic::error(
+                        "Configuration for import target does not exist",
+                        format!("The configuration for the given import target {} does not exist. All target instances must have an associated configuration to be imported.", imp.to),
+                    )
+                    .at(imp.to_span.clone(), ""),
+                );
+            }
         }
     }
 
@@ -1392,6 +1657,39 @@ pub(super) fn conditions(
         }
     }
     diags
+}
+
+/// An instance key from an evaluated key: a string or a whole number.
+fn instance_key(v: Value) -> Option<InstanceKey> {
+    match v {
+        Value::String(s) => Some(InstanceKey::Str(s)),
+        Value::Number(n) => n.as_i64().map(InstanceKey::Int),
+        _ => None,
+    }
+}
+
+/// A `removed` block naming something still declared is an error, as in Terraform.
+fn removed_still_declared(m: &Module, diags: &mut Diagnostics) {
+    for rm in &m.removed {
+        let declared = match &rm.from {
+            Target::Resource(a) => module::find(m, &ModulePath(a.module.0.clone()))
+                .is_some_and(|(child, _)| child.resources.contains_key(&local(a))),
+            Target::Module(p) => module::find(m, p).is_some(),
+            Target::Instance(_) => false,
+        };
+        if declared {
+            diags.push(
+                Diagnostic::error(
+                    "Removed object still exists",
+                    format!(
+                        "This statement declares that {} was removed, but it is still declared in configuration.",
+                        rm.from
+                    ),
+                )
+                .at(rm.span.clone(), ""),
+            );
+        }
+    }
 }
 
 fn change(

@@ -86,17 +86,42 @@ enum Cause {
 /// summary line and the output changes — or the "No changes." message.
 pub fn plan(w: &mut impl Write, plan: &Plan, opts: &Options) -> io::Result<()> {
     let st = opts.style();
+    let extra = |c: &ResourceChange| Extra {
+        moved_from: plan.refactor.previous_address(&c.addr),
+        import_id: plan.refactor.import_id(&c.addr),
+        forget: false,
+    };
+    let shown = |c: &ResourceChange| {
+        let e = extra(c);
+        c.action != Action::NoOp || e.moved_from.is_some() || e.import_id.is_some()
+    };
     let mut changes: Vec<&ResourceChange> = plan
         .changes
         .iter()
-        .filter(|c| c.action != Action::NoOp)
+        .filter(|c| shown(c))
         // Deleting a data source is not worth a word.
         .filter(|c| !(c.action == Action::Delete && c.addr.resource.mode == AddrMode::Data))
         .collect();
     changes.sort_by(|a, b| order(a).cmp(&order(b)));
+    // Every entry listed, forgotten objects among them, in Terraform's order.
+    let mut listed: Vec<(&ResourceChange, Extra)> =
+        changes.iter().map(|c| (*c, extra(c))).collect();
+    listed.extend(plan.refactor.forgotten.iter().map(|c| {
+        (
+            c,
+            Extra {
+                forget: true,
+                ..Extra::default()
+            },
+        )
+    }));
+    listed.sort_by(|a, b| order(a.0).cmp(&order(b.0)));
+    let acting =
+        changes.iter().any(|c| c.action != Action::NoOp) || !plan.refactor.forgotten.is_empty();
+    changes.retain(|c| c.action != Action::NoOp);
 
     let output_lines = output_changes(&plan.outputs, &st);
-    let empty = changes.is_empty() && output_lines.is_empty();
+    let empty = listed.is_empty() && output_lines.is_empty();
 
     let have_drift = drift(w, plan, empty, opts)?;
 
@@ -108,15 +133,17 @@ pub fn plan(w: &mut impl Write, plan: &Plan, opts: &Options) -> io::Result<()> {
         writeln!(w)?;
     }
 
-    if !changes.is_empty() {
-        writeln!(
-            w,
-            "{}",
-            word_wrap(
-                "\ncairn used the selected providers to generate the following execution plan. Resource actions are indicated with the following symbols:",
-                opts.width
-            )
-        )?;
+    if !listed.is_empty() {
+        if acting {
+            writeln!(
+                w,
+                "{}",
+                word_wrap(
+                    "\ncairn used the selected providers to generate the following execution plan. Resource actions are indicated with the following symbols:",
+                    opts.width
+                )
+            )?;
+        }
         let has = |a: Action| changes.iter().any(|c| c.action == a);
         let legend = [
             (Action::Create, format!("  {} create", st.green("+"))),
@@ -153,21 +180,27 @@ pub fn plan(w: &mut impl Write, plan: &Plan, opts: &Options) -> io::Result<()> {
         }
 
         write!(w, "\ncairn will perform the following actions:\n")?;
-        for c in &changes {
+        for (c, e) in &listed {
             writeln!(w)?;
-            writeln!(w, "{}", resource_change(c, Cause::Proposed, opts))?;
+            writeln!(w, "{}", resource_change(c, Cause::Proposed, e, opts))?;
         }
         let (add, change, destroy) = counts(&changes);
+        let imports = plan.refactor.imported.len();
+        let imports = if imports > 0 {
+            format!(" {imports} to import,")
+        } else {
+            String::new()
+        };
         write!(
             w,
-            "\n{} {add} to add, {change} to change, {destroy} to destroy.\n",
+            "\n{}{imports} {add} to add, {change} to change, {destroy} to destroy.\n",
             st.bold("Plan:")
         )?;
     }
 
     if !output_lines.is_empty() {
         write!(w, "\nChanges to Outputs:\n{}\n", output_lines.join("\n"))?;
-        if changes.is_empty() {
+        if listed.is_empty() {
             writeln!(
                 w,
                 "{}",
@@ -299,7 +332,11 @@ fn drift(w: &mut impl Write, plan: &Plan, empty: bool, opts: &Options) -> io::Re
             continue;
         }
         writeln!(w)?;
-        writeln!(w, "{}", resource_change(d, Cause::Drift, opts))?;
+        writeln!(
+            w,
+            "{}",
+            resource_change(d, Cause::Drift, &Extra::default(), opts)
+        )?;
     }
     let closing = if plan.mode == Mode::RefreshOnly {
         "\n\nThis is a refresh-only plan, so cairn will not take any actions to undo these. If you were expecting these changes then you can apply this plan to record the updated values in the cairn state without changing any remote objects."
@@ -323,9 +360,38 @@ fn action_symbol(action: Action, st: &Style) -> String {
     }
 }
 
+/// What the plan says about a change beyond its action: where it moved from, its import id,
+/// whether a `removed` block forgets it.
+#[derive(Clone, Copy, Default)]
+struct Extra<'p> {
+    moved_from: Option<&'p InstanceAddr>,
+    import_id: Option<&'p str>,
+    forget: bool,
+}
+
 /// The comment lines above a resource change (`# ADDR will be created`, reasons).
-fn comment(c: &ResourceChange, cause: Cause, st: &Style) -> String {
+fn comment(c: &ResourceChange, cause: Cause, extra: &Extra, st: &Style) -> String {
+    if extra.forget {
+        return format!(
+            "{} will no longer be managed by cairn, but will not be destroyed\n{}\n",
+            st.bold(&format!(" # {}", c.addr)),
+            st.bold(" # (destroy = false is set in the configuration)")
+        );
+    }
     let addr = st.bold(&format!("  # {}", c.addr));
+    if c.action == Action::NoOp {
+        let mut out = match (extra.moved_from, extra.import_id) {
+            (Some(from), _) => format!(
+                "{} has moved to {}",
+                st.bold(&format!("  # {from}")),
+                c.addr
+            ),
+            (None, Some(_)) => format!("{addr} will be imported"),
+            (None, None) => format!("{addr} has no changes"),
+        };
+        out.push('\n');
+        return out;
+    }
     let mut out = match c.action {
         Action::Create => format!("{addr} will be created"),
         Action::Read => {
@@ -392,6 +458,15 @@ fn comment(c: &ResourceChange, cause: Cause, st: &Style) -> String {
         }
         Action::NoOp => format!("{addr} has no changes"),
     };
+    if let Some(from) = extra.moved_from {
+        out.push_str(&format!("\n  # (moved from {from})"));
+    }
+    if let Some(id) = extra.import_id {
+        out.push_str(&format!(
+            "\n  # (imported from {})",
+            serde_json::to_string(id).unwrap_or_default()
+        ));
+    }
     out.push('\n');
     out
 }
@@ -428,12 +503,13 @@ fn hide_echoes(before: Option<&Value>, after: Option<&Value>) -> (Option<Value>,
 }
 
 /// One resource change: its comment, header and attribute diff.
-fn resource_change(c: &ResourceChange, cause: Cause, opts: &Options) -> String {
+fn resource_change(c: &ResourceChange, cause: Cause, extra: &Extra, opts: &Options) -> String {
     let st = opts.style();
     let builder = Builder {
         replace_paths: &c.replace_paths,
     };
     let (before, after) = match c.action {
+        _ if extra.forget => (c.before.as_ref(), c.before.as_ref()),
         Action::Create | Action::Read => (None, c.after.as_ref()),
         Action::Delete => (c.before.as_ref(), None),
         _ => (c.before.as_ref(), c.after.as_ref()),
@@ -450,8 +526,12 @@ fn resource_change(c: &ResourceChange, cause: Cause, opts: &Options) -> String {
     };
     format!(
         "{}{} {mode} \"{}\" \"{}\" {}",
-        comment(c, cause, &st),
-        action_symbol(c.action, &st),
+        comment(c, cause, extra, &st),
+        if extra.forget {
+            " .".to_string()
+        } else {
+            action_symbol(c.action, &st)
+        },
         r.ty,
         r.name,
         diff.render(0, &Opts::default(), &st)
@@ -533,9 +613,26 @@ pub fn apply_summary(
     changed: usize,
     destroyed: usize,
 ) -> io::Result<()> {
+    apply_summary_with_imports(w, 0, added, changed, destroyed)
+}
+
+/// `Apply complete! Resources: 3 imported, 0 added, 0 changed, 0 destroyed.`: the imports are
+/// counted only when there are some, as Terraform does.
+pub fn apply_summary_with_imports(
+    w: &mut impl Write,
+    imported: usize,
+    added: usize,
+    changed: usize,
+    destroyed: usize,
+) -> io::Result<()> {
+    let imported = if imported > 0 {
+        format!("{imported} imported, ")
+    } else {
+        String::new()
+    };
     writeln!(
         w,
-        "\nApply complete! Resources: {added} added, {changed} changed, {destroyed} destroyed."
+        "\nApply complete! Resources: {imported}{added} added, {changed} changed, {destroyed} destroyed."
     )
 }
 

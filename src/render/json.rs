@@ -161,6 +161,63 @@ pub fn resource_change(c: &ResourceChange) -> J {
     J::Object(m)
 }
 
+/// A `resource_changes` entry with what moves, imports and `removed` blocks add:
+/// `previous_address`, `change.importing`, and the `forget` action (whose `after` is null).
+fn refactored_change(plan: &Plan, c: &ResourceChange, forget: bool) -> J {
+    let mut j = resource_change(c);
+    let Some(m) = j.as_object_mut() else {
+        return j;
+    };
+    if let Some(from) = plan.refactor.previous_address(&c.addr) {
+        m.insert("previous_address".into(), json!(from.to_string()));
+    }
+    if let Some(change) = m.get_mut("change").and_then(J::as_object_mut) {
+        if let Some(id) = plan.refactor.import_id(&c.addr) {
+            change.insert("importing".into(), json!({ "id": id }));
+        }
+        if forget {
+            change.insert("actions".into(), json!(["forget"]));
+        }
+    }
+    j
+}
+
+/// Terraform's `checks` of a plan: one entry per `check` block, its status and problems.
+fn checks(results: &[crate::plan::CheckResult]) -> J {
+    J::Array(
+        results
+            .iter()
+            .map(|r| {
+                let mut instance = Map::new();
+                let mut address = Map::new();
+                let display = if r.module.is_empty() {
+                    format!("check.{}", r.name)
+                } else {
+                    address.insert("module".into(), json!(r.module));
+                    format!("{}.check.{}", r.module, r.name)
+                };
+                address.insert("to_display".into(), json!(display));
+                instance.insert("address".into(), J::Object(address));
+                instance.insert("status".into(), json!(r.status.json_name()));
+                if !r.problems.is_empty() {
+                    let problems: Vec<J> =
+                        r.problems.iter().map(|p| json!({ "message": p })).collect();
+                    instance.insert("problems".into(), J::Array(problems));
+                }
+                json!({
+                    "address": {
+                        "kind": "check",
+                        "name": r.name,
+                        "to_display": display,
+                    },
+                    "status": r.status.json_name(),
+                    "instances": [J::Object(instance)],
+                })
+            })
+            .collect(),
+    )
+}
+
 fn output_change(o: &OutputChange) -> J {
     let before = o.before.as_ref();
     let after = o.after.as_ref();
@@ -316,13 +373,22 @@ pub fn plan(plan: &Plan, schemas: &Schemas) -> J {
             J::Array(plan.drift.iter().map(resource_change).collect()),
         );
     }
-    let mut changes: Vec<&ResourceChange> = plan.changes.iter().collect();
-    changes.sort_by(|a, b| a.addr.cmp(&b.addr));
+    let mut changes: Vec<(&ResourceChange, bool)> = plan
+        .changes
+        .iter()
+        .map(|c| (c, false))
+        .chain(plan.refactor.forgotten.iter().map(|c| (c, true)))
+        .collect();
+    changes.sort_by(|a, b| a.0.addr.cmp(&b.0.addr));
     if !changes.is_empty() {
-        m.insert(
-            "resource_changes".into(),
-            J::Array(changes.into_iter().map(resource_change).collect()),
-        );
+        let entries = changes
+            .into_iter()
+            .map(|(c, forget)| refactored_change(plan, c, forget))
+            .collect();
+        m.insert("resource_changes".into(), J::Array(entries));
+    }
+    if !plan.refactor.checks.is_empty() {
+        m.insert("checks".into(), checks(&plan.refactor.checks));
     }
     if !plan.outputs.is_empty() {
         let outs: Map<String, J> = plan

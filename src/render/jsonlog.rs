@@ -117,20 +117,42 @@ impl<W: Write> Log<W> {
 
     /// `planned_change` for every change, `change_summary`, and `outputs` of a plan.
     pub fn plan(&mut self, plan: &Plan, operation: &str) -> io::Result<()> {
-        let mut changes: Vec<&crate::plan::ResourceChange> = plan
+        let refactor = &plan.refactor;
+        let mut changes: Vec<(&crate::plan::ResourceChange, bool)> = plan
             .changes
             .iter()
-            .filter(|c| c.action != Action::NoOp)
+            .filter(|c| {
+                c.action != Action::NoOp
+                    || refactor.previous_address(&c.addr).is_some()
+                    || refactor.import_id(&c.addr).is_some()
+            })
+            .map(|c| (c, false))
+            .chain(refactor.forgotten.iter().map(|c| (c, true)))
             .collect();
-        changes.sort_by(|a, b| a.addr.cmp(&b.addr));
-        for c in changes {
+        changes.sort_by(|a, b| a.0.addr.cmp(&b.0.addr));
+        for (c, forget) in changes {
+            let moved_from = refactor.previous_address(&c.addr);
+            let import_id = refactor.import_id(&c.addr);
+            // Terraform names a change that only moves or imports by that.
+            let (word, verb) = match (forget, c.action, moved_from, import_id) {
+                (true, _, _, _) => ("remove", "Plan to remove"),
+                (false, Action::NoOp, Some(_), _) => ("move", "Plan to move"),
+                (false, Action::NoOp, None, Some(_)) => ("import", "Plan to import"),
+                (false, a, _, _) => (action(a), plan_verb(a)),
+            };
             let mut change = Map::new();
             change.insert("resource".into(), resource(&c.addr));
-            change.insert("action".into(), json!(action(c.action)));
+            if let Some(from) = moved_from {
+                change.insert("previous_resource".into(), resource(from));
+            }
+            change.insert("action".into(), json!(word));
+            if let Some(id) = import_id {
+                change.insert("importing".into(), json!({ "id": id }));
+            }
             if let Some(r) = c.reason {
                 change.insert("reason".into(), json!(r.json_name()));
             }
-            let msg = format!("{}: {}", c.addr, plan_verb(c.action));
+            let msg = format!("{}: {verb}", c.addr);
             self.line(
                 "info",
                 &msg,
@@ -139,12 +161,17 @@ impl<W: Write> Log<W> {
             )?;
         }
         let (add, change, remove) = plan.counts();
-        let msg = if plan.has_changes() {
-            format!("Plan: {add} to add, {change} to change, {remove} to destroy.")
-        } else {
+        let import = refactor.imported.len();
+        let msg = if !plan.has_changes() {
             "No changes.".to_string()
+        } else if import > 0 {
+            format!(
+                "Plan: {import} to import, {add} to add, {change} to change, {remove} to destroy."
+            )
+        } else {
+            format!("Plan: {add} to add, {change} to change, {remove} to destroy.")
         };
-        self.summary(&msg, add, change, remove, operation)?;
+        self.summary_with_import(&msg, import, add, change, remove, operation)?;
         let outputs: Map<String, J> = plan
             .outputs
             .iter()
@@ -177,7 +204,20 @@ impl<W: Write> Log<W> {
         remove: usize,
         operation: &str,
     ) -> io::Result<()> {
-        let changes = json!({"add": add, "change": change, "import": 0, "remove": remove, "operation": operation});
+        self.summary_with_import(msg, 0, add, change, remove, operation)
+    }
+
+    /// A `change_summary` line that counts imports too.
+    pub fn summary_with_import(
+        &mut self,
+        msg: &str,
+        import: usize,
+        add: usize,
+        change: usize,
+        remove: usize,
+        operation: &str,
+    ) -> io::Result<()> {
+        let changes = json!({"add": add, "change": change, "import": import, "remove": remove, "operation": operation});
         self.line(
             "info",
             msg,

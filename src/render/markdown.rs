@@ -147,9 +147,13 @@ pub fn plan(
         );
         return w.write_all(out.as_bytes());
     }
+    let imports = match plan.refactor.imported.len() {
+        0 => String::new(),
+        n => format!("{n} to import, "),
+    };
     let _ = writeln!(
         out,
-        "**Plan: {add} to add, {change} to change, {destroy} to destroy.**\n"
+        "**Plan: {imports}{add} to add, {change} to change, {destroy} to destroy.**\n"
     );
 
     let count = |f: &dyn Fn(Action) -> bool| plan.changes.iter().filter(|c| f(c.action)).count();
@@ -219,6 +223,37 @@ pub fn plan(
             &mut out,
             "| resource | action | changing attributes |\n|---|---|---|",
             &rows,
+            limits,
+        );
+    }
+    let refactor = &plan.refactor;
+    let mut state_only: Vec<String> = refactor
+        .moved
+        .iter()
+        .map(|m| format!("| `{}` | moved from `{}` |", m.to, m.from))
+        .collect();
+    state_only.extend(
+        refactor
+            .imported
+            .iter()
+            .map(|(a, id)| format!("| `{a}` | imported (id `{id}`) |")),
+    );
+    state_only.extend(refactor.forgotten.iter().map(|c| {
+        format!(
+            "| `{}` | forgotten: no longer managed, not destroyed |",
+            c.addr
+        )
+    }));
+    if !state_only.is_empty() {
+        let _ = writeln!(
+            out,
+            "### Moved, imported and forgotten ({})\n",
+            state_only.len()
+        );
+        table(
+            &mut out,
+            "| resource | what happens |\n|---|---|",
+            &state_only,
             limits,
         );
     }

@@ -73,6 +73,25 @@ impl<W: Write> Progress<W> {
         self
     }
 
+    /// Terraform's lines for the objects a plan imports (`ADDR: Importing... [id=ID]`, then
+    /// `ADDR: Import complete [id=ID]`): the import itself happened while planning, and the
+    /// object is recorded as the apply starts.
+    pub fn imports(&mut self, plan: &Plan) -> io::Result<()> {
+        for (addr, id) in &plan.refactor.imported {
+            for what in ["Importing...", "Import complete"] {
+                let text = self.style.bold(&format!("{addr}: {what} [id={id}]"));
+                match &self.bar {
+                    Some(bar) => {
+                        let out = &mut self.out;
+                        bar.suspend(|| writeln!(out, "{text}"))?;
+                    }
+                    None => writeln!(self.out, "{text}")?,
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// Handles one event.
     pub fn event(&mut self, ev: &Event) -> io::Result<()> {
         if let Event::Completed {

@@ -24,6 +24,7 @@ fn plan(changes: Vec<ResourceChange>) -> Plan {
         prior_serial: 0,
         variables: BTreeMap::new(),
         targets: Vec::new(),
+        refactor: Default::default(),
     }
 }
 

@@ -213,6 +213,7 @@ pub(crate) fn plan_from_terraform_json(j: &J, mode: Mode) -> Plan {
         prior_serial: 0,
         variables: Default::default(),
         targets: Vec::new(),
+        refactor: Default::default(),
     }
 }
 

@@ -14,5 +14,6 @@ mod json_log;
 mod json_plan;
 mod modules;
 mod plan_file;
+mod refactor;
 mod snapshot;
 mod validate;

@@ -232,6 +232,7 @@ fn plan(changes: Vec<ResourceChange>) -> Plan {
         prior_serial: 0,
         variables: BTreeMap::new(),
         targets: vec![],
+        refactor: Default::default(),
     }
 }
 
@@ -1533,6 +1534,37 @@ async fn crash_at_any_point_loses_nothing() {
     assert!(recovered >= 10, "{recovered}");
     assert!(tainted >= 5, "{tainted}");
     assert!(finished_runs >= 1);
+}
+
+#[tokio::test]
+async fn forgotten_objects_leave_the_state_untouched_in_the_world_and_moves_persist_first() {
+    let h = Harness::new();
+    let state = h.seed(&["a", "b"], false).await;
+    // The plan's prior state already has `a` moved to `c`; `b` is forgotten; `c` is updated.
+    let mut prior = state.clone();
+    let moved = prior.instance(&addr("a")).cloned();
+    prior.set_instance(&addr("a"), P, None);
+    prior.set_instance(&addr("c"), P, moved);
+    let mut up = update(&state, "a", "v2", &[]);
+    up.addr = addr("c");
+    let mut p = plan(vec![up]);
+    p.refactor.moved.push(crate::plan::Move {
+        from: addr("a"),
+        to: addr("c"),
+    });
+    p.refactor.forgotten.push(delete(&state, "b"));
+    p.prior_state = prior.clone();
+    let before = h.sink.calls.load(Ordering::SeqCst);
+    let (out, _) = h.run(&p, prior).await;
+    assert!(out.is_success(), "{:?}", out.errors);
+    // Nothing was deleted: `b` still exists, only the state forgot it.
+    assert_eq!(h.log(), ["Update a"]);
+    assert_eq!(h.objects().len(), 2);
+    assert!(out.state.instance(&addr("b")).is_none());
+    assert!(out.state.instance(&addr("a")).is_none());
+    assert!(out.state.instance(&addr("c")).is_some());
+    // Persisted once before the update (moves and forgets), and once at the end.
+    assert!(h.sink.calls.load(Ordering::SeqCst) - before >= 2);
 }
 
 mod replay;

@@ -1,0 +1,7 @@
+resource "terraform_data" "gone" {
+  input = "gone"
+}
+
+resource "terraform_data" "kept" {
+  input = "kept"
+}
