@@ -3,11 +3,13 @@
 //! Terraform's output (policy checkers, summarisers, cost estimators) read cairn's unchanged.
 //! Like the rest of `render`, it decides nothing: it lays out a `Plan` or a `State`.
 
+use std::collections::BTreeMap;
+
 use cairn_provider::{PathStep, Type, Value};
 use serde_json::{Map, Value as J, json};
 
 use super::human::Schemas;
-use crate::addr::{InstanceAddr, InstanceKey};
+use crate::addr::{InstanceAddr, InstanceKey, ModulePath};
 use crate::plan::providers::source_of_addr;
 use crate::plan::{OutputChange, Plan, ResourceChange};
 use crate::state::{State, TERRAFORM_VERSION};
@@ -245,14 +247,47 @@ fn output_change(o: &OutputChange) -> J {
     J::Object(m)
 }
 
-/// The resources of a module's values, sorted by address, as `planned_values` and state
-/// `values` list them.
-fn module_values(resources: Vec<J>) -> J {
-    let mut root = Map::new();
-    if !resources.is_empty() {
-        root.insert("resources".into(), J::Array(resources));
+/// The module tree of `planned_values` and state `values`: the root module's resources, then
+/// `child_modules`, each with its `address` and its own resources and children, sorted by
+/// address as Terraform lists them. `resources` comes sorted by address; each entry's
+/// `module_address` (which these sections don't carry) is dropped.
+fn module_values(resources: Vec<(ModulePath, J)>) -> J {
+    #[derive(Default)]
+    struct Tree {
+        resources: Vec<J>,
+        children: BTreeMap<String, Tree>,
     }
-    J::Object(root)
+    fn render(t: Tree, address: Option<String>) -> J {
+        let mut m = Map::new();
+        if !t.resources.is_empty() {
+            m.insert("resources".into(), J::Array(t.resources));
+        }
+        if let Some(a) = address {
+            m.insert("address".into(), json!(a));
+        }
+        if !t.children.is_empty() {
+            let children = t
+                .children
+                .into_iter()
+                .map(|(a, c)| render(c, Some(a)))
+                .collect();
+            m.insert("child_modules".into(), J::Array(children));
+        }
+        J::Object(m)
+    }
+    let mut root = Tree::default();
+    for (path, mut j) in resources {
+        if let J::Object(m) = &mut j {
+            m.shift_remove("module_address");
+        }
+        let mut node = &mut root;
+        for i in 0..path.0.len() {
+            let addr = ModulePath(path.0[..=i].to_vec()).to_string();
+            node = node.children.entry(addr).or_default();
+        }
+        node.resources.push(j);
+    }
+    render(root, None)
 }
 
 fn planned_values(plan: &Plan) -> J {
@@ -285,7 +320,7 @@ fn planned_values(plan: &Plan) -> J {
             m.insert("schema_version".into(), json!(c.schema_version));
             m.insert("values".into(), value(after));
             m.insert("sensitive_values".into(), sensitive_mask(after));
-            J::Object(m)
+            (c.addr.resource.module.clone(), J::Object(m))
         })
         .collect();
     let mut out = Map::new();
@@ -342,7 +377,7 @@ pub fn state(state: &State, schemas: &Schemas) -> J {
             if inst.tainted {
                 m.insert("tainted".into(), json!(true));
             }
-            J::Object(m)
+            (addr.resource.module.clone(), J::Object(m))
         })
         .collect();
     let mut values = Map::new();

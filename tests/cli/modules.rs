@@ -351,3 +351,65 @@ fn graph_draws_every_module_like_terraform() {
         );
     }
 }
+
+/// The module tree of a JSON values section: each module's address, its resources' addresses
+/// and keys, and its children by address.
+fn module_shape(m: &serde_json::Value) -> serde_json::Value {
+    let resources: Vec<serde_json::Value> = m["resources"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|r| {
+            let keys: Vec<&String> = r
+                .as_object()
+                .map(|o| o.keys().collect())
+                .unwrap_or_default();
+            serde_json::json!([r["address"], keys])
+        })
+        .collect();
+    // Terraform's order of nested modules in planned_values varies from run to run.
+    let mut children: Vec<serde_json::Value> = m["child_modules"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(module_shape)
+        .collect();
+    children.sort_by_key(|c| c["address"].to_string());
+    serde_json::json!({"address": m["address"], "resources": resources, "children": children})
+}
+
+#[test]
+fn json_values_nest_child_modules_like_terraform() {
+    if !have_terraform("json_values_nest_child_modules_like_terraform") {
+        return;
+    }
+    let shapes = |tool: &str| {
+        let w = Work::fixture("modules/tree");
+        let run = |args: &[&str]| match tool {
+            "cairn" => w.cairn(args),
+            _ => w.terraform(args),
+        };
+        if tool == "terraform" {
+            run(&["init", "-backend=false", "-no-color"]).ok();
+        }
+        run(&["plan", "-out=tfplan", "-no-color"]).ok();
+        let plan: serde_json::Value =
+            serde_json::from_str(&run(&["show", "-json", "tfplan"]).ok().stdout).unwrap();
+        run(&["apply", "-auto-approve", "-no-color", "tfplan"]).ok();
+        let state: serde_json::Value =
+            serde_json::from_str(&run(&["show", "-json"]).ok().stdout).unwrap();
+        (
+            module_shape(&plan["planned_values"]["root_module"]),
+            module_shape(&state["values"]["root_module"]),
+        )
+    };
+    let ours = shapes("cairn");
+    let theirs = shapes("terraform");
+    assert_eq!(ours.0, theirs.0, "planned_values");
+    assert_eq!(ours.1, theirs.1, "state values");
+    assert!(
+        ours.1["children"].as_array().is_some_and(|c| c.len() == 5),
+        "five module instances: {}",
+        ours.1
+    );
+}
