@@ -12,5 +12,6 @@ mod interop;
 mod json_log;
 mod json_plan;
 mod modules;
+mod scale;
 mod snapshot;
 mod validate;
