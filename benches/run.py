@@ -115,9 +115,9 @@ resource "terraform_data" "a" {{
 }}
 
 resource "terraform_data" "b" {{
-  count = {n - half}
+  count = {half}
   input = {{
-    from = terraform_data.a[count.index % {half}].id
+    from = terraform_data.a[count.index].id
     tags = local.tags
   }}
 }}
