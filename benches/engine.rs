@@ -19,8 +19,7 @@ use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 /// A flat configuration of `n` resources whose inputs use a variable, a local and functions,
 /// one `count` block of `n` instances feeding another, and a `for_each` over `n` keys.
 fn write_config(dir: &Path, n: usize) {
-    let mut s = String::from(
-        r#"variable "env" {
+    let mut s = r#"variable "env" {
   default = "bench"
 }
 
@@ -45,8 +44,7 @@ resource "terraform_data" "e" {
   input    = "${local.prefix}-${each.key}"
 }
 "#
-        .replace("N", &n.to_string()),
-    );
+    .replace("N", &n.to_string());
     for i in 0..n {
         s.push_str(&format!(
             "resource \"terraform_data\" \"r{i}\" {{\n  input = {{\n    name = format(\"%s-%05d\", local.prefix, {i})\n    tags = merge(local.tags, {{ idx = \"{i}\" }})\n  }}\n}}\n"

@@ -27,6 +27,8 @@ fn config(n: usize) -> String {
 
 /// Runs cairn in `w` and returns the peak resident memory of that process, in bytes.
 #[cfg(target_os = "linux")]
+// The child is reaped by `wait4`, which also gives its resource usage.
+#[allow(clippy::zombie_processes)]
 fn peak_rss(w: &Work, args: &[&str]) -> u64 {
     let child = w
         .command(args)
