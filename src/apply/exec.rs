@@ -13,6 +13,10 @@
 //!   half with the creates, after its delete half. Replacing a subnet and the instance in it thus
 //!   deletes the instance, deletes the subnet, creates the subnet, creates the instance.
 //!
+//! Concurrency: at most `parallelism` operations run at once, and at most a provider
+//! configuration's own limit ([`super::ProviderMap::limit`]) of its operations; an operation takes
+//! its provider's slot before one of the run's.
+//!
 //! A dependency cycle (which the planner should have refused) is reported, never waited on.
 
 use std::collections::{HashMap, HashSet, VecDeque};
@@ -25,7 +29,7 @@ use tokio::sync::mpsc::UnboundedSender;
 use tokio::task::JoinSet;
 
 use super::journal::{self, Journal, Record};
-use super::op::{self, Completed, Ctx, OpInput, OpOutput, Part};
+use super::op::{self, Completed, Ctx, OpInput, OpOutput, Part, Permits};
 use super::{Event, Options, Outcome, ProviderMap, Replanner, StateSink};
 use crate::addr::{InstanceAddr, ResourceAddr};
 use crate::plan::{Action, Plan, ResourceChange};
@@ -393,6 +397,7 @@ impl Run<'_> {
         let changes = &self.plan.changes;
         let mut graph = Graph::new(changes, &self.state);
         let permits = Arc::new(Semaphore::new(self.opts.parallelism.max(1)));
+        let limits = self.provider_limits();
         let stop = Arc::new(AtomicBool::new(false));
         let mut tasks: JoinSet<OpOutput> = JoinSet::new();
         let mut running: HashMap<tokio::task::Id, usize> = HashMap::new();
@@ -410,10 +415,14 @@ impl Run<'_> {
                 };
                 match self.prepare(i, graph.nodes[i]).await {
                     Ok(input) => {
+                        let permits = Permits {
+                            provider: limits.get(input.provider.as_str()).cloned(),
+                            run: Arc::clone(&permits),
+                        };
                         let h = tasks.spawn(op::run(
                             Arc::clone(&self.ctx),
                             input,
-                            Arc::clone(&permits),
+                            permits,
                             Arc::clone(&stop),
                         ));
                         running.insert(h.id(), i);
@@ -501,6 +510,20 @@ impl Run<'_> {
                 _ = tick.tick() => self.persist().await,
             }
         }
+    }
+
+    /// One semaphore per provider configuration that has its own `parallelism`.
+    fn provider_limits(&self) -> HashMap<String, Arc<Semaphore>> {
+        let mut out = HashMap::new();
+        for c in &self.plan.changes {
+            if out.contains_key(&c.provider) {
+                continue;
+            }
+            if let Some(n) = self.ctx.providers.parallelism(&c.provider) {
+                out.insert(c.provider.clone(), Arc::new(Semaphore::new(n.max(1))));
+            }
+        }
+        out
     }
 
     /// Whether a planned value has unknowns where the configuration sets values (not just in
@@ -610,6 +633,7 @@ impl Run<'_> {
             waves[w].push((c, related));
         }
         let permits = Arc::new(Semaphore::new(self.opts.parallelism.max(1)));
+        let limits = self.provider_limits();
         let mut pinned: HashSet<ResourceAddr> = HashSet::new();
         let mut pinned_at: HashSet<InstanceAddr> = HashSet::new();
         for wave in waves {
@@ -636,10 +660,13 @@ impl Run<'_> {
                     continue;
                 }
                 let ctx = Arc::clone(&self.ctx);
-                let permits = Arc::clone(&permits);
+                let permits = Permits {
+                    provider: limits.get(c.provider.as_str()).cloned(),
+                    run: Arc::clone(&permits),
+                };
                 let addr = c.addr.clone();
                 let h = tasks.spawn(async move {
-                    let _permit = permits.acquire_owned().await;
+                    let _permits = permits.acquire().await;
                     let undone = op::undo(&ctx, &c).await;
                     (c, related, undone)
                 });

@@ -1,7 +1,8 @@
 //! The executor: runs a [`Plan`](crate::plan::Plan) through the providers with [`apply`].
 //!
 //! - Order: creates and updates go in dependency order, deletes in reverse, up to `parallelism`
-//!   at a time on a tokio `JoinSet`; a delete-then-create replacement deletes with the deletes and
+//!   at a time on a tokio `JoinSet` (and up to a provider configuration's own limit, set with
+//!   [`ProviderMap::limit`], for its operations); a delete-then-create replacement deletes with the deletes and
 //!   creates with the creates (see `exec`). Ordering is kept per resource with counters, never
 //!   as instance-to-instance edges.
 //! - Unknowns: a planned value still waiting for other resources' results is completed by a
@@ -111,6 +112,8 @@ struct ProviderEntry {
 #[derive(Clone, Default)]
 pub struct ProviderMap {
     entries: HashMap<String, ProviderEntry>,
+    /// Per-configuration limits on operations at once (cairn's provider `parallelism`).
+    limits: HashMap<String, usize>,
 }
 
 impl std::fmt::Debug for ProviderMap {
@@ -128,6 +131,15 @@ impl ProviderMap {
         let schema = Arc::new(provider.schema());
         self.entries
             .insert(addr.into(), ProviderEntry { provider, schema });
+    }
+    /// Lets at most `limit` operations (at least one) of the provider configuration at `addr`
+    /// run at once, within the run's overall `parallelism`.
+    pub fn limit(&mut self, addr: impl Into<String>, limit: usize) {
+        self.limits.insert(addr.into(), limit.max(1));
+    }
+    /// The limit set with [`ProviderMap::limit`], if any.
+    pub fn parallelism(&self, addr: &str) -> Option<usize> {
+        self.limits.get(addr).copied()
     }
     pub fn get(&self, addr: &str) -> Option<&Arc<dyn Provider>> {
         self.entries.get(addr).map(|e| &e.provider)

@@ -364,14 +364,41 @@ async fn step(ctx: &Ctx, s: Step<'_>) -> Result<Option<InstanceState>, String> {
     r
 }
 
+/// The slots an operation needs: one of its provider configuration's (when it has a limit),
+/// then one of the run's.
+#[derive(Clone)]
+pub(crate) struct Permits {
+    pub provider: Option<Arc<tokio::sync::Semaphore>>,
+    pub run: Arc<tokio::sync::Semaphore>,
+}
+
+impl Permits {
+    /// Waits for both slots; `None` when a semaphore was closed. The provider's slot comes
+    /// first, so operations queued behind a busy provider never hold one of the run's slots
+    /// that another provider's operation could use.
+    pub async fn acquire(
+        &self,
+    ) -> Option<(
+        Option<tokio::sync::OwnedSemaphorePermit>,
+        tokio::sync::OwnedSemaphorePermit,
+    )> {
+        let provider = match &self.provider {
+            Some(p) => Some(Arc::clone(p).acquire_owned().await.ok()?),
+            None => None,
+        };
+        let run = Arc::clone(&self.run).acquire_owned().await.ok()?;
+        Some((provider, run))
+    }
+}
+
 /// Runs one change: waits for a slot, calls the provider, reports events.
 pub(crate) async fn run(
     ctx: Arc<Ctx>,
     input: OpInput,
-    permits: Arc<tokio::sync::Semaphore>,
+    permits: Permits,
     stop: Arc<std::sync::atomic::AtomicBool>,
 ) -> OpOutput {
-    let Ok(_permit) = permits.acquire_owned().await else {
+    let Some(_permits) = permits.acquire().await else {
         return OpOutput::skipped(input.idx);
     };
     if stop.load(Ordering::SeqCst) {

@@ -755,6 +755,9 @@ fn provider_map(providers: &ProviderSet) -> apply::ProviderMap {
     let mut map = apply::ProviderMap::new();
     for (addr, c) in providers.all() {
         map.insert(addr.clone(), Arc::clone(&c.provider));
+        if let Some(n) = providers.parallelism(addr) {
+            map.limit(addr.clone(), n);
+        }
     }
     map
 }

@@ -739,11 +739,16 @@ impl Decoder<'_> {
             self.error("Duplicate provider configuration", detail, Some(span.range));
             return;
         }
+        let parallelism = b
+            .body
+            .remove_attribute("parallelism")
+            .map(|a| self.expr(a.value));
         let body = self.body(b.body);
         self.module.providers.push(ProviderBlock {
             name,
             alias,
             body,
+            parallelism,
             span,
         });
     }

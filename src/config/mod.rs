@@ -191,8 +191,12 @@ pub struct BackendBlock {
 pub struct ProviderBlock {
     pub name: String,
     pub alias: Option<String>,
-    /// The configuration arguments (without `alias`).
+    /// The configuration arguments (without `alias` and `parallelism`).
     pub body: Body,
+    /// cairn's `parallelism = N`: how many operations of this configuration may run at once
+    /// during an apply (Terraform has no such argument). Unevaluated; taken out of `body` so the
+    /// provider's own schema never sees it.
+    pub parallelism: Option<Expr>,
     pub span: Span,
 }
 

@@ -8,8 +8,9 @@ use std::sync::Arc;
 
 use cairn_provider::{Provider, ProviderSchema, Schema, Value};
 
-use crate::config::{Module, ProviderRef};
+use crate::config::{Expr, Module, ProviderRef};
 use crate::diag::{Diagnostic, Diagnostics};
+use crate::lang::Scope;
 
 /// Where providers come from: the CLI's table of linked providers.
 pub trait Registry: Send + Sync {
@@ -54,6 +55,24 @@ pub fn source_of_addr(addr: &str) -> Option<&str> {
     Some(&rest[..rest.find("\"]")?])
 }
 
+/// Evaluates cairn's `parallelism = N` of a provider block: a whole number of at least 1.
+pub fn parallelism(e: &Expr, scope: &dyn Scope) -> Result<usize, Diagnostics> {
+    let (v, _) = crate::lang::eval(e, scope)?.unmark_deep();
+    let n = match &v {
+        Value::Number(_) => v.to_json().as_u64().filter(|n| *n >= 1),
+        _ => None,
+    };
+    n.and_then(|n| usize::try_from(n).ok()).ok_or_else(|| {
+        Diagnostics::from(
+            Diagnostic::error(
+                "Invalid provider parallelism",
+                "The parallelism of a provider configuration must be a whole number of at least 1: how many of its operations may run at once.",
+            )
+            .at_opt(e.span()),
+        )
+    })
+}
+
 /// One configured provider.
 pub struct Configured {
     pub addr: String,
@@ -76,6 +95,8 @@ impl Configured {
 pub struct ProviderSet {
     by_ref: BTreeMap<ProviderRef, Arc<Configured>>,
     by_addr: BTreeMap<String, Arc<Configured>>,
+    /// cairn's per-configuration `parallelism`, by provider address.
+    limits: BTreeMap<String, usize>,
 }
 
 impl ProviderSet {
@@ -84,6 +105,14 @@ impl ProviderSet {
     }
     pub fn by_addr(&self, addr: &str) -> Option<&Arc<Configured>> {
         self.by_addr.get(addr)
+    }
+    /// The `parallelism` a provider configuration's block sets, by its address.
+    pub fn parallelism(&self, addr: &str) -> Option<usize> {
+        self.limits.get(addr).copied()
+    }
+    /// Records the `parallelism` of the provider configuration at `addr`.
+    pub fn set_parallelism(&mut self, addr: &str, limit: usize) {
+        self.limits.insert(addr.to_string(), limit);
     }
     /// Every configured provider by address.
     pub fn all(&self) -> impl Iterator<Item = (&String, &Arc<Configured>)> {

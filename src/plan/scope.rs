@@ -47,7 +47,19 @@ impl ResourceValues {
                     })
                     .collect();
                 xs.sort_by_key(|(i, _)| *i);
-                Value::Tuple(xs.into_iter().map(|(_, v)| v.clone()).collect())
+                // Each instance at its own index: while an apply runs, instances not yet
+                // created are missing from the state, and are unknown rather than shifting
+                // the others down.
+                let len = xs
+                    .last()
+                    .map_or(0, |(i, _)| usize::try_from(*i + 1).unwrap_or(0));
+                let mut out = vec![Value::Unknown; len];
+                for (i, v) in xs {
+                    if let Some(slot) = usize::try_from(i).ok().and_then(|i| out.get_mut(i)) {
+                        *slot = v.clone();
+                    }
+                }
+                Value::Tuple(out)
             }
             Expansion::ForEach => Value::Object(
                 self.instances
@@ -251,5 +263,29 @@ impl Scope for InstanceScope<'_> {
             }
             _ => self.base.resolve(subject, span),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn count_instances_keep_their_index_when_some_are_missing() {
+        let rv = ResourceValues {
+            expansion: Expansion::Count,
+            instances: BTreeMap::from([
+                (InstanceKey::Int(0), Value::string("a0")),
+                (InstanceKey::Int(2), Value::string("a2")),
+            ]),
+        };
+        assert_eq!(
+            rv.to_value(),
+            Value::Tuple(vec![
+                Value::string("a0"),
+                Value::Unknown,
+                Value::string("a2")
+            ])
+        );
     }
 }

@@ -439,6 +439,12 @@ impl<'a> Walk<'a> {
                     None => Ok(Value::Null),
                 })
                 .await;
+            if let (Ok(c), Some(e)) = (&res, block.and_then(|b| b.parallelism.as_ref())) {
+                match super::providers::parallelism(e, scope) {
+                    Ok(n) => self.providers.set_parallelism(&c.addr, n),
+                    Err(d) => diags.extend(d),
+                }
+            }
             if let Err(mut ds) = res {
                 // Point at the provider block, or else at the first resource that needs it.
                 let span = block.map(|b| b.span.clone()).or(used_by);

@@ -372,15 +372,13 @@ impl Reader<'_> {
 
 /// Serialises a state exactly as Terraform 1.11 writes it.
 pub fn write(state: &State) -> Vec<u8> {
-    let mut top = Map::new();
-    top.insert("version".into(), Value::from(FORMAT_VERSION));
-    top.insert(
-        "terraform_version".into(),
-        Value::from(state.terraform_version.clone()),
-    );
-    top.insert("serial".into(), Value::from(state.serial));
-    top.insert("lineage".into(), Value::from(state.lineage.clone()));
+    write_as(state, &state.terraform_version, state.serial)
+}
 
+/// Serialises a state as [`write`] does, with another `terraform_version` and `serial`. The
+/// text is written as it is produced: instance attributes are never copied into an
+/// intermediate JSON tree, so writing costs one pass over the state and the output.
+pub fn write_as(state: &State, terraform_version: &str, serial: u64) -> Vec<u8> {
     let mut outputs = Map::new();
     for (name, o) in &state.outputs {
         let mut m = Map::new();
@@ -391,81 +389,169 @@ pub fn write(state: &State) -> Vec<u8> {
         }
         outputs.insert(name.clone(), Value::Object(m));
     }
-    top.insert("outputs".into(), Value::Object(outputs));
 
     // Terraform sorts resources by module address string, then mode, type and name.
     let mut resources: Vec<(String, &ResourceAddr, &ResourceState)> = state
         .resources
         .iter()
+        .filter(|(_, r)| !r.instances.is_empty())
         .map(|(a, r)| (a.module.to_string(), a, r))
         .collect();
     resources.sort_by(|(ma, a, _), (mb, b, _)| {
         (ma, a.mode.as_str(), &a.ty, &a.name).cmp(&(mb, b.mode.as_str(), &b.ty, &b.name))
     });
-    let resources = resources
-        .into_iter()
-        .filter(|(_, _, r)| !r.instances.is_empty())
-        .map(|(module, addr, r)| resource_json(module, addr, r))
-        .collect();
-    top.insert("resources".into(), Value::Array(resources));
-    top.insert("check_results".into(), Value::Null);
 
     let mut out = String::new();
-    emit(&mut out, &Value::Object(top), 0);
+    let mut top = Obj::open(&mut out, 0);
+    top.key("version");
+    emit(top.out, &Value::from(FORMAT_VERSION), 1);
+    top.key("terraform_version");
+    quote(top.out, terraform_version);
+    top.key("serial");
+    let _ = write!(top.out, "{serial}");
+    top.key("lineage");
+    quote(top.out, &state.lineage);
+    top.key("outputs");
+    emit(top.out, &Value::Object(outputs), 1);
+    top.key("resources");
+    array(
+        top.out,
+        1,
+        resources.into_iter(),
+        |out, (module, addr, r)| resource_json(out, 2, &module, addr, r),
+    );
+    top.key("check_results");
+    top.out.push_str("null");
+    top.close();
     out.push('\n');
     out.into_bytes()
 }
 
-fn resource_json(module: String, addr: &ResourceAddr, r: &ResourceState) -> Value {
-    let mut m = Map::new();
-    if !module.is_empty() {
-        m.insert("module".into(), Value::String(module));
-    }
-    m.insert("mode".into(), Value::from(addr.mode.as_str()));
-    m.insert("type".into(), Value::from(addr.ty.clone()));
-    m.insert("name".into(), Value::from(addr.name.clone()));
-    m.insert("provider".into(), Value::from(r.provider.clone()));
-    // BTreeMap order of keys is Terraform's: no key, then ints ascending, then strings by bytes.
-    let instances = r
-        .instances
-        .iter()
-        .map(|(k, i)| instance_json(k, i))
-        .collect();
-    m.insert("instances".into(), Value::Array(instances));
-    Value::Object(m)
+/// An object being written: `{`, then `"key": value` pairs, then `}`, as Go indents them.
+struct Obj<'o> {
+    out: &'o mut String,
+    depth: usize,
+    empty: bool,
 }
 
-fn instance_json(key: &InstanceKey, i: &InstanceState) -> Value {
-    let mut m = Map::new();
+impl<'o> Obj<'o> {
+    fn open(out: &'o mut String, depth: usize) -> Obj<'o> {
+        out.push('{');
+        Obj {
+            out,
+            depth,
+            empty: true,
+        }
+    }
+    /// Starts the next member; its value is written to `self.out` at depth `self.depth + 1`.
+    fn key(&mut self, k: &str) {
+        if !self.empty {
+            self.out.push(',');
+        }
+        self.empty = false;
+        newline(self.out, self.depth + 1);
+        quote(self.out, k);
+        self.out.push_str(": ");
+    }
+    fn close(self) {
+        if !self.empty {
+            newline(self.out, self.depth);
+        }
+        self.out.push('}');
+    }
+}
+
+/// Writes an array at `depth`, each item by `item` at `depth + 1`.
+fn array<T>(
+    out: &mut String,
+    depth: usize,
+    items: impl Iterator<Item = T>,
+    mut item: impl FnMut(&mut String, T),
+) {
+    out.push('[');
+    let mut empty = true;
+    for x in items {
+        if !empty {
+            out.push(',');
+        }
+        empty = false;
+        newline(out, depth + 1);
+        item(out, x);
+    }
+    if !empty {
+        newline(out, depth);
+    }
+    out.push(']');
+}
+
+fn resource_json(
+    out: &mut String,
+    depth: usize,
+    module: &str,
+    addr: &ResourceAddr,
+    r: &ResourceState,
+) {
+    let mut m = Obj::open(out, depth);
+    if !module.is_empty() {
+        m.key("module");
+        quote(m.out, module);
+    }
+    m.key("mode");
+    quote(m.out, addr.mode.as_str());
+    m.key("type");
+    quote(m.out, &addr.ty);
+    m.key("name");
+    quote(m.out, &addr.name);
+    m.key("provider");
+    quote(m.out, &r.provider);
+    // BTreeMap order of keys is Terraform's: no key, then ints ascending, then strings by bytes.
+    m.key("instances");
+    array(m.out, depth + 1, r.instances.iter(), |out, (k, i)| {
+        instance_json(out, depth + 2, k, i)
+    });
+    m.close();
+}
+
+fn instance_json(out: &mut String, depth: usize, key: &InstanceKey, i: &InstanceState) {
+    let mut m = Obj::open(out, depth);
     match key {
         InstanceKey::None => {}
         InstanceKey::Int(n) => {
-            m.insert("index_key".into(), Value::from(*n));
+            m.key("index_key");
+            let _ = write!(m.out, "{n}");
         }
         InstanceKey::Str(s) => {
-            m.insert("index_key".into(), Value::from(s.clone()));
+            m.key("index_key");
+            quote(m.out, s);
         }
     }
     if i.tainted {
-        m.insert("status".into(), Value::from("tainted"));
+        m.key("status");
+        quote(m.out, "tainted");
     }
-    m.insert("schema_version".into(), Value::from(i.schema_version));
-    m.insert("attributes".into(), canonical(&i.attributes));
-    let paths = i.sensitive_paths.iter().map(|p| path_json(p)).collect();
-    m.insert("sensitive_attributes".into(), Value::Array(paths));
+    m.key("schema_version");
+    let _ = write!(m.out, "{}", i.schema_version);
+    m.key("attributes");
+    emit_canonical(m.out, &i.attributes, depth + 1);
+    m.key("sensitive_attributes");
+    let paths: Vec<Value> = i.sensitive_paths.iter().map(|p| path_json(p)).collect();
+    emit(m.out, &Value::Array(paths), depth + 1);
     if let Some(p) = &i.private {
-        m.insert("private".into(), Value::from(p.clone()));
+        m.key("private");
+        quote(m.out, p);
     }
     if !i.dependencies.is_empty() {
         let mut deps: Vec<String> = i.dependencies.iter().map(ToString::to_string).collect();
         deps.sort();
         deps.dedup();
-        m.insert("dependencies".into(), Value::from(deps));
+        m.key("dependencies");
+        array(m.out, depth + 1, deps.iter(), |out, d| quote(out, d));
     }
     if i.create_before_destroy {
-        m.insert("create_before_destroy".into(), Value::Bool(true));
+        m.key("create_before_destroy");
+        m.out.push_str("true");
     }
-    Value::Object(m)
+    m.close();
 }
 
 fn path_json(path: &[PathStep]) -> Value {
@@ -515,6 +601,31 @@ fn canonical(v: &Value) -> Value {
         }
         Value::Array(xs) => Value::Array(xs.iter().map(canonical).collect()),
         v => v.clone(),
+    }
+}
+
+/// Writes `v` as [`emit`] writes [`canonical`]`(v)`, without copying it.
+fn emit_canonical(out: &mut String, v: &Value, depth: usize) {
+    match v {
+        Value::Object(m) if !m.is_empty() => {
+            let mut entries: Vec<(&String, &Value)> = m.iter().collect();
+            let dynamic = m.len() == 2 && m.contains_key("value") && m.contains_key("type");
+            if dynamic {
+                entries.sort_by(|a, b| b.0.cmp(a.0));
+            } else {
+                entries.sort_by(|a, b| a.0.cmp(b.0));
+            }
+            let mut o = Obj::open(out, depth);
+            for (k, x) in entries {
+                o.key(k);
+                emit_canonical(o.out, x, depth + 1);
+            }
+            o.close();
+        }
+        Value::Array(xs) => array(out, depth, xs.iter(), |out, x| {
+            emit_canonical(out, x, depth + 1)
+        }),
+        v => emit(out, v, depth),
     }
 }
 

@@ -15,5 +15,6 @@ mod json_plan;
 mod modules;
 mod plan_file;
 mod refactor;
+mod scale;
 mod snapshot;
 mod validate;

@@ -1568,3 +1568,61 @@ async fn forgotten_objects_leave_the_state_untouched_in_the_world_and_moves_pers
 }
 
 mod replay;
+
+/// Two provider configurations sharing one world: `P`, limited to `limit` operations at once,
+/// and `Q`, unlimited; 12 independent creates on each, every operation taking 100 ms.
+async fn two_providers(parallelism: usize, limit: usize) -> (usize, usize, Outcome) {
+    const Q: &str = "provider[\"cairn/mock\"].other";
+    let mut h = Harness::new();
+    let other = Wrapped::new(&h.world);
+    h.providers.insert(Q, other.clone() as Arc<dyn Provider>);
+    h.providers.limit(P, limit);
+    h.opts.parallelism = parallelism;
+    h.delay(Duration::from_millis(100));
+    let mut changes = Vec::new();
+    for i in 0..12 {
+        changes.push(create(&format!("p{i}"), "x", &[]));
+        let mut c = create(&format!("q{i}"), "x", &[]);
+        c.provider = Q.to_string();
+        changes.push(c);
+    }
+    let (out, _) = h.run(&plan(changes), State::new()).await;
+    assert_eq!(h.objects().len(), 24);
+    let p = h.provider.max.load(Ordering::SeqCst);
+    let q = other.max.load(Ordering::SeqCst);
+    (p, q, out)
+}
+
+#[tokio::test(start_paused = true)]
+async fn provider_parallelism_is_honoured_within_the_global_limit() {
+    // The provider's own limit binds below the run's.
+    let (p, q, out) = two_providers(6, 2).await;
+    assert!(out.is_success(), "{:?}", out.errors);
+    assert_eq!(p, 2);
+    assert!(
+        (6 - 2..=6).contains(&q),
+        "the other provider uses the run's remaining slots: {q}"
+    );
+    // The run's limit binds below the provider's.
+    let (p, q, out) = two_providers(1, 3).await;
+    assert!(out.is_success(), "{:?}", out.errors);
+    assert_eq!((p, q), (1, 1));
+}
+
+#[tokio::test(start_paused = true)]
+async fn operations_queued_behind_a_busy_provider_hold_no_run_slot() {
+    // With 3 run slots and P limited to 1, P's queued operations must not take the run's slots:
+    // Q runs at least 2 at a time.
+    let (p, q, out) = two_providers(3, 1).await;
+    assert!(out.is_success(), "{:?}", out.errors);
+    assert_eq!(p, 1);
+    assert!((2..=3).contains(&q), "{q}");
+}
+
+#[test]
+fn provider_limits_are_at_least_one() {
+    let mut m = ProviderMap::new();
+    m.limit(P, 0);
+    assert_eq!(m.parallelism(P), Some(1));
+    assert_eq!(m.parallelism("provider[\"cairn/other\"]"), None);
+}

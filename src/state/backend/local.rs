@@ -30,7 +30,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 
 use super::{Backend, LockInfo};
-use crate::state::{State, StateError, TERRAFORM_VERSION, format};
+use crate::state::{InstanceState, State, StateError, TERRAFORM_VERSION, format};
 
 /// How many files (each a state file this lock holder replaced) stay locked at most: enough to
 /// keep out a Terraform that opened an older one while it waits, without holding a descriptor
@@ -54,6 +54,15 @@ struct Inner {
 #[derive(Default)]
 struct WriteState {
     backed_up: bool,
+    /// What this backend wrote last, to skip reading it back while the file is unchanged.
+    last: Option<Written>,
+}
+
+struct Written {
+    stamp: Option<Stamp>,
+    lineage: String,
+    serial: u64,
+    digest: [u8; 32],
 }
 
 struct Held {
@@ -225,38 +234,63 @@ impl Inner {
 
     fn write_state(&self, state: &State) -> Result<u64, StateError> {
         let mut ws = guard(&self.write);
-        // A stored state we cannot read is an error: never overwrite what we do not understand.
-        let stored = self.read_stored()?;
-        let mut next = state.clone();
-        next.terraform_version = TERRAFORM_VERSION.to_string();
-        match &stored {
-            Some((_, old)) => {
-                if !old.lineage.is_empty() && old.lineage != state.lineage {
-                    return Err(StateError::LineageMismatch {
-                        path: self.display(),
-                        stored: old.lineage.clone(),
-                        given: state.lineage.clone(),
-                    });
+        let current = stamp(&self.path);
+        let last = ws
+            .last
+            .take()
+            .filter(|w| current.is_some() && current == w.stamp);
+        let (serial, bytes) = match last {
+            // The file is still the one this backend wrote last: no need to read it back.
+            Some(w) => {
+                self.check_lineage(&w.lineage, state)?;
+                let bytes = format::write_as(state, TERRAFORM_VERSION, w.serial);
+                if content_digest(state, &bytes, w.serial) == w.digest {
+                    let serial = w.serial;
+                    ws.last = Some(w);
+                    return Ok(serial);
                 }
-                if same_content(old, &next) {
-                    return Ok(old.serial);
+                if !ws.backed_up {
+                    // The first change of this backend's life keeps the file it replaces.
+                    let old = fs::read(&self.path).map_err(|e| self.read_err(e))?;
+                    replace_file(&self.backup_path(), &old, None).map_err(|source| {
+                        StateError::Write {
+                            path: self.backup_path().display().to_string(),
+                            source,
+                        }
+                    })?;
+                    ws.backed_up = true;
                 }
-                next.serial = state.serial.max(old.serial) + 1;
+                let serial = state.serial.max(w.serial) + 1;
+                (serial, format::write_as(state, TERRAFORM_VERSION, serial))
             }
-            None => next.serial = state.serial + 1,
-        }
-        let bytes = format::write(&next);
-        if !ws.backed_up
-            && let Some((old_bytes, _)) = &stored
-        {
-            replace_file(&self.backup_path(), old_bytes, None).map_err(|source| {
-                StateError::Write {
-                    path: self.backup_path().display().to_string(),
-                    source,
+            None => {
+                // A stored state we cannot read is an error: never overwrite what we do not
+                // understand.
+                let stored = self.read_stored()?;
+                let serial = match &stored {
+                    Some((_, old)) => {
+                        self.check_lineage(&old.lineage, state)?;
+                        if same_content(old, state) {
+                            return Ok(old.serial);
+                        }
+                        state.serial.max(old.serial) + 1
+                    }
+                    None => state.serial + 1,
+                };
+                if !ws.backed_up
+                    && let Some((old_bytes, _)) = &stored
+                {
+                    replace_file(&self.backup_path(), old_bytes, None).map_err(|source| {
+                        StateError::Write {
+                            path: self.backup_path().display().to_string(),
+                            source,
+                        }
+                    })?;
+                    ws.backed_up = true;
                 }
-            })?;
-            ws.backed_up = true;
-        }
+                (serial, format::write_as(state, TERRAFORM_VERSION, serial))
+            }
+        };
         let mut held = guard(&self.held);
         match held.as_mut() {
             Some(h) => {
@@ -272,7 +306,24 @@ impl Inner {
                 replace_file(&self.path, &bytes, None).map_err(|e| self.write_err(e))?;
             }
         }
-        Ok(next.serial)
+        ws.last = stamp(&self.path).map(|st| Written {
+            stamp: Some(st),
+            lineage: state.lineage.clone(),
+            serial,
+            digest: content_digest(state, &bytes, serial),
+        });
+        Ok(serial)
+    }
+
+    fn check_lineage(&self, stored: &str, state: &State) -> Result<(), StateError> {
+        if !stored.is_empty() && stored != state.lineage {
+            return Err(StateError::LineageMismatch {
+                path: self.display(),
+                stored: stored.to_string(),
+                given: state.lineage.clone(),
+            });
+        }
+        Ok(())
     }
 
     fn try_lock(&self, info: &LockInfo) -> Result<(), StateError> {
@@ -421,20 +472,98 @@ fn unknown_holder(path: &str, why: &str) -> LockInfo {
 
 /// Whether two states hold the same content, ignoring serial and the writer's version (and
 /// the order of sensitive paths, which Terraform writes in no fixed order).
+/// Whether two states would be stored alike, serial and Terraform version aside. Compared
+/// structurally first; states that differ only in how numbers or the order of sensitive paths
+/// are held compare by their serialised form.
 fn same_content(a: &State, b: &State) -> bool {
-    let norm = |s: &State| {
-        let mut s = s.clone();
-        s.serial = 0;
-        s.terraform_version.clear();
-        for r in s.resources.values_mut() {
-            for i in r.instances.values_mut() {
-                i.sensitive_paths.sort();
-                i.sensitive_paths.dedup();
-            }
-        }
-        format::write(&s)
-    };
+    fn live(s: &State) -> Vec<(&crate::addr::ResourceAddr, &crate::state::ResourceState)> {
+        s.resources
+            .iter()
+            .filter(|(_, r)| !r.instances.is_empty())
+            .collect()
+    }
+    let (ra, rb) = (live(a), live(b));
+    if a.lineage != b.lineage || ra.len() != rb.len() {
+        return false;
+    }
+    let same_resources = ra.iter().zip(&rb).all(|((ka, a), (kb, b))| {
+        ka == kb
+            && a.provider == b.provider
+            && a.instances.len() == b.instances.len()
+            && a.instances
+                .iter()
+                .zip(&b.instances)
+                .all(|((ka, a), (kb, b))| ka == kb && same_instance(a, b))
+    });
+    if same_resources && a.outputs == b.outputs {
+        return true;
+    }
+    let norm = |s: &State| format::write_as(s, "", 0);
     norm(a) == norm(b)
+}
+
+fn same_instance(a: &InstanceState, b: &InstanceState) -> bool {
+    let sorted = |v: &[cairn_provider::ValuePath]| {
+        let mut v = v.to_vec();
+        v.sort();
+        v.dedup();
+        v
+    };
+    let deps = |v: &[crate::addr::ResourceAddr]| {
+        let mut v: Vec<String> = v.iter().map(ToString::to_string).collect();
+        v.sort();
+        v.dedup();
+        v
+    };
+    a.attributes == b.attributes
+        && a.schema_version == b.schema_version
+        && a.tainted == b.tainted
+        && a.create_before_destroy == b.create_before_destroy
+        && a.private == b.private
+        && (a.sensitive_paths == b.sensitive_paths
+            || sorted(&a.sensitive_paths) == sorted(&b.sensitive_paths))
+        && (a.dependencies == b.dependencies || deps(&a.dependencies) == deps(&b.dependencies))
+}
+
+/// What identifies one version of the state file: a replaced file is a new inode.
+#[derive(Clone, Debug, PartialEq)]
+struct Stamp {
+    len: u64,
+    modified: Option<std::time::SystemTime>,
+    #[cfg(unix)]
+    inode: (u64, u64),
+}
+
+fn stamp(path: &Path) -> Option<Stamp> {
+    let m = fs::metadata(path).ok()?;
+    Some(Stamp {
+        len: m.len(),
+        modified: m.modified().ok(),
+        #[cfg(unix)]
+        inode: {
+            use std::os::unix::fs::MetadataExt as _;
+            (m.dev(), m.ino())
+        },
+    })
+}
+
+/// A digest of what `state` stores (`bytes`, its serialisation with `serial`) that the order
+/// of sensitive paths does not change.
+fn content_digest(state: &State, bytes: &[u8], serial: u64) -> [u8; 32] {
+    use sha2::Digest as _;
+    let instances = || state.resources.values().flat_map(|r| r.instances.values());
+    let sorted = |i: &InstanceState| i.sensitive_paths.windows(2).all(|w| w[0] < w[1]);
+    if instances().all(sorted) {
+        return sha2::Sha256::digest(bytes).into();
+    }
+    let mut s = state.clone();
+    for r in s.resources.values_mut() {
+        for i in r.instances.values_mut() {
+            i.sensitive_paths.sort();
+            i.sensitive_paths.dedup();
+        }
+    }
+    sha2::Sha256::digest(format::write_as(&s, TERRAFORM_VERSION, serial)).into()
 }
 
 fn remove_if_present(p: &Path) -> io::Result<()> {
