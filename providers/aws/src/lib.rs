@@ -11,6 +11,7 @@
 
 mod config;
 mod ctx;
+mod data;
 mod resource;
 mod resources;
 mod tags;
@@ -34,12 +35,26 @@ fn resources() -> Vec<Arc<dyn AwsResource>> {
     vec![
         Arc::new(resources::vpc::Vpc),
         Arc::new(resources::subnet::Subnet),
+        Arc::new(resources::instance::Instance),
+        Arc::new(resources::eip::Eip),
+        Arc::new(resources::nat_gateway::NatGateway),
+        Arc::new(resources::key_pair::KeyPair),
+        Arc::new(resources::ebs_volume::EbsVolume),
+        Arc::new(resources::volume_attachment::VolumeAttachment),
+        Arc::new(resources::launch_template::LaunchTemplate),
     ]
 }
 
 /// The data sources, one line each.
 fn data_sources() -> Vec<Arc<dyn AwsDataSource>> {
-    vec![]
+    vec![
+        Arc::new(data::ami::Ami),
+        Arc::new(data::availability_zones::AvailabilityZones),
+        Arc::new(data::vpc::Vpc),
+        Arc::new(data::subnet::Subnet),
+        Arc::new(data::subnets::Subnets),
+        Arc::new(data::security_group::SecurityGroup),
+    ]
 }
 
 /// A fresh, unconfigured `aws` provider.
@@ -199,9 +214,9 @@ impl Provider for AwsProvider {
             (Some(prior), Some(planned)) => {
                 if r.taggable()
                     && prior.get_attr("tags_all") != planned.get_attr("tags_all")
-                    && let Some(id) = get_str(prior, "id")
+                    && let Some(id) = r.tag_id(prior)
                 {
-                    tags::sync(ctx, id, prior, planned).await?;
+                    tags::sync(ctx, &id, prior, planned).await?;
                 }
                 let v = r.update(ctx, prior, planned).await?;
                 Ok(Some(settle(planned, v)))

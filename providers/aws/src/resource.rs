@@ -24,6 +24,11 @@ pub(crate) trait AwsResource: Send + Sync {
     fn taggable(&self) -> bool {
         true
     }
+    /// The id tags are set on (CreateTags/DeleteTags): `id`, unless the API tags another
+    /// identifier (a key pair is tagged by its `key_pair_id`, not by its name).
+    fn tag_id(&self, prior: &Value) -> Option<String> {
+        crate::values::get_str(prior, "id").map(str::to_string)
+    }
     /// Terraform's schema defaults: values an unset (null) configured attribute takes.
     fn defaults(&self) -> Vec<(&'static str, Value)> {
         Vec::new()

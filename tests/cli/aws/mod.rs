@@ -13,6 +13,8 @@ use std::time::{Duration, Instant};
 
 use crate::support::{Run, Work};
 
+mod compute;
+mod data;
 mod net;
 
 /// A running `moto_server`, killed on drop.

@@ -8,7 +8,14 @@ use cairn_provider::Value;
 
 use crate::values::get_str;
 
+pub(crate) mod ebs_volume;
+pub(crate) mod eip;
+pub(crate) mod instance;
+pub(crate) mod key_pair;
+pub(crate) mod launch_template;
+pub(crate) mod nat_gateway;
 pub(crate) mod subnet;
+pub(crate) mod volume_attachment;
 pub(crate) mod vpc;
 
 /// How many values one Describe* filter may carry.
