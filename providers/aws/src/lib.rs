@@ -28,7 +28,7 @@ use cairn_provider::{
 
 use crate::ctx::{Ctx, is_not_found};
 use crate::resource::{AwsDataSource, AwsResource};
-use crate::values::{get_str, with_attr};
+use crate::values::with_attr;
 
 /// The managed resource types, one line each.
 fn resources() -> Vec<Arc<dyn AwsResource>> {

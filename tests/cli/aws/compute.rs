@@ -89,7 +89,11 @@ fn instance_lifecycle_update_replace_drift_destroy() {
     assert_eq!(i["ImageId"], ami1.as_str());
     assert_eq!(i["State"]["Name"], "running");
     assert_eq!(tag(&i, "Name"), Some("a"));
-    assert_eq!(tag(&i, "Env"), Some("test"), "default_tags reach the instance");
+    assert_eq!(
+        tag(&i, "Env"),
+        Some("test"),
+        "default_tags reach the instance"
+    );
     let tags_all = &w.state_objects()["aws_instance.web"]["tags_all"];
     assert_eq!(tags_all["Env"], "test");
     moto.cairn(&w, &["plan", "-detailed-exitcode"]).code(0);
@@ -100,7 +104,11 @@ fn instance_lifecycle_update_replace_drift_destroy() {
         .code(2)
         .contains("aws_instance.web will be updated in-place");
     moto.cairn(&w, &["apply", "-auto-approve"]).ok();
-    assert_eq!(attr(&w, "aws_instance.web", "id"), id, "updated, not replaced");
+    assert_eq!(
+        attr(&w, "aws_instance.web", "id"),
+        id,
+        "updated, not replaced"
+    );
     let i = instance(&moto, &id);
     assert_eq!(i["InstanceType"], "t3.small");
     assert_eq!(i["State"]["Name"], "running");
@@ -160,7 +168,10 @@ fn provider(moto: &Moto) -> Box<dyn Provider> {
         ("skip_requesting_account_id", Value::Bool(true)),
         (
             "endpoints",
-            Value::List(vec![Value::object([("ec2", Value::string(moto.endpoint()))])]),
+            Value::List(vec![Value::object([(
+                "ec2",
+                Value::string(moto.endpoint()),
+            )])]),
         ),
     ]);
     let rt = tokio::runtime::Runtime::new().expect("runtime");
@@ -201,7 +212,15 @@ fn instance_import_reads_the_object() {
         &w,
         "aws_instance.web",
         &id,
-        &["id", "ami", "instance_type", "subnet_id", "private_ip", "tags_all", "arn"],
+        &[
+            "id",
+            "ami",
+            "instance_type",
+            "subnet_id",
+            "private_ip",
+            "tags_all",
+            "arn",
+        ],
     );
 }
 
@@ -221,7 +240,13 @@ data "aws_subnet" "first" {
 }
 "#;
 
-fn companions(ami: &str, public_key: &str, size: u32, nat_name: &str, with_eip_instance: bool) -> String {
+fn companions(
+    ami: &str,
+    public_key: &str,
+    size: u32,
+    nat_name: &str,
+    with_eip_instance: bool,
+) -> String {
     let eip_instance = if with_eip_instance {
         "instance = aws_instance.app.id"
     } else {
@@ -291,7 +316,9 @@ resource "aws_launch_template" "app" {{
 fn ssh_public_key(w: &Work, name: &str) -> String {
     let path = w.path().join(name);
     let out = std::process::Command::new("ssh-keygen")
-        .args(["-q", "-t", "rsa", "-b", "2048", "-N", "", "-C", "test", "-f"])
+        .args([
+            "-q", "-t", "rsa", "-b", "2048", "-N", "", "-C", "test", "-f",
+        ])
         .arg(&path)
         .output()
         .expect("ssh-keygen");
@@ -307,7 +334,11 @@ fn eip_nat_gateway_key_pair_volume_attachment_launch_template() {
     let Some(moto) = Moto::start("compute_companions") else {
         return;
     };
-    if std::process::Command::new("ssh-keygen").arg("-?").output().is_err() {
+    if std::process::Command::new("ssh-keygen")
+        .arg("-?")
+        .output()
+        .is_err()
+    {
         eprintln!("skipped: ssh-keygen not found");
         return;
     }
@@ -328,15 +359,29 @@ fn eip_nat_gateway_key_pair_volume_attachment_launch_template() {
     let k = moto.aws(&["ec2", "describe-key-pairs", "--key-names", "deploy"]);
     assert_eq!(k["KeyPairs"][0]["KeyName"], "deploy");
     assert_eq!(st["aws_key_pair.deploy"]["id"], "deploy");
-    assert_eq!(st["aws_key_pair.deploy"]["fingerprint"], k["KeyPairs"][0]["KeyFingerprint"]);
+    assert_eq!(
+        st["aws_key_pair.deploy"]["fingerprint"],
+        k["KeyPairs"][0]["KeyFingerprint"]
+    );
     assert_eq!(instance(&moto, &instance_id)["KeyName"], "deploy");
 
     // Elastic IPs and the NAT gateway.
     let eip_id = st["aws_eip.app"]["id"].as_str().unwrap().to_string();
     let a = moto.aws(&["ec2", "describe-addresses", "--allocation-ids", &eip_id]);
-    assert_eq!(a["Addresses"][0]["PublicIp"], st["aws_eip.app"]["public_ip"]);
-    assert!(a["Addresses"][0]["InstanceId"].is_null());
-    let nat_id = st["aws_nat_gateway.nat"]["id"].as_str().unwrap().to_string();
+    assert_eq!(
+        a["Addresses"][0]["PublicIp"],
+        st["aws_eip.app"]["public_ip"]
+    );
+    assert!(
+        a["Addresses"][0]["InstanceId"]
+            .as_str()
+            .is_none_or(str::is_empty),
+        "not associated yet"
+    );
+    let nat_id = st["aws_nat_gateway.nat"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let n = moto.aws(&["ec2", "describe-nat-gateways", "--nat-gateway-ids", &nat_id]);
     let nat = &n["NatGateways"][0];
     assert_eq!(nat["State"], "available");
@@ -348,7 +393,10 @@ fn eip_nat_gateway_key_pair_volume_attachment_launch_template() {
     assert_eq!(tag(nat, "Name"), Some("nat-a"));
 
     // The volume and its attachment.
-    let vol_id = st["aws_ebs_volume.data"]["id"].as_str().unwrap().to_string();
+    let vol_id = st["aws_ebs_volume.data"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let v = moto.aws(&["ec2", "describe-volumes", "--volume-ids", &vol_id]);
     let vol = &v["Volumes"][0];
     assert_eq!(vol["Size"], 10);
@@ -362,8 +410,16 @@ fn eip_nat_gateway_key_pair_volume_attachment_launch_template() {
     );
 
     // The launch template.
-    let lt_id = st["aws_launch_template.app"]["id"].as_str().unwrap().to_string();
-    let lt = moto.aws(&["ec2", "describe-launch-templates", "--launch-template-ids", &lt_id]);
+    let lt_id = st["aws_launch_template.app"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let lt = moto.aws(&[
+        "ec2",
+        "describe-launch-templates",
+        "--launch-template-ids",
+        &lt_id,
+    ]);
     assert_eq!(lt["LaunchTemplates"][0]["LaunchTemplateName"], "app");
     assert_eq!(st["aws_launch_template.app"]["latest_version"], 1);
 
@@ -397,11 +453,20 @@ fn eip_nat_gateway_key_pair_volume_attachment_launch_template() {
     moto.cairn(&w, &["apply", "-auto-approve"]).ok();
     let st = w.state_objects();
     let k = moto.aws(&["ec2", "describe-key-pairs", "--key-names", "deploy"]);
-    assert_eq!(st["aws_key_pair.deploy"]["fingerprint"], k["KeyPairs"][0]["KeyFingerprint"]);
+    assert_eq!(
+        st["aws_key_pair.deploy"]["fingerprint"],
+        k["KeyPairs"][0]["KeyFingerprint"]
+    );
     moto.cairn(&w, &["plan", "-detailed-exitcode"]).code(0);
 
     // Import each by its Terraform import id.
-    check_import(&moto, &w, "aws_eip.app", &eip_id, &["id", "public_ip", "domain", "instance"]);
+    check_import(
+        &moto,
+        &w,
+        "aws_eip.app",
+        &eip_id,
+        &["id", "public_ip", "domain", "instance"],
+    );
     check_import(
         &moto,
         &w,
@@ -409,7 +474,13 @@ fn eip_nat_gateway_key_pair_volume_attachment_launch_template() {
         &nat_id,
         &["id", "subnet_id", "allocation_id", "tags_all"],
     );
-    check_import(&moto, &w, "aws_key_pair.deploy", "deploy", &["id", "key_name", "fingerprint"]);
+    check_import(
+        &moto,
+        &w,
+        "aws_key_pair.deploy",
+        "deploy",
+        &["id", "key_name", "fingerprint"],
+    );
     check_import(
         &moto,
         &w,
@@ -435,7 +506,16 @@ fn eip_nat_gateway_key_pair_volume_attachment_launch_template() {
     );
 
     // Drift: a volume detached behind cairn's back is attached again.
-    moto.aws(&["ec2", "detach-volume", "--volume-id", &vol_id]);
+    moto.aws(&[
+        "ec2",
+        "detach-volume",
+        "--volume-id",
+        &vol_id,
+        "--instance-id",
+        &new_instance,
+        "--device",
+        "/dev/sdh",
+    ]);
     moto.cairn(&w, &["plan", "-detailed-exitcode"])
         .code(2)
         .contains("aws_volume_attachment.data will be created");
@@ -491,7 +571,8 @@ resource "aws_instance" "fleet" {{
         ),
     );
     moto.cairn(&w, &["init"]).ok();
-    moto.cairn(&w, &["apply", "-auto-approve", "-parallelism=20"]).ok();
+    moto.cairn(&w, &["apply", "-auto-approve", "-parallelism=20"])
+        .ok();
     assert_eq!(w.state_objects().len(), 200);
     let v = moto.aws(&[
         "ec2",
@@ -501,14 +582,22 @@ resource "aws_instance" "fleet" {{
     ]);
     let running: usize = v["Reservations"]
         .as_array()
-        .map(|r| r.iter().map(|x| x["Instances"].as_array().map_or(0, Vec::len)).sum())
+        .map(|r| {
+            r.iter()
+                .map(|x| x["Instances"].as_array().map_or(0, Vec::len))
+                .sum()
+        })
         .unwrap_or(0);
     assert_eq!(running, 200);
 
     let log = w.path().join("calls.log");
     let log_s = log.to_string_lossy().to_string();
-    moto.cairn_env(&w, &["plan", "-detailed-exitcode"], &[("CAIRN_AWS_CALL_LOG", &log_s)])
-        .code(0);
+    moto.cairn_env(
+        &w,
+        &["plan", "-detailed-exitcode"],
+        &[("CAIRN_AWS_CALL_LOG", &log_s)],
+    )
+    .code(0);
     let calls = std::fs::read_to_string(&log).unwrap_or_default();
     let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
     for l in calls.lines() {

@@ -111,7 +111,11 @@ output "sg" {{
     ]);
     let ids = pick(&images, "Images", "ImageId");
     assert!(ids.iter().any(|i| val("ami") == i.as_str()), "{ids:?}");
-    assert!(val("ami_name").as_str().is_some_and(|n| n.starts_with("amzn2-ami-hvm-")));
+    assert!(
+        val("ami_name")
+            .as_str()
+            .is_some_and(|n| n.starts_with("amzn2-ami-hvm-"))
+    );
 
     let zones = moto.aws(&["ec2", "describe-availability-zones"]);
     let mut expect = pick(&zones, "AvailabilityZones", "ZoneName");
@@ -119,7 +123,12 @@ output "sg" {{
     expect.sort();
     assert_eq!(val("zones"), serde_json::json!(expect));
 
-    let vpcs = moto.aws(&["ec2", "describe-vpcs", "--filters", "Name=is-default,Values=true"]);
+    let vpcs = moto.aws(&[
+        "ec2",
+        "describe-vpcs",
+        "--filters",
+        "Name=is-default,Values=true",
+    ]);
     assert_eq!(val("vpc"), vpcs["Vpcs"][0]["VpcId"]);
     assert_eq!(val("vpc_cidr"), vpcs["Vpcs"][0]["CidrBlock"]);
 
@@ -189,7 +198,9 @@ data "aws_vpc" "none" {{
 "#
         ),
     );
-    moto.cairn(&w, &["plan"]).code(1).contains("no matching EC2 VPC found");
+    moto.cairn(&w, &["plan"])
+        .code(1)
+        .contains("no matching EC2 VPC found");
 }
 
 fn copy_example(to: &Path) {
@@ -215,7 +226,10 @@ fn example_aws_vpc_applies_and_destroys() {
     out.ok();
     let o: serde_json::Value = serde_json::from_str(&out.stdout).expect("output -json");
     let vpc = o["vpc_id"]["value"].as_str().expect("vpc id").to_string();
-    let instance = o["instance_id"]["value"].as_str().expect("instance id").to_string();
+    let instance = o["instance_id"]["value"]
+        .as_str()
+        .expect("instance id")
+        .to_string();
 
     let subnets = moto.aws(&[
         "ec2",
@@ -223,7 +237,11 @@ fn example_aws_vpc_applies_and_destroys() {
         "--filters",
         &format!("Name=vpc-id,Values={vpc}"),
     ]);
-    assert_eq!(pick(&subnets, "Subnets", "SubnetId").len(), 4, "2 public + 2 private");
+    assert_eq!(
+        pick(&subnets, "Subnets", "SubnetId").len(),
+        4,
+        "2 public + 2 private"
+    );
     let i = moto.aws(&["ec2", "describe-instances", "--instance-ids", &instance]);
     let i = &i["Reservations"][0]["Instances"][0];
     assert_eq!(i["State"]["Name"], "running");
@@ -241,10 +259,18 @@ fn example_aws_vpc_applies_and_destroys() {
     moto.cairn(&w, &["plan", "-detailed-exitcode"]).code(0);
     moto.cairn(&w, &["destroy", "-auto-approve"]).ok();
 
-    let vpcs = moto.aws(&["ec2", "describe-vpcs", "--filters", &format!("Name=vpc-id,Values={vpc}")]);
+    let vpcs = moto.aws(&[
+        "ec2",
+        "describe-vpcs",
+        "--filters",
+        &format!("Name=vpc-id,Values={vpc}"),
+    ]);
     assert!(pick(&vpcs, "Vpcs", "VpcId").is_empty(), "the VPC is gone");
     let i = moto.aws(&["ec2", "describe-instances", "--instance-ids", &instance]);
-    assert_eq!(i["Reservations"][0]["Instances"][0]["State"]["Name"], "terminated");
+    assert_eq!(
+        i["Reservations"][0]["Instances"][0]["State"]["Name"],
+        "terminated"
+    );
     assert!(
         w.state_objects().keys().all(|k| k.starts_with("data.")),
         "{:?}",

@@ -28,11 +28,17 @@ fn schema() -> Schema {
     ]);
     Schema::new()
         .attr("owners", Attribute::optional(Type::list(Type::String)))
-        .attr("executable_users", Attribute::optional(Type::list(Type::String)))
+        .attr(
+            "executable_users",
+            Attribute::optional(Type::list(Type::String)),
+        )
         .attr("most_recent", Attribute::optional(Type::Bool))
         .attr("name_regex", Attribute::optional(Type::String))
         .attr("include_deprecated", Attribute::optional(Type::Bool))
-        .attr("tags", Attribute::optional_computed(Type::map(Type::String)))
+        .attr(
+            "tags",
+            Attribute::optional_computed(Type::map(Type::String)),
+        )
         .block("filter", filter_block())
         .attr("id", c(Type::String))
         .attr("arn", c(Type::String))
@@ -114,13 +120,19 @@ fn to_value(ctx: &Ctx, config: &Value, i: &Image) -> Value {
                         ebs.insert(k.to_string(), v);
                     }
                 };
-                put("delete_on_termination", e.delete_on_termination().map(|x| x.to_string()));
+                put(
+                    "delete_on_termination",
+                    e.delete_on_termination().map(|x| x.to_string()),
+                );
                 put("encrypted", e.encrypted().map(|x| x.to_string()));
                 put("iops", e.iops().map(|x| x.to_string()));
                 put("snapshot_id", e.snapshot_id().map(str::to_string));
                 put("throughput", e.throughput().map(|x| x.to_string()));
                 put("volume_size", e.volume_size().map(|x| x.to_string()));
-                put("volume_type", e.volume_type().map(|x| x.as_str().to_string()));
+                put(
+                    "volume_type",
+                    e.volume_type().map(|x| x.as_str().to_string()),
+                );
             }
             obj(vec![
                 ("device_name", s_or_empty(m.device_name())),
@@ -153,7 +165,10 @@ fn to_value(ctx: &Ctx, config: &Value, i: &Image) -> Value {
     match i.state_reason() {
         Some(r) => {
             reason.insert("code".to_string(), r.code().unwrap_or("UNSET").to_string());
-            reason.insert("message".to_string(), r.message().unwrap_or("UNSET").to_string());
+            reason.insert(
+                "message".to_string(),
+                r.message().unwrap_or("UNSET").to_string(),
+            );
         }
         None => {
             reason.insert("code".to_string(), "UNSET".to_string());
@@ -172,9 +187,15 @@ fn to_value(ctx: &Ctx, config: &Value, i: &Image) -> Value {
         ("id", Value::string(id)),
         (
             "arn",
-            Value::string(format!("arn:{}:ec2:{}::image/{id}", ctx.partition, ctx.region)),
+            Value::string(format!(
+                "arn:{}:ec2:{}::image/{id}",
+                ctx.partition, ctx.region
+            )),
         ),
-        ("architecture", s_or_empty(i.architecture().map(|x| x.as_str()))),
+        (
+            "architecture",
+            s_or_empty(i.architecture().map(|x| x.as_str())),
+        ),
         ("block_device_mappings", Value::set(bdm)),
         ("boot_mode", s_or_empty(i.boot_mode().map(|x| x.as_str()))),
         ("creation_date", s_or_empty(i.creation_date())),
@@ -186,7 +207,10 @@ fn to_value(ctx: &Ctx, config: &Value, i: &Image) -> Value {
         ("image_location", s_or_empty(i.image_location())),
         ("image_owner_alias", s_or_empty(i.image_owner_alias())),
         ("image_type", s_or_empty(i.image_type().map(|x| x.as_str()))),
-        ("imds_support", s_or_empty(i.imds_support().map(|x| x.as_str()))),
+        (
+            "imds_support",
+            s_or_empty(i.imds_support().map(|x| x.as_str())),
+        ),
         ("kernel_id", s_or_empty(i.kernel_id())),
         ("name", s_or_empty(i.name())),
         ("owner_id", s_or_empty(i.owner_id())),
@@ -204,7 +228,10 @@ fn to_value(ctx: &Ctx, config: &Value, i: &Image) -> Value {
         ("sriov_net_support", s_or_empty(i.sriov_net_support())),
         ("state", s_or_empty(i.state().map(|x| x.as_str()))),
         ("state_reason", string_map(&reason)),
-        ("tpm_support", s_or_empty(i.tpm_support().map(|x| x.as_str()))),
+        (
+            "tpm_support",
+            s_or_empty(i.tpm_support().map(|x| x.as_str())),
+        ),
         ("usage_operation", s_or_empty(i.usage_operation())),
         (
             "virtualization_type",
@@ -242,7 +269,10 @@ impl AwsDataSource for Ami {
             })
             .await?;
             images.extend(resp.images().iter().cloned());
-            token = resp.next_token().filter(|t| !t.is_empty()).map(str::to_string);
+            token = resp
+                .next_token()
+                .filter(|t| !t.is_empty())
+                .map(str::to_string);
             if token.is_none() {
                 break;
             }
@@ -279,7 +309,13 @@ mod tests {
         assert_eq!(got.image_id(), Some("ami-2"));
         let got = choose(images.clone(), None, true).unwrap();
         assert_eq!(got.image_id(), Some("ami-3"));
-        assert_eq!(choose(images.clone(), None, false).unwrap_err().code, "MultipleMatches");
-        assert_eq!(choose(images, Some("^none"), true).unwrap_err().code, "NoMatch");
+        assert_eq!(
+            choose(images.clone(), None, false).unwrap_err().code,
+            "MultipleMatches"
+        );
+        assert_eq!(
+            choose(images, Some("^none"), true).unwrap_err().code,
+            "NoMatch"
+        );
     }
 }

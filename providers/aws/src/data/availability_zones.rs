@@ -15,8 +15,14 @@ pub(crate) struct AvailabilityZones;
 fn schema() -> Schema {
     Schema::new()
         .attr("all_availability_zones", Attribute::optional(Type::Bool))
-        .attr("exclude_names", Attribute::optional(Type::set(Type::String)))
-        .attr("exclude_zone_ids", Attribute::optional(Type::set(Type::String)))
+        .attr(
+            "exclude_names",
+            Attribute::optional(Type::set(Type::String)),
+        )
+        .attr(
+            "exclude_zone_ids",
+            Attribute::optional(Type::set(Type::String)),
+        )
         .attr("state", Attribute::optional(Type::String))
         .block("filter", filter_block())
         .attr("id", Attribute::computed(Type::String))

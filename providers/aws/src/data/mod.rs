@@ -63,7 +63,9 @@ pub(crate) fn single<T>(what: &str, mut found: Vec<T>) -> Result<T, AwsError> {
         n => Err(AwsError::new(
             what,
             "MultipleMatches",
-            format!("multiple {what}s matched ({n}); use additional constraints to reduce matches to a single {what}"),
+            format!(
+                "multiple {what}s matched ({n}); use additional constraints to reduce matches to a single {what}"
+            ),
         )),
     }
 }
@@ -94,11 +96,20 @@ mod tests {
         ]);
         let f = filters(
             &config,
-            &[("vpc_id", "vpc-id"), ("default", "is-default"), ("cidr_block", "cidr")],
+            &[
+                ("vpc_id", "vpc-id"),
+                ("default", "is-default"),
+                ("cidr_block", "cidr"),
+            ],
         );
         let got: Vec<(String, Vec<String>)> = f
             .iter()
-            .map(|f| (f.name().unwrap_or_default().to_string(), f.values().to_vec()))
+            .map(|f| {
+                (
+                    f.name().unwrap_or_default().to_string(),
+                    f.values().to_vec(),
+                )
+            })
             .collect();
         assert_eq!(
             got,
@@ -115,6 +126,9 @@ mod tests {
     fn single_wants_exactly_one() {
         assert_eq!(single("EC2 VPC", vec![1]), Ok(1));
         assert_eq!(single::<u8>("EC2 VPC", vec![]).unwrap_err().code, "NoMatch");
-        assert_eq!(single("EC2 VPC", vec![1, 2]).unwrap_err().code, "MultipleMatches");
+        assert_eq!(
+            single("EC2 VPC", vec![1, 2]).unwrap_err().code,
+            "MultipleMatches"
+        );
     }
 }

@@ -36,7 +36,14 @@ impl AwsDataSource for SecurityGroup {
     }
 
     async fn read(&self, ctx: &Ctx, config: &Value) -> Result<Value, AwsError> {
-        let f = filters(config, &[("id", "group-id"), ("name", "group-name"), ("vpc_id", "vpc-id")]);
+        let f = filters(
+            config,
+            &[
+                ("id", "group-id"),
+                ("name", "group-name"),
+                ("vpc_id", "vpc-id"),
+            ],
+        );
         let resp = call(ctx, "DescribeSecurityGroups", || {
             ctx.ec2
                 .describe_security_groups()
@@ -52,7 +59,10 @@ impl AwsDataSource for SecurityGroup {
         m.insert("name".into(), s_or_empty(g.group_name()));
         m.insert("vpc_id".into(), s_or_empty(g.vpc_id()));
         m.insert("tags".into(), string_map(&tags::from_sdk(g.tags())));
-        m.insert("arn".into(), Value::string(ctx.arn(owner, "security-group", id)));
+        m.insert(
+            "arn".into(),
+            Value::string(ctx.arn(owner, "security-group", id)),
+        );
         m.insert("description".into(), s_or_empty(g.description()));
         m.insert("owner_id".into(), Value::string(owner));
         Ok(Value::Object(m))

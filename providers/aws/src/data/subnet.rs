@@ -34,7 +34,10 @@ fn schema() -> Schema {
         .attr("enable_dns64", c(Type::Bool))
         .attr("enable_lni_at_device_index", c(Type::Number))
         .attr("enable_resource_name_dns_a_record_on_launch", c(Type::Bool))
-        .attr("enable_resource_name_dns_aaaa_record_on_launch", c(Type::Bool))
+        .attr(
+            "enable_resource_name_dns_aaaa_record_on_launch",
+            c(Type::Bool),
+        )
         .attr("ipv6_cidr_block_association_id", c(Type::String))
         .attr("ipv6_native", c(Type::Bool))
         .attr("map_customer_owned_ip_on_launch", c(Type::Bool))
@@ -63,7 +66,10 @@ impl AwsDataSource for Subnet {
                 ("availability_zone_id", "availability-zone-id"),
                 ("cidr_block", "cidr-block"),
                 ("default_for_az", "default-for-az"),
-                ("ipv6_cidr_block", "ipv6-cidr-block-association.ipv6-cidr-block"),
+                (
+                    "ipv6_cidr_block",
+                    "ipv6-cidr-block-association.ipv6-cidr-block",
+                ),
                 ("state", "state"),
                 ("vpc_id", "vpc-id"),
             ],
@@ -84,9 +90,15 @@ impl AwsDataSource for Subnet {
         for (k, x) in [
             ("id", Value::string(id)),
             ("availability_zone", s_or_empty(sn.availability_zone())),
-            ("availability_zone_id", s_or_empty(sn.availability_zone_id())),
+            (
+                "availability_zone_id",
+                s_or_empty(sn.availability_zone_id()),
+            ),
             ("cidr_block", s_or_empty(sn.cidr_block())),
-            ("default_for_az", Value::Bool(sn.default_for_az().unwrap_or(false))),
+            (
+                "default_for_az",
+                Value::Bool(sn.default_for_az().unwrap_or(false)),
+            ),
             (
                 "ipv6_cidr_block",
                 s_or_empty(ipv6.and_then(|a| a.ipv6_cidr_block())),
@@ -109,15 +121,24 @@ impl AwsDataSource for Subnet {
                 "available_ip_address_count",
                 Value::number(i64::from(sn.available_ip_address_count().unwrap_or(0))),
             ),
-            ("customer_owned_ipv4_pool", s_or_empty(sn.customer_owned_ipv4_pool())),
-            ("enable_dns64", Value::Bool(sn.enable_dns64().unwrap_or(false))),
+            (
+                "customer_owned_ipv4_pool",
+                s_or_empty(sn.customer_owned_ipv4_pool()),
+            ),
+            (
+                "enable_dns64",
+                Value::Bool(sn.enable_dns64().unwrap_or(false)),
+            ),
             (
                 "enable_lni_at_device_index",
                 Value::number(i64::from(sn.enable_lni_at_device_index().unwrap_or(0))),
             ),
             (
                 "enable_resource_name_dns_a_record_on_launch",
-                Value::Bool(dns.and_then(|d| d.enable_resource_name_dns_a_record()).unwrap_or(false)),
+                Value::Bool(
+                    dns.and_then(|d| d.enable_resource_name_dns_a_record())
+                        .unwrap_or(false),
+                ),
             ),
             (
                 "enable_resource_name_dns_aaaa_record_on_launch",
@@ -130,7 +151,10 @@ impl AwsDataSource for Subnet {
                 "ipv6_cidr_block_association_id",
                 s_or_empty(ipv6.and_then(|a| a.association_id())),
             ),
-            ("ipv6_native", Value::Bool(sn.ipv6_native().unwrap_or(false))),
+            (
+                "ipv6_native",
+                Value::Bool(sn.ipv6_native().unwrap_or(false)),
+            ),
             (
                 "map_customer_owned_ip_on_launch",
                 Value::Bool(sn.map_customer_owned_ip_on_launch().unwrap_or(false)),

@@ -42,8 +42,15 @@ impl AwsDataSource for Subnets {
                     .send()
             })
             .await?;
-            ids.extend(resp.subnets().iter().filter_map(|s| s.subnet_id().map(str::to_string)));
-            token = resp.next_token().filter(|t| !t.is_empty()).map(str::to_string);
+            ids.extend(
+                resp.subnets()
+                    .iter()
+                    .filter_map(|s| s.subnet_id().map(str::to_string)),
+            );
+            token = resp
+                .next_token()
+                .filter(|t| !t.is_empty())
+                .map(str::to_string);
             if token.is_none() {
                 break;
             }

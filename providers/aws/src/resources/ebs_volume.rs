@@ -27,12 +27,18 @@ fn schema() -> Schema {
     Schema::new()
         .attr("id", Attribute::computed(Type::String))
         .attr("arn", Attribute::computed(Type::String))
-        .attr("availability_zone", Attribute::required(Type::String).force_new())
+        .attr(
+            "availability_zone",
+            Attribute::required(Type::String).force_new(),
+        )
         .attr("encrypted", oc(Type::Bool).force_new())
         .attr("final_snapshot", Attribute::optional(Type::Bool))
         .attr("iops", oc(Type::Number))
         .attr("kms_key_id", oc(Type::String).force_new())
-        .attr("multi_attach_enabled", Attribute::optional(Type::Bool).force_new())
+        .attr(
+            "multi_attach_enabled",
+            Attribute::optional(Type::Bool).force_new(),
+        )
         .attr("outpost_arn", Attribute::optional(Type::String).force_new())
         .attr("size", oc(Type::Number))
         .attr("snapshot_id", oc(Type::String).force_new())
@@ -82,7 +88,10 @@ fn to_value(ctx: &Ctx, prior: Option<&Value>, v: &Volume, arn: Value) -> Value {
 }
 
 /// Every volume with one of these ids (paginated; ids that are gone are absent).
-pub(crate) async fn describe(ctx: &Ctx, ids: &[String]) -> Result<HashMap<String, Volume>, AwsError> {
+pub(crate) async fn describe(
+    ctx: &Ctx,
+    ids: &[String],
+) -> Result<HashMap<String, Volume>, AwsError> {
     let mut out = HashMap::new();
     for chunk in ids.chunks(FILTER_CHUNK) {
         let f = filter("volume-id", chunk);
@@ -101,7 +110,10 @@ pub(crate) async fn describe(ctx: &Ctx, ids: &[String]) -> Result<HashMap<String
                     out.insert(id.to_string(), v.clone());
                 }
             }
-            token = resp.next_token().filter(|t| !t.is_empty()).map(str::to_string);
+            token = resp
+                .next_token()
+                .filter(|t| !t.is_empty())
+                .map(str::to_string);
             if token.is_none() {
                 break;
             }
@@ -189,9 +201,9 @@ impl AwsResource for EbsVolume {
             call(ctx, "ModifyVolume", || r.clone().send()).await?;
         }
         let v = wait_until("volume modified", TIMEOUT, || async {
-            let v = describe_one(ctx, &id)
-                .await?
-                .ok_or_else(|| AwsError::new("DescribeVolumes", "InvalidVolume.NotFound", id.clone()))?;
+            let v = describe_one(ctx, &id).await?.ok_or_else(|| {
+                AwsError::new("DescribeVolumes", "InvalidVolume.NotFound", id.clone())
+            })?;
             let done = (!ch("size") || v.size().map(i64::from) == get_i64(planned, "size"))
                 && (!ch("type") || v.volume_type().map(|t| t.as_str()) == get_str(planned, "type"));
             Ok(done.then_some(v))
@@ -215,7 +227,10 @@ impl AwsResource for EbsVolume {
             })
             .await?;
         }
-        call(ctx, "DeleteVolume", || ctx.ec2.delete_volume().volume_id(id).send()).await?;
+        call(ctx, "DeleteVolume", || {
+            ctx.ec2.delete_volume().volume_id(id).send()
+        })
+        .await?;
         wait_until("volume deleted", TIMEOUT, || async {
             Ok(match describe_one(ctx, id).await? {
                 None => Some(()),
@@ -226,10 +241,16 @@ impl AwsResource for EbsVolume {
         .await
     }
 
-    async fn read_many(&self, ctx: &Ctx, current: &[Value]) -> Result<Vec<Option<Value>>, AwsError> {
+    async fn read_many(
+        &self,
+        ctx: &Ctx,
+        current: &[Value],
+    ) -> Result<Vec<Option<Value>>, AwsError> {
         let mut found = describe(ctx, &ids_of(current)).await?;
         found.retain(|_, v| v.state() != Some(&VolumeState::Deleted));
-        Ok(align(current, &found, |c, v| to_value(ctx, Some(c), v, attr(c, "arn"))))
+        Ok(align(current, &found, |c, v| {
+            to_value(ctx, Some(c), v, attr(c, "arn"))
+        }))
     }
 
     async fn import(&self, ctx: &Ctx, id: &str) -> Result<Option<Value>, AwsError> {
@@ -240,12 +261,11 @@ impl AwsResource for EbsVolume {
         let mut val = to_value(ctx, None, &v, arn(ctx, &account, id));
         if let Value::Object(m) = &mut val {
             m.insert("final_snapshot".into(), Value::Bool(false));
-            m.entry("multi_attach_enabled".into())
-                .and_modify(|x| {
-                    if x.is_null() {
-                        *x = Value::Bool(false)
-                    }
-                });
+            m.entry("multi_attach_enabled".into()).and_modify(|x| {
+                if x.is_null() {
+                    *x = Value::Bool(false)
+                }
+            });
         }
         Ok(Some(val))
     }

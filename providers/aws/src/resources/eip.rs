@@ -30,12 +30,18 @@ fn schema() -> Schema {
         .attr("association_id", Attribute::computed(Type::String))
         .attr("carrier_ip", Attribute::computed(Type::String))
         .attr("customer_owned_ip", Attribute::computed(Type::String))
-        .attr("customer_owned_ipv4_pool", Attribute::optional(Type::String).force_new())
+        .attr(
+            "customer_owned_ipv4_pool",
+            Attribute::optional(Type::String).force_new(),
+        )
         .attr("domain", oc(Type::String).force_new())
         .attr("vpc", oc(Type::Bool).force_new())
         .attr("instance", oc(Type::String))
         .attr("network_interface", oc(Type::String))
-        .attr("associate_with_private_ip", Attribute::optional(Type::String))
+        .attr(
+            "associate_with_private_ip",
+            Attribute::optional(Type::String),
+        )
         .attr("address", Attribute::optional(Type::String).force_new())
         .attr("ipam_pool_id", oc(Type::String).force_new())
         .attr("network_border_group", oc(Type::String).force_new())
@@ -71,8 +77,7 @@ fn dns_names(region: &str, public: Option<&str>, private: Option<&str>) -> (Valu
 fn to_value(ctx: &Ctx, prior: Option<&Value>, a: &Address, arn: Value) -> Value {
     let id = a.allocation_id().unwrap_or_default();
     let (tags, tags_all) = tags::read_back(&ctx.default_tags, prior, &tags::from_sdk(a.tags()));
-    let (public_dns, private_dns) =
-        dns_names(&ctx.region, a.public_ip(), a.private_ip_address());
+    let (public_dns, private_dns) = dns_names(&ctx.region, a.public_ip(), a.private_ip_address());
     let domain = a.domain().map(|d| d.as_str().to_string());
     obj(vec![
         ("id", Value::string(id)),
@@ -81,10 +86,7 @@ fn to_value(ctx: &Ctx, prior: Option<&Value>, a: &Address, arn: Value) -> Value 
         ("association_id", s_or_empty(a.association_id())),
         ("carrier_ip", s_or_empty(a.carrier_ip())),
         ("customer_owned_ip", s_or_empty(a.customer_owned_ip())),
-        (
-            "customer_owned_ipv4_pool",
-            s(a.customer_owned_ipv4_pool()),
-        ),
+        ("customer_owned_ipv4_pool", s(a.customer_owned_ipv4_pool())),
         ("domain", s(domain.as_deref())),
         ("vpc", Value::Bool(domain.as_deref() == Some("vpc"))),
         ("instance", s_or_empty(a.instance_id())),
@@ -161,7 +163,11 @@ async fn associate(ctx: &Ctx, id: &str, planned: &Value) -> Result<(), AwsError>
         .allow_reassociation(true);
     // A just-created instance may not be visible to AssociateAddress for a moment.
     retry_on(
-        &["InvalidInstanceID", "InvalidInstanceID.NotFound", "IncorrectInstanceState"],
+        &[
+            "InvalidInstanceID",
+            "InvalidInstanceID.NotFound",
+            "IncorrectInstanceState",
+        ],
         Duration::from_secs(120),
         || async { call(ctx, "AssociateAddress", || req.clone().send()).await },
     )
@@ -214,12 +220,18 @@ impl AwsResource for Eip {
         let out = call(ctx, "AllocateAddress", || req.clone().send()).await?;
         let id = out
             .allocation_id()
-            .ok_or_else(|| AwsError::new("AllocateAddress", "", "no allocation id in the response"))?
+            .ok_or_else(|| {
+                AwsError::new("AllocateAddress", "", "no allocation id in the response")
+            })?
             .to_string();
         associate(ctx, &id, planned).await?;
-        let a = describe_one(ctx, &id)
-            .await?
-            .ok_or_else(|| AwsError::new("DescribeAddresses", "InvalidAllocationID.NotFound", id.clone()))?;
+        let a = describe_one(ctx, &id).await?.ok_or_else(|| {
+            AwsError::new(
+                "DescribeAddresses",
+                "InvalidAllocationID.NotFound",
+                id.clone(),
+            )
+        })?;
         let account = super::instance::account_id(ctx).await?;
         let arn = Value::string(ctx.arn(&account, "elastic-ip", &id));
         Ok(to_value(ctx, Some(planned), &a, arn))
@@ -228,14 +240,20 @@ impl AwsResource for Eip {
     async fn update(&self, ctx: &Ctx, prior: &Value, planned: &Value) -> Result<Value, AwsError> {
         let id = get_str(prior, "id").unwrap_or_default().to_string();
         let changed = |k: &str| prior.get_attr(k) != planned.get_attr(k);
-        if changed("instance") || changed("network_interface") || changed("associate_with_private_ip")
+        if changed("instance")
+            || changed("network_interface")
+            || changed("associate_with_private_ip")
         {
             disassociate(ctx, get_str(prior, "association_id")).await?;
             associate(ctx, &id, planned).await?;
         }
-        let a = describe_one(ctx, &id)
-            .await?
-            .ok_or_else(|| AwsError::new("DescribeAddresses", "InvalidAllocationID.NotFound", id.clone()))?;
+        let a = describe_one(ctx, &id).await?.ok_or_else(|| {
+            AwsError::new(
+                "DescribeAddresses",
+                "InvalidAllocationID.NotFound",
+                id.clone(),
+            )
+        })?;
         Ok(to_value(ctx, Some(planned), &a, attr(prior, "arn")))
     }
 
@@ -247,19 +265,29 @@ impl AwsResource for Eip {
         if let Some(a) = describe_one(ctx, id).await? {
             disassociate(ctx, a.association_id()).await?;
         }
-        retry_on(&["AuthFailure", "InvalidIPAddress.InUse"], Duration::from_secs(120), || async {
-            call(ctx, "ReleaseAddress", || {
-                ctx.ec2.release_address().allocation_id(id).send()
-            })
-            .await
-        })
+        retry_on(
+            &["AuthFailure", "InvalidIPAddress.InUse"],
+            Duration::from_secs(120),
+            || async {
+                call(ctx, "ReleaseAddress", || {
+                    ctx.ec2.release_address().allocation_id(id).send()
+                })
+                .await
+            },
+        )
         .await?;
         Ok(())
     }
 
-    async fn read_many(&self, ctx: &Ctx, current: &[Value]) -> Result<Vec<Option<Value>>, AwsError> {
+    async fn read_many(
+        &self,
+        ctx: &Ctx,
+        current: &[Value],
+    ) -> Result<Vec<Option<Value>>, AwsError> {
         let found = describe(ctx, &ids_of(current)).await?;
-        Ok(align(current, &found, |c, a| to_value(ctx, Some(c), a, attr(c, "arn"))))
+        Ok(align(current, &found, |c, a| {
+            to_value(ctx, Some(c), a, attr(c, "arn"))
+        }))
     }
 
     async fn import(&self, ctx: &Ctx, id: &str) -> Result<Option<Value>, AwsError> {
@@ -282,8 +310,14 @@ mod tests {
         assert_eq!(p, Value::string("ec2-1-2-3-4.compute-1.amazonaws.com"));
         assert_eq!(q, Value::string("ip-10-0-0-5.ec2.internal"));
         let (p, q) = dns_names("eu-west-1", Some("1.2.3.4"), Some("10.0.0.5"));
-        assert_eq!(p, Value::string("ec2-1-2-3-4.eu-west-1.compute.amazonaws.com"));
+        assert_eq!(
+            p,
+            Value::string("ec2-1-2-3-4.eu-west-1.compute.amazonaws.com")
+        );
         assert_eq!(q, Value::string("ip-10-0-0-5.eu-west-1.compute.internal"));
-        assert_eq!(dns_names("us-east-1", None, None), (Value::Null, Value::Null));
+        assert_eq!(
+            dns_names("us-east-1", None, None),
+            (Value::Null, Value::Null)
+        );
     }
 }

@@ -15,14 +15,13 @@ use std::time::Duration;
 use async_trait::async_trait;
 use aws_sdk_ec2::primitives::Blob;
 use aws_sdk_ec2::types::{
-    AttributeBooleanValue, AttributeValue, SecureBlobAttributeValue, BlockDeviceMapping,
-    CreditSpecificationRequest, EbsBlockDevice, HibernationOptionsRequest,
-    HttpTokensState, IamInstanceProfileSpecification, Instance as Ec2Instance,
-    InstanceCreditSpecificationRequest, InstanceMetadataEndpointState,
+    AttributeBooleanValue, AttributeValue, BlockDeviceMapping, CreditSpecificationRequest,
+    EbsBlockDevice, HibernationOptionsRequest, HttpTokensState, IamInstanceProfileSpecification,
+    Instance as Ec2Instance, InstanceCreditSpecificationRequest, InstanceMetadataEndpointState,
     InstanceMetadataOptionsRequest, InstanceMetadataTagsState,
     InstanceNetworkInterfaceSpecification, InstanceStateName, InstanceType,
     LaunchTemplateSpecification, Placement, ResourceType, RunInstancesMonitoringEnabled,
-    ShutdownBehavior, Tenancy, Volume, VolumeType,
+    SecureBlobAttributeValue, ShutdownBehavior, Tenancy, Volume, VolumeType,
 };
 use cairn_provider::{
     Attribute, BlockNesting, NestedBlock, PlanResponse, ResourceSchema, Schema, Type, Value,
@@ -33,8 +32,7 @@ use crate::resource::AwsResource;
 use crate::resources::{FILTER_CHUNK, filter, ids_of};
 use crate::tags;
 use crate::values::{
-    attr, b, get_bool, get_i64, get_list, get_str, get_strings, n, obj, s, s_or_empty,
-    string_set,
+    attr, b, get_bool, get_i64, get_list, get_str, get_strings, n, obj, s, s_or_empty, string_set,
 };
 
 pub(crate) struct Instance;
@@ -57,11 +55,20 @@ fn block(nesting: BlockNesting, schema: Schema, max: Option<usize>) -> NestedBlo
 
 fn root_block_schema() -> Schema {
     Schema::new()
-        .attr("delete_on_termination", Attribute::optional_computed(Type::Bool))
+        .attr(
+            "delete_on_termination",
+            Attribute::optional_computed(Type::Bool),
+        )
         .attr("device_name", Attribute::computed(Type::String))
-        .attr("encrypted", Attribute::optional_computed(Type::Bool).force_new())
+        .attr(
+            "encrypted",
+            Attribute::optional_computed(Type::Bool).force_new(),
+        )
         .attr("iops", Attribute::optional_computed(Type::Number))
-        .attr("kms_key_id", Attribute::optional_computed(Type::String).force_new())
+        .attr(
+            "kms_key_id",
+            Attribute::optional_computed(Type::String).force_new(),
+        )
         .attr("tags", Attribute::optional(Type::map(Type::String)))
         .attr("throughput", Attribute::optional_computed(Type::Number))
         .attr("volume_id", Attribute::computed(Type::String))
@@ -72,10 +79,19 @@ fn root_block_schema() -> Schema {
 fn metadata_schema() -> Schema {
     Schema::new()
         .attr("http_endpoint", Attribute::optional_computed(Type::String))
-        .attr("http_put_response_hop_limit", Attribute::optional_computed(Type::Number))
-        .attr("http_protocol_ipv6", Attribute::optional_computed(Type::String))
+        .attr(
+            "http_put_response_hop_limit",
+            Attribute::optional_computed(Type::Number),
+        )
+        .attr(
+            "http_protocol_ipv6",
+            Attribute::optional_computed(Type::String),
+        )
         .attr("http_tokens", Attribute::optional_computed(Type::String))
-        .attr("instance_metadata_tags", Attribute::optional_computed(Type::String))
+        .attr(
+            "instance_metadata_tags",
+            Attribute::optional_computed(Type::String),
+        )
 }
 
 /// Nested attributes that are computed inside the blocks we plan ourselves.
@@ -102,10 +118,19 @@ pub(crate) fn schema() -> Schema {
     let mut sc = Schema::new()
         .attr("id", Attribute::computed(Type::String))
         .attr("arn", Attribute::computed(Type::String))
-        .attr("ami", Attribute::optional_computed(Type::String).force_new())
+        .attr(
+            "ami",
+            Attribute::optional_computed(Type::String).force_new(),
+        )
         .attr("instance_type", Attribute::optional_computed(Type::String))
-        .attr("availability_zone", Attribute::optional_computed(Type::String).force_new())
-        .attr("subnet_id", Attribute::optional_computed(Type::String).force_new())
+        .attr(
+            "availability_zone",
+            Attribute::optional_computed(Type::String).force_new(),
+        )
+        .attr(
+            "subnet_id",
+            Attribute::optional_computed(Type::String).force_new(),
+        )
         .attr(
             "vpc_security_group_ids",
             Attribute::optional_computed(Type::set(Type::String)),
@@ -114,29 +139,59 @@ pub(crate) fn schema() -> Schema {
             "security_groups",
             Attribute::optional_computed(Type::set(Type::String)).force_new(),
         )
-        .attr("key_name", Attribute::optional_computed(Type::String).force_new())
+        .attr(
+            "key_name",
+            Attribute::optional_computed(Type::String).force_new(),
+        )
         .attr(
             "associate_public_ip_address",
             Attribute::optional_computed(Type::Bool).force_new(),
         )
-        .attr("private_ip", Attribute::optional_computed(Type::String).force_new())
+        .attr(
+            "private_ip",
+            Attribute::optional_computed(Type::String).force_new(),
+        )
         .attr("public_ip", Attribute::computed(Type::String))
         .attr("public_dns", Attribute::computed(Type::String))
         .attr("private_dns", Attribute::computed(Type::String))
         .attr("instance_state", Attribute::computed(Type::String))
-        .attr("primary_network_interface_id", Attribute::computed(Type::String))
+        .attr(
+            "primary_network_interface_id",
+            Attribute::computed(Type::String),
+        )
         .attr("outpost_arn", Attribute::computed(Type::String))
         .attr("user_data", Attribute::optional_computed(Type::String))
-        .attr("user_data_base64", Attribute::optional_computed(Type::String))
-        .attr("user_data_replace_on_change", Attribute::optional(Type::Bool))
-        .attr("iam_instance_profile", Attribute::optional_computed(Type::String))
+        .attr(
+            "user_data_base64",
+            Attribute::optional_computed(Type::String),
+        )
+        .attr(
+            "user_data_replace_on_change",
+            Attribute::optional(Type::Bool),
+        )
+        .attr(
+            "iam_instance_profile",
+            Attribute::optional_computed(Type::String),
+        )
         .attr("monitoring", Attribute::optional_computed(Type::Bool))
-        .attr("disable_api_termination", Attribute::optional_computed(Type::Bool))
+        .attr(
+            "disable_api_termination",
+            Attribute::optional_computed(Type::Bool),
+        )
         .attr("disable_api_stop", Attribute::optional_computed(Type::Bool))
-        .attr("ebs_optimized", Attribute::optional_computed(Type::Bool).force_new())
+        .attr(
+            "ebs_optimized",
+            Attribute::optional_computed(Type::Bool).force_new(),
+        )
         .attr("source_dest_check", Attribute::optional(Type::Bool))
-        .attr("tenancy", Attribute::optional_computed(Type::String).force_new())
-        .attr("placement_group", Attribute::optional_computed(Type::String).force_new())
+        .attr(
+            "tenancy",
+            Attribute::optional_computed(Type::String).force_new(),
+        )
+        .attr(
+            "placement_group",
+            Attribute::optional_computed(Type::String).force_new(),
+        )
         .attr("hibernation", Attribute::optional(Type::Bool).force_new())
         .attr("volume_tags", Attribute::optional(Type::map(Type::String)))
         .attr("get_password_data", Attribute::optional(Type::Bool))
@@ -329,7 +384,8 @@ impl AwsResource for Instance {
             req = req.instance_initiated_shutdown_behavior(ShutdownBehavior::from(v));
         }
         if let Some(v) = get_bool(planned, "hibernation") {
-            req = req.hibernation_options(HibernationOptionsRequest::builder().configured(v).build());
+            req =
+                req.hibernation_options(HibernationOptionsRequest::builder().configured(v).build());
         }
         let az = get_str(planned, "availability_zone");
         let tenancy = get_str(planned, "tenancy");
@@ -359,7 +415,9 @@ impl AwsResource for Instance {
             && let Some(cpu) = get_str(c, "cpu_credits")
         {
             req = req.credit_specification(
-                CreditSpecificationRequest::builder().cpu_credits(cpu).build(),
+                CreditSpecificationRequest::builder()
+                    .cpu_credits(cpu)
+                    .build(),
             );
         }
         if let Some(root) = get_list(planned, "root_block_device").first() {
@@ -381,7 +439,8 @@ impl AwsResource for Instance {
                     .build(),
             );
         }
-        let mut specs = tags::tag_specifications(planned, ResourceType::Instance).unwrap_or_default();
+        let mut specs =
+            tags::tag_specifications(planned, ResourceType::Instance).unwrap_or_default();
         let vt = crate::values::get_map(planned, "volume_tags");
         if !vt.is_empty() {
             specs.push(
@@ -450,7 +509,11 @@ impl AwsResource for Instance {
                 } else {
                     Vec::new()
                 };
-                let r = modify().user_data(SecureBlobAttributeValue::builder().value(Blob::new(bytes)).build());
+                let r = modify().user_data(
+                    SecureBlobAttributeValue::builder()
+                        .value(Blob::new(bytes))
+                        .build(),
+                );
                 call(ctx, "ModifyInstanceAttribute", || r.clone().send()).await?;
             }
             call(ctx, "StartInstances", || {
@@ -459,11 +522,10 @@ impl AwsResource for Instance {
             .await?;
             wait_state(ctx, &id, &[InstanceStateName::Running]).await?;
         }
-        for (k, f) in [
-            ("disable_api_termination", 0),
-            ("disable_api_stop", 1),
-        ] {
-            if changed(k) && let Some(v) = get_bool(planned, k) {
+        for (k, f) in [("disable_api_termination", 0), ("disable_api_stop", 1)] {
+            if changed(k)
+                && let Some(v) = get_bool(planned, k)
+            {
                 let val = AttributeBooleanValue::builder().value(v).build();
                 let r = if f == 0 {
                     modify().disable_api_termination(val)
@@ -476,14 +538,23 @@ impl AwsResource for Instance {
         if changed("instance_initiated_shutdown_behavior")
             && let Some(v) = get_str(planned, "instance_initiated_shutdown_behavior")
         {
-            let r = modify().instance_initiated_shutdown_behavior(AttributeValue::builder().value(v).build());
+            let r = modify()
+                .instance_initiated_shutdown_behavior(AttributeValue::builder().value(v).build());
             call(ctx, "ModifyInstanceAttribute", || r.clone().send()).await?;
         }
-        if changed("monitoring") && let Some(m) = get_bool(planned, "monitoring") {
+        if changed("monitoring")
+            && let Some(m) = get_bool(planned, "monitoring")
+        {
             if m {
-                call(ctx, "MonitorInstances", || ctx.ec2.monitor_instances().instance_ids(&id).send()).await?;
+                call(ctx, "MonitorInstances", || {
+                    ctx.ec2.monitor_instances().instance_ids(&id).send()
+                })
+                .await?;
             } else {
-                call(ctx, "UnmonitorInstances", || ctx.ec2.unmonitor_instances().instance_ids(&id).send()).await?;
+                call(ctx, "UnmonitorInstances", || {
+                    ctx.ec2.unmonitor_instances().instance_ids(&id).send()
+                })
+                .await?;
             }
         }
         if changed("metadata_options")
@@ -519,9 +590,13 @@ impl AwsResource for Instance {
         if changed("root_block_device") {
             update_root_volume(ctx, prior, planned).await?;
         }
-        let (inst, owner) = describe_one(ctx, &id)
-            .await?
-            .ok_or_else(|| AwsError::new("DescribeInstances", "InvalidInstanceID.NotFound", id.clone()))?;
+        let (inst, owner) = describe_one(ctx, &id).await?.ok_or_else(|| {
+            AwsError::new(
+                "DescribeInstances",
+                "InvalidInstanceID.NotFound",
+                id.clone(),
+            )
+        })?;
         let vols = root_volumes(ctx, std::slice::from_ref(&inst), true).await?;
         Ok(to_value(ctx, Some(planned), &inst, &owner, &vols, true))
     }
@@ -552,7 +627,11 @@ impl AwsResource for Instance {
         .await
     }
 
-    async fn read_many(&self, ctx: &Ctx, current: &[Value]) -> Result<Vec<Option<Value>>, AwsError> {
+    async fn read_many(
+        &self,
+        ctx: &Ctx,
+        current: &[Value],
+    ) -> Result<Vec<Option<Value>>, AwsError> {
         let ids = ids_of(current);
         let found = describe(ctx, &ids).await?;
         let with_root: Vec<Ec2Instance> = current
@@ -595,7 +674,12 @@ impl AwsResource for Instance {
         let mut m = v.as_map().cloned().unwrap_or_default();
         m.insert(
             "disable_api_termination".into(),
-            Value::Bool(attr_out.disable_api_termination().and_then(|x| x.value()).unwrap_or(false)),
+            Value::Bool(
+                attr_out
+                    .disable_api_termination()
+                    .and_then(|x| x.value())
+                    .unwrap_or(false),
+            ),
         );
         m.insert("user_data_replace_on_change".into(), Value::Bool(false));
         m.insert("get_password_data".into(), Value::Bool(false));
@@ -608,8 +692,12 @@ fn metadata_request(m: &Value) -> InstanceMetadataOptionsRequest {
     InstanceMetadataOptionsRequest::builder()
         .set_http_endpoint(get_str(m, "http_endpoint").map(InstanceMetadataEndpointState::from))
         .set_http_tokens(get_str(m, "http_tokens").map(HttpTokensState::from))
-        .set_http_put_response_hop_limit(get_i64(m, "http_put_response_hop_limit").map(|x| x as i32))
-        .set_instance_metadata_tags(get_str(m, "instance_metadata_tags").map(InstanceMetadataTagsState::from))
+        .set_http_put_response_hop_limit(
+            get_i64(m, "http_put_response_hop_limit").map(|x| x as i32),
+        )
+        .set_instance_metadata_tags(
+            get_str(m, "instance_metadata_tags").map(InstanceMetadataTagsState::from),
+        )
         .build()
 }
 
@@ -618,7 +706,10 @@ async fn root_device_name(ctx: &Ctx, ami: Option<&str>) -> Result<String, AwsErr
     let Some(ami) = ami else {
         return Ok("/dev/xvda".into());
     };
-    let out = call(ctx, "DescribeImages", || ctx.ec2.describe_images().image_ids(ami).send()).await?;
+    let out = call(ctx, "DescribeImages", || {
+        ctx.ec2.describe_images().image_ids(ami).send()
+    })
+    .await?;
     Ok(out
         .images()
         .first()
@@ -639,12 +730,8 @@ async fn set_instance_profile(ctx: &Ctx, id: &str, profile: Option<&str>) -> Res
         .iam_instance_profile_associations()
         .iter()
         .find(|a| {
-            a.state().is_some_and(|s| {
-                matches!(
-                    s.as_str(),
-                    "associated" | "associating"
-                )
-            })
+            a.state()
+                .is_some_and(|s| matches!(s.as_str(), "associated" | "associating"))
         })
         .and_then(|a| a.association_id())
         .map(str::to_string);
@@ -777,7 +864,10 @@ pub(crate) async fn describe(
                     }
                 }
             }
-            token = out.next_token().filter(|t| !t.is_empty()).map(str::to_string);
+            token = out
+                .next_token()
+                .filter(|t| !t.is_empty())
+                .map(str::to_string);
             if token.is_none() {
                 break;
             }
@@ -800,14 +890,25 @@ async fn wait_state(
     id: &str,
     states: &[InstanceStateName],
 ) -> Result<(Ec2Instance, String), AwsError> {
-    let what = format!("instance {id} {}", states.iter().map(|s| s.as_str()).collect::<Vec<_>>().join("/"));
+    let what = format!(
+        "instance {id} {}",
+        states
+            .iter()
+            .map(|s| s.as_str())
+            .collect::<Vec<_>>()
+            .join("/")
+    );
     wait_until(&what, WAIT, || async {
         // A new instance may not be visible yet (eventual consistency): keep polling.
         match describe_one(ctx, id).await? {
             Some((i, o)) if state_of(&i).is_some_and(|s| states.contains(&s)) => Ok(Some((i, o))),
-            Some((i, _)) if is_gone(&i) && !states.contains(&InstanceStateName::Terminated) => Err(
-                AwsError::new("RunInstances", "InstanceTerminated", format!("instance {id} terminated unexpectedly")),
-            ),
+            Some((i, _)) if is_gone(&i) && !states.contains(&InstanceStateName::Terminated) => {
+                Err(AwsError::new(
+                    "RunInstances",
+                    "InstanceTerminated",
+                    format!("instance {id} terminated unexpectedly"),
+                ))
+            }
             _ => Ok(None),
         }
     })
@@ -836,7 +937,10 @@ async fn root_volumes(
                     out.insert(id.to_string(), v.clone());
                 }
             }
-            token = resp.next_token().filter(|t| !t.is_empty()).map(str::to_string);
+            token = resp
+                .next_token()
+                .filter(|t| !t.is_empty())
+                .map(str::to_string);
             if token.is_none() {
                 break;
             }
@@ -866,14 +970,26 @@ fn to_value(
     with_root: bool,
 ) -> Value {
     let id = i.instance_id().unwrap_or_default();
-    let keep = |k: &str| prior.map(|p| known_or_null(&attr(p, k))).unwrap_or(Value::Null);
+    let keep = |k: &str| {
+        prior
+            .map(|p| known_or_null(&attr(p, k)))
+            .unwrap_or(Value::Null)
+    };
     let (tags, tags_all) = tags::read_back(&ctx.default_tags, prior, &tags::from_sdk(i.tags()));
     let primary = i
         .network_interfaces()
         .iter()
         .find(|ni| ni.attachment().and_then(|a| a.device_index()) == Some(0));
-    let sg_ids: Vec<&str> = i.security_groups().iter().filter_map(|g| g.group_id()).collect();
-    let sg_names: Vec<&str> = i.security_groups().iter().filter_map(|g| g.group_name()).collect();
+    let sg_ids: Vec<&str> = i
+        .security_groups()
+        .iter()
+        .filter_map(|g| g.group_id())
+        .collect();
+    let sg_names: Vec<&str> = i
+        .security_groups()
+        .iter()
+        .filter_map(|g| g.group_name())
+        .collect();
     let placement = i.placement();
     let monitoring = i
         .monitoring()
@@ -908,7 +1024,10 @@ fn to_value(
                     ("kms_key_id", s_or_empty(vol.kms_key_id())),
                     (
                         "tags",
-                        prior_root.as_ref().map(|r| attr(r, "tags")).unwrap_or(Value::Null),
+                        prior_root
+                            .as_ref()
+                            .map(|r| attr(r, "tags"))
+                            .unwrap_or(Value::Null),
                     ),
                     ("throughput", n(vol.throughput().map(i64::from))),
                     ("volume_id", Value::string(vid)),
@@ -926,9 +1045,15 @@ fn to_value(
     } else {
         Value::List(vec![])
     };
-    let metadata = match (i.metadata_options(), prior.map(|p| get_list(p, "metadata_options").is_empty())) {
+    let metadata = match (
+        i.metadata_options(),
+        prior.map(|p| get_list(p, "metadata_options").is_empty()),
+    ) {
         (Some(m), Some(false) | None) => Value::List(vec![obj(vec![
-            ("http_endpoint", s_or_empty(m.http_endpoint().map(|x| x.as_str()))),
+            (
+                "http_endpoint",
+                s_or_empty(m.http_endpoint().map(|x| x.as_str())),
+            ),
             (
                 "http_put_response_hop_limit",
                 n(m.http_put_response_hop_limit().map(i64::from)),
@@ -937,7 +1062,10 @@ fn to_value(
                 "http_protocol_ipv6",
                 s_or_empty(m.http_protocol_ipv6().map(|x| x.as_str())),
             ),
-            ("http_tokens", s_or_empty(m.http_tokens().map(|x| x.as_str()))),
+            (
+                "http_tokens",
+                s_or_empty(m.http_tokens().map(|x| x.as_str())),
+            ),
             (
                 "instance_metadata_tags",
                 s_or_empty(m.instance_metadata_tags().map(|x| x.as_str())),
@@ -995,11 +1123,11 @@ fn to_value(
         ("outpost_arn", s_or_empty(i.outpost_arn())),
         ("user_data", keep("user_data")),
         ("user_data_base64", keep("user_data_base64")),
-        ("user_data_replace_on_change", keep("user_data_replace_on_change")),
         (
-            "iam_instance_profile",
-            s_or_empty(profile.as_deref()),
+            "user_data_replace_on_change",
+            keep("user_data_replace_on_change"),
         ),
+        ("iam_instance_profile", s_or_empty(profile.as_deref())),
         ("monitoring", Value::Bool(monitoring.unwrap_or(false))),
         (
             "disable_api_termination",
@@ -1009,8 +1137,14 @@ fn to_value(
             "disable_api_stop",
             or_prior("disable_api_stop", Value::Null).or_else_null(|| Value::Bool(false)),
         ),
-        ("ebs_optimized", Value::Bool(i.ebs_optimized().unwrap_or(false))),
-        ("source_dest_check", b(i.source_dest_check()).or_else_null(|| keep("source_dest_check"))),
+        (
+            "ebs_optimized",
+            Value::Bool(i.ebs_optimized().unwrap_or(false)),
+        ),
+        (
+            "source_dest_check",
+            b(i.source_dest_check()).or_else_null(|| keep("source_dest_check")),
+        ),
         (
             "tenancy",
             s_or_empty(placement.and_then(|p| p.tenancy()).map(|t| t.as_str())),
@@ -1023,7 +1157,9 @@ fn to_value(
             "hibernation",
             or_prior(
                 "hibernation",
-                b(i.hibernation_options().and_then(|h| h.configured()).filter(|x| *x)),
+                b(i.hibernation_options()
+                    .and_then(|h| h.configured())
+                    .filter(|x| *x)),
             ),
         ),
         ("volume_tags", keep("volume_tags")),
@@ -1071,10 +1207,16 @@ pub(crate) fn known_or_null(v: &Value) -> Value {
         Value::List(x) => Value::List(x.iter().map(known_or_null).collect()),
         Value::Tuple(x) => Value::Tuple(x.iter().map(known_or_null).collect()),
         Value::Set(x) => Value::Set(x.iter().map(known_or_null).collect()),
-        Value::Map(m) => Value::Map(m.iter().map(|(k, x)| (k.clone(), known_or_null(x))).collect()),
-        Value::Object(m) => {
-            Value::Object(m.iter().map(|(k, x)| (k.clone(), known_or_null(x))).collect())
-        }
+        Value::Map(m) => Value::Map(
+            m.iter()
+                .map(|(k, x)| (k.clone(), known_or_null(x)))
+                .collect(),
+        ),
+        Value::Object(m) => Value::Object(
+            m.iter()
+                .map(|(k, x)| (k.clone(), known_or_null(x)))
+                .collect(),
+        ),
         other => other.clone(),
     }
 }

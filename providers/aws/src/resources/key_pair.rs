@@ -24,7 +24,10 @@ fn schema() -> Schema {
         .attr("id", Attribute::computed(Type::String))
         .attr("arn", Attribute::computed(Type::String))
         .attr("fingerprint", Attribute::computed(Type::String))
-        .attr("key_name", Attribute::optional_computed(Type::String).force_new())
+        .attr(
+            "key_name",
+            Attribute::optional_computed(Type::String).force_new(),
+        )
         .attr(
             "key_name_prefix",
             Attribute::optional_computed(Type::String).force_new(),
@@ -110,7 +113,11 @@ impl AwsResource for KeyPair {
             && get_str(config, "key_name_prefix").is_none()
             && resp.planned.get_attr("key_name_prefix") == Some(&Value::Unknown)
         {
-            resp.planned = with_attr(&resp.planned, "key_name_prefix", Value::string("terraform-"));
+            resp.planned = with_attr(
+                &resp.planned,
+                "key_name_prefix",
+                Value::string("terraform-"),
+            );
         }
     }
 
@@ -127,9 +134,9 @@ impl AwsResource for KeyPair {
             .public_key_material(Blob::new(key.as_bytes()))
             .set_tag_specifications(tags::tag_specifications(planned, ResourceType::KeyPair));
         call(ctx, "ImportKeyPair", || req.clone().send()).await?;
-        let k = describe_one(ctx, &name)
-            .await?
-            .ok_or_else(|| AwsError::new("DescribeKeyPairs", "InvalidKeyPair.NotFound", name.clone()))?;
+        let k = describe_one(ctx, &name).await?.ok_or_else(|| {
+            AwsError::new("DescribeKeyPairs", "InvalidKeyPair.NotFound", name.clone())
+        })?;
         let account = super::instance::account_id(ctx).await?;
         let arn = Value::string(format!(
             "arn:{}:ec2:{}:{}:key-pair/{}",
@@ -162,9 +169,15 @@ impl AwsResource for KeyPair {
         Ok(())
     }
 
-    async fn read_many(&self, ctx: &Ctx, current: &[Value]) -> Result<Vec<Option<Value>>, AwsError> {
+    async fn read_many(
+        &self,
+        ctx: &Ctx,
+        current: &[Value],
+    ) -> Result<Vec<Option<Value>>, AwsError> {
         let found = describe(ctx, &ids_of(current)).await?;
-        Ok(align(current, &found, |c, k| to_value(ctx, Some(c), k, attr(c, "arn"))))
+        Ok(align(current, &found, |c, k| {
+            to_value(ctx, Some(c), k, attr(c, "arn"))
+        }))
     }
 
     async fn import(&self, ctx: &Ctx, id: &str) -> Result<Option<Value>, AwsError> {

@@ -9,6 +9,7 @@
 use std::collections::HashMap;
 
 use async_trait::async_trait;
+use aws_sdk_ec2::types::InstanceType;
 use aws_sdk_ec2::types::{
     CreditSpecificationRequest, LaunchTemplate as SdkTemplate,
     LaunchTemplateBlockDeviceMappingRequest, LaunchTemplateEbsBlockDeviceRequest,
@@ -17,17 +18,16 @@ use aws_sdk_ec2::types::{
     LaunchTemplateInstanceMetadataTagsState,
     LaunchTemplateInstanceNetworkInterfaceSpecificationRequest, LaunchTemplatePlacementRequest,
     LaunchTemplateTagSpecificationRequest, LaunchTemplatesMonitoringRequest,
-    RequestLaunchTemplateData, ResourceType, ResponseLaunchTemplateData, ShutdownBehavior,
-    Tenancy, VolumeType,
+    RequestLaunchTemplateData, ResourceType, ResponseLaunchTemplateData, ShutdownBehavior, Tenancy,
+    VolumeType,
 };
-use aws_sdk_ec2::types::InstanceType;
 use cairn_provider::{
     Attribute, BlockNesting, NestedBlock, PlanResponse, ResourceSchema, Schema, Type, Value,
 };
 
 use crate::ctx::{AwsError, Ctx, call, is_not_found};
 use crate::resource::AwsResource;
-use crate::resources::{FILTER_CHUNK, align, filter, ids_of};
+use crate::resources::{FILTER_CHUNK, align, ids_of};
 use crate::tags;
 use crate::values::{
     attr, b, get_bool, get_i64, get_list, get_map, get_str, get_strings, n, obj, s, string_map,
@@ -85,13 +85,19 @@ fn schema() -> Schema {
     Schema::new()
         .attr("id", Attribute::computed(Type::String))
         .attr("arn", Attribute::computed(Type::String))
-        .attr("name", Attribute::optional_computed(Type::String).force_new())
+        .attr(
+            "name",
+            Attribute::optional_computed(Type::String).force_new(),
+        )
         .attr(
             "name_prefix",
             Attribute::optional_computed(Type::String).force_new(),
         )
         .attr("description", o(Type::String))
-        .attr("default_version", Attribute::optional_computed(Type::Number))
+        .attr(
+            "default_version",
+            Attribute::optional_computed(Type::Number),
+        )
         .attr("latest_version", Attribute::computed(Type::Number))
         .attr("update_default_version", o(Type::Bool))
         .attr("image_id", o(Type::String))
@@ -125,7 +131,10 @@ fn schema() -> Schema {
                 Schema::new()
                     .attr("http_endpoint", Attribute::optional_computed(Type::String))
                     .attr("http_protocol_ipv6", o(Type::String))
-                    .attr("http_put_response_hop_limit", Attribute::optional_computed(Type::Number))
+                    .attr(
+                        "http_put_response_hop_limit",
+                        Attribute::optional_computed(Type::Number),
+                    )
                     .attr("http_tokens", Attribute::optional_computed(Type::String))
                     .attr("instance_metadata_tags", o(Type::String)),
                 Some(1),
@@ -242,7 +251,8 @@ fn request_data(v: &Value) -> RequestLaunchTemplateData {
         d = d.metadata_options(
             LaunchTemplateInstanceMetadataOptionsRequest::builder()
                 .set_http_endpoint(
-                    get_str(m, "http_endpoint").map(LaunchTemplateInstanceMetadataEndpointState::from),
+                    get_str(m, "http_endpoint")
+                        .map(LaunchTemplateInstanceMetadataEndpointState::from),
                 )
                 .set_http_tokens(get_str(m, "http_tokens").map(LaunchTemplateHttpTokensState::from))
                 .set_http_put_response_hop_limit(
@@ -268,7 +278,11 @@ fn request_data(v: &Value) -> RequestLaunchTemplateData {
     if let Some(c) = get_list(v, "credit_specification").first()
         && let Some(cpu) = get_str(c, "cpu_credits")
     {
-        d = d.credit_specification(CreditSpecificationRequest::builder().cpu_credits(cpu).build());
+        d = d.credit_specification(
+            CreditSpecificationRequest::builder()
+                .cpu_credits(cpu)
+                .build(),
+        );
     }
     for t in get_list(v, "tag_specifications") {
         d = d.tag_specifications(
@@ -441,7 +455,8 @@ fn data_values(d: &ResponseLaunchTemplateData) -> Vec<(&'static str, Value)> {
                                         ),
                                         (
                                             "encrypted",
-                                            e.encrypted().map_or(Value::Null, |x| tri_value(Some(x))),
+                                            e.encrypted()
+                                                .map_or(Value::Null, |x| tri_value(Some(x))),
                                         ),
                                         ("iops", n(e.iops().map(i64::from))),
                                         ("kms_key_id", s(e.kms_key_id())),
@@ -498,7 +513,8 @@ fn data_values(d: &ResponseLaunchTemplateData) -> Vec<(&'static str, Value)> {
 /// The template's value: identity and versions from the API, launch data from `data` (the
 /// prior or planned value, or the API's on import).
 fn to_value(ctx: &Ctx, data: &Value, t: &SdkTemplate, arn: Value) -> Value {
-    let (tags, tags_all) = tags::read_back(&ctx.default_tags, Some(data), &tags::from_sdk(t.tags()));
+    let (tags, tags_all) =
+        tags::read_back(&ctx.default_tags, Some(data), &tags::from_sdk(t.tags()));
     let mut m = super::instance::known_or_null(data)
         .as_map()
         .cloned()
@@ -514,29 +530,53 @@ fn to_value(ctx: &Ctx, data: &Value, t: &SdkTemplate, arn: Value) -> Value {
     Value::Object(m)
 }
 
+/// DescribeLaunchTemplates by id (moto has no `launch-template-id` filter). One call for all
+/// ids; when one of them is gone the API refuses the whole call, and each is then asked alone.
 async fn describe(ctx: &Ctx, ids: &[String]) -> Result<HashMap<String, SdkTemplate>, AwsError> {
     let mut out = HashMap::new();
     for chunk in ids.chunks(FILTER_CHUNK) {
-        let f = filter("launch-template-id", chunk);
-        let mut token: Option<String> = None;
-        loop {
-            let resp = call(ctx, "DescribeLaunchTemplates", || {
-                ctx.ec2
-                    .describe_launch_templates()
-                    .filters(f.clone())
-                    .set_next_token(token.clone())
-                    .send()
-            })
-            .await?;
-            for t in resp.launch_templates() {
-                if let Some(id) = t.launch_template_id() {
-                    out.insert(id.to_string(), t.clone());
+        match describe_ids(ctx, chunk).await {
+            Ok(found) => out.extend(found),
+            Err(e) if is_not_found(&e) || e.code.starts_with("InvalidLaunchTemplateId") => {
+                for id in chunk {
+                    match describe_ids(ctx, std::slice::from_ref(id)).await {
+                        Ok(found) => out.extend(found),
+                        Err(e)
+                            if is_not_found(&e)
+                                || e.code.starts_with("InvalidLaunchTemplateId") => {}
+                        Err(e) => return Err(e),
+                    }
                 }
             }
-            token = resp.next_token().filter(|t| !t.is_empty()).map(str::to_string);
-            if token.is_none() {
-                break;
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(out)
+}
+
+async fn describe_ids(ctx: &Ctx, ids: &[String]) -> Result<HashMap<String, SdkTemplate>, AwsError> {
+    let mut out = HashMap::new();
+    let mut token: Option<String> = None;
+    loop {
+        let resp = call(ctx, "DescribeLaunchTemplates", || {
+            ctx.ec2
+                .describe_launch_templates()
+                .set_launch_template_ids(Some(ids.to_vec()))
+                .set_next_token(token.clone())
+                .send()
+        })
+        .await?;
+        for t in resp.launch_templates() {
+            if let Some(id) = t.launch_template_id() {
+                out.insert(id.to_string(), t.clone());
             }
+        }
+        token = resp
+            .next_token()
+            .filter(|t| !t.is_empty())
+            .map(str::to_string);
+        if token.is_none() {
+            break;
         }
     }
     Ok(out)
@@ -600,7 +640,9 @@ impl AwsResource for LaunchTemplate {
     async fn create(&self, ctx: &Ctx, planned: &Value) -> Result<Value, AwsError> {
         let name = match get_str(planned, "name") {
             Some(n) => n.to_string(),
-            None => super::key_pair::prefixed_name(get_str(planned, "name_prefix").unwrap_or("terraform-")),
+            None => super::key_pair::prefixed_name(
+                get_str(planned, "name_prefix").unwrap_or("terraform-"),
+            ),
         };
         let req = ctx
             .ec2
@@ -608,16 +650,25 @@ impl AwsResource for LaunchTemplate {
             .launch_template_name(&name)
             .set_version_description(get_str(planned, "description").map(str::to_string))
             .launch_template_data(request_data(planned))
-            .set_tag_specifications(tags::tag_specifications(planned, ResourceType::LaunchTemplate));
+            .set_tag_specifications(tags::tag_specifications(
+                planned,
+                ResourceType::LaunchTemplate,
+            ));
         let out = call(ctx, "CreateLaunchTemplate", || req.clone().send()).await?;
         let id = out
             .launch_template()
             .and_then(|t| t.launch_template_id())
-            .ok_or_else(|| AwsError::new("CreateLaunchTemplate", "", "no template in the response"))?
+            .ok_or_else(|| {
+                AwsError::new("CreateLaunchTemplate", "", "no template in the response")
+            })?
             .to_string();
-        let t = describe_one(ctx, &id)
-            .await?
-            .ok_or_else(|| AwsError::new("DescribeLaunchTemplates", "InvalidLaunchTemplateId.NotFound", id.clone()))?;
+        let t = describe_one(ctx, &id).await?.ok_or_else(|| {
+            AwsError::new(
+                "DescribeLaunchTemplates",
+                "InvalidLaunchTemplateId.NotFound",
+                id.clone(),
+            )
+        })?;
         let account = super::instance::account_id(ctx).await?;
         let mut v = with_attr(planned, "name", Value::string(&name));
         if v.get_attr("name_prefix").is_some_and(Value::is_unknown) {
@@ -653,9 +704,13 @@ impl AwsResource for LaunchTemplate {
         {
             set_default(ctx, &id, d).await?;
         }
-        let t = describe_one(ctx, &id)
-            .await?
-            .ok_or_else(|| AwsError::new("DescribeLaunchTemplates", "InvalidLaunchTemplateId.NotFound", id.clone()))?;
+        let t = describe_one(ctx, &id).await?.ok_or_else(|| {
+            AwsError::new(
+                "DescribeLaunchTemplates",
+                "InvalidLaunchTemplateId.NotFound",
+                id.clone(),
+            )
+        })?;
         Ok(to_value(ctx, planned, &t, attr(prior, "arn")))
     }
 
@@ -664,15 +719,24 @@ impl AwsResource for LaunchTemplate {
             return Ok(());
         };
         call(ctx, "DeleteLaunchTemplate", || {
-            ctx.ec2.delete_launch_template().launch_template_id(id).send()
+            ctx.ec2
+                .delete_launch_template()
+                .launch_template_id(id)
+                .send()
         })
         .await?;
         Ok(())
     }
 
-    async fn read_many(&self, ctx: &Ctx, current: &[Value]) -> Result<Vec<Option<Value>>, AwsError> {
+    async fn read_many(
+        &self,
+        ctx: &Ctx,
+        current: &[Value],
+    ) -> Result<Vec<Option<Value>>, AwsError> {
         let found = describe(ctx, &ids_of(current)).await?;
-        Ok(align(current, &found, |c, t| to_value(ctx, c, t, attr(c, "arn"))))
+        Ok(align(current, &found, |c, t| {
+            to_value(ctx, c, t, attr(c, "arn"))
+        }))
     }
 
     async fn import(&self, ctx: &Ctx, id: &str) -> Result<Option<Value>, AwsError> {

@@ -26,9 +26,15 @@ const DELETE_TIMEOUT: Duration = Duration::from_secs(1800);
 fn schema() -> Schema {
     Schema::new()
         .attr("id", Attribute::computed(Type::String))
-        .attr("allocation_id", Attribute::optional(Type::String).force_new())
+        .attr(
+            "allocation_id",
+            Attribute::optional(Type::String).force_new(),
+        )
         .attr("association_id", Attribute::computed(Type::String))
-        .attr("connectivity_type", Attribute::optional(Type::String).force_new())
+        .attr(
+            "connectivity_type",
+            Attribute::optional(Type::String).force_new(),
+        )
         .attr("network_interface_id", Attribute::computed(Type::String))
         .attr(
             "private_ip",
@@ -47,11 +53,17 @@ fn is_gone(n: &SdkNat) -> bool {
 
 fn to_value(ctx: &Ctx, prior: Option<&Value>, n: &SdkNat) -> Value {
     let (tags, tags_all) = tags::read_back(&ctx.default_tags, prior, &tags::from_sdk(n.tags()));
-    let addr = n.nat_gateway_addresses().iter().find(|a| a.is_primary() != Some(false));
+    let addr = n
+        .nat_gateway_addresses()
+        .iter()
+        .find(|a| a.is_primary() != Some(false));
     obj(vec![
         ("id", s(n.nat_gateway_id())),
         ("allocation_id", s(addr.and_then(|a| a.allocation_id()))),
-        ("association_id", s_or_empty(addr.and_then(|a| a.association_id()))),
+        (
+            "association_id",
+            s_or_empty(addr.and_then(|a| a.association_id())),
+        ),
         (
             "connectivity_type",
             s(Some(
@@ -91,7 +103,10 @@ async fn describe(ctx: &Ctx, ids: &[String]) -> Result<HashMap<String, SdkNat>, 
                     out.insert(id.to_string(), n.clone());
                 }
             }
-            token = resp.next_token().filter(|t| !t.is_empty()).map(str::to_string);
+            token = resp
+                .next_token()
+                .filter(|t| !t.is_empty())
+                .map(str::to_string);
             if token.is_none() {
                 break;
             }
@@ -129,7 +144,9 @@ impl AwsResource for NatGateway {
             .set_subnet_id(get_str(planned, "subnet_id").map(str::to_string))
             .set_allocation_id(get_str(planned, "allocation_id").map(str::to_string))
             .set_private_ip_address(get_str(planned, "private_ip").map(str::to_string))
-            .set_connectivity_type(get_str(planned, "connectivity_type").map(ConnectivityType::from))
+            .set_connectivity_type(
+                get_str(planned, "connectivity_type").map(ConnectivityType::from),
+            )
             .set_tag_specifications(tags::tag_specifications(planned, ResourceType::Natgateway));
         let out = call(ctx, "CreateNatGateway", || req.clone().send()).await?;
         let id = out
@@ -143,7 +160,9 @@ impl AwsResource for NatGateway {
                 Some(n) if is_gone(&n) => Err(AwsError::new(
                     "CreateNatGateway",
                     n.failure_code().unwrap_or("Failed"),
-                    n.failure_message().unwrap_or("the NAT gateway failed").to_string(),
+                    n.failure_message()
+                        .unwrap_or("the NAT gateway failed")
+                        .to_string(),
                 )),
                 _ => Ok(None),
             }
@@ -179,7 +198,11 @@ impl AwsResource for NatGateway {
         .await
     }
 
-    async fn read_many(&self, ctx: &Ctx, current: &[Value]) -> Result<Vec<Option<Value>>, AwsError> {
+    async fn read_many(
+        &self,
+        ctx: &Ctx,
+        current: &[Value],
+    ) -> Result<Vec<Option<Value>>, AwsError> {
         let mut found = describe(ctx, &ids_of(current)).await?;
         found.retain(|_, n| !is_gone(n));
         Ok(align(current, &found, |c, n| to_value(ctx, Some(c), n)))

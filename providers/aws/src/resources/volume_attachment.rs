@@ -27,7 +27,10 @@ fn schema() -> Schema {
         .attr("volume_id", Attribute::required(Type::String).force_new())
         .attr("force_detach", Attribute::optional(Type::Bool))
         .attr("skip_destroy", Attribute::optional(Type::Bool))
-        .attr("stop_instance_before_detaching", Attribute::optional(Type::Bool))
+        .attr(
+            "stop_instance_before_detaching",
+            Attribute::optional(Type::Bool),
+        )
 }
 
 /// CRC-32 (IEEE), as Go's `hash/crc32.ChecksumIEEE`.
@@ -45,7 +48,10 @@ fn crc32(data: &[u8]) -> u32 {
 
 /// Terraform's id for an attachment.
 pub(crate) fn attachment_id(device: &str, instance: &str, volume: &str) -> String {
-    format!("vai-{}", crc32(format!("{device}-{instance}-{volume}-").as_bytes()))
+    format!(
+        "vai-{}",
+        crc32(format!("{device}-{instance}-{volume}-").as_bytes())
+    )
 }
 
 fn attachment_state(v: &Volume, instance: &str, device: &str) -> Option<VolumeAttachmentState> {
@@ -90,14 +96,24 @@ async fn wait_for(
     device: &str,
     attached: bool,
 ) -> Result<(), AwsError> {
-    let what = if attached { "volume attached" } else { "volume detached" };
+    let what = if attached {
+        "volume attached"
+    } else {
+        "volume detached"
+    };
     wait_until(what, TIMEOUT, || async {
         let v = super::ebs_volume::describe_one(ctx, volume).await?;
-        let state = v.as_ref().and_then(|v| attachment_state(v, instance, device));
+        let state = v
+            .as_ref()
+            .and_then(|v| attachment_state(v, instance, device));
         Ok(match (attached, state) {
             (true, Some(VolumeAttachmentState::Attached)) => Some(()),
             (true, None) if v.is_none() => {
-                return Err(AwsError::new("AttachVolume", "InvalidVolume.NotFound", volume));
+                return Err(AwsError::new(
+                    "AttachVolume",
+                    "InvalidVolume.NotFound",
+                    volume,
+                ));
             }
             (false, None | Some(VolumeAttachmentState::Detached)) => Some(()),
             _ => None,
@@ -129,7 +145,11 @@ impl AwsResource for VolumeAttachment {
             == Some(VolumeAttachmentState::Attached);
         if !already {
             retry_on(
-                &["IncorrectState", "InvalidVolume.ZoneMismatch", "IncorrectInstanceState"],
+                &[
+                    "IncorrectState",
+                    "InvalidVolume.ZoneMismatch",
+                    "IncorrectInstanceState",
+                ],
                 Duration::from_secs(120),
                 || async {
                     call(ctx, "AttachVolume", || {
@@ -185,7 +205,11 @@ impl AwsResource for VolumeAttachment {
         wait_for(ctx, &volume, &instance, &device, false).await
     }
 
-    async fn read_many(&self, ctx: &Ctx, current: &[Value]) -> Result<Vec<Option<Value>>, AwsError> {
+    async fn read_many(
+        &self,
+        ctx: &Ctx,
+        current: &[Value],
+    ) -> Result<Vec<Option<Value>>, AwsError> {
         let mut vols: Vec<String> = Vec::new();
         for c in current {
             if let Some(v) = get_str(c, "volume_id")
@@ -216,7 +240,9 @@ impl AwsResource for VolumeAttachment {
             return Err(AwsError::new(
                 "ImportVolumeAttachment",
                 "InvalidImportId",
-                format!("wrong format of import ID ({id}), use: 'DEVICE_NAME:VOLUME_ID:INSTANCE_ID'"),
+                format!(
+                    "wrong format of import ID ({id}), use: 'DEVICE_NAME:VOLUME_ID:INSTANCE_ID'"
+                ),
             ));
         };
         let Some(v) = super::ebs_volume::describe_one(ctx, volume).await? else {
