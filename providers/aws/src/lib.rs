@@ -34,6 +34,15 @@ fn resources() -> Vec<Arc<dyn AwsResource>> {
     vec![
         Arc::new(resources::vpc::Vpc),
         Arc::new(resources::subnet::Subnet),
+        Arc::new(resources::internet_gateway::Igw),
+        Arc::new(resources::route_table::RouteTableRes),
+        Arc::new(resources::route::RouteRes),
+        Arc::new(resources::route_table_association::Rta),
+        Arc::new(resources::security_group::SecurityGroupRes),
+        Arc::new(resources::security_group_rule::SgRule),
+        Arc::new(resources::vpc_security_group_rule::VpcSgRule { egress: false }),
+        Arc::new(resources::vpc_security_group_rule::VpcSgRule { egress: true }),
+        Arc::new(resources::network_acl::NetworkAclRes),
     ]
 }
 
