@@ -42,6 +42,15 @@ fn resources() -> Vec<Arc<dyn AwsResource>> {
         Arc::new(resources::ebs_volume::EbsVolume),
         Arc::new(resources::volume_attachment::VolumeAttachment),
         Arc::new(resources::launch_template::LaunchTemplate),
+        Arc::new(resources::internet_gateway::Igw),
+        Arc::new(resources::route_table::RouteTableRes),
+        Arc::new(resources::route::RouteRes),
+        Arc::new(resources::route_table_association::Rta),
+        Arc::new(resources::security_group::SecurityGroupRes),
+        Arc::new(resources::security_group_rule::SgRule),
+        Arc::new(resources::vpc_security_group_rule::VpcSgRule { egress: false }),
+        Arc::new(resources::vpc_security_group_rule::VpcSgRule { egress: true }),
+        Arc::new(resources::network_acl::NetworkAclRes),
     ]
 }
 

@@ -20,11 +20,6 @@ pub(crate) fn get_str<'a>(v: &'a Value, name: &str) -> Option<&'a str> {
     known(v, name)?.as_str().filter(|s| !s.is_empty())
 }
 
-/// A string attribute as an owned `String` (empty when absent).
-pub(crate) fn str_or_empty(v: &Value, name: &str) -> String {
-    get_str(v, name).unwrap_or_default().to_string()
-}
-
 pub(crate) fn get_bool(v: &Value, name: &str) -> Option<bool> {
     known(v, name)?.as_bool()
 }
