@@ -68,6 +68,8 @@ pub enum Command {
     Apply(ApplyArgs),
     /// Destroy previously-created infrastructure.
     Destroy(ApplyArgs),
+    /// Associate an existing object with a resource instance in the state.
+    Import(ImportArgs),
     /// Show the current state or a saved plan.
     Show(ShowArgs),
     /// Show output values from the state.
@@ -315,6 +317,17 @@ pub struct LockArgs {
     pub lock: bool,
     #[arg(long = "lock-timeout", value_name = "DURATION", default_value = "0s")]
     pub lock_timeout: String,
+}
+
+/// `cairn import [options] ADDR ID`.
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    #[command(flatten)]
+    pub flags: PlanFlags,
+    /// The resource instance to import into (`aws_vpc.main`, `module.net.aws_subnet.a[0]`).
+    pub address: String,
+    /// The provider-specific id of the existing object.
+    pub id: String,
 }
 
 #[derive(Debug, Args, Default)]

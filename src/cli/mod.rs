@@ -7,6 +7,7 @@
 pub mod args;
 mod console;
 mod format;
+mod import;
 mod inspect;
 mod planfile;
 pub mod registry;
@@ -106,6 +107,7 @@ async fn dispatch(cmd: Command, ui: Ui) -> anyhow::Result<i32> {
         Command::Plan(a) => run::plan(a, ui).await,
         Command::Apply(a) => run::apply(a, ui, false).await,
         Command::Destroy(a) => run::apply(a, ui, true).await,
+        Command::Import(a) => import::import(a, ui).await,
         Command::Show(a) => inspect::show(a, ui).await,
         Command::Output(a) => inspect::output(a, ui).await,
         Command::State(s) => inspect::state(s, ui).await,

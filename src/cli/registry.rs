@@ -19,6 +19,8 @@ impl Builtin {
             cairn_provider_builtin::time_factory,
             cairn_provider_random::factory,
             cairn_provider_local::factory,
+            #[cfg(feature = "aws")]
+            cairn_provider_aws::factory,
         ];
         let factories = list
             .into_iter()

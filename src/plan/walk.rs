@@ -491,11 +491,13 @@ impl<'a> Walk<'a> {
             })
     }
 
-    /// Reads every managed object in state through its provider, concurrently, and records
-    /// what changed outside cairn.
+    /// Reads every managed object in state through its provider and records what changed
+    /// outside cairn. Objects of one type and provider configuration are read together through
+    /// the provider's `read_many` (one API call for many objects where the provider can batch);
+    /// the groups run concurrently.
     async fn refresh(&mut self, _registry: &dyn Registry) -> Result<(), Diagnostics> {
-        let mut tasks = tokio::task::JoinSet::new();
-        let limit = Arc::new(tokio::sync::Semaphore::new(10));
+        type Group = (Arc<Configured>, Schema, Vec<(InstanceAddr, Value)>);
+        let mut groups: BTreeMap<(String, String), Group> = BTreeMap::new();
         let mut diags = Diagnostics::new();
         for (addr, rs, inst) in self.prior.instances() {
             if addr.resource.mode != ResourceMode::Managed {
@@ -512,18 +514,42 @@ impl<'a> Walk<'a> {
                 }
             };
             let before = instance_value(inst, &schema);
+            groups
+                .entry((p.addr.clone(), addr.resource.ty.clone()))
+                .or_insert_with(|| (p.clone(), schema, Vec::new()))
+                .2
+                .push((addr, before));
+        }
+        let mut tasks = tokio::task::JoinSet::new();
+        let limit = Arc::new(tokio::sync::Semaphore::new(10));
+        for ((_, ty), (p, schema, members)) in groups {
             let limit = limit.clone();
             tasks.spawn(async move {
                 let _permit = limit.acquire_owned().await;
-                let (plain, _) = before.clone().unmark_deep();
-                let r = p.provider.read(&addr.resource.ty, &plain).await;
-                (addr, p, schema, before, r)
+                let plains: Vec<Value> = members
+                    .iter()
+                    .map(|(_, before)| before.clone().unmark_deep().0)
+                    .collect();
+                let results = p.provider.read_many(&ty, &plains).await;
+                (p, schema, members, results)
             });
         }
+        let mut read = Vec::new();
         while let Some(joined) = tasks.join_next().await {
-            let Ok((addr, p, schema, before, r)) = joined else {
+            let Ok((p, schema, members, results)) = joined else {
                 continue;
             };
+            let mut results = results.into_iter();
+            for (addr, before) in members {
+                let r = results.next().unwrap_or_else(|| {
+                    Err(cairn_provider::ProviderError::permanent(
+                        "the provider returned fewer objects than it was asked to read",
+                    ))
+                });
+                read.push((addr, p.clone(), schema.clone(), before, r));
+            }
+        }
+        for (addr, p, schema, before, r) in read {
             match r {
                 Err(e) => diags.push(Diagnostic::error(
                     "Error refreshing state",

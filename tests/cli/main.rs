@@ -4,6 +4,8 @@
 
 mod support;
 
+#[cfg(feature = "aws")]
+mod aws;
 mod console;
 mod corpus_locals;
 mod e2e;

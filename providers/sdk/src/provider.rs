@@ -130,12 +130,59 @@ pub trait Provider: Send + Sync {
         )))
     }
 
+    /// Refreshes many objects of one type at once; the result is aligned with `currents`
+    /// (`Ok(None)` = gone). Providers whose API can describe many objects in one call override
+    /// it; the default calls [`Provider::read`] for each, a few at a time.
+    async fn read_many(
+        &self,
+        type_name: &str,
+        currents: &[Value],
+    ) -> Vec<Result<Option<Value>, ProviderError>> {
+        let mut out = Vec::with_capacity(currents.len());
+        for chunk in currents.chunks(READ_MANY_CONCURRENCY) {
+            let reads = chunk.iter().map(|c| self.read(type_name, c)).collect();
+            out.extend(join_all(reads).await);
+        }
+        out
+    }
+
     /// Reads an existing object by its import id.
     async fn import(&self, type_name: &str, _id: &str) -> Result<Value, ProviderError> {
         Err(ProviderError::unsupported(format!(
             "{type_name} does not support import"
         )))
     }
+}
+
+/// How many reads the default [`Provider::read_many`] runs at once.
+const READ_MANY_CONCURRENCY: usize = 8;
+
+type BoxedRead<'a> = std::pin::Pin<
+    Box<dyn std::future::Future<Output = Result<Option<Value>, ProviderError>> + Send + 'a>,
+>;
+
+/// Runs the futures concurrently on the current task and returns their outputs in order.
+async fn join_all(mut futs: Vec<BoxedRead<'_>>) -> Vec<Result<Option<Value>, ProviderError>> {
+    let mut done: Vec<Option<Result<Option<Value>, ProviderError>>> =
+        futs.iter().map(|_| None).collect();
+    std::future::poll_fn(|cx| {
+        let mut pending = false;
+        for (f, slot) in futs.iter_mut().zip(done.iter_mut()) {
+            if slot.is_none() {
+                match f.as_mut().poll(cx) {
+                    std::task::Poll::Ready(r) => *slot = Some(r),
+                    std::task::Poll::Pending => pending = true,
+                }
+            }
+        }
+        if pending {
+            std::task::Poll::Pending
+        } else {
+            std::task::Poll::Ready(())
+        }
+    })
+    .await;
+    done.into_iter().flatten().collect()
 }
 
 /// The planning rule most resources follow, derived from the schema alone:

@@ -1,0 +1,217 @@
+//! `aws_nat_gateway`: CreateNatGateway (waiting until `available`) / DeleteNatGateway (waiting
+//! until `deleted`) with Terraform's attributes. Everything but tags replaces the gateway.
+//! Refresh is batched: one DescribeNatGateways filtered by id for all gateways; a gateway in
+//! state `deleted` or `failed` is gone.
+//!
+//! Owns this resource only.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use aws_sdk_ec2::types::{ConnectivityType, NatGateway as SdkNat, NatGatewayState, ResourceType};
+use cairn_provider::{Attribute, ResourceSchema, Schema, Type, Value};
+
+use crate::ctx::{AwsError, Ctx, call, is_not_found, wait_until};
+use crate::resource::AwsResource;
+use crate::resources::{FILTER_CHUNK, align, filter, ids_of};
+use crate::tags;
+use crate::values::{get_str, obj, s, s_or_empty};
+
+pub(crate) struct NatGateway;
+
+const CREATE_TIMEOUT: Duration = Duration::from_secs(600);
+const DELETE_TIMEOUT: Duration = Duration::from_secs(1800);
+
+fn schema() -> Schema {
+    Schema::new()
+        .attr("id", Attribute::computed(Type::String))
+        .attr(
+            "allocation_id",
+            Attribute::optional(Type::String).force_new(),
+        )
+        .attr("association_id", Attribute::computed(Type::String))
+        .attr(
+            "connectivity_type",
+            Attribute::optional(Type::String).force_new(),
+        )
+        .attr("network_interface_id", Attribute::computed(Type::String))
+        .attr(
+            "private_ip",
+            Attribute::optional_computed(Type::String).force_new(),
+        )
+        .attr("public_ip", Attribute::computed(Type::String))
+        .attr("subnet_id", Attribute::required(Type::String).force_new())
+}
+
+fn is_gone(n: &SdkNat) -> bool {
+    matches!(
+        n.state(),
+        Some(NatGatewayState::Deleted | NatGatewayState::Failed)
+    )
+}
+
+fn to_value(ctx: &Ctx, prior: Option<&Value>, n: &SdkNat) -> Value {
+    let (tags, tags_all) = tags::read_back(&ctx.default_tags, prior, &tags::from_sdk(n.tags()));
+    let addr = n
+        .nat_gateway_addresses()
+        .iter()
+        .find(|a| a.is_primary() != Some(false));
+    obj(vec![
+        ("id", s(n.nat_gateway_id())),
+        ("allocation_id", s(addr.and_then(|a| a.allocation_id()))),
+        (
+            "association_id",
+            s_or_empty(addr.and_then(|a| a.association_id())),
+        ),
+        (
+            "connectivity_type",
+            s(Some(
+                n.connectivity_type()
+                    .map(|c| c.as_str())
+                    .unwrap_or("public"),
+            )),
+        ),
+        (
+            "network_interface_id",
+            s_or_empty(addr.and_then(|a| a.network_interface_id())),
+        ),
+        ("private_ip", s_or_empty(addr.and_then(|a| a.private_ip()))),
+        ("public_ip", s_or_empty(addr.and_then(|a| a.public_ip()))),
+        ("subnet_id", s(n.subnet_id())),
+        ("tags", tags),
+        ("tags_all", tags_all),
+    ])
+}
+
+async fn describe(ctx: &Ctx, ids: &[String]) -> Result<HashMap<String, SdkNat>, AwsError> {
+    let mut out = HashMap::new();
+    for chunk in ids.chunks(FILTER_CHUNK) {
+        let f = filter("nat-gateway-id", chunk);
+        let mut token: Option<String> = None;
+        loop {
+            let resp = call(ctx, "DescribeNatGateways", || {
+                ctx.ec2
+                    .describe_nat_gateways()
+                    .filter(f.clone())
+                    .set_next_token(token.clone())
+                    .send()
+            })
+            .await?;
+            for n in resp.nat_gateways() {
+                if let Some(id) = n.nat_gateway_id() {
+                    out.insert(id.to_string(), n.clone());
+                }
+            }
+            token = resp
+                .next_token()
+                .filter(|t| !t.is_empty())
+                .map(str::to_string);
+            if token.is_none() {
+                break;
+            }
+        }
+    }
+    Ok(out)
+}
+
+async fn describe_one(ctx: &Ctx, id: &str) -> Result<Option<SdkNat>, AwsError> {
+    match describe(ctx, &[id.to_string()]).await {
+        Ok(mut m) => Ok(m.remove(id)),
+        Err(e) if is_not_found(&e) => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+#[async_trait]
+impl AwsResource for NatGateway {
+    fn type_name(&self) -> &'static str {
+        "aws_nat_gateway"
+    }
+
+    fn schema(&self) -> ResourceSchema {
+        ResourceSchema::new(schema(), true)
+    }
+
+    fn defaults(&self) -> Vec<(&'static str, Value)> {
+        vec![("connectivity_type", Value::string("public"))]
+    }
+
+    async fn create(&self, ctx: &Ctx, planned: &Value) -> Result<Value, AwsError> {
+        let req = ctx
+            .ec2
+            .create_nat_gateway()
+            .set_subnet_id(get_str(planned, "subnet_id").map(str::to_string))
+            .set_allocation_id(get_str(planned, "allocation_id").map(str::to_string))
+            .set_private_ip_address(get_str(planned, "private_ip").map(str::to_string))
+            .set_connectivity_type(
+                get_str(planned, "connectivity_type").map(ConnectivityType::from),
+            )
+            .set_tag_specifications(tags::tag_specifications(planned, ResourceType::Natgateway));
+        let out = call(ctx, "CreateNatGateway", || req.clone().send()).await?;
+        let id = out
+            .nat_gateway()
+            .and_then(|n| n.nat_gateway_id())
+            .ok_or_else(|| AwsError::new("CreateNatGateway", "", "no gateway in the response"))?
+            .to_string();
+        let n = wait_until("NAT gateway available", CREATE_TIMEOUT, || async {
+            match describe_one(ctx, &id).await? {
+                Some(n) if n.state() == Some(&NatGatewayState::Available) => Ok(Some(n)),
+                Some(n) if is_gone(&n) => Err(AwsError::new(
+                    "CreateNatGateway",
+                    n.failure_code().unwrap_or("Failed"),
+                    n.failure_message()
+                        .unwrap_or("the NAT gateway failed")
+                        .to_string(),
+                )),
+                _ => Ok(None),
+            }
+        })
+        .await?;
+        Ok(to_value(ctx, Some(planned), &n))
+    }
+
+    async fn update(&self, ctx: &Ctx, prior: &Value, planned: &Value) -> Result<Value, AwsError> {
+        // Only tags change in place, and lib.rs has synced them.
+        let id = get_str(prior, "id").unwrap_or_default();
+        let n = describe_one(ctx, id)
+            .await?
+            .ok_or_else(|| AwsError::new("DescribeNatGateways", "NatGatewayNotFound", id))?;
+        Ok(to_value(ctx, Some(planned), &n))
+    }
+
+    async fn delete(&self, ctx: &Ctx, prior: &Value) -> Result<(), AwsError> {
+        let Some(id) = get_str(prior, "id") else {
+            return Ok(());
+        };
+        call(ctx, "DeleteNatGateway", || {
+            ctx.ec2.delete_nat_gateway().nat_gateway_id(id).send()
+        })
+        .await?;
+        wait_until("NAT gateway deleted", DELETE_TIMEOUT, || async {
+            Ok(match describe_one(ctx, id).await? {
+                None => Some(()),
+                Some(n) if is_gone(&n) => Some(()),
+                Some(_) => None,
+            })
+        })
+        .await
+    }
+
+    async fn read_many(
+        &self,
+        ctx: &Ctx,
+        current: &[Value],
+    ) -> Result<Vec<Option<Value>>, AwsError> {
+        let mut found = describe(ctx, &ids_of(current)).await?;
+        found.retain(|_, n| !is_gone(n));
+        Ok(align(current, &found, |c, n| to_value(ctx, Some(c), n)))
+    }
+
+    async fn import(&self, ctx: &Ctx, id: &str) -> Result<Option<Value>, AwsError> {
+        Ok(describe_one(ctx, id)
+            .await?
+            .filter(|n| !is_gone(n))
+            .map(|n| to_value(ctx, None, &n)))
+    }
+}

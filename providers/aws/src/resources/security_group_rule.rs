@@ -1,0 +1,268 @@
+//! `aws_security_group_rule`: one rule of a group (Authorize/RevokeSecurityGroupIngress or
+//! -Egress). Everything but `description` forces replacement, as in Terraform; a description
+//! change is UpdateSecurityGroupRuleDescriptions*. The rule exists while all its atoms exist on
+//! the group. Refresh reads every group involved with one DescribeSecurityGroups.
+
+use std::collections::HashMap;
+
+use async_trait::async_trait;
+use aws_sdk_ec2::types::SecurityGroup;
+use cairn_provider::{Attribute, ResourceSchema, Schema, Type, Value};
+
+use crate::ctx::{AwsError, Ctx, call};
+use crate::resource::AwsResource;
+use crate::resources::attrs_of;
+use crate::resources::security_group::{
+    Atom, atom_permission, change_atoms, describe, permission_atoms, rule_atoms,
+};
+use crate::values::{get_str, obj, string_list, with_attr};
+
+pub(crate) struct SgRule;
+
+fn is_egress(v: &Value) -> bool {
+    get_str(v, "type") == Some("egress")
+}
+
+/// Terraform-style id: `sgrule-` and a hash of the group, direction and atoms.
+fn rule_id(v: &Value) -> String {
+    let mut atoms = rule_atoms(v);
+    atoms.sort();
+    let mut s = format!(
+        "{}-{}",
+        get_str(v, "security_group_id").unwrap_or_default(),
+        get_str(v, "type").unwrap_or_default()
+    );
+    for a in &atoms {
+        s.push_str(&format!("-{}-{}-{}-{:?}", a.proto, a.from, a.to, a.source));
+    }
+    let mut h: u32 = 2166136261;
+    for b in s.bytes() {
+        h ^= b as u32;
+        h = h.wrapping_mul(16777619);
+    }
+    format!("sgrule-{h}")
+}
+
+/// The atoms of the rule ignoring descriptions (which can change in place).
+fn keys(atoms: &[Atom]) -> Vec<Atom> {
+    atoms
+        .iter()
+        .map(|a| Atom {
+            description: String::new(),
+            ..a.clone()
+        })
+        .collect()
+}
+
+fn find(current: &Value, groups: &HashMap<String, SecurityGroup>) -> Option<Value> {
+    let sg = get_str(current, "security_group_id")?;
+    let g = groups.get(sg)?;
+    let perms = if is_egress(current) {
+        g.ip_permissions_egress()
+    } else {
+        g.ip_permissions()
+    };
+    let have = permission_atoms(sg, perms);
+    let want = rule_atoms(current);
+    if want.is_empty() {
+        return None;
+    }
+    let have_keys = keys(&have);
+    let mut description = None;
+    for w in keys(&want) {
+        let i = have_keys.iter().position(|h| *h == w)?;
+        description.get_or_insert_with(|| have[i].description.clone());
+    }
+    let d = description.unwrap_or_default();
+    let d = if d.is_empty() && current.get_attr("description").is_none_or(Value::is_null) {
+        Value::Null
+    } else {
+        Value::string(d)
+    };
+    let mut v = with_attr(current, "description", d);
+    if v.get_attr("id").is_none_or(Value::is_null) {
+        v = with_attr(&v, "id", Value::string(rule_id(current)));
+    }
+    Some(v)
+}
+
+#[async_trait]
+impl AwsResource for SgRule {
+    fn type_name(&self) -> &'static str {
+        "aws_security_group_rule"
+    }
+
+    fn taggable(&self) -> bool {
+        false
+    }
+
+    fn schema(&self) -> ResourceSchema {
+        let fnew = |t: Type| Attribute::optional(t).force_new();
+        let schema = Schema::new()
+            .attr("id", Attribute::computed(Type::String))
+            .attr("security_group_rule_id", Attribute::computed(Type::String))
+            .attr("type", Attribute::required(Type::String).force_new())
+            .attr(
+                "security_group_id",
+                Attribute::required(Type::String).force_new(),
+            )
+            .attr("protocol", Attribute::required(Type::String).force_new())
+            .attr("from_port", Attribute::required(Type::Number).force_new())
+            .attr("to_port", Attribute::required(Type::Number).force_new())
+            .attr("cidr_blocks", fnew(Type::list(Type::String)))
+            .attr("ipv6_cidr_blocks", fnew(Type::list(Type::String)))
+            .attr("prefix_list_ids", fnew(Type::list(Type::String)))
+            .attr(
+                "source_security_group_id",
+                Attribute::optional_computed(Type::String).force_new(),
+            )
+            .attr("self", fnew(Type::Bool))
+            .attr("description", Attribute::optional(Type::String))
+            .with_version(2);
+        ResourceSchema::new(schema, true)
+    }
+
+    fn defaults(&self) -> Vec<(&'static str, Value)> {
+        vec![("self", Value::Bool(false))]
+    }
+
+    async fn create(&self, ctx: &Ctx, planned: &Value) -> Result<Value, AwsError> {
+        let sg = get_str(planned, "security_group_id").unwrap_or_default();
+        let atoms = rule_atoms(planned);
+        if atoms.is_empty() {
+            return Err(AwsError::new(
+                "AuthorizeSecurityGroupRule",
+                "MissingParameter",
+                "one of cidr_blocks, ipv6_cidr_blocks, prefix_list_ids, self or source_security_group_id must be set",
+            ));
+        }
+        change_atoms(ctx, sg, is_egress(planned), true, &atoms).await?;
+        let mut v = with_attr(planned, "id", Value::string(rule_id(planned)));
+        if v.get_attr("source_security_group_id")
+            .is_none_or(|x| x.is_null() || x.is_unknown())
+        {
+            v = with_attr(&v, "source_security_group_id", Value::string(""));
+        }
+        if v.get_attr("security_group_rule_id")
+            .is_none_or(Value::is_unknown)
+        {
+            v = with_attr(&v, "security_group_rule_id", Value::string(""));
+        }
+        Ok(v)
+    }
+
+    async fn update(&self, ctx: &Ctx, prior: &Value, planned: &Value) -> Result<Value, AwsError> {
+        let sg = get_str(prior, "security_group_id").unwrap_or_default();
+        let perms: Vec<_> = rule_atoms(planned)
+            .iter()
+            .map(|a| atom_permission(sg, a))
+            .collect();
+        if is_egress(planned) {
+            call(ctx, "UpdateSecurityGroupRuleDescriptionsEgress", || {
+                ctx.ec2
+                    .update_security_group_rule_descriptions_egress()
+                    .group_id(sg)
+                    .set_ip_permissions(Some(perms.clone()))
+                    .send()
+            })
+            .await?;
+        } else {
+            call(ctx, "UpdateSecurityGroupRuleDescriptionsIngress", || {
+                ctx.ec2
+                    .update_security_group_rule_descriptions_ingress()
+                    .group_id(sg)
+                    .set_ip_permissions(Some(perms.clone()))
+                    .send()
+            })
+            .await?;
+        }
+        Ok(planned.clone())
+    }
+
+    async fn delete(&self, ctx: &Ctx, prior: &Value) -> Result<(), AwsError> {
+        let sg = get_str(prior, "security_group_id").unwrap_or_default();
+        match change_atoms(ctx, sg, is_egress(prior), false, &rule_atoms(prior)).await {
+            Err(e)
+                if e.code == "InvalidPermission.NotFound" || e.code == "InvalidGroup.NotFound" =>
+            {
+                Ok(())
+            }
+            other => other,
+        }
+    }
+
+    async fn read_many(
+        &self,
+        ctx: &Ctx,
+        current: &[Value],
+    ) -> Result<Vec<Option<Value>>, AwsError> {
+        let groups = describe(ctx, &attrs_of(current, "security_group_id")).await?;
+        Ok(current.iter().map(|c| find(c, &groups)).collect())
+    }
+
+    /// `SGID_TYPE_PROTOCOL_FROM_TO_SOURCE[_SOURCE...]`, as Terraform's import id.
+    async fn import(&self, ctx: &Ctx, id: &str) -> Result<Option<Value>, AwsError> {
+        let parts: Vec<&str> = id.split('_').collect();
+        if parts.len() < 6 {
+            return Err(AwsError::new(
+                "ImportSecurityGroupRule",
+                "InvalidImportId",
+                format!(
+                    "unexpected import id {id:?}: expected SGID_TYPE_PROTOCOL_FROMPORT_TOPORT_SOURCE[_SOURCE]..."
+                ),
+            ));
+        }
+        let (mut cidrs, mut v6, mut pls) = (Vec::new(), Vec::new(), Vec::new());
+        let (mut source, mut self_) = (String::new(), false);
+        for s in &parts[5..] {
+            if *s == "self" {
+                self_ = true;
+            } else if s.starts_with("sg-") {
+                source = s.to_string();
+            } else if s.starts_with("pl-") {
+                pls.push(s.to_string());
+            } else if s.contains(':') {
+                v6.push(s.to_string());
+            } else {
+                cidrs.push(s.to_string());
+            }
+        }
+        let num = |s: &str| s.parse::<i64>().map(Value::number).unwrap_or(Value::Null);
+        let cur = obj(vec![
+            ("security_group_id", Value::string(parts[0])),
+            ("type", Value::string(parts[1])),
+            ("protocol", Value::string(parts[2])),
+            ("from_port", num(parts[3])),
+            ("to_port", num(parts[4])),
+            (
+                "cidr_blocks",
+                if cidrs.is_empty() {
+                    Value::Null
+                } else {
+                    string_list(cidrs)
+                },
+            ),
+            (
+                "ipv6_cidr_blocks",
+                if v6.is_empty() {
+                    Value::Null
+                } else {
+                    string_list(v6)
+                },
+            ),
+            (
+                "prefix_list_ids",
+                if pls.is_empty() {
+                    Value::Null
+                } else {
+                    string_list(pls)
+                },
+            ),
+            ("source_security_group_id", Value::string(source)),
+            ("self", Value::Bool(self_)),
+            ("security_group_rule_id", Value::string("")),
+            ("description", Value::Null),
+        ]);
+        Ok(self.read_many(ctx, &[cur]).await?.pop().flatten())
+    }
+}
