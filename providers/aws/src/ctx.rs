@@ -92,7 +92,7 @@ impl From<AwsError> for ProviderError {
 
 /// Whether the error says the object does not exist (`InvalidVpcID.NotFound`, ...).
 pub(crate) fn is_not_found(e: &AwsError) -> bool {
-    e.code.ends_with(".NotFound") || e.code.ends_with("NotFound")
+    e.code.ends_with("NotFound")
 }
 
 const RETRYABLE_CODES: &[&str] = &[

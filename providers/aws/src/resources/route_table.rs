@@ -60,7 +60,7 @@ pub(crate) fn route_value(r: &Route) -> Option<Value> {
     }
     let sv = |x: Option<&str>| Value::string(x.unwrap_or_default());
     // An instance target reads back as its network interface, as in Terraform.
-    Some(obj(vec![
+    let v = obj(vec![
         ("cidr_block", sv(r.destination_cidr_block())),
         ("ipv6_cidr_block", sv(r.destination_ipv6_cidr_block())),
         (
@@ -86,15 +86,13 @@ pub(crate) fn route_value(r: &Route) -> Option<Value> {
             "vpc_peering_connection_id",
             sv(r.vpc_peering_connection_id()),
         ),
-    ]))
-    .map(|v| {
-        // A VPC endpoint target is reported as a gateway id; it belongs to vpc_endpoint_id.
-        if get_str(&v, "gateway_id").is_some_and(|g| g.starts_with("vpce-")) {
-            with_attr(&v, "gateway_id", Value::string(""))
-        } else {
-            v
-        }
-    })
+    ]);
+    // A VPC endpoint target is reported as a gateway id; it belongs to vpc_endpoint_id.
+    if get_str(&v, "gateway_id").is_some_and(|g| g.starts_with("vpce-")) {
+        Some(with_attr(&v, "gateway_id", Value::string("")))
+    } else {
+        Some(v)
+    }
 }
 
 /// A configured route with unset attributes as `""` (how they read back).

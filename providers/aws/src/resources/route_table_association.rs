@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use aws_sdk_ec2::types::RouteTableAssociation;
-use cairn_provider::{Attribute, ResourceSchema, Schema, Type, Value};
+use cairn_provider::{Attribute, PlanResponse, ResourceSchema, Schema, Type, Value};
 
 use crate::ctx::{AwsError, Ctx, call, retry_on};
 use crate::resource::AwsResource;
@@ -96,6 +96,16 @@ impl AwsResource for Rta {
             ("subnet_id", Value::string("")),
             ("gateway_id", Value::string("")),
         ]
+    }
+
+    /// Moving to another table gives the association a new id.
+    fn adjust_plan(&self, prior: Option<&Value>, _config: &Value, resp: &mut PlanResponse) {
+        if let Some(prior) = prior
+            && resp.requires_replace.is_empty()
+            && prior.get_attr("route_table_id") != resp.planned.get_attr("route_table_id")
+        {
+            resp.planned = with_attr(&resp.planned, "id", Value::Unknown);
+        }
     }
 
     async fn create(&self, ctx: &Ctx, planned: &Value) -> Result<Value, AwsError> {

@@ -658,9 +658,9 @@ impl AwsResource for SecurityGroupRes {
                 let defaults: Vec<Atom> = permission_atoms(id, g.ip_permissions_egress())
                     .into_iter()
                     .filter(|a| {
-                        a.proto == "-1" && matches!(&a.source, Source::Cidr(c) if c == "0.0.0.0/0")
-                            || a.proto == "-1"
-                                && matches!(&a.source, Source::Ipv6(c) if c == "::/0")
+                        a.proto == "-1"
+                            && (matches!(&a.source, Source::Cidr(c) if c == "0.0.0.0/0")
+                                || matches!(&a.source, Source::Ipv6(c) if c == "::/0"))
                     })
                     .collect();
                 change_atoms(ctx, id, true, false, &defaults).await?;

@@ -176,6 +176,25 @@ impl AwsResource for SgRule {
             })
             .await?;
         }
+        // Where the description did not change in place (EC2 implementations that match rules
+        // more strictly), grant the rule anew with the new description.
+        let now = self
+            .read_many(ctx, std::slice::from_ref(planned))
+            .await?
+            .pop()
+            .flatten();
+        let described = now
+            .as_ref()
+            .and_then(|v| v.get_attr("description").cloned());
+        if described.unwrap_or(Value::Null)
+            != planned
+                .get_attr("description")
+                .cloned()
+                .unwrap_or(Value::Null)
+        {
+            change_atoms(ctx, sg, is_egress(prior), false, &rule_atoms(prior)).await?;
+            change_atoms(ctx, sg, is_egress(planned), true, &rule_atoms(planned)).await?;
+        }
         Ok(planned.clone())
     }
 
