@@ -248,7 +248,9 @@ fn regroup(prior_rules: &[Value], atoms: Vec<Atom>) -> Value {
         }
         out.push(normalise_rule(r));
     }
-    let mut groups: Vec<((String, i64, i64, String), Vec<Source>)> = Vec::new();
+    // (protocol, from port, to port, description) → the sources sharing them.
+    type RuleKey = (String, i64, i64, String);
+    let mut groups: Vec<(RuleKey, Vec<Source>)> = Vec::new();
     for a in left {
         let key = (a.proto.clone(), a.from, a.to, a.description.clone());
         match groups.iter_mut().find(|(k, _)| *k == key) {
@@ -645,7 +647,7 @@ impl AwsResource for SecurityGroupRes {
             .to_string();
         let made = with_attr(planned, "id", Value::string(&id));
         let finish = async {
-            let ids = &[id.clone()];
+            let ids = std::slice::from_ref(&id);
             let id = &id;
             let g = wait_until(
                 "security group exists",
@@ -762,7 +764,7 @@ mod tests {
 
     fn rule(proto: &str, from: i64, to: i64, cidrs: &[&str]) -> Value {
         obj(vec![
-            ("protocol", Value::string(proto_name(&proto))),
+            ("protocol", Value::string(proto_name(proto))),
             ("from_port", Value::number(from)),
             ("to_port", Value::number(to)),
             ("cidr_blocks", string_list(cidrs.iter().copied())),

@@ -347,7 +347,7 @@ impl AwsResource for Subnet {
             .to_string();
         let made = with_attr(planned, "id", Value::string(&id));
         let finish = async {
-            let ids = &[id.clone()];
+            let ids = std::slice::from_ref(&id);
             let id = &id;
             wait_until("subnet available", TIMEOUT, || async move {
                 Ok(describe(ctx, ids)

@@ -497,7 +497,7 @@ impl AwsResource for Vpc {
         .await?;
         let ids = &[id.to_string()];
         wait_until("VPC deleted", TIMEOUT, || async move {
-            Ok(describe(ctx, ids).await?.get(id).is_none().then_some(()))
+            Ok((!describe(ctx, ids).await?.contains_key(id)).then_some(()))
         })
         .await
     }
