@@ -1,7 +1,9 @@
 //! Evaluation against the state as an apply leaves it: the final planned value of an instance
 //! whose planned value still had unknowns once the objects it depends on exist
-//! ([`final_value`]), and the root module's outputs after an apply ([`evaluate_outputs`]). Module calls are
-//! evaluated against the state from the root down, each instance in its own scope.
+//! ([`final_value`]), the postconditions of an object just applied ([`check_postconditions`]),
+//! the `check` blocks after an apply ([`evaluate_checks`]), and the root module's outputs
+//! ([`evaluate_outputs`]). Module calls are evaluated against the state from the root down, each
+//! instance in its own scope.
 
 use std::collections::{BTreeMap, HashMap};
 

@@ -14,7 +14,7 @@ use cairn_provider::{Attribute, PlanResponse, ResourceSchema, Schema, Type, Valu
 
 use crate::ctx::{AwsError, Ctx, call, retry_on, wait_until};
 use crate::resource::AwsResource;
-use crate::resources::{FILTER_CHUNK, align, filter, ids_of};
+use crate::resources::{align, describe_by, ids_of};
 use crate::tags;
 use crate::values::{attr, b, get_bool, get_i64, get_str, n, obj, s, s_or_empty, with_attr};
 
@@ -27,34 +27,26 @@ pub(crate) async fn describe(
     ctx: &Ctx,
     ids: &[String],
 ) -> Result<HashMap<String, SdkSubnet>, AwsError> {
-    let mut out = HashMap::new();
-    for chunk in ids.chunks(FILTER_CHUNK) {
-        let f = filter("subnet-id", chunk);
-        let mut token: Option<String> = None;
-        loop {
-            let resp = call(ctx, "DescribeSubnets", || {
-                ctx.ec2
-                    .describe_subnets()
-                    .filters(f.clone())
-                    .set_next_token(token.clone())
-                    .send()
-            })
-            .await?;
-            for x in resp.subnets() {
-                if let Some(id) = x.subnet_id() {
-                    out.insert(id.to_string(), x.clone());
-                }
-            }
-            token = resp
-                .next_token()
-                .filter(|t| !t.is_empty())
-                .map(str::to_string);
-            if token.is_none() {
-                break;
-            }
-        }
-    }
-    Ok(out)
+    let items = describe_by(
+        ctx,
+        "DescribeSubnets",
+        "subnet-id",
+        ids,
+        |f, t| {
+            ctx.ec2
+                .describe_subnets()
+                .filters(f)
+                .set_next_token(t)
+                .send()
+        },
+        |r| r.subnets().to_vec(),
+        |r| r.next_token(),
+    )
+    .await?;
+    Ok(items
+        .into_iter()
+        .filter_map(|x| Some((x.subnet_id()?.to_string(), x)))
+        .collect())
 }
 
 fn to_value(ctx: &Ctx, prior: &Value, x: &SdkSubnet) -> Value {

@@ -16,7 +16,7 @@ use cairn_provider::{Attribute, PlanResponse, ResourceSchema, Schema, Type, Valu
 
 use crate::ctx::{AwsError, Ctx, call, retry_on, wait_until};
 use crate::resource::AwsResource;
-use crate::resources::{FILTER_CHUNK, align, filter, ids_of};
+use crate::resources::{FILTER_CHUNK, align, describe_by, filter, ids_of};
 use crate::tags;
 use crate::values::{attr, b, get_bool, get_i64, get_str, obj, s, s_or_empty, with_attr};
 
@@ -40,34 +40,20 @@ pub(crate) async fn describe(
     ctx: &Ctx,
     ids: &[String],
 ) -> Result<HashMap<String, SdkVpc>, AwsError> {
-    let mut out = HashMap::new();
-    for chunk in ids.chunks(FILTER_CHUNK) {
-        let f = filter("vpc-id", chunk);
-        let mut token: Option<String> = None;
-        loop {
-            let resp = call(ctx, "DescribeVpcs", || {
-                ctx.ec2
-                    .describe_vpcs()
-                    .filters(f.clone())
-                    .set_next_token(token.clone())
-                    .send()
-            })
-            .await?;
-            for v in resp.vpcs() {
-                if let Some(id) = v.vpc_id() {
-                    out.insert(id.to_string(), v.clone());
-                }
-            }
-            token = resp
-                .next_token()
-                .filter(|t| !t.is_empty())
-                .map(str::to_string);
-            if token.is_none() {
-                break;
-            }
-        }
-    }
-    Ok(out)
+    let items = describe_by(
+        ctx,
+        "DescribeVpcs",
+        "vpc-id",
+        ids,
+        |f, t| ctx.ec2.describe_vpcs().filters(f).set_next_token(t).send(),
+        |r| r.vpcs().to_vec(),
+        |r| r.next_token(),
+    )
+    .await?;
+    Ok(items
+        .into_iter()
+        .filter_map(|x| Some((x.vpc_id()?.to_string(), x)))
+        .collect())
 }
 
 async fn attribute(ctx: &Ctx, id: &str, name: VpcAttributeName) -> Result<Option<bool>, AwsError> {
