@@ -16,7 +16,7 @@ impl Builtin {
         let list: Vec<ProviderFactory> = vec![
             cairn_provider_builtin::factory,
             cairn_provider_builtin::null_factory,
-            cairn_provider_builtin::time_factory,
+            cairn_provider_time::factory,
             cairn_provider_random::factory,
             cairn_provider_local::factory,
             #[cfg(feature = "aws")]

@@ -19,4 +19,5 @@ mod plan_file;
 mod refactor;
 mod scale;
 mod snapshot;
+mod time_provider;
 mod validate;
