@@ -6,23 +6,31 @@ operation (plan on an empty state, apply, no-change plan, destroy) as a child pr
 tool on its own copy of that directory, and prints wall time, CPU time (user + system) and peak
 resident memory of the child, with cairn's ratio to terraform.
 
-Shapes (every one uses only `terraform_data`, so terraform runs offline):
+Shapes (every one but `sleep` uses only `terraform_data`, so terraform runs offline):
   flat     N independent resources whose inputs use variables, locals and function calls
   chain    N resources, each referencing the previous one's id (a dependency chain)
   fanout   one root resource and N-1 resources referencing it
   count    two `count` blocks of N/2, the second using `a[count.index]` of the first
   for_each one `for_each` block over a generated set of N keys
   module   10 calls (for_each) of a local module holding N/10 resources (count)
+  sleep    N `time_sleep` resources (cairn only: terraform cannot download hashicorp/time
+           offline): parallel chains of 1..6 sleeps of different lengths plus a fan-out, each
+           sleep 1-4 units of --sleep-unit-ms. Prints apply's and destroy's wall time against
+           the critical path (the longest chain's total sleep, computed from the generated
+           graph), and apply under `-parallelism=P` and under `provider "time" { parallelism = P }`
+           against the lower bound max(critical path, total sleep / P).
 
 Examples:
   benches/run.py --shape flat --size 2000
   benches/run.py --shape chain --size 1000 --ops apply,destroy
   benches/run.py --shape flat --size 100000 --no-terraform --ops plan,apply,noop
+  benches/run.py --shape sleep --size 60 --sleep-unit-ms 200
   benches/run.py --suite --size 200 --no-terraform          # every shape, small: what CI runs
 
 Options for the tools: --cairn PATH (default: target/release/cairn, else `cairn` on PATH),
 --terraform PATH (default: `terraform` on PATH), --no-terraform, --parallelism N (passed to both).
 --json FILE appends the results as JSON lines; --plot FILE writes a PNG (needs matplotlib).
+--sleep-unit-ms MS sets the sleep shape's unit (default 100, 50 with --suite).
 Nothing here asserts on time: a slow machine gives slow numbers, not a failure; a failing
 command fails the script.
 """
@@ -36,7 +44,7 @@ import sys
 import tempfile
 import time
 
-SHAPES = ["flat", "chain", "fanout", "count", "for_each", "module"]
+SHAPES = ["flat", "chain", "fanout", "count", "for_each", "module", "sleep"]
 OPS = ["plan", "apply", "noop", "destroy"]
 
 COMMON = """
@@ -188,6 +196,92 @@ output "first_id" {
     }
 
 
+# --- sleep: wall time against the critical path -------------------------------------------
+
+SLEEP_MAX_CHAIN = 6
+
+
+def sleep_graph(n, unit_ms):
+    """The `sleep` shape's graph: a list of (name, duration in ms, names it depends on), in
+    dependency order. Half the resources form a fan-out (one root, children of 1-4 units), the
+    rest parallel chains whose lengths cycle through 1..SLEEP_MAX_CHAIN, each sleep 1-3 units."""
+    nodes = []
+    fan = max(n // 2, 2)
+    nodes.append(("root", 2 * unit_ms, []))
+    for i in range(1, fan):
+        nodes.append((f"leaf{i}", unit_ms * (1 + i % 4), ["root"]))
+    left = max(n - fan, 1)
+    c = 0
+    while left > 0:
+        length = min(c % SLEEP_MAX_CHAIN + 1, left)
+        prev = None
+        for j in range(length):
+            name = f"c{c}_{j}"
+            nodes.append((name, unit_ms * (1 + (c + j) % 3), [prev] if prev else []))
+            prev = name
+        left -= length
+        c += 1
+    return nodes
+
+
+def critical_path_ms(nodes):
+    """The longest total sleep along any dependency path (nodes are in dependency order).
+    The same path bounds a destroy, which walks the edges backwards with the same sleeps."""
+    finish = {}
+    for name, ms, deps in nodes:
+        finish[name] = ms + max((finish[d] for d in deps), default=0)
+    return max(finish.values())
+
+
+def greedy_schedule_ms(nodes, limit):
+    """The makespan of a greedy list schedule with `limit` slots: whenever a slot is free, start
+    the sleep that became ready first (ties in generation order). What an executor that never
+    idles a slot would reach; at least max(critical path, total / limit)."""
+    import heapq
+
+    children = {name: [] for name, _, _ in nodes}
+    waiting = {}
+    ms_of = {}
+    for name, ms, deps in nodes:
+        ms_of[name] = ms
+        waiting[name] = len(deps)
+        for d in deps:
+            children[d].append(name)
+    ready = [name for name, _, deps in nodes if not deps]
+    running = []
+    now = 0
+    while ready or running:
+        while ready and len(running) < limit:
+            name = ready.pop(0)
+            heapq.heappush(running, (now + ms_of[name], name))
+        now, name = heapq.heappop(running)
+        done = [name]
+        while running and running[0][0] == now:
+            done.append(heapq.heappop(running)[1])
+        for d in done:
+            for c in children[d]:
+                waiting[c] -= 1
+                if waiting[c] == 0:
+                    ready.append(c)
+    return now
+
+
+def gen_sleep(n, unit_ms=100, provider_parallelism=None):
+    out = []
+    if provider_parallelism:
+        out.append(f'provider "time" {{\n  parallelism = {provider_parallelism}\n}}\n')
+    for name, ms, deps in sleep_graph(n, unit_ms):
+        triggers = "".join(f"    after = time_sleep.{d}.id\n" for d in deps)
+        out.append(
+            f'resource "time_sleep" "{name}" {{\n'
+            f'  create_duration  = "{ms}ms"\n'
+            f'  destroy_duration = "{ms}ms"\n'
+            + (f"  triggers = {{\n{triggers}  }}\n" if triggers else "")
+            + "}\n"
+        )
+    return {"main.tf": "\n".join(out)}
+
+
 GENERATORS = {
     "flat": gen_flat,
     "chain": gen_chain,
@@ -195,6 +289,7 @@ GENERATORS = {
     "count": gen_count,
     "for_each": gen_for_each,
     "module": gen_module,
+    "sleep": gen_sleep,
 }
 
 
@@ -266,6 +361,57 @@ def run_tool(tool, binary, config_dir, work, ops, parallelism):
     return results
 
 
+def run_sleep(binary, size, unit_ms, work):
+    """Runs the `sleep` shape with cairn; returns rows of (op, N, critical path, lower bound,
+    greedy schedule, wall, cpu, limits), times in seconds."""
+    nodes = sleep_graph(size, unit_ms)
+    n = len(nodes)
+    cp = critical_path_ms(nodes) / 1000
+    total = sum(ms for _, ms, _ in nodes) / 1000
+    # A limit that makes the expected time about twice the critical path.
+    limit = max(1, min(n - 1, int(total / (2 * cp)) + 1))
+    bound = max(cp, total / limit)
+    greedy = greedy_schedule_ms(nodes, limit) / 1000
+    env = dict(os.environ)
+    env.update(NO_COLOR="1")
+    common = ["-input=false", "-no-color"]
+    rows = []
+
+    def fresh(tag, provider_parallelism=None):
+        d = os.path.join(work, tag)
+        write_config(d, gen_sleep(size, unit_ms, provider_parallelism))
+        measure([binary, "init", *common], d, env)
+        return d
+
+    enough = f"-parallelism={n}"
+    d = fresh("enough")
+    wall, cpu, _ = measure([binary, "apply", "-auto-approve", *common, enough], d, env)
+    rows.append(("apply", n, cp, cp, cp, wall, cpu, f"-parallelism={n}"))
+    wall, cpu, _ = measure([binary, "destroy", "-auto-approve", *common, enough], d, env)
+    rows.append(("destroy", n, cp, cp, cp, wall, cpu, f"-parallelism={n}"))
+    d = fresh("global")
+    wall, cpu, _ = measure([binary, "apply", "-auto-approve", *common, f"-parallelism={limit}"], d, env)
+    rows.append(("apply", n, cp, bound, greedy, wall, cpu, f"-parallelism={limit}"))
+    d = fresh("provider", limit)
+    wall, cpu, _ = measure([binary, "apply", "-auto-approve", *common, enough], d, env)
+    rows.append(("apply", n, cp, bound, greedy, wall, cpu, f'-parallelism={n}, provider "time" {{ parallelism = {limit} }}'))
+    return rows, total
+
+
+def print_sleep(rows, total, unit_ms):
+    header = ["workload", "N", "critical path", "lower bound", "greedy", "cairn wall", "cairn cpu", "wall / bound", "wall / greedy", "limits"]
+    table = [header]
+    for op, n, cp, bound, greedy, wall, cpu, note in rows:
+        table.append([f"sleep {op}", str(n), fmt_time(cp), fmt_time(bound), fmt_time(greedy), fmt_time(wall), fmt_time(cpu), f"{wall / bound:.3f}", f"{wall / greedy:.3f}", note])
+    widths = [max(len(r[i]) for r in table) for i in range(len(header))]
+    for i, row in enumerate(table):
+        print("| " + " | ".join(cell.ljust(widths[j]) for j, cell in enumerate(row)) + " |")
+        if i == 0:
+            print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
+    print(f"sleep: {unit_ms} ms units, {fmt_time(total)} of sleep in all; lower bound = max(critical path, total sleep / limit);")
+    print("greedy = a list schedule that starts the earliest-ready sleep whenever a slot is free (no overhead)")
+
+
 def fmt_time(s):
     return f"{s:.2f} s" if s >= 0.1 else f"{s * 1000:.0f} ms"
 
@@ -309,6 +455,7 @@ def main():
     ap.add_argument("--json", help="append results to this file as JSON lines")
     ap.add_argument("--plot", help="write a PNG bar chart of wall times (needs matplotlib)")
     ap.add_argument("--keep", action="store_true", help="keep the working directory")
+    ap.add_argument("--sleep-unit-ms", type=int, help="sleep shape: length of one sleep unit (default 100, 50 with --suite)")
     args = ap.parse_args()
 
     ops = [o for o in args.ops.split(",") if o]
@@ -329,7 +476,25 @@ def main():
 
     shapes = SHAPES if args.suite else [args.shape]
     rows = []
+    sleep_report = None
     for shape in shapes:
+        if shape == "sleep":
+            cairn = dict(tools).get("cairn")
+            if any(t == "terraform" for t, _ in tools):
+                print("sleep: skipping terraform (the hashicorp/time provider cannot be downloaded offline); cairn only", file=sys.stderr)
+            if not cairn:
+                print("sleep: cairn not selected, nothing to run", file=sys.stderr)
+                continue
+            unit = args.sleep_unit_ms or (50 if args.suite else 100)
+            work = tempfile.mkdtemp(prefix="cairn-bench-sleep-")
+            print(f"... sleep {args.size}: cairn apply,destroy and limited applies ({unit} ms units)", file=sys.stderr, flush=True)
+            srows, total = run_sleep(cairn, args.size, unit, work)
+            sleep_report = (srows, total, unit)
+            if args.keep:
+                print(f"kept {work}", file=sys.stderr)
+            else:
+                shutil.rmtree(work, ignore_errors=True)
+            continue
         work = tempfile.mkdtemp(prefix=f"cairn-bench-{shape}-")
         config = os.path.join(work, "config")
         write_config(config, GENERATORS[shape](args.size))
@@ -350,6 +515,15 @@ def main():
         else:
             shutil.rmtree(work, ignore_errors=True)
 
+    if sleep_report:
+        print_sleep(*sleep_report)
+        if args.json:
+            with open(args.json, "a") as f:
+                for op, n, cp, bound, greedy, wall, cpu, note in sleep_report[0]:
+                    f.write(json.dumps({"shape": "sleep", "size": n, "op": op, "limits": note, "critical_path": cp, "lower_bound": bound, "greedy": greedy, "cairn": {"wall": wall, "cpu": cpu}}) + "\n")
+        if not rows:
+            return
+        print()
     names = [t for t, _ in tools]
     header = ["workload", "N"]
     for t in names:
