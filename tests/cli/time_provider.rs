@@ -175,3 +175,23 @@ fn time_sleep_durations_are_checked_at_plan() {
     w.write("main.tf", "resource \"time_offset\" \"o\" {}\n");
     w.cairn(&["plan"]).code(1).contains("at least one of");
 }
+
+#[test]
+fn time_rotating_past_its_rotation_is_created_again() {
+    let w = Work::new();
+    w.write(
+        "main.tf",
+        "resource \"time_rotating\" \"r\" {\n  rotation_rfc3339 = \"2000-01-01T00:00:00Z\"\n}\n",
+    );
+    w.cairn(&["apply", "-auto-approve"])
+        .ok()
+        .contains("1 added");
+    assert_eq!(w.state_objects()["time_rotating.r"]["year"], 2000);
+    w.cairn(&["plan", "-detailed-exitcode"])
+        .code(2)
+        .contains("# time_rotating.r has been deleted")
+        .contains("# time_rotating.r will be created");
+    // With refresh off, the expired object stays as it is.
+    w.cairn(&["plan", "-refresh=false", "-detailed-exitcode"])
+        .code(0);
+}
