@@ -539,10 +539,28 @@ impl<'s> Evaluator<'s> {
                 let (Some(a), Some(b)) = (l.as_number(), r.as_number()) else {
                     return Ok(mark(Value::Unknown, s1 || s2));
                 };
+                // `None` from an operation: out of range, or no number (with infinities).
                 let fail = || {
+                    let inf = a.is_infinite() || b.is_infinite();
+                    let detail = match op {
+                        B::Plus if inf => "can't compute sum of opposing infinities",
+                        B::Minus if inf => "can't subtract infinity from itself",
+                        B::Mul if inf => "can't multiply zero by infinity",
+                        B::Div if inf || b.is_zero() => {
+                            "can't divide zero by zero or infinity by infinity"
+                        }
+                        B::Mod if inf => "can't use modulo with zero and infinity",
+                        _ => {
+                            return self.err(
+                                "Operation failed",
+                                "The result of this operation is out of range.",
+                                range.clone(),
+                            );
+                        }
+                    };
                     self.err(
                         "Operation failed",
-                        "The result of this operation is out of range.",
+                        format!("Error during operation: {detail}."),
                         range.clone(),
                     )
                 };
@@ -551,14 +569,7 @@ impl<'s> Evaluator<'s> {
                     B::Plus => num(a.add(&b))?,
                     B::Minus => num(a.sub(&b))?,
                     B::Mul => num(a.mul(&b))?,
-                    // Terraform yields infinity for a division by zero; cairn reports it.
-                    B::Div if b.is_zero() => {
-                        return Err(self.err(
-                            "Operation failed",
-                            "Error during operation: can't divide by zero.",
-                            range,
-                        ));
-                    }
+                    // A division by zero is infinite, as in Terraform.
                     B::Div => num(a.div(&b))?,
                     // cty: `x % 0` is `x`.
                     B::Mod => num(a.rem(&b))?,

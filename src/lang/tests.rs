@@ -200,6 +200,8 @@ pub(super) fn show(r: &Result<Value, Diagnostics>) -> String {
             };
             match super::functions::call(f, vec![v.clone()], &ctx) {
                 Ok(Value::String(s)) => s,
+                // Infinities cannot be written as JSON.
+                Err(super::functions::FnError::Call(_)) => "error: Error in function call".into(),
                 other => format!("jsonencode failed: {other:?}"),
             }
         }
@@ -824,7 +826,12 @@ fn errors_carry_spans_and_summaries() {
     assert_eq!(d.0[0].summary, "Unsupported attribute");
     let span = d.0[0].span().expect("span").clone();
     assert_eq!(&src[span.range], ".zz");
-    assert_eq!(ev_err("1 / 0", &scope), "Operation failed");
+    assert_eq!(ev_err("0 / 0", &scope), "Operation failed");
+    let d = ev("1/0 - 1/0", &scope).expect_err("error");
+    assert_eq!(
+        d.0[0].detail,
+        "Error during operation: can't subtract infinity from itself."
+    );
     // cty's remainder by zero is the dividend, not an error.
     assert_eq!(ev_ok("5 % 0"), Value::number(5));
     assert_eq!(
