@@ -57,7 +57,12 @@ impl Infer<'_> {
             Expression::Null(_) => Type::Any,
             Expression::Bool(_) => Type::Bool,
             Expression::Number(_) => Type::Number,
-            Expression::String(_) | Expression::StringTemplate(_) => Type::String,
+            // A template of one interpolation alone is that value, unconverted.
+            Expression::StringTemplate(t) => match t.as_single_element() {
+                Some(hcl_edit::template::Element::Interpolation(i)) => self.ty(&i.expr, d),
+                _ => Type::String,
+            },
+            Expression::String(_) => Type::String,
             Expression::HeredocTemplate(_) => Type::String,
             Expression::Parenthesis(p) => self.ty(p.inner(), d),
             Expression::Array(a) => Type::Tuple(a.iter().map(|x| self.ty(x, d)).collect()),
@@ -459,6 +464,48 @@ mod tests {
             );
             assert_eq!(sig.ret, t(&s["return_type"]), "{name}");
         }
+    }
+
+    /// A scope where `var.l` is declared a list of strings and `var.s` a string.
+    struct Declared;
+    impl Scope for Declared {
+        fn resolve(
+            &self,
+            _: &Subject,
+            _: Option<&crate::diag::Span>,
+        ) -> Result<cairn_provider::Value, crate::diag::Diagnostic> {
+            Ok(cairn_provider::Value::Null)
+        }
+        fn static_type(&self, subject: &Subject) -> Type {
+            match subject {
+                Subject::Var(n) if n == "l" => Type::list(Type::String),
+                Subject::Var(n) if n == "s" => Type::String,
+                _ => Type::Any,
+            }
+        }
+    }
+
+    fn ty(src: &str) -> Type {
+        let e = hcl_edit::parser::parse_expr(src).expect("parse");
+        static_type(&e, &Declared)
+    }
+
+    #[test]
+    fn static_types_of_expressions() {
+        assert_eq!(ty("var.l"), Type::list(Type::String));
+        assert_eq!(ty("var.l[0]"), Type::String);
+        assert_eq!(ty("\"${var.l}\""), Type::list(Type::String));
+        assert_eq!(ty("\"a${var.l[0]}\""), Type::String);
+        assert_eq!(ty("true ? null : var.s"), Type::String);
+        assert_eq!(ty("true ? null : null"), Type::Any);
+        assert_eq!(ty("true ? var.x : var.s"), Type::Any);
+        assert_eq!(ty("{a = null}.a"), Type::Any);
+        assert_eq!(ty("tostring(null)"), Type::String);
+        assert_eq!(ty("upper(var.x)"), Type::String);
+        assert_eq!(ty("format(\"%s\", null)"), Type::Any);
+        assert_eq!(ty("length(var.l)"), Type::Number);
+        assert_eq!(ty("[for x in var.l : x]"), Type::Any);
+        assert_eq!(ty("var.s == \"a\""), Type::Bool);
     }
 
     #[test]
