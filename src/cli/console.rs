@@ -227,9 +227,17 @@ pub(crate) fn evaluate(
                     expr: a.clone(),
                 };
                 let v = lang::eval(&inner, scope)?;
-                let ty = match declared_type(a, var_types) {
-                    Some(t) if v.is_unknown() => t.clone(),
-                    _ => type_of(&v),
+                // Null and unknown values carry no type: the expression's static type says it.
+                let ty = if v.is_null() || v.is_unknown() {
+                    match lang::infer::static_type(a, scope) {
+                        Type::Any => match declared_type(a, var_types) {
+                            Some(t) if v.is_unknown() => t.clone(),
+                            _ => Type::Any,
+                        },
+                        t => t,
+                    }
+                } else {
+                    type_of(&v)
                 };
                 Ok(format_type(&ty))
             }

@@ -712,15 +712,25 @@ async fn apply_locked(
     let (add, change, destroyed) = plan.counts();
     if args.flags.json {
         let mut log = render::jsonlog::Log::new(&mut out);
+        let imported = if destroy {
+            0
+        } else {
+            plan.refactor.imported.len()
+        };
         let msg = if destroy {
             format!("Destroy complete! Resources: {destroyed} destroyed.")
+        } else if imported > 0 {
+            format!(
+                "Apply complete! Resources: {imported} imported, {add} added, {change} changed, {destroyed} destroyed."
+            )
         } else {
             format!(
                 "Apply complete! Resources: {add} added, {change} changed, {destroyed} destroyed."
             )
         };
-        log.summary(
+        log.summary_with_import(
             &msg,
+            imported,
             add,
             change,
             destroyed,
@@ -786,7 +796,7 @@ async fn show_progress(
     json: bool,
 ) {
     if json {
-        let mut log = render::jsonlog::Log::new(std::io::stdout());
+        let mut log = render::jsonlog::Log::new(std::io::stdout()).with_plan(&plan);
         while let Some(ev) = rx.recv().await {
             let _ = log.event(&ev);
         }

@@ -200,6 +200,10 @@ pub fn parse_number(s: &str) -> Option<Number> {
     if t.is_empty() || t != t.trim() {
         return None;
     }
+    // Go's `ParseFloat` reads these infinities (and no other spelling).
+    if matches!(t, "Inf" | "inf" | "+Inf" | "+inf" | "-Inf" | "-inf") {
+        return Number::parse(t);
+    }
     let lower = t.to_ascii_lowercase();
     if lower.contains("inf") || lower.contains("nan") || lower.starts_with('+') {
         return None;

@@ -18,6 +18,7 @@ use hcl_edit::{Decorated, Ident};
 use super::Scope;
 use super::convert::{convert, kind_name, type_phrase, unify};
 use super::functions::{self, FnError};
+use super::infer;
 use super::reference::subject_of;
 use super::template::{self, Lowered, Part};
 use crate::config::{Body, Expr};
@@ -538,10 +539,28 @@ impl<'s> Evaluator<'s> {
                 let (Some(a), Some(b)) = (l.as_number(), r.as_number()) else {
                     return Ok(mark(Value::Unknown, s1 || s2));
                 };
+                // `None` from an operation: out of range, or no number (with infinities).
                 let fail = || {
+                    let inf = a.is_infinite() || b.is_infinite();
+                    let detail = match op {
+                        B::Plus if inf => "can't compute sum of opposing infinities",
+                        B::Minus if inf => "can't subtract infinity from itself",
+                        B::Mul if inf => "can't multiply zero by infinity",
+                        B::Div if inf || b.is_zero() => {
+                            "can't divide zero by zero or infinity by infinity"
+                        }
+                        B::Mod if inf => "can't use modulo with zero and infinity",
+                        _ => {
+                            return self.err(
+                                "Operation failed",
+                                "The result of this operation is out of range.",
+                                range.clone(),
+                            );
+                        }
+                    };
                     self.err(
                         "Operation failed",
-                        "The result of this operation is out of range.",
+                        format!("Error during operation: {detail}."),
                         range.clone(),
                     )
                 };
@@ -550,14 +569,7 @@ impl<'s> Evaluator<'s> {
                     B::Plus => num(a.add(&b))?,
                     B::Minus => num(a.sub(&b))?,
                     B::Mul => num(a.mul(&b))?,
-                    // Terraform yields infinity for a division by zero; cairn reports it.
-                    B::Div if b.is_zero() => {
-                        return Err(self.err(
-                            "Operation failed",
-                            "Error during operation: can't divide by zero.",
-                            range,
-                        ));
-                    }
+                    // A division by zero is infinite, as in Terraform.
                     B::Div => num(a.div(&b))?,
                     // cty: `x % 0` is `x`.
                     B::Mod => num(a.rem(&b))?,
@@ -984,6 +996,11 @@ impl<'s> Evaluator<'s> {
                 ranges.get(f.params.len()).cloned().flatten().or(range),
             ));
         }
+        let exprs: Vec<&Expression> = c.args.iter().collect();
+        let fixed = exprs.len() - usize::from(c.args.expand_final());
+        if let Some(v) = self.typed_args(name, &args, &exprs[..fixed], &ranges)? {
+            return Ok(v);
+        }
         let ctx = functions::Ctx { scope: self.scope };
         functions::call(f, args, &ctx).map_err(|e| match e {
             FnError::Arg(i, msg) => {
@@ -1000,6 +1017,105 @@ impl<'s> Evaluator<'s> {
                 range.clone(),
             ),
         })
+    }
+
+    /// What Terraform decides from the types of null and unknown arguments before calling a
+    /// function (cairn's values carry no type when null or unknown, so the types come from
+    /// the argument expressions, see [`infer`]): an argument whose type cannot convert to its
+    /// parameter's is an error even when it is null or unknown, and `format` or `formatlist`
+    /// given an untyped `null` to format yields an unknown result (a typed null is the
+    /// function's business: it cannot be formatted). `Some` is the call's result.
+    fn typed_args(
+        &self,
+        name: &str,
+        args: &[Value],
+        exprs: &[&Expression],
+        ranges: &[Option<Range<usize>>],
+    ) -> Result<Option<Value>, Diagnostics> {
+        let sig = infer::signature(name);
+        let formats = matches!(name, "format" | "formatlist");
+        let mut untyped_null = false;
+        for (i, v) in args.iter().enumerate() {
+            let plain = v.strip_marks_ref();
+            if !matches!(plain, Value::Null | Value::Unknown) {
+                continue;
+            }
+            let ty = match exprs.get(i) {
+                Some(e) => {
+                    infer::static_type_bound(e, self.scope, &|n| self.lookup_bound(n).is_some())
+                }
+                None => Type::Any,
+            };
+            if ty == Type::Any {
+                untyped_null |= formats && i > 0 && plain.is_null();
+                continue;
+            }
+            let param = functions::lookup(name).map_or("args", |f| f.param_name(i));
+            let problem = match name {
+                "tostring" | "tonumber" | "tobool" | "tolist" | "toset" | "tomap" => {
+                    let target = match name {
+                        "tostring" => Type::String,
+                        "tonumber" => Type::Number,
+                        "tobool" => Type::Bool,
+                        "tolist" => Type::list(Type::Any),
+                        "toset" => Type::set(Type::Any),
+                        _ => Type::map(Type::Any),
+                    };
+                    (!infer::convertible(&ty, &target)).then(|| {
+                        format!(
+                            "cannot convert {} to {}",
+                            type_phrase(&ty),
+                            type_phrase(&target)
+                        )
+                    })
+                }
+                _ if plain.is_unknown()
+                    && ty.is_primitive()
+                    && collection_param(name, i).is_some() =>
+                {
+                    let (call, msg) = collection_param(name, i).unwrap_or_default();
+                    let msg = msg.replace("{}", &type_phrase(&ty));
+                    if call {
+                        return Err(self.err(
+                            "Error in function call",
+                            format!("Call to function {name:?} failed: {msg}."),
+                            ranges.get(i).cloned().flatten(),
+                        ));
+                    }
+                    Some(msg)
+                }
+                "length" if plain.is_unknown() => {
+                    matches!(ty, Type::Bool | Type::Number).then(|| {
+                        "argument must be a string, a collection type, or a structural type"
+                            .to_string()
+                    })
+                }
+                _ => sig
+                    .as_ref()
+                    .and_then(|s| s.param(i))
+                    .filter(|p| !infer::convertible(&ty, p))
+                    .map(|p| format!("{} required", type_phrase(&p))),
+            };
+            if let Some(msg) = problem {
+                return Err(self.err(
+                    "Invalid function argument",
+                    format!("Invalid value for {param:?} parameter: {msg}."),
+                    ranges.get(i).cloned().flatten(),
+                ));
+            }
+        }
+        // Values expanded from a final `...` argument have no expression: untyped.
+        untyped_null |= formats
+            && args
+                .iter()
+                .enumerate()
+                .skip(exprs.len().max(1))
+                .any(|(_, v)| v.is_null());
+        if untyped_null && args.first().is_some_and(|f| !f.is_null()) {
+            let sensitive = args.iter().any(Value::contains_sensitive);
+            return Ok(Some(mark(Value::Unknown, sensitive)));
+        }
+        Ok(None)
     }
 
     /// `templatefile(path, vars)`: renders a template file with only `vars` in scope. It lives
@@ -1571,6 +1687,28 @@ pub(crate) fn literal_number(n: &hcl_edit::Formatted<hcl_edit::Number>) -> Optio
 }
 
 /// Terraform's `==`: values of different types are unequal; collections compare element-wise.
+/// For a function whose parameter at `i` takes any type but requires a collection or structural
+/// value: whether Terraform reports a primitive there as a failed call (rather than an invalid
+/// argument), and its message (`{}` stands for the type given).
+fn collection_param(name: &str, i: usize) -> Option<(bool, &'static str)> {
+    Some(match (name, i) {
+        ("concat", _) => (false, "all arguments must be lists or tuples; got {}"),
+        ("element", 0) => (true, "cannot read elements from {}"),
+        ("keys", 0) => (false, "must have map or object type"),
+        ("values", 0) => (true, "values() requires a map as the first argument"),
+        ("lookup", 0) => (
+            false,
+            "the first argument must be a map or an object, not {}",
+        ),
+        ("merge", _) => (true, "arguments must be maps or objects, got {}"),
+        ("one", 0) => (false, "must be a list, set, or tuple value"),
+        ("reverse", 0) => (false, "can only reverse list or tuple values, not {}"),
+        ("setproduct", _) => (false, "a set or a list is required"),
+        ("slice", 0) => (false, "must be a list or tuple value"),
+        _ => return None,
+    })
+}
+
 pub(crate) fn values_equal(a: &Value, b: &Value) -> bool {
     match (a, b) {
         (Value::Null, Value::Null) => true,

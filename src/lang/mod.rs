@@ -9,10 +9,11 @@
 pub mod convert;
 pub mod eval;
 pub mod functions;
+pub mod infer;
 pub mod reference;
 mod template;
 
-use cairn_provider::Value;
+use cairn_provider::{Type, Value};
 
 use crate::addr::ResourceAddr;
 use crate::diag::{Diagnostic, Span};
@@ -110,6 +111,14 @@ pub trait Scope {
     /// while planning. By default they yield a value.
     fn impure_unknown(&self) -> bool {
         false
+    }
+
+    /// The static type of what `subject` (a variable or a local) resolves to: a variable's
+    /// declared type, a local's inferred type (see [`infer`]). It matters only when the value
+    /// is null or unknown, which carry no type. By default `Any`: nothing is known, and a null
+    /// or unknown value behaves as Terraform's untyped ones.
+    fn static_type(&self, _subject: &Subject) -> Type {
+        Type::Any
     }
 }
 

@@ -16,6 +16,8 @@ use crate::diag::{Diagnostic, Diagnostics, SourceMap, Span};
 #[derive(Default)]
 pub(super) struct TestScope {
     pub(super) values: HashMap<Subject, Value>,
+    /// Static types of subjects (declared variable types, inferred local types).
+    pub(super) types: HashMap<Subject, Type>,
     pub(super) planning: bool,
 }
 
@@ -29,6 +31,10 @@ impl TestScope {
 impl Scope for TestScope {
     fn impure_unknown(&self) -> bool {
         self.planning
+    }
+
+    fn static_type(&self, subject: &Subject) -> Type {
+        self.types.get(subject).cloned().unwrap_or(Type::Any)
     }
 
     fn resolve(&self, subject: &Subject, span: Option<&Span>) -> Result<Value, Diagnostic> {
@@ -90,6 +96,14 @@ const PRELUDE: &[(&str, &str)] = &[
     ("nul", "null"),
 ];
 
+/// Variables with a declared type (name, type, default), also given to every case: `snul` is a
+/// null string, `lnul` a null list of strings (typed nulls, unlike `nul`).
+const TYPED_PRELUDE: &[(&str, &str, &str)] = &[
+    ("snul", "string", "null"),
+    ("lnul", "list(string)", "null"),
+    ("ts", "string", "\"typed\""),
+];
+
 pub(super) fn prelude_tf() -> String {
     let mut out = String::new();
     for (name, default) in PRELUDE {
@@ -100,6 +114,11 @@ pub(super) fn prelude_tf() -> String {
         };
         out.push_str(&format!(
             "variable \"{name}\" {{\n  default = {default}{sensitive}\n}}\n"
+        ));
+    }
+    for (name, ty, default) in TYPED_PRELUDE {
+        out.push_str(&format!(
+            "variable \"{name}\" {{\n  type    = {ty}\n  default = {default}\n}}\n"
         ));
     }
     // `local.u` is unknown until apply (the console runs with -plan).
@@ -123,6 +142,14 @@ pub(super) fn prelude_scope() -> TestScope {
         }
         scope.values.insert(Subject::Var((*name).into()), v);
     }
+    for (name, ty, default) in TYPED_PRELUDE {
+        let v = eval(&parse(default), &TestScope::default()).expect("prelude");
+        let ty = parse_type(&parse(ty).expr);
+        scope.values.insert(Subject::Var((*name).into()), v);
+        scope.types.insert(Subject::Var((*name).into()), ty);
+    }
+    // `terraform_data.u.id` is a string.
+    scope.types.insert(Subject::Local("u".into()), Type::String);
     scope
 }
 
@@ -173,6 +200,8 @@ pub(super) fn show(r: &Result<Value, Diagnostics>) -> String {
             };
             match super::functions::call(f, vec![v.clone()], &ctx) {
                 Ok(Value::String(s)) => s,
+                // Infinities cannot be written as JSON.
+                Err(super::functions::FnError::Call(_)) => "error: Error in function call".into(),
                 other => format!("jsonencode failed: {other:?}"),
             }
         }
@@ -797,7 +826,12 @@ fn errors_carry_spans_and_summaries() {
     assert_eq!(d.0[0].summary, "Unsupported attribute");
     let span = d.0[0].span().expect("span").clone();
     assert_eq!(&src[span.range], ".zz");
-    assert_eq!(ev_err("1 / 0", &scope), "Operation failed");
+    assert_eq!(ev_err("0 / 0", &scope), "Operation failed");
+    let d = ev("1/0 - 1/0", &scope).expect_err("error");
+    assert_eq!(
+        d.0[0].detail,
+        "Error during operation: can't subtract infinity from itself."
+    );
     // cty's remainder by zero is the dividend, not an error.
     assert_eq!(ev_ok("5 % 0"), Value::number(5));
     assert_eq!(

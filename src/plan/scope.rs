@@ -84,6 +84,8 @@ pub struct ModuleScope<'a> {
     /// The values of module calls evaluated so far: each instance is an object of its outputs.
     pub modules: HashMap<String, ResourceValues>,
     locals: RefCell<HashMap<String, Value>>,
+    /// The static types of locals inferred so far (see [`lang::infer`]).
+    local_types: RefCell<HashMap<String, cairn_provider::Type>>,
     /// Locals being evaluated (guards against runaway recursion).
     evaluating: RefCell<Vec<String>>,
     pub cwd: String,
@@ -101,6 +103,7 @@ impl<'a> ModuleScope<'a> {
             unknown_resources: Default::default(),
             modules: HashMap::new(),
             locals: RefCell::new(HashMap::new()),
+            local_types: RefCell::new(HashMap::new()),
             evaluating: RefCell::new(Vec::new()),
             cwd,
             planning: true,
@@ -148,6 +151,36 @@ impl<'a> ModuleScope<'a> {
 impl Scope for ModuleScope<'_> {
     fn impure_unknown(&self) -> bool {
         self.planning
+    }
+
+    fn static_type(&self, subject: &Subject) -> cairn_provider::Type {
+        use cairn_provider::Type;
+        match subject {
+            Subject::Var(name) => self
+                .module
+                .variables
+                .get(name)
+                .and_then(|v| v.ty.clone())
+                .unwrap_or(Type::Any),
+            Subject::Local(name) => {
+                if let Some(t) = self.local_types.borrow().get(name) {
+                    return t.clone();
+                }
+                let Some(l) = self.module.locals.get(name) else {
+                    return Type::Any;
+                };
+                // A local met again while inferring its own type (a cycle) is dynamic.
+                self.local_types
+                    .borrow_mut()
+                    .insert(name.clone(), Type::Any);
+                let t = lang::infer::static_type(&l.expr.expr, self);
+                self.local_types
+                    .borrow_mut()
+                    .insert(name.clone(), t.clone());
+                t
+            }
+            _ => Type::Any,
+        }
     }
 
     fn resolve(&self, subject: &Subject, span: Option<&Span>) -> Result<Value, Diagnostic> {
@@ -247,6 +280,10 @@ pub struct InstanceScope<'a> {
 impl Scope for InstanceScope<'_> {
     fn impure_unknown(&self) -> bool {
         self.base.impure_unknown()
+    }
+
+    fn static_type(&self, subject: &Subject) -> cairn_provider::Type {
+        self.base.static_type(subject)
     }
 
     fn resolve(&self, subject: &Subject, span: Option<&Span>) -> Result<Value, Diagnostic> {

@@ -1,9 +1,11 @@
 //! Terraform's machine-readable UI (`plan -json`, `apply -json`): one JSON object per line, with
 //! `@level`, `@message`, `@module`, `@timestamp` and `type` (`version`, `planned_change`,
 //! `change_summary`, `outputs`, `diagnostic`, `apply_start`, `apply_progress`, `apply_complete`,
-//! `apply_errored`), as Terraform 1.11 writes it. Sensitive values never appear: outputs are
+//! `apply_errored`, and `refresh_start`/`refresh_complete` for the objects an `import` block
+//! reads), as Terraform 1.11 writes it. Sensitive values never appear: outputs are
 //! listed with their values only when not sensitive, as Terraform does.
 
+use std::collections::HashMap;
 use std::io::{self, Write};
 
 use serde_json::{Map, Value as J, json};
@@ -17,6 +19,8 @@ use crate::state::{OutputState, TERRAFORM_VERSION};
 /// Writes log lines to `w`.
 pub struct Log<W: Write> {
     w: W,
+    /// Ids of existing objects, for `apply_start` lines about them (`Modifying... [id=...]`).
+    ids: HashMap<InstanceAddr, String>,
 }
 
 fn now() -> String {
@@ -77,7 +81,49 @@ fn plan_verb(a: Action) -> &'static str {
 
 impl<W: Write> Log<W> {
     pub fn new(w: W) -> Log<W> {
-        Log { w }
+        Log {
+            w,
+            ids: HashMap::new(),
+        }
+    }
+
+    /// Remembers the `id` of every existing object the plan changes (imported ones included),
+    /// so that `apply_start` lines name it as Terraform's do.
+    pub fn with_plan(mut self, plan: &Plan) -> Log<W> {
+        for c in &plan.changes {
+            let before = c.before.as_ref().filter(|b| !b.is_sensitive());
+            let id = before
+                .and_then(|b| b.get_attr("id"))
+                .filter(|v| !v.is_sensitive())
+                .and_then(|v| v.as_str())
+                .filter(|id| !id.is_empty())
+                .or_else(|| plan.refactor.import_id(&c.addr));
+            if let Some(id) = id {
+                self.ids.insert(c.addr.clone(), id.to_string());
+            }
+        }
+        self
+    }
+
+    /// Terraform reads each object an `import` block names while planning, and says so:
+    /// `refresh_start` then `refresh_complete`, with the import id.
+    fn import_reads(&mut self, plan: &Plan) -> io::Result<()> {
+        let mut imported: Vec<&(InstanceAddr, String)> = plan.refactor.imported.iter().collect();
+        imported.sort();
+        for (addr, id) in imported {
+            for (ty, what) in [
+                ("refresh_start", "Refreshing state..."),
+                ("refresh_complete", "Refresh complete"),
+            ] {
+                let mut hook = Map::new();
+                hook.insert("resource".into(), resource(addr));
+                hook.insert("id_key".into(), json!("id"));
+                hook.insert("id_value".into(), json!(id));
+                let msg = format!("{addr}: {what} [id={id}]");
+                self.line("info", &msg, ty, Self::obj(vec![("hook", J::Object(hook))]))?;
+            }
+        }
+        Ok(())
     }
 
     fn line(
@@ -117,6 +163,7 @@ impl<W: Write> Log<W> {
 
     /// `planned_change` for every change, `change_summary`, and `outputs` of a plan.
     pub fn plan(&mut self, plan: &Plan, operation: &str) -> io::Result<()> {
+        self.import_reads(plan)?;
         let refactor = &plan.refactor;
         let mut changes: Vec<(&crate::plan::ResourceChange, bool)> = plan
             .changes
@@ -253,7 +300,15 @@ impl<W: Write> Log<W> {
 
     /// One executor event as a hook line.
     pub fn event(&mut self, ev: &Event) -> io::Result<()> {
-        let msg = super::progress::message(ev).unwrap_or_default();
+        let mut msg = super::progress::message(ev).unwrap_or_default();
+        let mut started_id = None;
+        if let Event::Started { addr, action: a } = ev
+            && !matches!(a, Action::Create | Action::Read)
+            && let Some(id) = self.ids.get(addr)
+        {
+            msg.push_str(&format!(" [id={id}]"));
+            started_id = Some(id.clone());
+        }
         let hook = |addr: &InstanceAddr, a: Action| {
             let mut m = Map::new();
             m.insert("resource".into(), resource(addr));
@@ -261,7 +316,14 @@ impl<W: Write> Log<W> {
             m
         };
         let (level, ty, hook) = match ev {
-            Event::Started { addr, action: a } => ("info", "apply_start", hook(addr, *a)),
+            Event::Started { addr, action: a } => {
+                let mut h = hook(addr, *a);
+                if let Some(id) = started_id {
+                    h.insert("id_key".into(), json!("id"));
+                    h.insert("id_value".into(), json!(id));
+                }
+                ("info", "apply_start", h)
+            }
             Event::StillRunning {
                 addr,
                 action: a,

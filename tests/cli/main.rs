@@ -12,6 +12,7 @@ mod e2e;
 mod failure;
 mod fmt;
 mod interop;
+mod json_import;
 mod json_log;
 mod json_plan;
 mod modules;

@@ -25,14 +25,17 @@ const F64_PREC: u32 = 53;
 /// whatever the input.
 const MAX_EXP: i64 = 1 << 17;
 
-/// A finite number: `(-1)^neg * mant * 2^exp`, with `mant` odd (or zero, then `exp == 0`) and at
-/// most `prec` bits long.
+/// A number: `(-1)^neg * mant * 2^exp`, with `mant` odd (or zero, then `exp == 0`) and at most
+/// `prec` bits long; or, with `inf`, an infinity of sign `neg` (what Terraform's `1/0` yields;
+/// `mant` is then zero). Operations whose result is not a number (`0/0`, the sum of opposing
+/// infinities) return `None`.
 #[derive(Clone)]
 pub struct Number {
     neg: bool,
     mant: BigUint,
     exp: i64,
     prec: u32,
+    inf: bool,
 }
 
 impl Number {
@@ -46,6 +49,7 @@ impl Number {
             mant,
             exp,
             prec,
+            inf: false,
         })
     }
     fn zero(neg: bool, prec: u32) -> Number {
@@ -54,13 +58,28 @@ impl Number {
             mant: BigUint::zero(),
             exp: 0,
             prec,
+            inf: false,
         }
+    }
+    /// Positive or (with `neg`) negative infinity.
+    pub fn infinity(neg: bool) -> Number {
+        Number {
+            inf: true,
+            ..Number::zero(neg, LITERAL_PREC)
+        }
+    }
+    /// True for both infinities.
+    pub fn is_infinite(&self) -> bool {
+        self.inf
     }
 
     /// The float `f` exactly, with 53 bits of precision (Go's `SetFloat64`); `None` for NaN and
     /// infinities.
     pub fn from_f64(f: f64) -> Option<Number> {
-        if !f.is_finite() {
+        if f.is_infinite() {
+            return Some(Number::infinity(f < 0.0));
+        }
+        if f.is_nan() {
             return None;
         }
         if f == 0.0 {
@@ -137,6 +156,9 @@ impl Number {
     /// The nearest `f64` (ties to even); infinite when out of its range.
     pub fn as_f64(&self) -> f64 {
         let sign = if self.neg { -1.0 } else { 1.0 };
+        if self.inf {
+            return sign * f64::INFINITY;
+        }
         if self.mant.is_zero() {
             return sign * 0.0;
         }
@@ -154,7 +176,7 @@ impl Number {
     }
     /// The value as an integer, when it is one exactly and fits.
     pub fn as_i64(&self) -> Option<i64> {
-        if self.exp + self.mant.bits() as i64 > 64 {
+        if self.inf || self.exp + self.mant.bits() as i64 > 64 {
             return None;
         }
         let (neg, m) = self.to_integer()?;
@@ -171,17 +193,17 @@ impl Number {
     }
     /// The value as a sign and magnitude, when it is an integer exactly.
     fn to_integer(&self) -> Option<(bool, BigUint)> {
-        if self.exp < 0 {
+        if self.inf || self.exp < 0 {
             return None;
         }
         Some((self.neg, &self.mant << (self.exp as u64)))
     }
     pub fn is_integer(&self) -> bool {
-        self.exp >= 0
+        !self.inf && self.exp >= 0
     }
     /// True for zero (of either sign).
     pub fn is_zero(&self) -> bool {
-        self.mant.is_zero()
+        !self.inf && self.mant.is_zero()
     }
     /// True if the sign bit is set (negative numbers and negative zero).
     pub fn is_sign_negative(&self) -> bool {
@@ -193,7 +215,7 @@ impl Number {
     }
     /// -1, 0 or 1.
     pub fn signum(&self) -> i64 {
-        match (self.mant.is_zero(), self.neg) {
+        match (self.is_zero(), self.neg) {
             (true, _) => 0,
             (false, true) => -1,
             (false, false) => 1,
@@ -204,6 +226,12 @@ impl Number {
     /// 512 bits.
     pub fn parse(s: &str) -> Option<Number> {
         let t = s.trim();
+        // Go's `ParseFloat` reads infinities too.
+        match t {
+            "Inf" | "inf" | "+Inf" | "+inf" => return Some(Number::infinity(false)),
+            "-Inf" | "-inf" => return Some(Number::infinity(true)),
+            _ => {}
+        }
         let b = t.as_bytes();
         let mut i = 0;
         let neg = match b.first() {
@@ -296,6 +324,12 @@ impl Number {
     }
     /// `self + other`, rounded once to `prec` bits.
     fn add_at(&self, other: &Number, prec: u32) -> Option<Number> {
+        match (self.inf, other.inf) {
+            (true, true) if self.neg != other.neg => return None,
+            (true, _) => return Some(self.clone()),
+            (_, true) => return Some(other.clone()),
+            _ => {}
+        }
         if self.mant.is_zero() && other.mant.is_zero() {
             return Some(Number::zero(self.neg && other.neg, prec));
         }
@@ -322,18 +356,34 @@ impl Number {
     /// `self * other`, rounded once to `prec` bits.
     fn mul_at(&self, other: &Number, prec: u32) -> Option<Number> {
         let neg = self.neg != other.neg;
+        if self.inf || other.inf {
+            if self.is_zero() || other.is_zero() {
+                return None;
+            }
+            return Some(Number::infinity(neg));
+        }
         if self.mant.is_zero() || other.mant.is_zero() {
             return Some(Number::zero(neg, prec));
         }
         Number::make(neg, &self.mant * &other.mant, self.exp + other.exp, prec)
     }
-    /// `self / other`, rounded to the larger precision; `None` when `other` is zero.
+    /// `self / other`, rounded to the larger precision: infinite when `other` is zero (Go's
+    /// `Quo`), `None` for zero by zero and infinity by infinity.
     pub fn div(&self, other: &Number) -> Option<Number> {
         let prec = self.prec.max(other.prec);
-        if other.mant.is_zero() {
-            return None;
-        }
         let neg = self.neg != other.neg;
+        match (self.inf, other.inf) {
+            (true, true) => return None,
+            (true, false) => return Some(Number::infinity(neg)),
+            (false, true) => return Some(Number::zero(neg, prec)),
+            _ => {}
+        }
+        if other.mant.is_zero() {
+            if self.mant.is_zero() {
+                return None;
+            }
+            return Some(Number::infinity(neg));
+        }
         if self.mant.is_zero() {
             return Some(Number::zero(neg, prec));
         }
@@ -343,6 +393,9 @@ impl Number {
     /// cty's `%`: `self - other * trunc(self / other)`, the last two steps at `self`'s precision;
     /// `self` itself when `other` is zero.
     pub fn rem(&self, other: &Number) -> Option<Number> {
+        if self.inf || other.inf {
+            return None;
+        }
         if other.mant.is_zero() {
             return Some(self.clone());
         }
@@ -366,7 +419,7 @@ impl Number {
     }
     /// The integer part, rounding toward zero (Go's `Float.Int`), at the same precision.
     pub fn trunc(&self) -> Number {
-        if self.exp >= 0 {
+        if self.inf || self.exp >= 0 {
             return self.clone();
         }
         let m = &self.mant >> ((-self.exp) as u64);
@@ -374,6 +427,9 @@ impl Number {
     }
     /// The largest integer not above `self`, at the same precision.
     pub fn floor(&self) -> Number {
+        if self.inf {
+            return self.clone();
+        }
         let t = self.trunc();
         if self.neg && t != *self {
             t.add_at(&Number::from_i64(-1), self.prec).unwrap_or(t)
@@ -383,6 +439,9 @@ impl Number {
     }
     /// The smallest integer not below `self`, at the same precision.
     pub fn ceil(&self) -> Number {
+        if self.inf {
+            return self.clone();
+        }
         let t = self.trunc();
         if !self.neg && t != *self {
             t.add_at(&Number::from_i64(1), self.prec).unwrap_or(t)
@@ -391,6 +450,9 @@ impl Number {
         }
     }
     fn with_prec(self, prec: u32) -> Number {
+        if self.inf {
+            return self;
+        }
         let neg = self.neg;
         Number::make(neg, self.mant, self.exp, prec).unwrap_or_else(|| Number::zero(neg, prec))
     }
@@ -414,6 +476,10 @@ impl Number {
     /// shortest digits that read back for `None`. No sign flags or padding; `None` for another
     /// format.
     pub fn format_go(&self, verb: char, prec: Option<usize>) -> Option<String> {
+        if self.inf {
+            return matches!(verb, 'e' | 'E' | 'f' | 'F' | 'g' | 'G')
+                .then(|| if self.neg { "-Inf" } else { "+Inf" }.to_string());
+        }
         let mut out = String::new();
         if self.neg {
             out.push('-');
@@ -733,7 +799,9 @@ impl Ord for Number {
         if sa == 0 {
             return Ordering::Equal;
         }
-        let mag = {
+        let mag = if self.inf || other.inf {
+            self.inf.cmp(&other.inf)
+        } else {
             let (ta, tb) = (
                 self.exp + self.mant.bits() as i64,
                 other.exp + other.mant.bits() as i64,
@@ -754,7 +822,10 @@ impl Ord for Number {
 impl std::hash::Hash for Number {
     fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
         // Equal values have equal canonical mantissas and exponents; zeros ignore their sign.
-        if !self.mant.is_zero() {
+        if self.inf {
+            self.neg.hash(state);
+            self.inf.hash(state);
+        } else if !self.mant.is_zero() {
             self.neg.hash(state);
             self.mant.hash(state);
             self.exp.hash(state);
@@ -768,6 +839,28 @@ mod tests {
 
     fn p(s: &str) -> Number {
         Number::parse(s).unwrap()
+    }
+
+    #[test]
+    fn infinities_behave_like_go_big_float() {
+        let inf = p("1").div(&p("0")).unwrap();
+        assert!(inf.is_infinite());
+        assert_eq!(inf.to_string(), "+Inf");
+        assert_eq!(p("-1").div(&p("0")).unwrap().to_string(), "-Inf");
+        assert!(p("0").div(&p("0")).is_none());
+        assert!(inf.div(&inf).is_none());
+        assert!(inf.sub(&inf).is_none());
+        assert!(inf.mul(&p("0")).is_none());
+        assert!(p("2").rem(&inf).is_none());
+        assert_eq!(inf.add(&p("1")).unwrap(), inf);
+        assert!(inf > p("1e300") && inf.neg() < p("-1e300"));
+        assert_eq!(p("1").div(&inf).unwrap(), p("0"));
+        assert_eq!(Number::parse("-Inf").unwrap(), inf.neg());
+        assert_eq!(inf.floor(), inf);
+        assert_eq!(inf.format_go('f', Some(2)).as_deref(), Some("+Inf"));
+        assert_eq!(inf.as_i64(), None);
+        assert!(!inf.is_integer() && !inf.is_zero());
+        assert_eq!(Number::from_f64(f64::NEG_INFINITY).unwrap(), inf.neg());
     }
 
     #[test]

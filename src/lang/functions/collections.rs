@@ -414,9 +414,16 @@ pub(super) fn fn_sum(a: Vec<Value>, _: &Ctx<'_>) -> Result<Value, FnError> {
             Ok(Value::Number(n)) => {
                 total = Some(match total {
                     None => n,
-                    Some(t) => t
-                        .add(&n)
-                        .ok_or_else(|| FnError::Call("the result is out of range".into()))?,
+                    Some(t) => {
+                        let opposing = t.is_infinite() && n.is_infinite();
+                        t.add(&n).ok_or_else(|| {
+                            FnError::Call(if opposing {
+                                "can't compute sum of opposing infinities".into()
+                            } else {
+                                "the result is out of range".into()
+                            })
+                        })?
+                    }
                 });
             }
             _ => {

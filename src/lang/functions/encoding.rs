@@ -13,7 +13,20 @@ pub(super) fn json_string(v: &Value) -> String {
 }
 
 pub(super) fn fn_jsonencode(a: Vec<Value>, _: &Ctx<'_>) -> Result<Value, FnError> {
+    if has_infinity(&a[0]) {
+        return Err(FnError::Call("cannot serialize infinity as JSON".into()));
+    }
     Ok(Value::String(json_string(&a[0])))
+}
+
+/// Whether `v` holds an infinite number anywhere (JSON has no infinities).
+fn has_infinity(v: &Value) -> bool {
+    match v.strip_marks_ref() {
+        Value::Number(n) => n.is_infinite(),
+        Value::List(xs) | Value::Tuple(xs) | Value::Set(xs) => xs.iter().any(has_infinity),
+        Value::Map(m) | Value::Object(m) => m.values().any(has_infinity),
+        _ => false,
+    }
 }
 
 pub(super) fn fn_jsondecode(a: Vec<Value>, _: &Ctx<'_>) -> Result<Value, FnError> {

@@ -18,10 +18,8 @@ pub(super) fn fn_format(a: Vec<Value>, _: &Ctx<'_>) -> Result<Value, FnError> {
     if a[0].is_null() {
         return Err(arg_err(0, "argument must not be null"));
     }
-    // Terraform's format yields an unknown string when any argument is null.
-    if a[1..].iter().any(Value::is_null) {
-        return Ok(Value::Unknown);
-    }
+    // An untyped null argument makes the result unknown; the evaluator decides that (it knows
+    // the arguments' types). A typed null reaching here cannot be formatted.
     let fmt = string(&a, 0)?;
     format_with(&fmt, &a[1..]).map(Value::String)
 }
@@ -265,6 +263,9 @@ pub(super) fn go_quote(s: &str) -> String {
 }
 
 pub(super) fn fn_formatlist(a: Vec<Value>, _: &Ctx<'_>) -> Result<Value, FnError> {
+    if a[0].is_null() {
+        return Err(arg_err(0, "argument must not be null"));
+    }
     let fmt = string(&a, 0)?;
     let args = &a[1..];
     let mut n: Option<(usize, usize)> = None;
@@ -297,7 +298,11 @@ pub(super) fn fn_formatlist(a: Vec<Value>, _: &Ctx<'_>) -> Result<Value, FnError
                 None => x.clone(),
             })
             .collect();
-        out.push(Value::String(format_with(&fmt, &row)?));
+        let text = format_with(&fmt, &row).map_err(|e| match e {
+            FnError::Call(m) => FnError::Call(format!("error on format iteration {k}: {m}")),
+            other => other,
+        })?;
+        out.push(Value::String(text));
     }
     Ok(Value::List(out))
 }

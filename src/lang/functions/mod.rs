@@ -160,7 +160,7 @@ const fn elements(mut x: Function) -> Function {
 static FUNCTIONS: &[Function] = &[
     // strings
     nulls(fv("format", &["format"], "args", fn_format)),
-    fv("formatlist", &["format"], "args", fn_formatlist),
+    nulls(fv("formatlist", &["format"], "args", fn_formatlist)),
     fv("join", &["separator"], "lists", fn_join),
     f("split", &["separator", "str"], fn_split),
     f("upper", &["str"], |a, _| str_map(a, |s| s.to_uppercase())),

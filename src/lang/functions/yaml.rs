@@ -279,8 +279,12 @@ fn resolve_scalar(src: &str, plain: bool, tag: &str) -> Result<Value, String> {
     if matches!(src, ".nan" | ".NaN" | ".NAN") {
         return Err("floating point NaN is not supported".into());
     }
-    if src.ends_with(".inf") || src.ends_with(".Inf") || src.ends_with(".INF") {
-        return Err("infinite numbers are not supported".into());
+    if let Some(neg) = match src {
+        ".inf" | ".Inf" | ".INF" | "+.inf" | "+.Inf" | "+.INF" => Some(false),
+        "-.inf" | "-.Inf" | "-.INF" => Some(true),
+        _ => None,
+    } {
+        return Ok(Value::Number(Number::infinity(neg)));
     }
     if let Some(t) = yaml_timestamp(src) {
         return Ok(t);
