@@ -1,23 +1,18 @@
 //! Cairn's built-in providers, which need nothing outside the process:
 //! - `terraform` (`terraform.io/builtin/terraform`): the `terraform_data` resource and the
 //!   `terraform_remote_state` data source ([`factory`]);
-//! - `null` (`hashicorp/null`): `null_resource` ([`null_factory`]);
-//! - `time` (`hashicorp/time`): `time_sleep` ([`time_factory`]).
+//! - `null` (`hashicorp/null`): `null_resource` ([`null_factory`]).
 //!
 //! Each follows the semantics and schema of its Terraform counterpart so that state files
 //! interoperate. This crate owns only these providers; it must not know about configuration,
 //! state files or plans beyond the `cairn-provider` contract.
 
 mod data;
-mod duration;
 mod null;
 mod remote_state;
-mod time;
 
 pub use data::TerraformProvider;
-pub use duration::{DurationError, parse_duration};
 pub use null::NullProvider;
-pub use time::TimeProvider;
 
 use cairn_provider::{Provider, ProviderError, Value};
 
@@ -29,11 +24,6 @@ pub fn factory() -> Box<dyn Provider> {
 /// The `null` provider (`null_resource`).
 pub fn null_factory() -> Box<dyn Provider> {
     Box::new(NullProvider)
-}
-
-/// The `time` provider (`time_sleep`).
-pub fn time_factory() -> Box<dyn Provider> {
-    Box::new(TimeProvider)
 }
 
 fn unknown_type(type_name: &str, provider: &str) -> ProviderError {
