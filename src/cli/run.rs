@@ -153,13 +153,13 @@ enum How<'a> {
 
 /// Plans against `state`.
 async fn make_plan(
+    mut config: Config,
     flags: &PlanFlags,
     ui: Ui,
     mode: Mode,
     state: &State,
     how: How<'_>,
 ) -> anyhow::Result<Made> {
-    let mut config = support::load_config(ui, mode != Mode::Destroy)?;
     let saved_vars = |p: &Plan| -> HashMap<String, Value> {
         p.variables
             .iter()
@@ -283,9 +283,9 @@ pub(crate) async fn plan(args: PlanArgs, ui: Ui) -> anyhow::Result<i32> {
         render::jsonlog::Log::new(std::io::stdout().lock()).version()?;
     }
     let mode = mode(&args.flags, false)?;
-    let config_probe = support::load_config(ui, mode != Mode::Destroy)?;
-    let path = support::state_path(Some(&config_probe), args.flags.state.as_ref())?;
-    drop(config_probe);
+    // Loaded once: the backend block names the state, and the plan is made from the same load.
+    let config = support::load_config(ui, mode != Mode::Destroy)?;
+    let path = support::state_path(Some(&config), args.flags.state.as_ref())?;
     let backend = support::backend(&path);
     // A plan reads a consistent snapshot and never takes or waits for the lock.
     let state = read_state(&backend).await?;
@@ -296,7 +296,7 @@ pub(crate) async fn plan(args: PlanArgs, ui: Ui) -> anyhow::Result<i32> {
             holder.who, holder.operation, holder.created, holder.id, state.serial
         );
     }
-    let made = make_plan(&args.flags, ui, mode, &state, How::Fresh).await?;
+    let made = make_plan(config, &args.flags, ui, mode, &state, How::Fresh).await?;
     let plan = &made.planned.plan;
     let schemas = schemas(&made.planned.providers);
     let opts = render_options(ui, &schemas);
@@ -520,18 +520,18 @@ pub(crate) async fn apply(args: ApplyArgs, ui: Ui, destroy: bool) -> anyhow::Res
         }
     }
     let mode = mode(&args.flags, destroy)?;
-    let config_probe = support::load_config(ui, mode != Mode::Destroy)?;
-    let path = support::state_path(Some(&config_probe), args.flags.state.as_ref())?;
-    drop(config_probe);
+    let config = support::load_config(ui, mode != Mode::Destroy)?;
+    let path = support::state_path(Some(&config), args.flags.state.as_ref())?;
     let backend = support::backend(&path);
     let op = "OperationTypeApply";
     let lock = LockGuard::acquire(&backend, args.flags.lock, op, &args.flags.lock_timeout).await?;
-    let result = apply_locked(&args, ui, mode, &backend, &path).await;
+    let result = apply_locked(config, &args, ui, mode, &backend, &path).await;
     lock.release().await?;
     result
 }
 
 async fn apply_locked(
+    config: Config,
     args: &ApplyArgs,
     ui: Ui,
     mode: Mode,
@@ -577,7 +577,7 @@ async fn apply_locked(
         Some(s) => How::Saved(&s.plan),
         None => How::Fresh,
     };
-    let made = make_plan(&args.flags, ui, mode, &state, how).await?;
+    let made = make_plan(config, &args.flags, ui, mode, &state, how).await?;
     delete_orphans(orphans, &made.planned.providers).await?;
     let schemas = schemas(&made.planned.providers);
     let plan = match saved {

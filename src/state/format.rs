@@ -37,7 +37,7 @@ pub fn read(bytes: &[u8], path: &str) -> Result<State, StateError> {
     };
     let doc: Value =
         serde_json::from_slice(bytes).map_err(|e| bad(format!("not valid JSON: {e}")))?;
-    let Value::Object(top) = doc else {
+    let Value::Object(mut top) = doc else {
         return Err(bad("the top level must be a JSON object".into()));
     };
     let r = Reader { path };
@@ -89,10 +89,12 @@ pub fn read(bytes: &[u8], path: &str) -> Result<State, StateError> {
     }
 
     let mut resources = BTreeMap::new();
-    match top.get("resources") {
+    // Taken out of the document rather than borrowed, so attributes move into the state
+    // instead of being copied.
+    match top.remove("resources") {
         None | Some(Value::Null) => {}
         Some(Value::Array(rs)) => {
-            for (i, rv) in rs.iter().enumerate() {
+            for (i, rv) in rs.into_iter().enumerate() {
                 let at = format!("resources[{i}]");
                 let (addr, res) = r.resource(rv, &at)?;
                 if res.instances.is_empty() {
@@ -141,6 +143,13 @@ impl Reader<'_> {
             .ok_or_else(|| self.bad(at, "expected a JSON object"))
     }
 
+    fn owned_object(&self, v: Value, at: &str) -> Result<Map<String, Value>, StateError> {
+        match v {
+            Value::Object(m) => Ok(m),
+            _ => Err(self.bad(at, "expected a JSON object")),
+        }
+    }
+
     /// A string field that may be absent (or null).
     fn opt_str(
         &self,
@@ -179,8 +188,9 @@ impl Reader<'_> {
         })
     }
 
-    fn resource(&self, v: &Value, at: &str) -> Result<(ResourceAddr, ResourceState), StateError> {
-        let m = self.object(v, at)?;
+    fn resource(&self, v: Value, at: &str) -> Result<(ResourceAddr, ResourceState), StateError> {
+        let mut m = self.owned_object(v, at)?;
+        let m = &mut m;
         let module = match self.opt_str(m, "module", at)? {
             None => ModulePath::root(),
             Some(s) if s.is_empty() => ModulePath::root(),
@@ -212,10 +222,10 @@ impl Reader<'_> {
             name,
         };
         let mut instances = BTreeMap::new();
-        match m.get("instances") {
+        match m.remove("instances") {
             None | Some(Value::Null) => {}
             Some(Value::Array(is)) => {
-                for (j, iv) in is.iter().enumerate() {
+                for (j, iv) in is.into_iter().enumerate() {
                     let at = format!("{at}.instances[{j}]");
                     let (key, inst) = self.instance(iv, &at)?;
                     if instances.contains_key(&key) {
@@ -235,8 +245,9 @@ impl Reader<'_> {
         ))
     }
 
-    fn instance(&self, v: &Value, at: &str) -> Result<(InstanceKey, InstanceState), StateError> {
-        let m = self.object(v, at)?;
+    fn instance(&self, v: Value, at: &str) -> Result<(InstanceKey, InstanceState), StateError> {
+        let mut m = self.owned_object(v, at)?;
+        let m = &mut m;
         let key = match m.get("index_key") {
             None | Some(Value::Null) => InstanceKey::None,
             Some(Value::String(s)) => InstanceKey::Str(s.clone()),
@@ -268,8 +279,8 @@ impl Reader<'_> {
                 .as_u64()
                 .ok_or_else(|| self.bad(at, "\"schema_version\" must be a whole number"))?,
         };
-        let attributes = match m.get("attributes") {
-            Some(a @ Value::Object(_)) => a.clone(),
+        let attributes = match m.remove("attributes") {
+            Some(a @ Value::Object(_)) => a,
             Some(Value::Null) | None => {
                 if m.get("attributes_flat").is_some_and(|f| !f.is_null()) {
                     return Err(self.bad(
