@@ -1,5 +1,8 @@
 //! The `cairn` binary: restores the default SIGPIPE disposition and runs the CLI.
 
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() {
     // Like other command-line tools, end quietly when the reader of our output goes away
     // (`cairn show | head`) instead of reporting a broken pipe.

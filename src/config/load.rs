@@ -8,6 +8,7 @@
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
+use hcl_edit::Decorate as _;
 use hcl_edit::Span as _;
 use hcl_edit::expr::{Expression, TraversalOperator};
 use hcl_edit::structure::{Attribute, Block, Body as HclBody, Structure};
@@ -72,7 +73,9 @@ fn load_module(
             return module;
         }
     };
-    for file_path in files {
+    let paths = files;
+    let mut files = Vec::new();
+    for file_path in paths {
         let name = if module.path == "." {
             display_path(&file_path, root_dir)
         } else {
@@ -108,8 +111,13 @@ fn load_module(
                 continue;
             }
         };
-        let file = sources.add(name, text);
-        match parse_body(sources.text(file)) {
+        files.push(sources.add(name, text));
+    }
+    // Parsed together (in parallel), decoded in file order.
+    let texts: Vec<&str> = files.iter().map(|&f| sources.text(f)).collect();
+    let parsed = parse_files(&texts);
+    for (file, result) in files.into_iter().zip(parsed) {
+        match result {
             Ok(body) => {
                 let mut d = Decoder {
                     file,
@@ -246,6 +254,127 @@ pub(crate) fn parse_body(text: &str) -> Result<hcl_edit::structure::Body, hcl_ed
             Err(e) => return Err(e),
         }
     }
+}
+
+/// Pieces of a file larger than this are parsed separately.
+const PIECE: usize = 256 * 1024;
+
+/// Parses files as [`parse_body`] does, using every core: each file is one piece of work, and a
+/// large file is cut into pieces at top-level block boundaries. A piece is parsed with the
+/// text before it replaced by spaces, so its spans are offsets into the file. When any piece
+/// of a file fails, the whole file is parsed again in one go for the exact error (a cut can
+/// only fall inside a construct that then stays unclosed, so a wrong cut always fails).
+pub(crate) fn parse_files(texts: &[&str]) -> Vec<Result<HclBody, hcl_edit::parser::Error>> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let total: usize = texts.iter().map(|t| t.len()).sum();
+    if threads < 2 || total < 2 * PIECE {
+        return texts.iter().map(|t| parse_body(t)).collect();
+    }
+    // (file, start, end) of every piece.
+    let pieces: Vec<(usize, usize, usize)> = texts
+        .iter()
+        .enumerate()
+        .flat_map(|(i, t)| {
+            // A few pieces per thread: each piece's padding is as long as the text before it.
+            let cuts = block_cuts(t, PIECE.max(t.len() / (2 * threads)));
+            let mut starts = vec![0];
+            starts.extend(cuts);
+            let ends: Vec<usize> = starts[1..].iter().copied().chain([t.len()]).collect();
+            starts
+                .into_iter()
+                .zip(ends)
+                .map(move |(s, e)| (i, s, e))
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let mut results: Vec<(usize, Result<HclBody, ()>)> = std::thread::scope(|s| {
+        let workers: Vec<_> = (0..threads.min(pieces.len()))
+            .map(|_| {
+                s.spawn(|| {
+                    let mut out = Vec::new();
+                    loop {
+                        let k = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        let Some(&(i, start, end)) = pieces.get(k) else {
+                            return out;
+                        };
+                        let text = texts[i];
+                        let parsed = if start == 0 && end == text.len() {
+                            parse_body(text).map_err(|_| ())
+                        } else {
+                            let mut padded = String::with_capacity(end);
+                            padded.extend(std::iter::repeat_n(' ', start));
+                            padded.push_str(&text[start..end]);
+                            parse_body(&padded).map_err(|_| ())
+                        };
+                        out.push((k, parsed));
+                    }
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|w| match w.join() {
+                Ok(v) => v,
+                Err(p) => std::panic::resume_unwind(p),
+            })
+            .collect()
+    });
+    results.sort_by_key(|(k, _)| *k);
+    let mut bodies: Vec<Option<Result<HclBody, ()>>> = texts.iter().map(|_| None).collect();
+    for (k, r) in results {
+        let i = pieces[k].0;
+        bodies[i] = Some(match (bodies[i].take(), r) {
+            (None, r) => r,
+            (Some(Ok(mut body)), Ok(more)) => {
+                for mut structure in more {
+                    // The padding ended up in the piece's first prefix.
+                    structure.decor_mut().set_prefix("");
+                    body.push(structure);
+                }
+                Ok(body)
+            }
+            _ => Err(()),
+        });
+    }
+    bodies
+        .into_iter()
+        .zip(texts)
+        .map(|(b, t)| match b {
+            Some(Ok(body)) => Ok(body),
+            _ => parse_body(t),
+        })
+        .collect()
+}
+
+/// Byte offsets at which to cut `text` into pieces of about `size` bytes: each is the start of
+/// a line that begins a top-level block (a letter at column 0 after a line that is just `}` and
+/// any empty lines).
+pub(crate) fn block_cuts(text: &str, size: usize) -> Vec<usize> {
+    let mut cuts = Vec::new();
+    let mut from = size;
+    while from < text.len() {
+        while !text.is_char_boundary(from) {
+            from += 1;
+        }
+        let Some(found) = text[from..].find("\n}\n") else {
+            break;
+        };
+        let mut at = from + found + 3;
+        while text[at..].starts_with('\n') {
+            at += 1;
+        }
+        if text[at..].starts_with(|c: char| c.is_ascii_alphabetic()) {
+            if text.len() - at < size / 2 {
+                break;
+            }
+            cuts.push(at);
+            from = at + size;
+        } else {
+            from = at;
+        }
+    }
+    cuts
 }
 
 /// A diagnostic for a parse error of hcl-edit, at the byte offset it reports.

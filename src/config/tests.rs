@@ -569,3 +569,64 @@ fn the_module_tree_is_loaded() {
         [".", "modules/net", "modules/net/subnet", "modules/app"]
     );
 }
+
+/// A large file, cut into pieces and parsed on several threads, gives the same structures with
+/// the same spans as one parse; a cut that falls inside a heredoc, and a syntax error late in
+/// the file, fall back to the whole-file parse and its exact error.
+#[test]
+fn large_files_parse_in_pieces_like_whole() {
+    use super::load::{block_cuts, parse_body, parse_files};
+    fn generate(heredocs: bool) -> String {
+        let mut text = String::new();
+        for i in 0..12000 {
+            // With `heredocs`, each block holds a line that is just `}` followed by one that
+            // starts with a letter, where a cut must not go.
+            let doc = if heredocs {
+                "    doc  = <<EOT\n{\n}\nresource here\nEOT\n"
+            } else {
+                ""
+            };
+            write!(
+                text,
+                "resource \"terraform_data\" \"r{i}\" {{\n  input = {{\n{doc}    name = \"n-{i}\" # é\n    list = [1, 2, {i}]\n  }}\n}}\n\n"
+            )
+            .unwrap();
+        }
+        text
+    }
+    fn spans(b: &hcl_edit::structure::Body) -> Vec<(String, Option<std::ops::Range<usize>>)> {
+        b.iter()
+            .map(|s| match s {
+                hcl_edit::structure::Structure::Block(b) => (b.ident.to_string(), b.span()),
+                hcl_edit::structure::Structure::Attribute(a) => (a.key.to_string(), a.span()),
+            })
+            .collect()
+    }
+    const PIECE: usize = 256 * 1024;
+    let clean = generate(false);
+    assert!(
+        block_cuts(&clean, PIECE).len() >= 3,
+        "the text is cut into pieces"
+    );
+    let whole = parse_body(&clean).expect("parses");
+    let pieces = parse_files(&[&clean]).remove(0).expect("parses in pieces");
+    assert_eq!(whole.len(), 12000);
+    assert_eq!(spans(&whole), spans(&pieces));
+
+    // A cut lands inside a heredoc: its pieces fail and the file is parsed whole.
+    let tricky = generate(true);
+    let cuts = block_cuts(&tricky, PIECE);
+    assert!(
+        cuts.iter().any(|&c| tricky[..c].ends_with("{\n}\n")),
+        "a cut is inside a heredoc"
+    );
+    let whole = parse_body(&tricky).expect("parses");
+    let pieces = parse_files(&[&tricky]).remove(0).expect("parses");
+    assert_eq!(whole.len(), 12000);
+    assert_eq!(spans(&whole), spans(&pieces));
+
+    let broken = clean.replace("\"r9000\" {", "\"r9000\" {{");
+    let e1 = parse_body(&broken).unwrap_err();
+    let e2 = parse_files(&[&broken]).remove(0).unwrap_err();
+    assert_eq!(e1.location().offset(), e2.location().offset());
+}

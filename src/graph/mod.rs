@@ -194,6 +194,7 @@ pub fn build_module(m: &Module, nested: bool) -> Result<Graph, Diagnostics> {
     let mut b = Builder {
         g: DiGraph::new(),
         index: HashMap::new(),
+        edges: HashSet::new(),
     };
     for name in m.calls.keys() {
         b.node(Node::ModuleCall(name.clone()));
@@ -321,6 +322,9 @@ fn conditions_refs(cond: &Expr, msg: &Expr) -> Vec<Reference> {
 struct Builder {
     g: DiGraph<Node, Option<Span>>,
     index: HashMap<Node, NodeIndex>,
+    /// The edges added so far: petgraph's own lookup scans a node's edges, which made building
+    /// quadratic when thousands of resources reference one local.
+    edges: HashSet<(NodeIndex, NodeIndex)>,
 }
 
 impl Builder {
@@ -335,7 +339,7 @@ impl Builder {
 
     fn edge(&mut self, from: &Node, to: &Node, span: Option<Span>) {
         if let (Some(&a), Some(&b)) = (self.index.get(from), self.index.get(to))
-            && self.g.find_edge(a, b).is_none()
+            && self.edges.insert((a, b))
         {
             self.g.add_edge(a, b, span);
         }

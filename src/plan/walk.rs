@@ -96,6 +96,7 @@ pub async fn plan(
         scope: ModuleScope::new(m, opts.vars.clone(), opts.cwd.clone()),
         providers: ProviderSet::default(),
         prior,
+        refreshed: HashMap::new(),
         changes: Vec::new(),
         drift: Vec::new(),
         diags,
@@ -365,6 +366,9 @@ struct Walk<'a> {
     providers: ProviderSet,
     /// The state being refreshed and then used as the plan's prior state.
     prior: State,
+    /// The refreshed objects' plain values (no sensitive marks), which planning would
+    /// otherwise convert from the state's JSON a second time; taken when planned.
+    refreshed: HashMap<InstanceAddr, Value>,
     changes: Vec<ResourceChange>,
     drift: Vec<ResourceChange>,
     diags: Diagnostics,
@@ -472,10 +476,13 @@ impl<'a> Walk<'a> {
         diags.into_result(())
     }
 
-    fn schema_for(&self, provider: &Configured, addr: &ResourceAddr) -> Result<Schema, Diagnostic> {
+    fn schema_for<'p>(
+        &self,
+        provider: &'p Configured,
+        addr: &ResourceAddr,
+    ) -> Result<&'p Schema, Diagnostic> {
         provider
             .resource_schema(addr.mode, &addr.ty)
-            .cloned()
             .ok_or_else(|| {
                 let kind = match addr.mode {
                     ResourceMode::Managed => "resource type",
@@ -496,7 +503,7 @@ impl<'a> Walk<'a> {
     /// the provider's `read_many` (one API call for many objects where the provider can batch);
     /// the groups run concurrently.
     async fn refresh(&mut self, _registry: &dyn Registry) -> Result<(), Diagnostics> {
-        type Group = (Arc<Configured>, Schema, Vec<(InstanceAddr, Value)>);
+        type Group = (Arc<Configured>, Schema, Vec<InstanceAddr>, Vec<Value>);
         let mut groups: BTreeMap<(String, String), Group> = BTreeMap::new();
         let mut diags = Diagnostics::new();
         for (addr, rs, inst) in self.prior.instances() {
@@ -513,34 +520,31 @@ impl<'a> Walk<'a> {
                     continue;
                 }
             };
-            let before = instance_value(inst, &schema);
-            groups
+            // Plain values go to the provider; the marked value is only made for drift.
+            let plain = Value::from_json_typed(&inst.attributes, &schema.object_type());
+            let g = groups
                 .entry((p.addr.clone(), addr.resource.ty.clone()))
-                .or_insert_with(|| (p.clone(), schema, Vec::new()))
-                .2
-                .push((addr, before));
+                .or_insert_with(|| (p.clone(), schema.clone(), Vec::new(), Vec::new()));
+            g.2.push(addr);
+            g.3.push(plain);
         }
         let mut tasks = tokio::task::JoinSet::new();
         let limit = Arc::new(tokio::sync::Semaphore::new(10));
-        for ((_, ty), (p, schema, members)) in groups {
+        for ((_, ty), (p, schema, members, plains)) in groups {
             let limit = limit.clone();
             tasks.spawn(async move {
                 let _permit = limit.acquire_owned().await;
-                let plains: Vec<Value> = members
-                    .iter()
-                    .map(|(_, before)| before.clone().unmark_deep().0)
-                    .collect();
                 let results = p.provider.read_many(&ty, &plains).await;
-                (p, schema, members, results)
+                (p, schema, members, plains, results)
             });
         }
         let mut read = Vec::new();
         while let Some(joined) = tasks.join_next().await {
-            let Ok((p, schema, members, results)) = joined else {
+            let Ok((p, schema, members, plains, results)) = joined else {
                 continue;
             };
             let mut results = results.into_iter();
-            for (addr, before) in members {
+            for (addr, before) in members.into_iter().zip(plains) {
                 let r = results.next().unwrap_or_else(|| {
                     Err(cairn_provider::ProviderError::permanent(
                         "the provider returned fewer objects than it was asked to read",
@@ -549,21 +553,30 @@ impl<'a> Walk<'a> {
                 read.push((addr, p.clone(), schema.clone(), before, r));
             }
         }
-        for (addr, p, schema, before, r) in read {
+        for (addr, p, schema, old_plain, r) in read {
+            let before = |prior: &State| {
+                prior
+                    .instance(&addr)
+                    .map(|i| instance_value(i, &schema))
+                    .unwrap_or_else(|| old_plain.clone())
+            };
             match r {
                 Err(e) => diags.push(Diagnostic::error(
                     "Error refreshing state",
                     format!("{addr}: {}", e.message),
                 )),
                 Ok(None) => {
+                    let before = before(&self.prior);
                     self.drift
                         .push(change(&addr, &p.addr, Action::Delete, Some(before), None));
                     self.prior.set_instance(&addr, &p.addr, None);
                 }
                 Ok(Some(new)) => {
-                    let (old_plain, marks) = before.clone().unmark_deep();
-                    if new != old_plain {
-                        let mut paths = marks;
+                    if new == old_plain {
+                        self.refreshed.insert(addr, old_plain);
+                    } else {
+                        let before = before(&self.prior);
+                        let mut paths = before.clone().unmark_deep().1;
                         paths.extend(schema.sensitive_paths(&new));
                         let after = new.clone().mark_paths(&paths);
                         self.drift.push(change(
@@ -859,6 +872,7 @@ impl<'a> Walk<'a> {
                 scope: ModuleScope::new(&call.module, vars, self.opts.cwd.clone()),
                 providers: std::mem::take(&mut self.providers),
                 prior: take_state(&mut self.prior),
+                refreshed: std::mem::take(&mut self.refreshed),
                 changes: std::mem::take(&mut self.changes),
                 drift: Vec::new(),
                 diags: std::mem::take(&mut self.diags),
@@ -901,6 +915,7 @@ impl<'a> Walk<'a> {
             self.imported.extend(child.imported);
             self.checks.extend(child.checks);
             self.prior = child.prior;
+            self.refreshed = child.refreshed;
             self.changes = child.changes;
             self.diags = child.diags;
             self.pending = child.pending;
@@ -1161,11 +1176,24 @@ impl<'a> Walk<'a> {
         config: Value,
         deps: &[ResourceAddr],
     ) -> Option<Value> {
-        let stored = self.prior.instance(addr).cloned();
-        let prior = stored.as_ref().map(|i| instance_value(i, schema));
-        let tainted = stored.as_ref().is_some_and(|i| i.tainted);
+        // The prior object without marks (from refresh when it ran), and with them.
+        let (prior_plain, prior, tainted) = match self.prior.instance(addr) {
+            None => (None, None, false),
+            Some(i) => {
+                let plain = self.refreshed.remove(addr).unwrap_or_else(|| {
+                    Value::from_json_typed(&i.attributes, &schema.object_type())
+                });
+                let mut paths = i.sensitive_paths.clone();
+                paths.extend(schema.sensitive_paths(&plain));
+                let marked = if paths.is_empty() {
+                    plain.clone()
+                } else {
+                    plain.clone().mark_paths(&paths)
+                };
+                (Some(plain), Some(marked), i.tainted)
+            }
+        };
         let (plain, mut marks) = config.unmark_deep();
-        let prior_plain = prior.clone().map(|p| p.unmark_deep().0);
         let plain = ignore_changes(plain, prior_plain.as_ref(), &r.lifecycle.ignore_changes);
         let fail = |e: cairn_provider::ProviderError| {
             Diagnostic::error(

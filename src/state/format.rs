@@ -21,6 +21,7 @@ use std::fmt::Write as _;
 
 use base64::Engine as _;
 use cairn_provider::{PathStep, ValuePath};
+use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
 use super::{InstanceState, OutputState, ResourceState, State, StateError};
@@ -35,10 +36,18 @@ pub fn read(bytes: &[u8], path: &str) -> Result<State, StateError> {
         path: path.to_string(),
         reason,
     };
-    let doc: Value =
-        serde_json::from_slice(bytes).map_err(|e| bad(format!("not valid JSON: {e}")))?;
-    let Value::Object(top) = doc else {
-        return Err(bad("the top level must be a JSON object".into()));
+    // The resources, most of a large state, are parsed on several threads; anything unusual
+    // about the document's shape takes the plain path, which gives the precise error.
+    let (mut top, parsed) = match split_resources(bytes) {
+        Some((top, resources)) => (top, Some(parse_resources(&resources))),
+        None => {
+            let doc: Value =
+                serde_json::from_slice(bytes).map_err(|e| bad(format!("not valid JSON: {e}")))?;
+            let Value::Object(top) = doc else {
+                return Err(bad("the top level must be a JSON object".into()));
+            };
+            (top, None)
+        }
     };
     let r = Reader { path };
     let version = match top.get("version") {
@@ -89,23 +98,28 @@ pub fn read(bytes: &[u8], path: &str) -> Result<State, StateError> {
     }
 
     let mut resources = BTreeMap::new();
-    match top.get("resources") {
-        None | Some(Value::Null) => {}
-        Some(Value::Array(rs)) => {
-            for (i, rv) in rs.iter().enumerate() {
-                let at = format!("resources[{i}]");
-                let (addr, res) = r.resource(rv, &at)?;
-                if res.instances.is_empty() {
-                    // Terraform drops resources with no instances when it writes state.
-                    continue;
-                }
-                if resources.contains_key(&addr) {
-                    return Err(bad(format!("{at}: resource {addr} appears twice")));
-                }
-                resources.insert(addr, res);
-            }
+    // Taken out of the document rather than borrowed, so attributes move into the state
+    // instead of being copied.
+    let parsed = match parsed {
+        Some(p) => p,
+        None => match top.remove("resources") {
+            None | Some(Value::Null) => Vec::new(),
+            Some(Value::Array(rs)) => rs.into_iter().map(Ok).collect(),
+            Some(_) => return Err(bad("\"resources\" must be an array".into())),
+        },
+    };
+    for (i, rv) in parsed.into_iter().enumerate() {
+        let at = format!("resources[{i}]");
+        let rv = rv.map_err(|e| bad(format!("not valid JSON: {at}: {e}")))?;
+        let (addr, res) = r.resource(rv, &at)?;
+        if res.instances.is_empty() {
+            // Terraform drops resources with no instances when it writes state.
+            continue;
         }
-        Some(_) => return Err(bad("\"resources\" must be an array".into())),
+        if resources.contains_key(&addr) {
+            return Err(bad(format!("{at}: resource {addr} appears twice")));
+        }
+        resources.insert(addr, res);
     }
     // `check_results` is recomputed by every run: accepted in any shape, not kept.
 
@@ -115,6 +129,78 @@ pub fn read(bytes: &[u8], path: &str) -> Result<State, StateError> {
         lineage,
         outputs,
         resources,
+    })
+}
+
+/// Splits a state document into its top-level fields (parsed) and its resources (left as raw
+/// JSON text), or `None` when the document is not an object with a `resources` array.
+fn split_resources(bytes: &[u8]) -> Option<(Map<String, Value>, Vec<&RawValue>)> {
+    let raw: Vec<(String, &RawValue)> = serde_json::from_slice::<RawFields>(bytes).ok()?.0;
+    let mut top = Map::new();
+    let mut resources = None;
+    for (k, v) in raw {
+        if k == "resources" {
+            resources = Some(serde_json::from_str::<Vec<&RawValue>>(v.get()).ok()?);
+        } else {
+            top.insert(k, serde_json::from_str(v.get()).ok()?);
+        }
+    }
+    Some((top, resources?))
+}
+
+/// The fields of a JSON object in order, values unparsed.
+struct RawFields<'a>(Vec<(String, &'a RawValue)>);
+
+impl<'de: 'a, 'a> serde::Deserialize<'de> for RawFields<'a> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V<'a>(std::marker::PhantomData<&'a ()>);
+        impl<'de: 'a, 'a> serde::de::Visitor<'de> for V<'a> {
+            type Value = RawFields<'a>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut m: A,
+            ) -> Result<Self::Value, A::Error> {
+                let mut out = Vec::new();
+                while let Some((k, v)) = m.next_entry::<String, &'de RawValue>()? {
+                    out.push((k, v));
+                }
+                Ok(RawFields(out))
+            }
+        }
+        d.deserialize_map(V(std::marker::PhantomData))
+    }
+}
+
+/// Parses each resource's JSON, spreading the work over the available cores in contiguous
+/// runs so the results stay in file order.
+fn parse_resources(raw: &[&RawValue]) -> Vec<Result<Value, serde_json::Error>> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let total: usize = raw.iter().map(|r| r.get().len()).sum();
+    if threads < 2 || total < (1 << 20) {
+        return raw.iter().map(|r| serde_json::from_str(r.get())).collect();
+    }
+    let chunk = raw.len().div_ceil(threads);
+    std::thread::scope(|s| {
+        let handles: Vec<_> = raw
+            .chunks(chunk)
+            .map(|part| {
+                s.spawn(move || {
+                    part.iter()
+                        .map(|r| serde_json::from_str::<Value>(r.get()))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| match h.join() {
+                Ok(v) => v,
+                Err(p) => std::panic::resume_unwind(p),
+            })
+            .collect()
     })
 }
 
@@ -139,6 +225,13 @@ impl Reader<'_> {
     fn object<'v>(&self, v: &'v Value, at: &str) -> Result<&'v Map<String, Value>, StateError> {
         v.as_object()
             .ok_or_else(|| self.bad(at, "expected a JSON object"))
+    }
+
+    fn owned_object(&self, v: Value, at: &str) -> Result<Map<String, Value>, StateError> {
+        match v {
+            Value::Object(m) => Ok(m),
+            _ => Err(self.bad(at, "expected a JSON object")),
+        }
     }
 
     /// A string field that may be absent (or null).
@@ -179,8 +272,9 @@ impl Reader<'_> {
         })
     }
 
-    fn resource(&self, v: &Value, at: &str) -> Result<(ResourceAddr, ResourceState), StateError> {
-        let m = self.object(v, at)?;
+    fn resource(&self, v: Value, at: &str) -> Result<(ResourceAddr, ResourceState), StateError> {
+        let mut m = self.owned_object(v, at)?;
+        let m = &mut m;
         let module = match self.opt_str(m, "module", at)? {
             None => ModulePath::root(),
             Some(s) if s.is_empty() => ModulePath::root(),
@@ -212,10 +306,10 @@ impl Reader<'_> {
             name,
         };
         let mut instances = BTreeMap::new();
-        match m.get("instances") {
+        match m.remove("instances") {
             None | Some(Value::Null) => {}
             Some(Value::Array(is)) => {
-                for (j, iv) in is.iter().enumerate() {
+                for (j, iv) in is.into_iter().enumerate() {
                     let at = format!("{at}.instances[{j}]");
                     let (key, inst) = self.instance(iv, &at)?;
                     if instances.contains_key(&key) {
@@ -235,8 +329,9 @@ impl Reader<'_> {
         ))
     }
 
-    fn instance(&self, v: &Value, at: &str) -> Result<(InstanceKey, InstanceState), StateError> {
-        let m = self.object(v, at)?;
+    fn instance(&self, v: Value, at: &str) -> Result<(InstanceKey, InstanceState), StateError> {
+        let mut m = self.owned_object(v, at)?;
+        let m = &mut m;
         let key = match m.get("index_key") {
             None | Some(Value::Null) => InstanceKey::None,
             Some(Value::String(s)) => InstanceKey::Str(s.clone()),
@@ -268,8 +363,8 @@ impl Reader<'_> {
                 .as_u64()
                 .ok_or_else(|| self.bad(at, "\"schema_version\" must be a whole number"))?,
         };
-        let attributes = match m.get("attributes") {
-            Some(a @ Value::Object(_)) => a.clone(),
+        let attributes = match m.remove("attributes") {
+            Some(a @ Value::Object(_)) => a,
             Some(Value::Null) | None => {
                 if m.get("attributes_flat").is_some_and(|f| !f.is_null()) {
                     return Err(self.bad(

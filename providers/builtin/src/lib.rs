@@ -56,8 +56,12 @@ fn same_string_map(a: &Value, b: &Value) -> bool {
 /// value loses when it round-trips through a state file. Unknowns are never equal to anything
 /// but themselves.
 fn same_by_json(a: &Value, b: &Value) -> bool {
+    if a == b {
+        // The common case, decided without converting both to JSON.
+        return true;
+    }
     if !a.is_wholly_known() || !b.is_wholly_known() {
-        return a == b;
+        return false;
     }
     a.to_json() == b.to_json()
 }
