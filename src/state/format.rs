@@ -21,7 +21,6 @@ use std::fmt::Write as _;
 
 use base64::Engine as _;
 use cairn_provider::{PathStep, ValuePath};
-use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
 use super::{InstanceState, OutputState, ResourceState, State, StateError};
@@ -38,8 +37,15 @@ pub fn read(bytes: &[u8], path: &str) -> Result<State, StateError> {
     };
     // The resources, most of a large state, are parsed on several threads; anything unusual
     // about the document's shape takes the plain path, which gives the precise error.
-    let (mut top, parsed) = match split_resources(bytes) {
-        Some((top, resources)) => (top, Some(parse_resources(&resources))),
+    let split = split_resources(bytes).and_then(|(top, resources)| {
+        let parsed: Vec<Value> = parse_resources(&resources)
+            .into_iter()
+            .collect::<Result<_, _>>()
+            .ok()?;
+        Some((top, parsed))
+    });
+    let (mut top, parsed) = match split {
+        Some((top, resources)) => (top, Some(resources)),
         None => {
             let doc: Value =
                 serde_json::from_slice(bytes).map_err(|e| bad(format!("not valid JSON: {e}")))?;
@@ -104,13 +110,12 @@ pub fn read(bytes: &[u8], path: &str) -> Result<State, StateError> {
         Some(p) => p,
         None => match top.remove("resources") {
             None | Some(Value::Null) => Vec::new(),
-            Some(Value::Array(rs)) => rs.into_iter().map(Ok).collect(),
+            Some(Value::Array(rs)) => rs,
             Some(_) => return Err(bad("\"resources\" must be an array".into())),
         },
     };
     for (i, rv) in parsed.into_iter().enumerate() {
         let at = format!("resources[{i}]");
-        let rv = rv.map_err(|e| bad(format!("not valid JSON: {at}: {e}")))?;
         let (addr, res) = r.resource(rv, &at)?;
         if res.instances.is_empty() {
             // Terraform drops resources with no instances when it writes state.
@@ -132,64 +137,55 @@ pub fn read(bytes: &[u8], path: &str) -> Result<State, StateError> {
     })
 }
 
-/// Splits a state document into its top-level fields (parsed) and its resources (left as raw
-/// JSON text), or `None` when the document is not an object with a `resources` array.
-fn split_resources(bytes: &[u8]) -> Option<(Map<String, Value>, Vec<&RawValue>)> {
-    let raw: Vec<(String, &RawValue)> = serde_json::from_slice::<RawFields>(bytes).ok()?.0;
-    let mut top = Map::new();
-    let mut resources = None;
-    for (k, v) in raw {
-        if k == "resources" {
-            resources = Some(serde_json::from_str::<Vec<&RawValue>>(v.get()).ok()?);
-        } else {
-            top.insert(k, serde_json::from_str(v.get()).ok()?);
-        }
+/// Splits a state file laid out as Terraform writes it (two-space indentation) into its
+/// top-level fields, parsed, and the JSON text of each resource, found by the lines that
+/// separate them (a JSON string cannot hold a line break, so these lines are structure).
+/// `None` for any other layout, or a document smaller than a megabyte, which the plain parse
+/// handles as well.
+fn split_resources(bytes: &[u8]) -> Option<(Map<String, Value>, Vec<&str>)> {
+    const OPEN: &str = "\n  \"resources\": [\n";
+    const CLOSE: &str = "\n  ]";
+    const BETWEEN: &str = "\n    },\n    {\n";
+    if bytes.len() < (1 << 20) {
+        return None;
     }
-    Some((top, resources?))
-}
-
-/// The fields of a JSON object in order, values unparsed.
-struct RawFields<'a>(Vec<(String, &'a RawValue)>);
-
-impl<'de: 'a, 'a> serde::Deserialize<'de> for RawFields<'a> {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V<'a>(std::marker::PhantomData<&'a ()>);
-        impl<'de: 'a, 'a> serde::de::Visitor<'de> for V<'a> {
-            type Value = RawFields<'a>;
-            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-                f.write_str("a JSON object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut m: A,
-            ) -> Result<Self::Value, A::Error> {
-                let mut out = Vec::new();
-                while let Some((k, v)) = m.next_entry::<String, &'de RawValue>()? {
-                    out.push((k, v));
-                }
-                Ok(RawFields(out))
-            }
-        }
-        d.deserialize_map(V(std::marker::PhantomData))
+    let text = std::str::from_utf8(bytes).ok()?;
+    let open = text.find(OPEN)? + OPEN.len();
+    let close = open + text[open..].find(CLOSE)?;
+    let mut top_text = String::with_capacity(text.len() - (close - open) + 2);
+    top_text.push_str(&text[..open]);
+    top_text.push_str(&text[close..]);
+    let Value::Object(top) = serde_json::from_str(&top_text).ok()? else {
+        return None;
+    };
+    let items = &text[open..close];
+    let mut resources = Vec::new();
+    let mut from = 0;
+    while let Some(at) = items[from..].find(BETWEEN) {
+        // The item ends with its closing brace; the next begins with its opening one.
+        let end = from + at + "\n    }".len();
+        resources.push(&items[from..end]);
+        from = end + ",\n    ".len();
     }
+    resources.push(&items[from..]);
+    Some((top, resources))
 }
 
 /// Parses each resource's JSON, spreading the work over the available cores in contiguous
 /// runs so the results stay in file order.
-fn parse_resources(raw: &[&RawValue]) -> Vec<Result<Value, serde_json::Error>> {
+fn parse_resources(raw: &[&str]) -> Vec<Result<Value, serde_json::Error>> {
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let total: usize = raw.iter().map(|r| r.get().len()).sum();
-    if threads < 2 || total < (1 << 20) {
-        return raw.iter().map(|r| serde_json::from_str(r.get())).collect();
+    if threads < 2 {
+        return raw.iter().map(|r| serde_json::from_str(r)).collect();
     }
-    let chunk = raw.len().div_ceil(threads);
+    let chunk = raw.len().div_ceil(threads).max(1);
     std::thread::scope(|s| {
         let handles: Vec<_> = raw
             .chunks(chunk)
             .map(|part| {
                 s.spawn(move || {
                     part.iter()
-                        .map(|r| serde_json::from_str::<Value>(r.get()))
+                        .map(|r| serde_json::from_str::<Value>(r))
                         .collect::<Vec<_>>()
                 })
             })

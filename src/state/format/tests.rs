@@ -515,3 +515,40 @@ fn we_read_what_terraform_applied() {
     let (_, r, _) = s.instances().next().unwrap();
     assert_eq!(r.provider, r#"provider["terraform.io/builtin/terraform"]"#);
 }
+
+/// A state of several megabytes is read in parallel pieces: it must read back exactly what was
+/// written, and a broken resource in it must give the same error as the one-piece parse.
+#[test]
+fn large_states_read_in_pieces_like_whole() {
+    let mut s = State::new();
+    for i in 0..6000 {
+        let addr: InstanceAddr =
+            crate::addr::ResourceAddr::managed("terraform_data", &format!("r{}", i % 3000))
+                .instance(crate::addr::InstanceKey::Int(i / 3000));
+        s.set_instance(
+            &addr,
+            "provider[\"terraform.io/builtin/terraform\"]",
+            Some(data_instance(&format!("id-{i}"), json!({"name": format!("n-{i}"), "list": [1, 2, i]}), json!(["object", {"name": "string", "list": ["tuple", ["number", "number", "number"]]}]), Value::Null)),
+        );
+    }
+    let bytes = write(&s);
+    assert!(
+        bytes.len() > 2 << 20,
+        "large enough to be split: {}",
+        bytes.len()
+    );
+    assert!(split_resources(&bytes).is_some_and(|(_, r)| r.len() == 3000));
+    let back = read(&bytes, "big.tfstate").expect("reads");
+    assert_eq!(back.resources, s.resources);
+    assert_eq!(write(&back), bytes);
+
+    let text = String::from_utf8(bytes).unwrap();
+    let broken = text.replacen("\"mode\": \"managed\"", "\"mode\": \"manage\"", 2000);
+    let err = read(broken.as_bytes(), "big.tfstate")
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("resources[0]") && err.contains("\"mode\""),
+        "the first broken resource is named: {err}"
+    );
+}
