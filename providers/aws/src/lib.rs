@@ -185,7 +185,7 @@ impl Provider for AwsProvider {
                 requires_replace: vec![],
             });
         };
-        let config = with_defaults(r.as_ref(), config);
+        let config = r.normalize_config(req.prior, with_defaults(r.as_ref(), config));
         let schema = Self::full_schema(r.as_ref()).schema;
         let mut resp = plan_by_schema(&schema, req.prior, &config);
         if r.taggable() {

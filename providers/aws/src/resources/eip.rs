@@ -199,6 +199,21 @@ impl AwsResource for Eip {
         ResourceSchema::new(schema(), true)
     }
 
+    /// `address` (the public IP to allocate) is not read back, so an imported or migrated
+    /// object has none: a configured address equal to the object's public IP is satisfied and
+    /// plans as the prior value instead of a replacement.
+    fn normalize_config(&self, prior: Option<&Value>, config: Value) -> Value {
+        let Some(p) = prior else {
+            return config;
+        };
+        match (get_str(&config, "address"), get_str(p, "public_ip")) {
+            (Some(want), Some(have)) if want == have && attr(p, "address").is_null() => {
+                crate::values::with_attr(&config, "address", Value::Null)
+            }
+            _ => config,
+        }
+    }
+
     async fn create(&self, ctx: &Ctx, planned: &Value) -> Result<Value, AwsError> {
         let domain = match (get_str(planned, "domain"), get_bool(planned, "vpc")) {
             (Some(d), _) => DomainType::from(d),

@@ -238,13 +238,24 @@ pub(crate) fn plan_nested(
     name: &str,
     computed: &[&str],
 ) -> Value {
-    let Some(items) = planned.get_attr(name).and_then(Value::as_seq) else {
-        return planned.clone();
-    };
     let prior_items = prior
         .and_then(|p| p.get_attr(name))
         .and_then(Value::as_seq)
         .unwrap_or_default();
+    let items = planned
+        .get_attr(name)
+        .and_then(Value::as_seq)
+        .unwrap_or_default();
+    if items.is_empty() {
+        // An optional and computed block the configuration leaves out keeps what the object
+        // has (Terraform's Optional+Computed blocks), e.g. after an import.
+        if prior_items.is_empty() {
+            return planned.clone();
+        }
+        let mut out = planned.as_map().cloned().unwrap_or_default();
+        out.insert(name.to_string(), Value::List(prior_items.to_vec()));
+        return Value::Object(out);
+    }
     let new: Vec<Value> = items
         .iter()
         .enumerate()

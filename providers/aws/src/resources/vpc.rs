@@ -314,10 +314,8 @@ impl AwsResource for Vpc {
                 "cidr_block",
                 Attribute::optional_computed(Type::String).force_new(),
             )
-            .attr(
-                "instance_tenancy",
-                Attribute::optional(Type::String).force_new(),
-            )
+            // Not force-new as such: see `adjust_plan` (dedicated -> default is in place).
+            .attr("instance_tenancy", Attribute::optional(Type::String))
             .attr(
                 "ipv4_ipam_pool_id",
                 Attribute::optional(Type::String).force_new(),
@@ -369,6 +367,29 @@ impl AwsResource for Vpc {
 
     fn adjust_plan(&self, prior: Option<&Value>, config: &Value, resp: &mut PlanResponse) {
         let Some(prior) = prior else { return };
+        // Terraform's ForceNewIfChange on instance_tenancy: only dedicated -> default is done in
+        // place (ModifyVpcTenancy); any other change replaces the VPC.
+        let (old, new) = (
+            get_str(prior, "instance_tenancy"),
+            get_str(&resp.planned, "instance_tenancy"),
+        );
+        if old != new && new.is_some() && !(old == Some("dedicated") && new == Some("default")) {
+            let first = resp.requires_replace.is_empty();
+            resp.requires_replace
+                .push(vec![cairn_provider::PathStep::Attr(
+                    "instance_tenancy".into(),
+                )]);
+            if first {
+                // A new object: every computed attribute the configuration leaves unset is unknown.
+                let mut m = resp.planned.as_map().cloned().unwrap_or_default();
+                for (name, a) in &self.schema().schema.attributes {
+                    if a.computed && config.get_attr(name).is_none_or(Value::is_null) {
+                        m.insert(name.clone(), Value::Unknown);
+                    }
+                }
+                resp.planned = Value::Object(m);
+            }
+        }
         if !resp.requires_replace.is_empty() {
             return;
         }
@@ -440,6 +461,18 @@ impl AwsResource for Vpc {
 
     async fn update(&self, ctx: &Ctx, prior: &Value, planned: &Value) -> Result<Value, AwsError> {
         let id = get_str(prior, "id").unwrap_or_default().to_string();
+        if let Some(t) = get_str(planned, "instance_tenancy")
+            && get_str(prior, "instance_tenancy") != Some(t)
+        {
+            call(ctx, "ModifyVpcTenancy", || {
+                ctx.ec2
+                    .modify_vpc_tenancy()
+                    .vpc_id(&id)
+                    .instance_tenancy(aws_sdk_ec2::types::VpcTenancy::from(t))
+                    .send()
+            })
+            .await?;
+        }
         for (name, api) in BOOL_ATTRS {
             if let Some(w) = get_bool(planned, name)
                 && get_bool(prior, name) != Some(w)
