@@ -218,7 +218,7 @@ impl Provider for AwsProvider {
             },
             (None, Some(planned)) => {
                 let v = r.create(ctx, planned).await?;
-                Ok(Some(settle(planned, v)))
+                Ok(Some(r.state_value(None, settle(planned, v))))
             }
             (Some(prior), Some(planned)) => {
                 if r.taggable()
@@ -228,7 +228,7 @@ impl Provider for AwsProvider {
                     tags::sync(ctx, &id, prior, planned).await?;
                 }
                 let v = r.update(ctx, prior, planned).await?;
-                Ok(Some(settle(planned, v)))
+                Ok(Some(r.state_value(Some(prior), settle(planned, v))))
             }
         }
     }

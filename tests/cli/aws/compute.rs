@@ -210,3 +210,199 @@ resource "aws_instance" "fleet" {{
     );
     assert!(calls.lines().count() <= 6, "few calls in all: {counts:?}");
 }
+
+/// The hex SHA-1 of `s`, from `sha1sum` (an independent implementation).
+fn sha1_hex(s: &str) -> String {
+    use std::io::Write;
+    let mut c = std::process::Command::new("sha1sum")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("sha1sum");
+    c.stdin
+        .take()
+        .expect("stdin")
+        .write_all(s.as_bytes())
+        .expect("write");
+    let out = c.wait_with_output().expect("sha1sum output");
+    String::from_utf8_lossy(&out.stdout)
+        .split_whitespace()
+        .next()
+        .unwrap_or_default()
+        .to_string()
+}
+
+fn launch_config(ami: &str, eni: &str, script: &str, ebs_size: u32) -> String {
+    format!(
+        r#"{PROVIDER}
+resource "aws_instance" "blocks" {{
+  ami           = "{ami}"
+  instance_type = "t3.micro"
+  user_data     = "{script}"
+
+  disable_api_termination = false
+
+  network_interface {{
+    device_index         = 0
+    network_interface_id = "{eni}"
+  }}
+
+  ebs_block_device {{
+    device_name = "/dev/sdf"
+    volume_size = {ebs_size}
+    volume_type = "gp3"
+  }}
+
+  cpu_options {{
+    core_count       = 1
+    threads_per_core = 2
+  }}
+}}
+"#
+    )
+}
+
+/// `user_data` is stored as Terraform's provider stores it (the hex SHA-1) and changes in place;
+/// `network_interface`, `ebs_block_device` and `cpu_options` are launch-time blocks that replace.
+#[test]
+fn instance_user_data_and_launch_blocks() {
+    let Some(moto) = Moto::start("instance_user_data_and_launch_blocks") else {
+        return;
+    };
+    let (ami, _) = amis(&moto);
+    let subnets = moto.aws(&[
+        "ec2",
+        "describe-subnets",
+        "--filters",
+        "Name=default-for-az,Values=true",
+        "Name=availability-zone,Values=us-east-1a",
+    ]);
+    let subnet = subnets["Subnets"][0]["SubnetId"]
+        .as_str()
+        .expect("default subnet")
+        .to_string();
+    let eni = |desc: &str| {
+        let v = moto.aws(&[
+            "ec2",
+            "create-network-interface",
+            "--subnet-id",
+            &subnet,
+            "--description",
+            desc,
+        ]);
+        v["NetworkInterface"]["NetworkInterfaceId"]
+            .as_str()
+            .expect("eni")
+            .to_string()
+    };
+    let (eni1, eni2) = (eni("one"), eni("two"));
+    let user_data = |id: &str| {
+        let v = moto.aws(&[
+            "ec2",
+            "describe-instance-attribute",
+            "--instance-id",
+            id,
+            "--attribute",
+            "userData",
+        ]);
+        v["UserData"]["Value"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
+    };
+    let w = Work::new();
+    w.write("main.tf", &launch_config(&ami, &eni1, "echo one", 5));
+    moto.cairn(&w, &["apply", "-auto-approve"]).ok();
+    let id = attr(&w, "aws_instance.blocks", "id");
+    let st = &w.state_objects()["aws_instance.blocks"];
+    let hash = st["user_data"].as_str().unwrap_or_default().to_string();
+    assert_eq!(
+        hash,
+        sha1_hex("echo one"),
+        "user_data is stored as its SHA-1"
+    );
+    // "echo one" base64-encoded.
+    assert_eq!(user_data(&id), "ZWNobyBvbmU=");
+    let i = instance(&moto, &id);
+    assert_eq!(
+        i["NetworkInterfaces"][0]["NetworkInterfaceId"],
+        eni1.as_str()
+    );
+    let vol = i["BlockDeviceMappings"]
+        .as_array()
+        .and_then(|a| a.iter().find(|m| m["DeviceName"] == "/dev/sdf"))
+        .map(|m| {
+            m["Ebs"]["VolumeId"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string()
+        })
+        .expect("/dev/sdf is mapped");
+    let v = moto.aws(&["ec2", "describe-volumes", "--volume-ids", &vol]);
+    assert_eq!(v["Volumes"][0]["Size"], 5);
+    assert_eq!(
+        st["ebs_block_device"][0]["volume_id"],
+        vol.as_str(),
+        "the block's volume id is read back"
+    );
+    moto.cairn(&w, &["plan", "-detailed-exitcode"]).code(0);
+
+    // A new script is an in-place change (the plan compares hashes). moto's
+    // ModifyInstanceAttribute wants the user data base64-encoded twice, unlike EC2, so the
+    // change is planned here, not applied.
+    w.write("main.tf", &launch_config(&ami, &eni1, "echo two", 5));
+    moto.cairn(&w, &["plan", "-detailed-exitcode"])
+        .code(2)
+        .contains("aws_instance.blocks will be updated in-place")
+        .contains(&hash);
+    w.write("main.tf", &launch_config(&ami, &eni1, "echo one", 5));
+
+    // Refresh re-reads the protection flags (DescribeInstanceAttribute): a change made behind
+    // cairn's back is planned back and applied.
+    moto.aws(&[
+        "ec2",
+        "modify-instance-attribute",
+        "--instance-id",
+        &id,
+        "--disable-api-termination",
+    ]);
+    moto.cairn(&w, &["plan", "-detailed-exitcode"])
+        .code(2)
+        .contains("disable_api_termination");
+    moto.cairn(&w, &["apply", "-auto-approve"]).ok();
+    let t = moto.aws(&[
+        "ec2",
+        "describe-instance-attribute",
+        "--instance-id",
+        &id,
+        "--attribute",
+        "disableApiTermination",
+    ]);
+    assert_eq!(t["DisableApiTermination"]["Value"], false);
+    assert_eq!(attr(&w, "aws_instance.blocks", "user_data"), hash);
+    moto.cairn(&w, &["plan", "-detailed-exitcode"]).code(0);
+
+    // Each launch-time block replaces the instance.
+    for (eni, size, what) in [
+        (&eni1, 6, "ebs_block_device"),
+        (&eni2, 6, "network_interface"),
+    ] {
+        let before = attr(&w, "aws_instance.blocks", "id");
+        w.write("main.tf", &launch_config(&ami, eni, "echo one", size));
+        moto.cairn(&w, &["plan", "-detailed-exitcode"])
+            .code(2)
+            .contains("aws_instance.blocks must be replaced");
+        moto.cairn(&w, &["apply", "-auto-approve"]).ok();
+        let after = attr(&w, "aws_instance.blocks", "id");
+        assert_ne!(after, before, "{what} replaces");
+        assert_eq!(instance(&moto, &before)["State"]["Name"], "terminated");
+        moto.cairn(&w, &["plan", "-detailed-exitcode"]).code(0);
+    }
+    let last = attr(&w, "aws_instance.blocks", "id");
+    assert_eq!(
+        instance(&moto, &last)["NetworkInterfaces"][0]["NetworkInterfaceId"],
+        eni2.as_str()
+    );
+    moto.cairn(&w, &["destroy", "-auto-approve"]).ok();
+    assert_eq!(instance(&moto, &last)["State"]["Name"], "terminated");
+}

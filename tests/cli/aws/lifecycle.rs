@@ -27,6 +27,11 @@ pub enum Stage {
 /// The state's objects by address.
 pub type Objs = BTreeMap<String, Json>;
 
+/// Checks an object through the aws CLI (see [`Subject::check`]).
+pub type Check<'a> = Box<dyn Fn(&Moto, &Objs, Stage) + 'a>;
+/// Tells whether an object is gone (see [`Subject::gone`]).
+pub type Gone<'a> = Box<dyn Fn(&Moto, &Json) -> bool + 'a>;
+
 /// A resource whose lifecycle the table checks.
 pub struct Subject<'a> {
     pub addr: &'static str,
@@ -41,9 +46,9 @@ pub struct Subject<'a> {
     /// Terraform's import id of the object, from the state.
     pub import_id: Box<dyn Fn(&Objs) -> String + 'a>,
     /// Asserts through the aws CLI that the object in state exists as `Stage` plans it.
-    pub check: Box<dyn Fn(&Moto, &Objs, Stage) + 'a>,
+    pub check: Check<'a>,
     /// Whether the object, as it was in state, is gone from the API.
-    pub gone: Box<dyn Fn(&Moto, &Json) -> bool + 'a>,
+    pub gone: Gone<'a>,
 }
 
 /// The `id` of `addr` in the state objects.
