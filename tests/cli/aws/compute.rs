@@ -406,3 +406,91 @@ fn instance_user_data_and_launch_blocks() {
     moto.cairn(&w, &["destroy", "-auto-approve"]).ok();
     assert_eq!(instance(&moto, &last)["State"]["Name"], "terminated");
 }
+
+/// Refresh leaves out the tags `ignore_tags` names (keys and key prefixes), and re-reads a key
+/// pair's public key: a different key imported under the name behind cairn's back is drift.
+#[test]
+fn refresh_ignores_tags_and_reads_public_keys() {
+    let Some(moto) = Moto::start("refresh_ignores_tags_and_reads_public_keys") else {
+        return;
+    };
+    let w = Work::new();
+    let key = |name: &str| {
+        let path = w.path().join(name);
+        let out = std::process::Command::new("ssh-keygen")
+            .args(["-q", "-t", "rsa", "-b", "2048", "-N", "", "-C", name, "-f"])
+            .arg(&path)
+            .output();
+        match out {
+            Ok(o) if o.status.success() => std::fs::read_to_string(path.with_extension("pub"))
+                .ok()
+                .map(|k| k.trim().to_string()),
+            _ => None,
+        }
+    };
+    let (Some(k1), Some(_)) = (key("k1"), key("k2")) else {
+        eprintln!("skipped: ssh-keygen not found");
+        return;
+    };
+    w.write(
+        "main.tf",
+        &format!(
+            r#"
+provider "aws" {{
+  region = "us-east-1"
+  ignore_tags {{
+    keys         = ["Owner"]
+    key_prefixes = ["kubernetes.io/"]
+  }}
+}}
+
+resource "aws_vpc" "main" {{
+  cidr_block = "10.3.0.0/16"
+  tags = {{
+    Name = "main"
+  }}
+}}
+
+resource "aws_key_pair" "k" {{
+  key_name   = "k"
+  public_key = "{k1}"
+}}
+"#
+        ),
+    );
+    moto.cairn(&w, &["apply", "-auto-approve"]).ok();
+    let vpc = attr(&w, "aws_vpc.main", "id");
+    moto.aws(&[
+        "ec2",
+        "create-tags",
+        "--resources",
+        &vpc,
+        "--tags",
+        "Key=Owner,Value=someone",
+        "Key=kubernetes.io/cluster/c,Value=shared",
+    ]);
+    moto.cairn(&w, &["plan", "-detailed-exitcode"]).code(0);
+    moto.cairn(&w, &["apply", "-auto-approve"]).ok();
+    let st = &w.state_objects()["aws_vpc.main"];
+    assert_eq!(st["tags_all"], serde_json::json!({"Name": "main"}));
+    let d = moto.aws(&["ec2", "describe-vpcs", "--vpc-ids", &vpc]);
+    assert_eq!(
+        tag(&d["Vpcs"][0], "Owner"),
+        Some("someone"),
+        "ignored tags are left alone"
+    );
+
+    moto.aws(&["ec2", "delete-key-pair", "--key-name", "k"]);
+    let k2_path = w.path().join("k2.pub");
+    moto.aws(&[
+        "ec2",
+        "import-key-pair",
+        "--key-name",
+        "k",
+        "--public-key-material",
+        &format!("fileb://{}", k2_path.display()),
+    ]);
+    moto.cairn(&w, &["plan", "-detailed-exitcode"])
+        .code(2)
+        .contains("aws_key_pair.k must be replaced");
+}

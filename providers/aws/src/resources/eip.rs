@@ -76,7 +76,7 @@ fn dns_names(region: &str, public: Option<&str>, private: Option<&str>) -> (Valu
 
 fn to_value(ctx: &Ctx, prior: Option<&Value>, a: &Address, arn: Value) -> Value {
     let id = a.allocation_id().unwrap_or_default();
-    let (tags, tags_all) = tags::read_back(&ctx.default_tags, prior, &tags::from_sdk(a.tags()));
+    let (tags, tags_all) = tags::read(ctx, prior, &tags::from_sdk(a.tags()));
     let (public_dns, private_dns) = dns_names(&ctx.region, a.public_ip(), a.private_ip_address());
     let domain = a.domain().map(|d| d.as_str().to_string());
     obj(vec![

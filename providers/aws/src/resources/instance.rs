@@ -29,7 +29,7 @@ use cairn_provider::{
 
 use crate::ctx::{AwsError, Ctx, call, is_not_found, wait_until};
 use crate::resource::AwsResource;
-use crate::resources::{FILTER_CHUNK, filter, ids_of};
+use crate::resources::{filter, ids_of};
 use crate::tags;
 use crate::values::{
     attr, b, get_bool, get_i64, get_list, get_str, get_strings, n, obj, s, s_or_empty, string_set,
@@ -1145,30 +1145,28 @@ pub(crate) async fn describe(
     ctx: &Ctx,
     ids: &[String],
 ) -> Result<HashMap<String, (Ec2Instance, String)>, AwsError> {
-    let mut found = HashMap::new();
-    for chunk in ids.chunks(FILTER_CHUNK) {
-        let mut token: Option<String> = None;
-        loop {
-            let req = ctx
-                .ec2
+    let reservations = super::describe_by(
+        ctx,
+        "DescribeInstances",
+        "instance-id",
+        ids,
+        |f, token| {
+            ctx.ec2
                 .describe_instances()
-                .filters(filter("instance-id", chunk))
-                .set_next_token(token.clone());
-            let out = call(ctx, "DescribeInstances", || req.clone().send()).await?;
-            for r in out.reservations() {
-                let owner = r.owner_id().unwrap_or_default().to_string();
-                for i in r.instances() {
-                    if let Some(id) = i.instance_id() {
-                        found.insert(id.to_string(), (i.clone(), owner.clone()));
-                    }
-                }
-            }
-            token = out
-                .next_token()
-                .filter(|t| !t.is_empty())
-                .map(str::to_string);
-            if token.is_none() {
-                break;
+                .filters(f)
+                .set_next_token(token)
+                .send()
+        },
+        |r| r.reservations().to_vec(),
+        |r| r.next_token(),
+    )
+    .await?;
+    let mut found = HashMap::new();
+    for r in reservations {
+        let owner = r.owner_id().unwrap_or_default().to_string();
+        for i in r.instances() {
+            if let Some(id) = i.instance_id() {
+                found.insert(id.to_string(), (i.clone(), owner.clone()));
             }
         }
     }
@@ -1423,7 +1421,7 @@ fn to_value(
             .map(|p| known_or_null(&attr(p, k)))
             .unwrap_or(Value::Null)
     };
-    let (tags, tags_all) = tags::read_back(&ctx.default_tags, prior, &tags::from_sdk(i.tags()));
+    let (tags, tags_all) = tags::read(ctx, prior, &tags::from_sdk(i.tags()));
     let primary = i
         .network_interfaces()
         .iter()

@@ -524,7 +524,7 @@ fn to_value(
     let actual = actual_tags
         .cloned()
         .unwrap_or_else(|| tags::from_sdk(t.tags()));
-    let (tags, tags_all) = tags::read_back(&ctx.default_tags, Some(data), &actual);
+    let (tags, tags_all) = tags::read(ctx, Some(data), &actual);
     let mut m = super::instance::known_or_null(data)
         .as_map()
         .cloned()
