@@ -14,7 +14,7 @@ use aws_sdk_ec2::config::{Credentials, Region};
 use cairn_provider::{Attribute, BlockNesting, NestedBlock, ProviderError, Schema, Type, Value};
 
 use crate::ctx::Ctx;
-use crate::values::{get_i64, get_map, get_str};
+use crate::values::{get_i64, get_map, get_str, get_strings};
 
 /// Services whose endpoint the `endpoints` block may name (only `ec2` is used).
 const ENDPOINT_SERVICES: &[&str] = &[
@@ -220,11 +220,25 @@ pub(crate) async fn build(config: &Value) -> Result<Ctx, ProviderError> {
             other => get_map(other, "tags"),
         })
         .unwrap_or_default();
+    let ignore = config
+        .get_attr("ignore_tags")
+        .map(|d| match d {
+            Value::List(items) | Value::Tuple(items) => {
+                items.first().cloned().unwrap_or(Value::Null)
+            }
+            other => other.clone(),
+        })
+        .unwrap_or(Value::Null);
+    let ignore_tags = crate::ctx::IgnoreTags {
+        keys: get_strings(&ignore, "keys"),
+        key_prefixes: get_strings(&ignore, "key_prefixes"),
+    };
     Ok(Ctx {
         ec2: aws_sdk_ec2::Client::from_conf(b.build()),
         partition: partition(&region).to_string(),
         region,
         default_tags,
+        ignore_tags,
         max_retries,
         base_backoff: Duration::from_millis(200),
         max_backoff: Duration::from_secs(20),

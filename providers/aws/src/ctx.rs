@@ -15,11 +15,26 @@ use aws_sdk_ec2::error::{ProvideErrorMetadata, SdkError};
 use cairn_provider::ProviderError;
 use thiserror::Error;
 
+/// The provider block's `ignore_tags { keys, key_prefixes }`.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct IgnoreTags {
+    pub keys: Vec<String>,
+    pub key_prefixes: Vec<String>,
+}
+
+impl IgnoreTags {
+    pub(crate) fn ignores(&self, key: &str) -> bool {
+        self.keys.iter().any(|k| k == key) || self.key_prefixes.iter().any(|p| key.starts_with(p))
+    }
+}
+
 /// The configured provider, shared by every resource call.
 pub(crate) struct Ctx {
     pub ec2: aws_sdk_ec2::Client,
     pub region: String,
     pub default_tags: BTreeMap<String, String>,
+    /// The provider's `ignore_tags`: tag keys (exact) and key prefixes refresh leaves out.
+    pub ignore_tags: IgnoreTags,
     /// The partition of ARNs (`aws`, `aws-cn`, `aws-us-gov`).
     pub partition: String,
     /// How many times a retryable error is retried.
@@ -283,6 +298,7 @@ pub(crate) mod tests {
             ec2: aws_sdk_ec2::Client::from_conf(conf),
             region: "us-east-1".into(),
             default_tags: BTreeMap::new(),
+            ignore_tags: IgnoreTags::default(),
             partition: "aws".into(),
             max_retries: 5,
             base_backoff: Duration::from_millis(100),

@@ -185,7 +185,7 @@ impl Provider for AwsProvider {
                 requires_replace: vec![],
             });
         };
-        let config = with_defaults(r.as_ref(), config);
+        let config = r.normalize_config(req.prior, with_defaults(r.as_ref(), config));
         let schema = Self::full_schema(r.as_ref()).schema;
         let mut resp = plan_by_schema(&schema, req.prior, &config);
         if r.taggable() {
@@ -218,7 +218,7 @@ impl Provider for AwsProvider {
             },
             (None, Some(planned)) => {
                 let v = r.create(ctx, planned).await?;
-                Ok(Some(settle(planned, v)))
+                Ok(Some(r.state_value(None, settle(planned, v))))
             }
             (Some(prior), Some(planned)) => {
                 if r.taggable()
@@ -228,7 +228,7 @@ impl Provider for AwsProvider {
                     tags::sync(ctx, &id, prior, planned).await?;
                 }
                 let v = r.update(ctx, prior, planned).await?;
-                Ok(Some(settle(planned, v)))
+                Ok(Some(r.state_value(Some(prior), settle(planned, v))))
             }
         }
     }

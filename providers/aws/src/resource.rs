@@ -33,6 +33,17 @@ pub(crate) trait AwsResource: Send + Sync {
     fn defaults(&self) -> Vec<(&'static str, Value)> {
         Vec::new()
     }
+    /// Rewrites the configuration before planning, like a Terraform DiffSuppressFunc: a
+    /// configured value the object already satisfies in another form plans as the prior one.
+    fn normalize_config(&self, _prior: Option<&Value>, config: Value) -> Value {
+        config
+    }
+    /// The value recorded in state after a create (`prior` None) or update, from the value the
+    /// apply settled on: where Terraform's provider stores a derived form (a hash), this is the
+    /// place to derive it.
+    fn state_value(&self, _prior: Option<&Value>, v: Value) -> Value {
+        v
+    }
     /// Extra planning after `plan_by_schema` (e.g. computed attributes that change when others do,
     /// replacement rules looser or stricter than `force_new`).
     fn adjust_plan(&self, _prior: Option<&Value>, _config: &Value, _resp: &mut PlanResponse) {}

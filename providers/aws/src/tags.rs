@@ -107,6 +107,21 @@ pub(crate) fn read_back(
     (tags, string_map(actual))
 }
 
+/// [`read_back`] for the provider `ctx`: the object's tags minus those `ignore_tags` names (as
+/// Terraform's provider, ignored tags appear in neither `tags` nor `tags_all`).
+pub(crate) fn read(
+    ctx: &crate::ctx::Ctx,
+    prior: Option<&Value>,
+    actual: &BTreeMap<String, String>,
+) -> (Value, Value) {
+    let kept: BTreeMap<String, String> = actual
+        .iter()
+        .filter(|(k, _)| !ctx.ignore_tags.ignores(k))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    read_back(&ctx.default_tags, prior, &kept)
+}
+
 /// Brings the object's tags from `prior`'s `tags_all` to `planned`'s (DeleteTags, CreateTags).
 pub(crate) async fn sync(
     ctx: &Ctx,
@@ -182,6 +197,26 @@ mod tests {
             Value::Map(BTreeMap::from([("k".into(), Value::Unknown)])),
         )]);
         assert_eq!(plan_tags_all(&BTreeMap::new(), &planned), Value::Unknown);
+    }
+
+    #[test]
+    fn ignored_tags_are_not_read() {
+        let mut ctx = crate::ctx::tests::test_ctx();
+        ctx.ignore_tags = crate::ctx::IgnoreTags {
+            keys: vec!["Owner".into()],
+            key_prefixes: vec!["kubernetes.io/".into()],
+        };
+        let (tags, all) = read(
+            &ctx,
+            None,
+            &m(&[
+                ("Name", "a"),
+                ("Owner", "x"),
+                ("kubernetes.io/cluster/c", "owned"),
+            ]),
+        );
+        assert_eq!(tags, string_map(&m(&[("Name", "a")])));
+        assert_eq!(all, string_map(&m(&[("Name", "a")])));
     }
 
     #[test]

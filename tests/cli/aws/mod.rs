@@ -15,6 +15,7 @@ use crate::support::{Run, Work};
 
 mod compute;
 mod data;
+mod lifecycle;
 mod net;
 
 /// A running `moto_server`, killed on drop.
@@ -160,4 +161,23 @@ pub fn pick(v: &serde_json::Value, list: &str, field: &str) -> Vec<String> {
 /// The value of tag `key` on a described object.
 pub fn tag<'a>(obj: &'a serde_json::Value, key: &str) -> Option<&'a str> {
     obj["Tags"].as_array()?.iter().find(|t| t["Key"] == key)?["Value"].as_str()
+}
+
+/// The first object of a describe-* answer (`list` names its array), or `None` when the API
+/// says the id does not exist or lists nothing. `args` are the aws CLI arguments after `ec2`.
+#[track_caller]
+pub fn describe(moto: &Moto, args: &[&str], list: &str) -> Option<serde_json::Value> {
+    let mut all = vec!["ec2"];
+    all.extend_from_slice(args);
+    let r = moto.aws_run(&all);
+    if r.code != 0 {
+        assert!(
+            r.stderr.contains("NotFound") || r.stderr.contains("does not exist"),
+            "aws {all:?} failed: {}",
+            r.stderr
+        );
+        return None;
+    }
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).expect("aws prints JSON");
+    v[list].as_array().and_then(|a| a.first().cloned())
 }

@@ -6,7 +6,7 @@ use async_trait::async_trait;
 use aws_sdk_ec2::types::Image;
 use cairn_provider::{Attribute, Schema, Type, Value};
 
-use crate::ctx::{AwsError, Ctx, call};
+use crate::ctx::{AwsError, Ctx};
 use crate::data::{filter_block, filters};
 use crate::resource::AwsDataSource;
 use crate::tags;
@@ -254,29 +254,23 @@ impl AwsDataSource for Ami {
         let owners = get_strings(config, "owners");
         let users = get_strings(config, "executable_users");
         let f = filters(config, &[]);
-        let mut images = Vec::new();
-        let mut token: Option<String> = None;
-        loop {
-            let resp = call(ctx, "DescribeImages", || {
+        let images = crate::resources::paginate(
+            ctx,
+            "DescribeImages",
+            |token| {
                 ctx.ec2
                     .describe_images()
                     .set_owners((!owners.is_empty()).then(|| owners.clone()))
                     .set_executable_users((!users.is_empty()).then(|| users.clone()))
                     .set_filters((!f.is_empty()).then(|| f.clone()))
                     .set_include_deprecated(get_bool(config, "include_deprecated"))
-                    .set_next_token(token.clone())
+                    .set_next_token(token)
                     .send()
-            })
-            .await?;
-            images.extend(resp.images().iter().cloned());
-            token = resp
-                .next_token()
-                .filter(|t| !t.is_empty())
-                .map(str::to_string);
-            if token.is_none() {
-                break;
-            }
-        }
+            },
+            |r| r.images().to_vec(),
+            |r| r.next_token(),
+        )
+        .await?;
         let image = choose(
             images,
             get_str(config, "name_regex"),

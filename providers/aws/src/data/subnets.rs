@@ -4,7 +4,7 @@
 use async_trait::async_trait;
 use cairn_provider::{Attribute, Schema, Type, Value};
 
-use crate::ctx::{AwsError, Ctx, call};
+use crate::ctx::{AwsError, Ctx};
 use crate::data::{filter_block, filters};
 use crate::resource::AwsDataSource;
 use crate::values::string_list;
@@ -31,30 +31,25 @@ impl AwsDataSource for Subnets {
 
     async fn read(&self, ctx: &Ctx, config: &Value) -> Result<Value, AwsError> {
         let f = filters(config, &[]);
-        let mut ids = Vec::new();
-        let mut token: Option<String> = None;
-        loop {
-            let resp = call(ctx, "DescribeSubnets", || {
+        let ids: Vec<String> = crate::resources::paginate(
+            ctx,
+            "DescribeSubnets",
+            |token| {
                 ctx.ec2
                     .describe_subnets()
                     .set_filters((!f.is_empty()).then(|| f.clone()))
-                    .set_next_token(token.clone())
+                    .set_next_token(token)
                     .send()
-            })
-            .await?;
-            ids.extend(
-                resp.subnets()
+            },
+            |r| {
+                r.subnets()
                     .iter()
-                    .filter_map(|s| s.subnet_id().map(str::to_string)),
-            );
-            token = resp
-                .next_token()
-                .filter(|t| !t.is_empty())
-                .map(str::to_string);
-            if token.is_none() {
-                break;
-            }
-        }
+                    .filter_map(|s| s.subnet_id().map(str::to_string))
+                    .collect()
+            },
+            |r| r.next_token(),
+        )
+        .await?;
         let mut m = config.as_map().cloned().unwrap_or_default();
         m.insert("id".into(), Value::string(&ctx.region));
         m.insert("ids".into(), string_list(ids));

@@ -14,7 +14,7 @@ use cairn_provider::{Attribute, ResourceSchema, Schema, Type, Value};
 
 use crate::ctx::{AwsError, Ctx, call, is_not_found, wait_until};
 use crate::resource::AwsResource;
-use crate::resources::{FILTER_CHUNK, align, filter, ids_of};
+use crate::resources::{align, ids_of};
 use crate::tags;
 use crate::values::{attr, get_bool, get_i64, get_str, n, obj, s, s_or_empty};
 
@@ -48,7 +48,7 @@ fn schema() -> Schema {
 }
 
 fn to_value(ctx: &Ctx, prior: Option<&Value>, v: &Volume, arn: Value) -> Value {
-    let (tags, tags_all) = tags::read_back(&ctx.default_tags, prior, &tags::from_sdk(v.tags()));
+    let (tags, tags_all) = tags::read(ctx, prior, &tags::from_sdk(v.tags()));
     let keep = |k: &str| {
         prior
             .map(|p| super::instance::known_or_null(&attr(p, k)))
@@ -92,34 +92,26 @@ pub(crate) async fn describe(
     ctx: &Ctx,
     ids: &[String],
 ) -> Result<HashMap<String, Volume>, AwsError> {
-    let mut out = HashMap::new();
-    for chunk in ids.chunks(FILTER_CHUNK) {
-        let f = filter("volume-id", chunk);
-        let mut token: Option<String> = None;
-        loop {
-            let resp = call(ctx, "DescribeVolumes", || {
-                ctx.ec2
-                    .describe_volumes()
-                    .filters(f.clone())
-                    .set_next_token(token.clone())
-                    .send()
-            })
-            .await?;
-            for v in resp.volumes() {
-                if let Some(id) = v.volume_id() {
-                    out.insert(id.to_string(), v.clone());
-                }
-            }
-            token = resp
-                .next_token()
-                .filter(|t| !t.is_empty())
-                .map(str::to_string);
-            if token.is_none() {
-                break;
-            }
-        }
-    }
-    Ok(out)
+    let found = super::describe_by(
+        ctx,
+        "DescribeVolumes",
+        "volume-id",
+        ids,
+        |f, token| {
+            ctx.ec2
+                .describe_volumes()
+                .filters(f)
+                .set_next_token(token)
+                .send()
+        },
+        |r| r.volumes().to_vec(),
+        |r| r.next_token(),
+    )
+    .await?;
+    Ok(found
+        .into_iter()
+        .filter_map(|v| Some((v.volume_id()?.to_string(), v)))
+        .collect())
 }
 
 pub(crate) async fn describe_one(ctx: &Ctx, id: &str) -> Result<Option<Volume>, AwsError> {

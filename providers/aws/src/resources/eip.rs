@@ -76,7 +76,7 @@ fn dns_names(region: &str, public: Option<&str>, private: Option<&str>) -> (Valu
 
 fn to_value(ctx: &Ctx, prior: Option<&Value>, a: &Address, arn: Value) -> Value {
     let id = a.allocation_id().unwrap_or_default();
-    let (tags, tags_all) = tags::read_back(&ctx.default_tags, prior, &tags::from_sdk(a.tags()));
+    let (tags, tags_all) = tags::read(ctx, prior, &tags::from_sdk(a.tags()));
     let (public_dns, private_dns) = dns_names(&ctx.region, a.public_ip(), a.private_ip_address());
     let domain = a.domain().map(|d| d.as_str().to_string());
     obj(vec![
@@ -197,6 +197,21 @@ impl AwsResource for Eip {
 
     fn schema(&self) -> ResourceSchema {
         ResourceSchema::new(schema(), true)
+    }
+
+    /// `address` (the public IP to allocate) is not read back, so an imported or migrated
+    /// object has none: a configured address equal to the object's public IP is satisfied and
+    /// plans as the prior value instead of a replacement.
+    fn normalize_config(&self, prior: Option<&Value>, config: Value) -> Value {
+        let Some(p) = prior else {
+            return config;
+        };
+        match (get_str(&config, "address"), get_str(p, "public_ip")) {
+            (Some(want), Some(have)) if want == have && attr(p, "address").is_null() => {
+                crate::values::with_attr(&config, "address", Value::Null)
+            }
+            _ => config,
+        }
     }
 
     async fn create(&self, ctx: &Ctx, planned: &Value) -> Result<Value, AwsError> {

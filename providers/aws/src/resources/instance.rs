@@ -29,10 +29,11 @@ use cairn_provider::{
 
 use crate::ctx::{AwsError, Ctx, call, is_not_found, wait_until};
 use crate::resource::AwsResource;
-use crate::resources::{FILTER_CHUNK, filter, ids_of};
+use crate::resources::{filter, ids_of};
 use crate::tags;
 use crate::values::{
     attr, b, get_bool, get_i64, get_list, get_str, get_strings, n, obj, s, s_or_empty, string_set,
+    with_attr,
 };
 
 pub(crate) struct Instance;
@@ -52,6 +53,36 @@ fn block(nesting: BlockNesting, schema: Schema, max: Option<usize>) -> NestedBlo
         force_new: false,
     }
 }
+
+/// `ebs_block_device`: every attribute is fixed at launch (the block forces replacement).
+fn ebs_block_schema() -> Schema {
+    Schema::new()
+        .attr("delete_on_termination", Attribute::optional(Type::Bool))
+        .attr("device_name", Attribute::required(Type::String))
+        .attr("encrypted", Attribute::optional_computed(Type::Bool))
+        .attr("iops", Attribute::optional_computed(Type::Number))
+        .attr("kms_key_id", Attribute::optional_computed(Type::String))
+        .attr("snapshot_id", Attribute::optional_computed(Type::String))
+        .attr("tags", Attribute::optional(Type::map(Type::String)))
+        .attr("tags_all", Attribute::computed(Type::map(Type::String)))
+        .attr("throughput", Attribute::optional_computed(Type::Number))
+        .attr("volume_id", Attribute::computed(Type::String))
+        .attr("volume_size", Attribute::optional_computed(Type::Number))
+        .attr("volume_type", Attribute::optional_computed(Type::String))
+}
+
+/// The computed attributes of an `ebs_block_device` block.
+const EBS_COMPUTED: &[&str] = &[
+    "encrypted",
+    "iops",
+    "kms_key_id",
+    "snapshot_id",
+    "tags_all",
+    "throughput",
+    "volume_id",
+    "volume_size",
+    "volume_type",
+];
 
 fn root_block_schema() -> Schema {
     Schema::new()
@@ -212,6 +243,56 @@ pub(crate) fn schema() -> Schema {
                 Some(1),
             ),
         )
+        .attr(
+            "cpu_core_count",
+            Attribute::optional_computed(Type::Number).force_new(),
+        )
+        .attr(
+            "cpu_threads_per_core",
+            Attribute::optional_computed(Type::Number).force_new(),
+        )
+        .block(
+            "cpu_options",
+            NestedBlock {
+                force_new: false, // see FORCE_NEW_BLOCKS
+                ..block(
+                    BlockNesting::List,
+                    Schema::new()
+                        .attr("amd_sev_snp", Attribute::optional_computed(Type::String))
+                        .attr("core_count", Attribute::optional_computed(Type::Number))
+                        .attr(
+                            "threads_per_core",
+                            Attribute::optional_computed(Type::Number),
+                        ),
+                    Some(1),
+                )
+            },
+        )
+        .block(
+            "ebs_block_device",
+            NestedBlock {
+                force_new: false, // see FORCE_NEW_BLOCKS
+                ..block(BlockNesting::Set, ebs_block_schema(), None)
+            },
+        )
+        .block(
+            "network_interface",
+            NestedBlock {
+                force_new: false, // see FORCE_NEW_BLOCKS
+                ..block(
+                    BlockNesting::Set,
+                    Schema::new()
+                        .attr("delete_on_termination", Attribute::optional(Type::Bool))
+                        .attr("device_index", Attribute::required(Type::Number))
+                        .attr(
+                            "network_card_index",
+                            Attribute::optional_computed(Type::Number),
+                        )
+                        .attr("network_interface_id", Attribute::required(Type::String)),
+                    None,
+                )
+            },
+        )
         .block(
             "launch_template",
             NestedBlock {
@@ -231,6 +312,98 @@ pub(crate) fn schema() -> Schema {
     sc
 }
 
+/// Blocks fixed at launch: a change replaces the instance (`adjust_plan` decides, as their
+/// computed attributes must be filled in from the object before comparing).
+const FORCE_NEW_BLOCKS: &[&str] = &["cpu_options", "ebs_block_device", "network_interface"];
+
+/// The planned nested blocks with their computed attributes filled from `base`.
+fn fill_blocks(planned: &Value, base: Option<&Value>) -> Value {
+    let planned = plan_nested(planned, base, "root_block_device", ROOT_COMPUTED);
+    let planned = plan_keyed(
+        &planned,
+        base,
+        "ebs_block_device",
+        "device_name",
+        EBS_COMPUTED,
+        &[("delete_on_termination", true)],
+    );
+    let planned = plan_keyed(
+        &planned,
+        base,
+        "network_interface",
+        "network_interface_id",
+        &["network_card_index"],
+        &[("delete_on_termination", false)],
+    );
+    let planned = plan_nested(
+        &planned,
+        base,
+        "cpu_options",
+        &["amd_sev_snp", "core_count", "threads_per_core"],
+    );
+    plan_nested(&planned, base, "metadata_options", METADATA_COMPUTED)
+}
+
+/// Two block values with the same items, in any order (a set read back as a list is the same).
+fn same_items(a: Option<&Value>, b: Option<&Value>) -> bool {
+    let items =
+        |v: Option<&Value>| Value::set(v.and_then(Value::as_seq).unwrap_or_default().to_vec());
+    items(a) == items(b)
+}
+
+/// [`plan_nested`] for a set block whose items are matched with the prior's by `key`.
+fn plan_keyed(
+    planned: &Value,
+    prior: Option<&Value>,
+    name: &str,
+    key: &str,
+    computed: &[&str],
+    defaults: &[(&str, bool)],
+) -> Value {
+    let prior_items = prior
+        .and_then(|p| p.get_attr(name))
+        .and_then(Value::as_seq)
+        .unwrap_or_default();
+    let items = planned
+        .get_attr(name)
+        .and_then(Value::as_seq)
+        .unwrap_or_default();
+    let mut out = planned.as_map().cloned().unwrap_or_default();
+    if items.is_empty() {
+        if prior_items.is_empty() {
+            return planned.clone();
+        }
+        out.insert(name.to_string(), Value::set(prior_items.to_vec()));
+        return Value::Object(out);
+    }
+    let new: Vec<Value> = items
+        .iter()
+        .map(|item| {
+            let mut m = item.as_map().cloned().unwrap_or_default();
+            for (k, d) in defaults {
+                if m.get(*k).is_none_or(Value::is_null) {
+                    m.insert(k.to_string(), Value::Bool(*d));
+                }
+            }
+            let before = prior_items
+                .iter()
+                .find(|p| p.get_attr(key).is_some() && p.get_attr(key) == item.get_attr(key));
+            for c in computed {
+                if m.get(*c).is_none_or(Value::is_null) {
+                    let from_prior = match before {
+                        Some(p) => p.get_attr(c).cloned().unwrap_or(Value::Null),
+                        None => Value::Unknown,
+                    };
+                    m.insert(c.to_string(), from_prior);
+                }
+            }
+            Value::Object(m)
+        })
+        .collect();
+    out.insert(name.to_string(), Value::set(new));
+    Value::Object(out)
+}
+
 /// Fills the computed attributes of a planned nested block from the prior block (or unknown).
 pub(crate) fn plan_nested(
     planned: &Value,
@@ -238,13 +411,24 @@ pub(crate) fn plan_nested(
     name: &str,
     computed: &[&str],
 ) -> Value {
-    let Some(items) = planned.get_attr(name).and_then(Value::as_seq) else {
-        return planned.clone();
-    };
     let prior_items = prior
         .and_then(|p| p.get_attr(name))
         .and_then(Value::as_seq)
         .unwrap_or_default();
+    let items = planned
+        .get_attr(name)
+        .and_then(Value::as_seq)
+        .unwrap_or_default();
+    if items.is_empty() {
+        // An optional and computed block the configuration leaves out keeps what the object
+        // has (Terraform's Optional+Computed blocks), e.g. after an import.
+        if prior_items.is_empty() {
+            return planned.clone();
+        }
+        let mut out = planned.as_map().cloned().unwrap_or_default();
+        out.insert(name.to_string(), Value::List(prior_items.to_vec()));
+        return Value::Object(out);
+    }
     let new: Vec<Value> = items
         .iter()
         .enumerate()
@@ -252,11 +436,10 @@ pub(crate) fn plan_nested(
             let mut m = item.as_map().cloned().unwrap_or_default();
             for c in computed {
                 if m.get(*c).is_none_or(Value::is_null) {
-                    let from_prior = prior_items
-                        .get(i)
-                        .and_then(|p| p.get_attr(c))
-                        .cloned()
-                        .unwrap_or(Value::Unknown);
+                    let from_prior = match prior_items.get(i) {
+                        Some(p) => p.get_attr(c).cloned().unwrap_or(Value::Null),
+                        None => Value::Unknown,
+                    };
                     m.insert(c.to_string(), from_prior);
                 }
             }
@@ -266,6 +449,18 @@ pub(crate) fn plan_nested(
     let mut out = planned.as_map().cloned().unwrap_or_default();
     out.insert(name.to_string(), Value::List(new));
     Value::Object(out)
+}
+
+/// Terraform's `userDataHashSum`: the hex SHA-1 of the user data, base64-decoded first when it
+/// is valid base64 (so `user_data` given encoded or plain hashes alike). State stores it in place
+/// of the script.
+pub(crate) fn user_data_hash(v: &str) -> String {
+    use sha1::{Digest, Sha1};
+    let bytes = aws_smithy_types::base64::decode(v).unwrap_or_else(|_| v.as_bytes().to_vec());
+    Sha1::digest(&bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 fn base64(v: &str) -> String {
@@ -288,6 +483,33 @@ impl AwsResource for Instance {
             ("user_data_replace_on_change", Value::Bool(false)),
             ("get_password_data", Value::Bool(false)),
         ]
+    }
+
+    /// `user_data` compares by hash: a configured script whose hash is the one in state (or
+    /// which state still holds as written) is unchanged.
+    fn normalize_config(&self, prior: Option<&Value>, config: Value) -> Value {
+        let (Some(p), Some(u)) = (prior, get_str(&config, "user_data")) else {
+            return config;
+        };
+        match get_str(p, "user_data") {
+            Some(had) if had == u || had == user_data_hash(u) => {
+                let had = had.to_string();
+                with_attr(&config, "user_data", Value::string(had))
+            }
+            _ => config,
+        }
+    }
+
+    /// State keeps the hash of `user_data` (as Terraform's provider does), not the script.
+    fn state_value(&self, prior: Option<&Value>, v: Value) -> Value {
+        let Some(u) = get_str(&v, "user_data") else {
+            return v;
+        };
+        if prior.and_then(|p| get_str(p, "user_data")) == Some(u) {
+            return v;
+        }
+        let h = user_data_hash(u);
+        with_attr(&v, "user_data", Value::string(h))
     }
 
     fn adjust_plan(&self, prior: Option<&Value>, config: &Value, resp: &mut PlanResponse) {
@@ -318,8 +540,30 @@ impl AwsResource for Instance {
         } else {
             None
         };
-        let planned = plan_nested(&resp.planned, base, "root_block_device", ROOT_COMPUTED);
-        resp.planned = plan_nested(&planned, base, "metadata_options", METADATA_COMPUTED);
+        let mut planned = fill_blocks(&resp.planned, base);
+        // The launch-time blocks force replacement when they differ from the object's, once
+        // their computed attributes are filled in (an unset block keeps the object's).
+        if let Some(p) = base {
+            let changed: Vec<&str> = FORCE_NEW_BLOCKS
+                .iter()
+                .copied()
+                .filter(|b| !same_items(p.get_attr(b), planned.get_attr(b)))
+                .collect();
+            if !changed.is_empty() {
+                for b in changed {
+                    resp.requires_replace
+                        .push(vec![cairn_provider::PathStep::Attr(b.into())]);
+                }
+                let mut m = resp.planned.as_map().cloned().unwrap_or_default();
+                for (name, a) in &schema().attributes {
+                    if a.computed && config.get_attr(name).is_none_or(Value::is_null) {
+                        m.insert(name.clone(), Value::Unknown);
+                    }
+                }
+                planned = fill_blocks(&Value::Object(m), None);
+            }
+        }
+        resp.planned = planned;
     }
 
     async fn create(&self, ctx: &Ctx, planned: &Value) -> Result<Value, AwsError> {
@@ -436,6 +680,55 @@ impl AwsResource for Instance {
                 BlockDeviceMapping::builder()
                     .device_name(device)
                     .ebs(ebs.build())
+                    .build(),
+            );
+        }
+        for d in get_list(planned, "ebs_block_device") {
+            let mut ebs = EbsBlockDevice::builder()
+                .delete_on_termination(get_bool(d, "delete_on_termination").unwrap_or(true))
+                .set_encrypted(get_bool(d, "encrypted"))
+                .set_kms_key_id(get_str(d, "kms_key_id").map(str::to_string))
+                .set_snapshot_id(get_str(d, "snapshot_id").map(str::to_string))
+                .set_volume_size(get_i64(d, "volume_size").map(|x| x as i32))
+                .set_iops(get_i64(d, "iops").map(|x| x as i32))
+                .set_throughput(get_i64(d, "throughput").map(|x| x as i32));
+            if let Some(t) = get_str(d, "volume_type") {
+                ebs = ebs.volume_type(VolumeType::from(t));
+            }
+            req = req.block_device_mappings(
+                BlockDeviceMapping::builder()
+                    .set_device_name(get_str(d, "device_name").map(str::to_string))
+                    .ebs(ebs.build())
+                    .build(),
+            );
+        }
+        for ni in get_list(planned, "network_interface") {
+            req = req.network_interfaces(
+                InstanceNetworkInterfaceSpecification::builder()
+                    .set_device_index(get_i64(ni, "device_index").map(|x| x as i32))
+                    .set_network_interface_id(
+                        get_str(ni, "network_interface_id").map(str::to_string),
+                    )
+                    .delete_on_termination(get_bool(ni, "delete_on_termination").unwrap_or(false))
+                    .set_network_card_index(get_i64(ni, "network_card_index").map(|x| x as i32))
+                    .build(),
+            );
+        }
+        let cpu = get_list(planned, "cpu_options");
+        let cpu = cpu.first();
+        let cores = cpu
+            .and_then(|c| get_i64(c, "core_count"))
+            .or_else(|| get_i64(planned, "cpu_core_count"));
+        let threads = cpu
+            .and_then(|c| get_i64(c, "threads_per_core"))
+            .or_else(|| get_i64(planned, "cpu_threads_per_core"));
+        let sev = cpu.and_then(|c| get_str(c, "amd_sev_snp"));
+        if cores.is_some() || threads.is_some() || sev.is_some() {
+            req = req.cpu_options(
+                aws_sdk_ec2::types::CpuOptionsRequest::builder()
+                    .set_core_count(cores.map(|x| x as i32))
+                    .set_threads_per_core(threads.map(|x| x as i32))
+                    .set_amd_sev_snp(sev.map(aws_sdk_ec2::types::AmdSevSnpSpecification::from))
                     .build(),
             );
         }
@@ -636,11 +929,14 @@ impl AwsResource for Instance {
         let found = describe(ctx, &ids).await?;
         let with_root: Vec<Ec2Instance> = current
             .iter()
-            .filter(|c| !get_list(c, "root_block_device").is_empty())
+            .filter(|c| {
+                !get_list(c, "root_block_device").is_empty()
+                    || !get_list(c, "ebs_block_device").is_empty()
+            })
             .filter_map(|c| found.get(get_str(c, "id")?).map(|(i, _)| i.clone()))
             .collect();
         let vols = root_volumes(ctx, &with_root, false).await?;
-        Ok(current
+        let mut out: Vec<Option<Value>> = current
             .iter()
             .map(|c| {
                 let (inst, owner) = found.get(get_str(c, "id")?)?;
@@ -650,7 +946,26 @@ impl AwsResource for Instance {
                 let keep_root = !get_list(c, "root_block_device").is_empty();
                 Some(to_value(ctx, Some(c), inst, owner, &vols, keep_root))
             })
-            .collect())
+            .collect();
+        // user_data and the API-protection flags are only in DescribeInstanceAttribute, one call
+        // per instance and attribute: they are re-read for the instances that set them.
+        for (c, v) in current.iter().zip(out.iter_mut()) {
+            let Some(value) = v.as_mut() else { continue };
+            let sets = |k: &str| get_str(c, k).is_some() || get_bool(c, k) == Some(true);
+            if [
+                "user_data",
+                "user_data_base64",
+                "disable_api_termination",
+                "disable_api_stop",
+            ]
+            .iter()
+            .any(|k| sets(k))
+                && let Some(id) = get_str(c, "id")
+            {
+                *value = read_attributes(ctx, id, c, value.clone()).await?;
+            }
+        }
+        Ok(out)
     }
 
     async fn import(&self, ctx: &Ctx, id: &str) -> Result<Option<Value>, AwsError> {
@@ -662,25 +977,9 @@ impl AwsResource for Instance {
         }
         let vols = root_volumes(ctx, std::slice::from_ref(&inst), true).await?;
         let mut v = to_value(ctx, None, &inst, &owner, &vols, true);
-        // Attributes only DescribeInstanceAttribute knows, read once on import.
-        let attr_out = call(ctx, "DescribeInstanceAttribute", || {
-            ctx.ec2
-                .describe_instance_attribute()
-                .instance_id(id)
-                .attribute(aws_sdk_ec2::types::InstanceAttributeName::DisableApiTermination)
-                .send()
-        })
-        .await?;
+        // Attributes only DescribeInstanceAttribute knows.
+        v = read_attributes(ctx, id, &Value::Null, v).await?;
         let mut m = v.as_map().cloned().unwrap_or_default();
-        m.insert(
-            "disable_api_termination".into(),
-            Value::Bool(
-                attr_out
-                    .disable_api_termination()
-                    .and_then(|x| x.value())
-                    .unwrap_or(false),
-            ),
-        );
         m.insert("user_data_replace_on_change".into(), Value::Bool(false));
         m.insert("get_password_data".into(), Value::Bool(false));
         v = Value::Object(m);
@@ -846,30 +1145,28 @@ pub(crate) async fn describe(
     ctx: &Ctx,
     ids: &[String],
 ) -> Result<HashMap<String, (Ec2Instance, String)>, AwsError> {
-    let mut found = HashMap::new();
-    for chunk in ids.chunks(FILTER_CHUNK) {
-        let mut token: Option<String> = None;
-        loop {
-            let req = ctx
-                .ec2
+    let reservations = super::describe_by(
+        ctx,
+        "DescribeInstances",
+        "instance-id",
+        ids,
+        |f, token| {
+            ctx.ec2
                 .describe_instances()
-                .filters(filter("instance-id", chunk))
-                .set_next_token(token.clone());
-            let out = call(ctx, "DescribeInstances", || req.clone().send()).await?;
-            for r in out.reservations() {
-                let owner = r.owner_id().unwrap_or_default().to_string();
-                for i in r.instances() {
-                    if let Some(id) = i.instance_id() {
-                        found.insert(id.to_string(), (i.clone(), owner.clone()));
-                    }
-                }
-            }
-            token = out
-                .next_token()
-                .filter(|t| !t.is_empty())
-                .map(str::to_string);
-            if token.is_none() {
-                break;
+                .filters(f)
+                .set_next_token(token)
+                .send()
+        },
+        |r| r.reservations().to_vec(),
+        |r| r.next_token(),
+    )
+    .await?;
+    let mut found = HashMap::new();
+    for r in reservations {
+        let owner = r.owner_id().unwrap_or_default().to_string();
+        for i in r.instances() {
+            if let Some(id) = i.instance_id() {
+                found.insert(id.to_string(), (i.clone(), owner.clone()));
             }
         }
     }
@@ -916,37 +1213,186 @@ async fn wait_state(
 }
 
 /// The root volumes of `instances`, keyed by volume id (one DescribeVolumes per 200).
+/// `value` with `user_data` (hashed) or `user_data_base64`, `disable_api_termination` and
+/// `disable_api_stop` as DescribeInstanceAttribute reports them.
+async fn read_attributes(
+    ctx: &Ctx,
+    id: &str,
+    prior: &Value,
+    value: Value,
+) -> Result<Value, AwsError> {
+    use aws_sdk_ec2::types::InstanceAttributeName as A;
+    let ask = |a: A| async move {
+        call(ctx, "DescribeInstanceAttribute", || {
+            ctx.ec2
+                .describe_instance_attribute()
+                .instance_id(id)
+                .attribute(a.clone())
+                .send()
+        })
+        .await
+    };
+    let mut v = value;
+    let ud = ask(A::UserData).await?;
+    if let Some(data) = ud
+        .user_data()
+        .and_then(|x| x.value())
+        .filter(|d| !d.is_empty())
+    {
+        v = if get_str(prior, "user_data_base64").is_some() {
+            with_attr(&v, "user_data_base64", Value::string(data))
+        } else {
+            with_attr(&v, "user_data", Value::string(user_data_hash(data)))
+        };
+    }
+    let t = ask(A::DisableApiTermination).await?;
+    if let Some(x) = t.disable_api_termination().and_then(|x| x.value()) {
+        v = with_attr(&v, "disable_api_termination", Value::Bool(x));
+    }
+    let st = ask(A::DisableApiStop).await?;
+    if let Some(x) = st.disable_api_stop().and_then(|x| x.value()) {
+        v = with_attr(&v, "disable_api_stop", Value::Bool(x));
+    }
+    Ok(v)
+}
+
+/// The EBS volumes attached to `instances` (root and others), in one batched DescribeVolumes.
 async fn root_volumes(
     ctx: &Ctx,
     instances: &[Ec2Instance],
     _single: bool,
 ) -> Result<HashMap<String, Volume>, AwsError> {
-    let ids: Vec<String> = instances.iter().filter_map(root_volume_id).collect();
-    let mut out = HashMap::new();
-    for chunk in ids.chunks(FILTER_CHUNK) {
-        let mut token: Option<String> = None;
-        loop {
-            let req = ctx
-                .ec2
-                .describe_volumes()
-                .filters(filter("volume-id", chunk))
-                .set_next_token(token.clone());
-            let resp = call(ctx, "DescribeVolumes", || req.clone().send()).await?;
-            for v in resp.volumes() {
-                if let Some(id) = v.volume_id() {
-                    out.insert(id.to_string(), v.clone());
-                }
-            }
-            token = resp
-                .next_token()
-                .filter(|t| !t.is_empty())
-                .map(str::to_string);
-            if token.is_none() {
-                break;
+    let mut ids: Vec<String> = Vec::new();
+    for i in instances {
+        for m in i.block_device_mappings() {
+            if let Some(v) = m.ebs().and_then(|e| e.volume_id())
+                && !ids.iter().any(|x| x == v)
+            {
+                ids.push(v.to_string());
             }
         }
     }
-    Ok(out)
+    let found = super::describe_by(
+        ctx,
+        "DescribeVolumes",
+        "volume-id",
+        &ids,
+        |f, token| {
+            ctx.ec2
+                .describe_volumes()
+                .filters(f)
+                .set_next_token(token)
+                .send()
+        },
+        |r| r.volumes().to_vec(),
+        |r| r.next_token(),
+    )
+    .await?;
+    Ok(found
+        .into_iter()
+        .filter_map(|v| Some((v.volume_id()?.to_string(), v)))
+        .collect())
+}
+
+/// The `ebs_block_device` blocks of the instance: its non-root EBS mappings, with the volumes'
+/// details where they were read; `prior` blocks keep their configured-only values (`tags`).
+fn ebs_blocks(i: &Ec2Instance, vols: &HashMap<String, Volume>, prior: &[Value]) -> Value {
+    let root = i.root_device_name();
+    let mut out = Vec::new();
+    for m in i.block_device_mappings() {
+        let (Some(dev), Some(ebs)) = (m.device_name(), m.ebs()) else {
+            continue;
+        };
+        if Some(dev) == root {
+            continue;
+        }
+        let before = prior
+            .iter()
+            .find(|p| get_str(p, "device_name") == Some(dev));
+        let vid = ebs.volume_id().unwrap_or_default();
+        let keep = |k: &str| {
+            before
+                .map(|p| known_or_null(&attr(p, k)))
+                .unwrap_or(Value::Null)
+        };
+        let (encrypted, iops, kms, snap, size, vtype, thr) = match vols.get(vid) {
+            Some(v) => (
+                Value::Bool(v.encrypted().unwrap_or(false)),
+                n(v.iops().map(i64::from)),
+                s_or_empty(v.kms_key_id()),
+                s_or_empty(v.snapshot_id()),
+                n(v.size().map(i64::from)),
+                s_or_empty(v.volume_type().map(|t| t.as_str())),
+                n(v.throughput().map(i64::from)),
+            ),
+            None => (
+                keep("encrypted"),
+                keep("iops"),
+                keep("kms_key_id"),
+                keep("snapshot_id"),
+                keep("volume_size"),
+                keep("volume_type"),
+                keep("throughput"),
+            ),
+        };
+        out.push(obj(vec![
+            (
+                "delete_on_termination",
+                b(ebs.delete_on_termination()).or_else_null(|| Value::Bool(true)),
+            ),
+            ("device_name", Value::string(dev)),
+            ("encrypted", encrypted),
+            ("iops", iops),
+            ("kms_key_id", kms),
+            ("snapshot_id", snap),
+            ("tags", keep("tags")),
+            ("tags_all", keep("tags_all")),
+            ("throughput", thr),
+            ("volume_id", Value::string(vid)),
+            ("volume_size", size),
+            ("volume_type", vtype),
+        ]));
+    }
+    Value::set(out)
+}
+
+/// The `network_interface` blocks: the attached interfaces the configuration named (or, on
+/// import, every attached interface).
+fn network_interface_blocks(i: &Ec2Instance, prior: Option<&[Value]>) -> Value {
+    let mut out = Vec::new();
+    for ni in i.network_interfaces() {
+        let Some(id) = ni.network_interface_id() else {
+            continue;
+        };
+        let named = prior.is_none_or(|p| {
+            p.iter()
+                .any(|x| get_str(x, "network_interface_id") == Some(id))
+        });
+        if !named {
+            continue;
+        }
+        let att = ni.attachment();
+        out.push(obj(vec![
+            (
+                "delete_on_termination",
+                Value::Bool(att.and_then(|a| a.delete_on_termination()).unwrap_or(false)),
+            ),
+            (
+                "device_index",
+                n(att.and_then(|a| a.device_index()).map(i64::from)),
+            ),
+            (
+                "network_card_index",
+                n(Some(
+                    att.and_then(|a| a.network_card_index())
+                        .map(i64::from)
+                        .unwrap_or(0),
+                )),
+            ),
+            ("network_interface_id", Value::string(id)),
+        ]));
+    }
+    Value::set(out)
 }
 
 fn root_volume_id(i: &Ec2Instance) -> Option<String> {
@@ -975,7 +1421,7 @@ fn to_value(
             .map(|p| known_or_null(&attr(p, k)))
             .unwrap_or(Value::Null)
     };
-    let (tags, tags_all) = tags::read_back(&ctx.default_tags, prior, &tags::from_sdk(i.tags()));
+    let (tags, tags_all) = tags::read(ctx, prior, &tags::from_sdk(i.tags()));
     let primary = i
         .network_interfaces()
         .iter()
@@ -991,6 +1437,7 @@ fn to_value(
         .filter_map(|g| g.group_name())
         .collect();
     let placement = i.placement();
+    let cpu = i.cpu_options();
     let monitoring = i
         .monitoring()
         .and_then(|m| m.state())
@@ -1178,6 +1625,48 @@ fn to_value(
                 .map(|p| known_or_null(&attr(p, "credit_specification")))
                 .filter(|v| !v.is_null())
                 .unwrap_or(Value::List(vec![])),
+        ),
+        (
+            "ebs_block_device",
+            match prior.map(|p| get_list(p, "ebs_block_device")) {
+                Some([]) => Value::Set(vec![]),
+                Some(p) => ebs_blocks(i, vols, p),
+                None => ebs_blocks(i, vols, &[]),
+            },
+        ),
+        (
+            "network_interface",
+            match prior.map(|p| get_list(p, "network_interface")) {
+                Some([]) => Value::Set(vec![]),
+                Some(p) => network_interface_blocks(i, Some(p)),
+                None => network_interface_blocks(i, None),
+            },
+        ),
+        (
+            "cpu_core_count",
+            n(cpu.and_then(|c| c.core_count()).map(i64::from)),
+        ),
+        (
+            "cpu_threads_per_core",
+            n(cpu.and_then(|c| c.threads_per_core()).map(i64::from)),
+        ),
+        (
+            "cpu_options",
+            match (cpu, prior.map(|p| get_list(p, "cpu_options").is_empty())) {
+                (Some(c), None | Some(false)) => Value::List(vec![obj(vec![
+                    (
+                        "amd_sev_snp",
+                        s_or_empty(c.amd_sev_snp().map(|x| x.as_str())),
+                    ),
+                    ("core_count", n(c.core_count().map(i64::from))),
+                    ("threads_per_core", n(c.threads_per_core().map(i64::from))),
+                ])]),
+                // Not reported (moto): what the object had.
+                (None, Some(false)) => prior
+                    .map(|p| known_or_null(&attr(p, "cpu_options")))
+                    .unwrap_or(Value::List(vec![])),
+                _ => Value::List(vec![]),
+            },
         ),
         (
             "launch_template",

@@ -44,8 +44,7 @@ fn to_value(ctx: &Ctx, prior: &Value, g: &InternetGateway) -> Value {
     let id = g.internet_gateway_id().unwrap_or_default();
     let owner = g.owner_id().unwrap_or_default();
     let vpc = g.attachments().first().and_then(|a| a.vpc_id());
-    let (tags, tags_all) =
-        tags::read_back(&ctx.default_tags, Some(prior), &tags::from_sdk(g.tags()));
+    let (tags, tags_all) = tags::read(ctx, Some(prior), &tags::from_sdk(g.tags()));
     obj(vec![
         ("id", Value::string(id)),
         ("arn", Value::string(ctx.arn(owner, "internet-gateway", id))),

@@ -48,12 +48,27 @@ pub(crate) fn prefixed_name(prefix: &str) -> String {
     format!("{prefix}{stamp:016}{r:08}")
 }
 
+/// The key type and base64 body of an OpenSSH public key, without its comment.
+fn key_material(key: &str) -> Vec<&str> {
+    key.split_whitespace().take(2).collect()
+}
+
 fn to_value(ctx: &Ctx, prior: Option<&Value>, k: &KeyPairInfo, arn: Value) -> Value {
-    let (tags, tags_all) = tags::read_back(&ctx.default_tags, prior, &tags::from_sdk(k.tags()));
+    let (tags, tags_all) = tags::read(ctx, prior, &tags::from_sdk(k.tags()));
     let name = k.key_name().unwrap_or_default();
-    let public_key = match prior.map(|p| attr(p, "public_key")) {
-        Some(v) if !v.is_null() && !v.is_unknown() => v,
-        _ => s(k.public_key()),
+    // The API's copy of the key (IncludePublicKey) is re-read: a different key material is
+    // drift; the same material with another comment or spacing keeps the configured text.
+    let api_key = k.public_key().map(str::trim).filter(|x| !x.is_empty());
+    let public_key = match (prior.map(|p| attr(p, "public_key")), api_key) {
+        (Some(v), Some(api)) if !v.is_null() && !v.is_unknown() => {
+            if key_material(v.as_str().unwrap_or_default()) == key_material(api) {
+                v
+            } else {
+                Value::string(api)
+            }
+        }
+        (Some(v), None) if !v.is_null() && !v.is_unknown() => v,
+        (_, api) => s(api),
     };
     let prefix = prior
         .map(|p| super::instance::known_or_null(&attr(p, "key_name_prefix")))
@@ -77,7 +92,11 @@ async fn describe(ctx: &Ctx, names: &[String]) -> Result<HashMap<String, KeyPair
     for chunk in names.chunks(FILTER_CHUNK) {
         let f = filter("key-name", chunk);
         let resp = call(ctx, "DescribeKeyPairs", || {
-            ctx.ec2.describe_key_pairs().filters(f.clone()).send()
+            ctx.ec2
+                .describe_key_pairs()
+                .filters(f.clone())
+                .include_public_key(true)
+                .send()
         })
         .await?;
         for k in resp.key_pairs() {

@@ -6,7 +6,7 @@
 //!
 //! Owns this resource only.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use async_trait::async_trait;
 use aws_sdk_ec2::types::InstanceType;
@@ -425,6 +425,8 @@ fn data_values(d: &ResponseLaunchTemplateData) -> Vec<(&'static str, Value)> {
             Value::List(
                 d.tag_specifications()
                     .iter()
+                    // The template's own tags are not launch data (moto echoes them there).
+                    .filter(|t| t.resource_type().map(|r| r.as_str()) != Some("launch-template"))
                     .map(|t| {
                         obj(vec![
                             ("resource_type", s(t.resource_type().map(|r| r.as_str()))),
@@ -512,9 +514,17 @@ fn data_values(d: &ResponseLaunchTemplateData) -> Vec<(&'static str, Value)> {
 
 /// The template's value: identity and versions from the API, launch data from `data` (the
 /// prior or planned value, or the API's on import).
-fn to_value(ctx: &Ctx, data: &Value, t: &SdkTemplate, arn: Value) -> Value {
-    let (tags, tags_all) =
-        tags::read_back(&ctx.default_tags, Some(data), &tags::from_sdk(t.tags()));
+fn to_value(
+    ctx: &Ctx,
+    data: &Value,
+    t: &SdkTemplate,
+    arn: Value,
+    actual_tags: Option<&BTreeMap<String, String>>,
+) -> Value {
+    let actual = actual_tags
+        .cloned()
+        .unwrap_or_else(|| tags::from_sdk(t.tags()));
+    let (tags, tags_all) = tags::read(ctx, Some(data), &actual);
     let mut m = super::instance::known_or_null(data)
         .as_map()
         .cloned()
@@ -555,31 +565,33 @@ async fn describe(ctx: &Ctx, ids: &[String]) -> Result<HashMap<String, SdkTempla
 }
 
 async fn describe_ids(ctx: &Ctx, ids: &[String]) -> Result<HashMap<String, SdkTemplate>, AwsError> {
-    let mut out = HashMap::new();
-    let mut token: Option<String> = None;
-    loop {
-        let resp = call(ctx, "DescribeLaunchTemplates", || {
+    let found = super::paginate(
+        ctx,
+        "DescribeLaunchTemplates",
+        |token| {
             ctx.ec2
                 .describe_launch_templates()
                 .set_launch_template_ids(Some(ids.to_vec()))
-                .set_next_token(token.clone())
+                .set_next_token(token)
                 .send()
-        })
-        .await?;
-        for t in resp.launch_templates() {
-            if let Some(id) = t.launch_template_id() {
-                out.insert(id.to_string(), t.clone());
-            }
-        }
-        token = resp
-            .next_token()
-            .filter(|t| !t.is_empty())
-            .map(str::to_string);
-        if token.is_none() {
-            break;
-        }
-    }
-    Ok(out)
+        },
+        |r| r.launch_templates().to_vec(),
+        |r| r.next_token(),
+    )
+    .await?;
+    Ok(found
+        .into_iter()
+        .filter_map(|t| Some((t.launch_template_id()?.to_string(), t)))
+        .collect())
+}
+
+/// The templates' tags, read through DescribeTags: moto's DescribeLaunchTemplates keeps the
+/// tags given at creation and ignores CreateTags/DeleteTags afterwards.
+async fn tags_of(
+    ctx: &Ctx,
+    ids: &[String],
+) -> Result<HashMap<String, BTreeMap<String, String>>, AwsError> {
+    super::tags_by_id(ctx, ids).await
 }
 
 async fn describe_one(ctx: &Ctx, id: &str) -> Result<Option<SdkTemplate>, AwsError> {
@@ -674,7 +686,7 @@ impl AwsResource for LaunchTemplate {
         if v.get_attr("name_prefix").is_some_and(Value::is_unknown) {
             v = with_attr(&v, "name_prefix", Value::Null);
         }
-        Ok(to_value(ctx, &v, &t, arn(ctx, &account, &id)))
+        Ok(to_value(ctx, &v, &t, arn(ctx, &account, &id), None))
     }
 
     async fn update(&self, ctx: &Ctx, prior: &Value, planned: &Value) -> Result<Value, AwsError> {
@@ -711,7 +723,14 @@ impl AwsResource for LaunchTemplate {
                 id.clone(),
             )
         })?;
-        Ok(to_value(ctx, planned, &t, attr(prior, "arn")))
+        let tags = tags_of(ctx, std::slice::from_ref(&id)).await?;
+        Ok(to_value(
+            ctx,
+            planned,
+            &t,
+            attr(prior, "arn"),
+            tags.get(&id),
+        ))
     }
 
     async fn delete(&self, ctx: &Ctx, prior: &Value) -> Result<(), AwsError> {
@@ -734,8 +753,11 @@ impl AwsResource for LaunchTemplate {
         current: &[Value],
     ) -> Result<Vec<Option<Value>>, AwsError> {
         let found = describe(ctx, &ids_of(current)).await?;
+        let ids: Vec<String> = found.keys().cloned().collect();
+        let tags = tags_of(ctx, &ids).await?;
         Ok(align(current, &found, |c, t| {
-            to_value(ctx, c, t, attr(c, "arn"))
+            let id = t.launch_template_id().unwrap_or_default();
+            to_value(ctx, c, t, attr(c, "arn"), tags.get(id))
         }))
     }
 
@@ -763,6 +785,13 @@ impl AwsResource for LaunchTemplate {
         data.push(("name_prefix", Value::Null));
         data.push(("update_default_version", Value::Null));
         let account = super::instance::account_id(ctx).await?;
-        Ok(Some(to_value(ctx, &obj(data), &t, arn(ctx, &account, id))))
+        let tags = tags_of(ctx, &[id.to_string()]).await?;
+        Ok(Some(to_value(
+            ctx,
+            &obj(data),
+            &t,
+            arn(ctx, &account, id),
+            tags.get(id),
+        )))
     }
 }

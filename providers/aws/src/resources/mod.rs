@@ -89,14 +89,68 @@ where
     let mut out = Vec::new();
     for chunk in values.chunks(FILTER_CHUNK) {
         let f = filter(filter_name, chunk);
-        let mut token: Option<String> = None;
-        loop {
-            let resp = call(ctx, what, || send(f.clone(), token.clone())).await?;
-            out.extend(items(&resp));
-            token = next(&resp).filter(|t| !t.is_empty()).map(str::to_string);
-            if token.is_none() {
-                break;
-            }
+        out.extend(paginate(ctx, what, |token| send(f.clone(), token), &items, &next).await?);
+    }
+    Ok(out)
+}
+
+/// Every page of one Describe* request: `send` sends the page after `token` (`None` first).
+/// The one pagination loop of the provider; [`describe_by`] chunks filter values over it.
+pub(crate) async fn paginate<T, R, E, F, Fut>(
+    ctx: &Ctx,
+    what: &str,
+    send: F,
+    items: impl Fn(&R) -> Vec<T>,
+    next: impl Fn(&R) -> Option<&str>,
+) -> Result<Vec<T>, AwsError>
+where
+    F: Fn(Option<String>) -> Fut,
+    Fut: Future<Output = Result<R, SdkError<E, HttpResponse>>>,
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+{
+    let mut out = Vec::new();
+    let mut token: Option<String> = None;
+    loop {
+        let resp = call(ctx, what, || send(token.clone())).await?;
+        out.extend(items(&resp));
+        token = next(&resp).filter(|t| !t.is_empty()).map(str::to_string);
+        if token.is_none() {
+            return Ok(out);
+        }
+    }
+}
+
+/// The tags of each of `ids` through DescribeTags (batched by `resource-id`): the authoritative
+/// view where a type's own Describe* may lag behind CreateTags/DeleteTags.
+pub(crate) async fn tags_by_id(
+    ctx: &Ctx,
+    ids: &[String],
+) -> Result<HashMap<String, std::collections::BTreeMap<String, String>>, AwsError> {
+    let found = describe_by(
+        ctx,
+        "DescribeTags",
+        "resource-id",
+        ids,
+        |f, token| {
+            ctx.ec2
+                .describe_tags()
+                .filters(f)
+                .set_next_token(token)
+                .send()
+        },
+        |r| r.tags().to_vec(),
+        |r| r.next_token(),
+    )
+    .await?;
+    let mut out: HashMap<String, std::collections::BTreeMap<String, String>> = ids
+        .iter()
+        .map(|i| (i.clone(), Default::default()))
+        .collect();
+    for t in found {
+        if let (Some(id), Some(k)) = (t.resource_id(), t.key()) {
+            out.entry(id.to_string())
+                .or_default()
+                .insert(k.to_string(), t.value().unwrap_or_default().to_string());
         }
     }
     Ok(out)

@@ -14,7 +14,7 @@ use cairn_provider::{Attribute, ResourceSchema, Schema, Type, Value};
 
 use crate::ctx::{AwsError, Ctx, call, is_not_found, wait_until};
 use crate::resource::AwsResource;
-use crate::resources::{FILTER_CHUNK, align, filter, ids_of};
+use crate::resources::{align, ids_of};
 use crate::tags;
 use crate::values::{get_str, obj, s, s_or_empty};
 
@@ -52,7 +52,7 @@ fn is_gone(n: &SdkNat) -> bool {
 }
 
 fn to_value(ctx: &Ctx, prior: Option<&Value>, n: &SdkNat) -> Value {
-    let (tags, tags_all) = tags::read_back(&ctx.default_tags, prior, &tags::from_sdk(n.tags()));
+    let (tags, tags_all) = tags::read(ctx, prior, &tags::from_sdk(n.tags()));
     let addr = n
         .nat_gateway_addresses()
         .iter()
@@ -85,34 +85,26 @@ fn to_value(ctx: &Ctx, prior: Option<&Value>, n: &SdkNat) -> Value {
 }
 
 async fn describe(ctx: &Ctx, ids: &[String]) -> Result<HashMap<String, SdkNat>, AwsError> {
-    let mut out = HashMap::new();
-    for chunk in ids.chunks(FILTER_CHUNK) {
-        let f = filter("nat-gateway-id", chunk);
-        let mut token: Option<String> = None;
-        loop {
-            let resp = call(ctx, "DescribeNatGateways", || {
-                ctx.ec2
-                    .describe_nat_gateways()
-                    .filter(f.clone())
-                    .set_next_token(token.clone())
-                    .send()
-            })
-            .await?;
-            for n in resp.nat_gateways() {
-                if let Some(id) = n.nat_gateway_id() {
-                    out.insert(id.to_string(), n.clone());
-                }
-            }
-            token = resp
-                .next_token()
-                .filter(|t| !t.is_empty())
-                .map(str::to_string);
-            if token.is_none() {
-                break;
-            }
-        }
-    }
-    Ok(out)
+    let found = super::describe_by(
+        ctx,
+        "DescribeNatGateways",
+        "nat-gateway-id",
+        ids,
+        |f, token| {
+            ctx.ec2
+                .describe_nat_gateways()
+                .filter(f)
+                .set_next_token(token)
+                .send()
+        },
+        |r| r.nat_gateways().to_vec(),
+        |r| r.next_token(),
+    )
+    .await?;
+    Ok(found
+        .into_iter()
+        .filter_map(|n| Some((n.nat_gateway_id()?.to_string(), n)))
+        .collect())
 }
 
 async fn describe_one(ctx: &Ctx, id: &str) -> Result<Option<SdkNat>, AwsError> {

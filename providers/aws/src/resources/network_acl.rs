@@ -201,8 +201,7 @@ fn to_value(ctx: &Ctx, prior: &Value, acl: &NetworkAcl) -> Value {
         .iter()
         .filter_map(|a| a.subnet_id().map(str::to_string))
         .collect();
-    let (tags, tags_all) =
-        tags::read_back(&ctx.default_tags, Some(prior), &tags::from_sdk(acl.tags()));
+    let (tags, tags_all) = tags::read(ctx, Some(prior), &tags::from_sdk(acl.tags()));
     obj(vec![
         ("id", Value::string(id)),
         ("arn", Value::string(ctx.arn(owner, "network-acl", id))),

@@ -246,8 +246,7 @@ fn to_value(ctx: &Ctx, prior: &Value, t: &RouteTable) -> Value {
         .iter()
         .filter_map(|v| v.gateway_id().map(str::to_string))
         .collect();
-    let (tags, tags_all) =
-        tags::read_back(&ctx.default_tags, Some(prior), &tags::from_sdk(t.tags()));
+    let (tags, tags_all) = tags::read(ctx, Some(prior), &tags::from_sdk(t.tags()));
     obj(vec![
         ("id", Value::string(id)),
         ("arn", Value::string(ctx.arn(owner, "route-table", id))),

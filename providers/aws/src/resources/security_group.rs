@@ -414,8 +414,7 @@ fn rules_of(v: &Value, name: &str) -> Vec<Value> {
 fn to_value(ctx: &Ctx, prior: &Value, g: &SecurityGroup) -> Value {
     let id = g.group_id().unwrap_or_default();
     let owner = g.owner_id().unwrap_or_default();
-    let (tags, tags_all) =
-        tags::read_back(&ctx.default_tags, Some(prior), &tags::from_sdk(g.tags()));
+    let (tags, tags_all) = tags::read(ctx, Some(prior), &tags::from_sdk(g.tags()));
     let ingress = regroup(
         &rules_of(prior, "ingress"),
         permission_atoms(id, g.ip_permissions()),

@@ -13,9 +13,10 @@ use crate::ctx::{AwsError, Ctx, call};
 use crate::resource::AwsResource;
 use crate::resources::attrs_of;
 use crate::resources::security_group::{
-    Atom, atom_permission, change_atoms, describe, permission_atoms, rule_atoms,
+    Atom, atom_permission, change_atoms, describe, permission_atoms, proto_key, proto_name,
+    rule_atoms,
 };
-use crate::values::{get_str, obj, string_list, with_attr};
+use crate::values::{get_bool, get_i64, get_str, get_strings, obj, string_list, with_attr};
 
 pub(crate) struct SgRule;
 
@@ -23,24 +24,57 @@ fn is_egress(v: &Value) -> bool {
     get_str(v, "type") == Some("egress")
 }
 
-/// Terraform-style id: `sgrule-` and a hash of the group, direction and atoms.
+/// Terraform's id for the rule (`ipPermissionIDHash` in its provider): `sgrule-` and the CRC-32
+/// of `GROUP-[FROM-][TO-]PROTOCOL-TYPE-` followed by the sorted IPv4 ranges, IPv6 ranges and
+/// prefix lists and the source group pairs, each ending in `-`.
 fn rule_id(v: &Value) -> String {
-    let mut atoms = rule_atoms(v);
-    atoms.sort();
-    let mut s = format!(
-        "{}-{}",
-        get_str(v, "security_group_id").unwrap_or_default(),
+    let mut s = format!("{}-", get_str(v, "security_group_id").unwrap_or_default());
+    for port in ["from_port", "to_port"] {
+        if let Some(p) = get_i64(v, port).filter(|p| *p > 0) {
+            s.push_str(&format!("{p}-"));
+        }
+    }
+    let proto = proto_name(&proto_key(get_str(v, "protocol").unwrap_or_default()));
+    s.push_str(&format!(
+        "{proto}-{}-",
         get_str(v, "type").unwrap_or_default()
-    );
-    for a in &atoms {
-        s.push_str(&format!("-{}-{}-{}-{:?}", a.proto, a.from, a.to, a.source));
+    ));
+    for list in ["cidr_blocks", "ipv6_cidr_blocks", "prefix_list_ids"] {
+        let mut items = get_strings(v, list);
+        items.sort();
+        for i in items {
+            s.push_str(&format!("{i}-"));
+        }
     }
-    let mut h: u32 = 2166136261;
-    for b in s.bytes() {
-        h ^= b as u32;
-        h = h.wrapping_mul(16777619);
+    let mut groups: Vec<String> = Vec::new();
+    if get_bool(v, "self") == Some(true)
+        && let Some(sg) = get_str(v, "security_group_id")
+    {
+        groups.push(sg.to_string());
     }
-    format!("sgrule-{h}")
+    if let Some(src) = get_str(v, "source_security_group_id") {
+        // `OWNER/sg-...` names a group of another account: the pair's GroupId is the group.
+        groups.push(src.rsplit('/').next().unwrap_or(src).to_string());
+    }
+    groups.sort();
+    for g in groups {
+        // GroupId, then an absent GroupName.
+        s.push_str(&format!("{g}--"));
+    }
+    format!("sgrule-{}", crc32(s.as_bytes()))
+}
+
+/// CRC-32 (IEEE 802.3, as Go's `hash/crc32.ChecksumIEEE`).
+fn crc32(bytes: &[u8]) -> u32 {
+    let mut crc = !0u32;
+    for b in bytes {
+        crc ^= u32::from(*b);
+        for _ in 0..8 {
+            let mask = (crc & 1).wrapping_neg();
+            crc = (crc >> 1) ^ (0xEDB8_8320 & mask);
+        }
+    }
+    !crc
 }
 
 /// The atoms of the rule ignoring descriptions (which can change in place).
@@ -283,5 +317,38 @@ impl AwsResource for SgRule {
             ("description", Value::Null),
         ]);
         Ok(self.read_many(ctx, &[cur]).await?.pop().flatten())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rule(pairs: Vec<(&str, Value)>) -> Value {
+        obj(pairs)
+    }
+
+    /// The hashes Terraform's provider pins in its own tests (`TestIPPermissionIDHash`).
+    #[test]
+    fn ids_match_terraform() {
+        let simple = rule(vec![
+            ("security_group_id", Value::string("sg-12345")),
+            ("type", Value::string("ingress")),
+            ("protocol", Value::string("tcp")),
+            ("from_port", Value::number(80)),
+            ("to_port", Value::number(8000)),
+            ("cidr_blocks", string_list(["10.0.0.0/8"])),
+        ]);
+        assert_eq!(rule_id(&simple), "sgrule-3403497314");
+        let egress = with_attr(&simple, "type", Value::string("egress"));
+        assert_eq!(rule_id(&egress), "sgrule-1173186295");
+        // "6" is tcp: the same rule, the same id.
+        let numeric = with_attr(&simple, "protocol", Value::string("6"));
+        assert_eq!(rule_id(&numeric), "sgrule-3403497314");
+    }
+
+    #[test]
+    fn crc32_is_ieee() {
+        assert_eq!(crc32(b"123456789"), 0xCBF4_3926);
     }
 }

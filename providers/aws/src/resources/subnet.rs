@@ -59,8 +59,7 @@ fn to_value(ctx: &Ctx, prior: &Value, x: &SdkSubnet) -> Value {
         )
     });
     let dns = x.private_dns_name_options_on_launch();
-    let (tags, tags_all) =
-        tags::read_back(&ctx.default_tags, Some(prior), &tags::from_sdk(x.tags()));
+    let (tags, tags_all) = tags::read(ctx, Some(prior), &tags::from_sdk(x.tags()));
     let arn = x
         .subnet_arn()
         .map(str::to_string)

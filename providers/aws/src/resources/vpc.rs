@@ -16,7 +16,7 @@ use cairn_provider::{Attribute, PlanResponse, ResourceSchema, Schema, Type, Valu
 
 use crate::ctx::{AwsError, Ctx, call, retry_on, wait_until};
 use crate::resource::AwsResource;
-use crate::resources::{FILTER_CHUNK, align, describe_by, filter, ids_of};
+use crate::resources::{align, describe_by, filter, ids_of};
 use crate::tags;
 use crate::values::{attr, b, get_bool, get_i64, get_str, obj, s, s_or_empty, with_attr};
 
@@ -79,88 +79,79 @@ async fn attribute(ctx: &Ctx, id: &str, name: VpcAttributeName) -> Result<Option
 async fn extras(ctx: &Ctx, ids: &[String]) -> Result<HashMap<String, Extras>, AwsError> {
     let mut out: HashMap<String, Extras> =
         ids.iter().map(|i| (i.clone(), Extras::default())).collect();
-    for chunk in ids.chunks(FILTER_CHUNK) {
-        let vpcs = filter("vpc-id", chunk);
-        let mut token: Option<String> = None;
-        loop {
-            let resp = call(ctx, "DescribeRouteTables", || {
-                ctx.ec2
-                    .describe_route_tables()
-                    .filters(vpcs.clone())
-                    .filters(filter("association.main", &["true".into()]))
-                    .set_next_token(token.clone())
-                    .send()
-            })
-            .await?;
-            for rt in resp.route_tables() {
-                if let (Some(v), Some(id)) = (rt.vpc_id(), rt.route_table_id())
-                    && rt.associations().iter().any(|a| a.main() == Some(true))
-                    && let Some(e) = out.get_mut(v)
-                {
-                    e.main_route_table = Some(id.to_string());
-                }
-            }
-            token = resp
-                .next_token()
-                .filter(|t| !t.is_empty())
-                .map(str::to_string);
-            if token.is_none() {
-                break;
-            }
+    let tables = super::describe_by(
+        ctx,
+        "DescribeRouteTables",
+        "vpc-id",
+        ids,
+        |f, token| {
+            ctx.ec2
+                .describe_route_tables()
+                .filters(f)
+                .filters(filter("association.main", &["true".into()]))
+                .set_next_token(token)
+                .send()
+        },
+        |r| r.route_tables().to_vec(),
+        |r| r.next_token(),
+    )
+    .await?;
+    for rt in &tables {
+        if let (Some(v), Some(id)) = (rt.vpc_id(), rt.route_table_id())
+            && rt.associations().iter().any(|a| a.main() == Some(true))
+            && let Some(e) = out.get_mut(v)
+        {
+            e.main_route_table = Some(id.to_string());
         }
-        let mut token: Option<String> = None;
-        loop {
-            let resp = call(ctx, "DescribeNetworkAcls", || {
-                ctx.ec2
-                    .describe_network_acls()
-                    .filters(vpcs.clone())
-                    .filters(filter("default", &["true".into()]))
-                    .set_next_token(token.clone())
-                    .send()
-            })
-            .await?;
-            for acl in resp.network_acls() {
-                if let (Some(v), Some(id)) = (acl.vpc_id(), acl.network_acl_id())
-                    && acl.is_default() == Some(true)
-                    && let Some(e) = out.get_mut(v)
-                {
-                    e.default_network_acl = Some(id.to_string());
-                }
-            }
-            token = resp
-                .next_token()
-                .filter(|t| !t.is_empty())
-                .map(str::to_string);
-            if token.is_none() {
-                break;
-            }
+    }
+    let acls = super::describe_by(
+        ctx,
+        "DescribeNetworkAcls",
+        "vpc-id",
+        ids,
+        |f, token| {
+            ctx.ec2
+                .describe_network_acls()
+                .filters(f)
+                .filters(filter("default", &["true".into()]))
+                .set_next_token(token)
+                .send()
+        },
+        |r| r.network_acls().to_vec(),
+        |r| r.next_token(),
+    )
+    .await?;
+    for acl in &acls {
+        if let (Some(v), Some(id)) = (acl.vpc_id(), acl.network_acl_id())
+            && acl.is_default() == Some(true)
+            && let Some(e) = out.get_mut(v)
+        {
+            e.default_network_acl = Some(id.to_string());
         }
-        let mut token: Option<String> = None;
-        loop {
-            let resp = call(ctx, "DescribeSecurityGroups", || {
-                ctx.ec2
-                    .describe_security_groups()
-                    .filters(vpcs.clone())
-                    .filters(filter("group-name", &["default".into()]))
-                    .set_next_token(token.clone())
-                    .send()
-            })
-            .await?;
-            for sg in resp.security_groups() {
-                if let (Some(v), Some(id)) = (sg.vpc_id(), sg.group_id())
-                    && sg.group_name() == Some("default")
-                    && let Some(e) = out.get_mut(v)
-                {
-                    e.default_security_group = Some(id.to_string());
-                }
-            }
-            token = resp
-                .next_token()
-                .filter(|t| !t.is_empty())
-                .map(str::to_string);
-            if token.is_none() {
-                break;
-            }
+    }
+    let groups = super::describe_by(
+        ctx,
+        "DescribeSecurityGroups",
+        "vpc-id",
+        ids,
+        |f, token| {
+            ctx.ec2
+                .describe_security_groups()
+                .filters(f)
+                .filters(filter("group-name", &["default".into()]))
+                .set_next_token(token)
+                .send()
+        },
+        |r| r.security_groups().to_vec(),
+        |r| r.next_token(),
+    )
+    .await?;
+    for sg in &groups {
+        if let (Some(v), Some(id)) = (sg.vpc_id(), sg.group_id())
+            && sg.group_name() == Some("default")
+            && let Some(e) = out.get_mut(v)
+        {
+            e.default_security_group = Some(id.to_string());
         }
     }
     for (id, e) in out.iter_mut() {
@@ -183,8 +174,7 @@ fn to_value(ctx: &Ctx, prior: &Value, v: &SdkVpc, e: &Extras) -> Value {
             Some(VpcCidrBlockStateCode::Associated | VpcCidrBlockStateCode::Associating)
         )
     });
-    let (tags, tags_all) =
-        tags::read_back(&ctx.default_tags, Some(prior), &tags::from_sdk(v.tags()));
+    let (tags, tags_all) = tags::read(ctx, Some(prior), &tags::from_sdk(v.tags()));
     obj(vec![
         ("id", Value::string(id)),
         ("arn", Value::string(ctx.arn(owner, "vpc", id))),
@@ -314,10 +304,8 @@ impl AwsResource for Vpc {
                 "cidr_block",
                 Attribute::optional_computed(Type::String).force_new(),
             )
-            .attr(
-                "instance_tenancy",
-                Attribute::optional(Type::String).force_new(),
-            )
+            // Not force-new as such: see `adjust_plan` (dedicated -> default is in place).
+            .attr("instance_tenancy", Attribute::optional(Type::String))
             .attr(
                 "ipv4_ipam_pool_id",
                 Attribute::optional(Type::String).force_new(),
@@ -369,6 +357,29 @@ impl AwsResource for Vpc {
 
     fn adjust_plan(&self, prior: Option<&Value>, config: &Value, resp: &mut PlanResponse) {
         let Some(prior) = prior else { return };
+        // Terraform's ForceNewIfChange on instance_tenancy: only dedicated -> default is done in
+        // place (ModifyVpcTenancy); any other change replaces the VPC.
+        let (old, new) = (
+            get_str(prior, "instance_tenancy"),
+            get_str(&resp.planned, "instance_tenancy"),
+        );
+        if old != new && new.is_some() && !(old == Some("dedicated") && new == Some("default")) {
+            let first = resp.requires_replace.is_empty();
+            resp.requires_replace
+                .push(vec![cairn_provider::PathStep::Attr(
+                    "instance_tenancy".into(),
+                )]);
+            if first {
+                // A new object: every computed attribute the configuration leaves unset is unknown.
+                let mut m = resp.planned.as_map().cloned().unwrap_or_default();
+                for (name, a) in &self.schema().schema.attributes {
+                    if a.computed && config.get_attr(name).is_none_or(Value::is_null) {
+                        m.insert(name.clone(), Value::Unknown);
+                    }
+                }
+                resp.planned = Value::Object(m);
+            }
+        }
         if !resp.requires_replace.is_empty() {
             return;
         }
@@ -440,6 +451,18 @@ impl AwsResource for Vpc {
 
     async fn update(&self, ctx: &Ctx, prior: &Value, planned: &Value) -> Result<Value, AwsError> {
         let id = get_str(prior, "id").unwrap_or_default().to_string();
+        if let Some(t) = get_str(planned, "instance_tenancy")
+            && get_str(prior, "instance_tenancy") != Some(t)
+        {
+            call(ctx, "ModifyVpcTenancy", || {
+                ctx.ec2
+                    .modify_vpc_tenancy()
+                    .vpc_id(&id)
+                    .instance_tenancy(aws_sdk_ec2::types::VpcTenancy::from(t))
+                    .send()
+            })
+            .await?;
+        }
         for (name, api) in BOOL_ATTRS {
             if let Some(w) = get_bool(planned, name)
                 && get_bool(prior, name) != Some(w)

@@ -84,8 +84,7 @@ fn to_value(ctx: &Ctx, prior: &Value, r: &SecurityGroupRule) -> Value {
         Some(n) if ports_apply(proto) => Value::number(n as i64),
         _ => Value::Null,
     };
-    let (tags, tags_all) =
-        tags::read_back(&ctx.default_tags, Some(prior), &tags::from_sdk(r.tags()));
+    let (tags, tags_all) = tags::read(ctx, Some(prior), &tags::from_sdk(r.tags()));
     obj(vec![
         ("id", Value::string(id)),
         ("security_group_rule_id", Value::string(id)),
