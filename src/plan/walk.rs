@@ -1542,7 +1542,25 @@ impl<'a> Walk<'a> {
                 self.prevent_destroy(r, &addr);
             }
             let mut c = change(&addr, &paddr, Action::Delete, Some(before), None);
-            c.dependencies = inst.dependencies.clone();
+            // As in Terraform, a destroy is ordered by what the state records and by what the
+            // configuration says: an imported object has no recorded dependencies, yet must
+            // not be deleted before the objects that refer to it.
+            let mut deps = inst.dependencies.clone();
+            if declared(self.m, &addr.resource).is_some()
+                && let Some(g) = graph_by_names(self.graph, &names(&addr.resource.module))
+            {
+                deps.extend(
+                    g.resource_dependencies(&Node::Resource(local(&addr.resource)))
+                        .into_iter()
+                        .map(|d| ResourceAddr {
+                            module: addr.resource.module.clone(),
+                            ..d
+                        }),
+                );
+                deps.sort();
+                deps.dedup();
+            }
+            c.dependencies = deps;
             self.changes.push(c);
         }
     }

@@ -950,3 +950,67 @@ fn a_repeated_object_key_keeps_the_last_value() {
         .contains("\"Name\" = \"last\"")
         .lacks("first");
 }
+
+/// A destroy is ordered by the configuration as well as by the dependencies recorded in state:
+/// objects whose state records none (as after `import`) are still deleted dependents first.
+#[test]
+fn destroy_follows_configuration_dependencies_missing_from_state() {
+    let w = Work::new();
+    w.write(
+        "main.tf",
+        r#"
+resource "terraform_data" "a" {
+  input = "a"
+}
+
+resource "terraform_data" "b" {
+  input = terraform_data.a.output
+}
+
+resource "terraform_data" "c" {
+  input = terraform_data.b.output
+}
+"#,
+    );
+    w.cairn(&["apply", "-auto-approve"]).ok();
+    // Forget the recorded dependencies, as an import leaves them.
+    let mut state = w.state();
+    for r in state["resources"].as_array_mut().unwrap() {
+        for i in r["instances"].as_array_mut().unwrap() {
+            i.as_object_mut().unwrap().remove("dependencies");
+        }
+    }
+    w.write(
+        "terraform.tfstate",
+        &serde_json::to_string_pretty(&state).unwrap(),
+    );
+    let run = w.cairn(&["destroy", "-auto-approve", "-json"]);
+    run.ok();
+    let events: Vec<(String, String)> = run
+        .stdout
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter(|v| v["type"] == "apply_start" || v["type"] == "apply_complete")
+        .map(|v| {
+            (
+                v["type"].as_str().unwrap().to_string(),
+                v["hook"]["resource"]["addr"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    let at = |ty: &str, addr: &str| {
+        events
+            .iter()
+            .position(|(t, a)| t == ty && a == addr)
+            .unwrap_or_else(|| panic!("no {ty} for {addr} in {events:?}"))
+    };
+    for (dependent, dependency) in [
+        ("terraform_data.c", "terraform_data.b"),
+        ("terraform_data.b", "terraform_data.a"),
+    ] {
+        assert!(
+            at("apply_complete", dependent) < at("apply_start", dependency),
+            "{dependent} is deleted before {dependency}: {events:?}"
+        );
+    }
+}

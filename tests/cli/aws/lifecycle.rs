@@ -142,7 +142,6 @@ pub fn run(moto: &Moto, w: &Work, config: &dyn Fn(Stage) -> String, subjects: &[
     no_changes(moto, w, "replace");
 
     // 5. Import: forget every subject, import each by its import id, nothing left to change.
-    let applied_state = w.read("terraform.tfstate").expect("state after apply");
     let mut rm = vec!["state", "rm"];
     rm.extend(subjects.iter().map(|s| s.addr));
     moto.cairn(w, &rm).ok();
@@ -161,11 +160,9 @@ pub fn run(moto: &Moto, w: &Work, config: &dyn Fn(Stage) -> String, subjects: &[
     }
     no_changes(moto, w, "import");
 
-    // 6. Destroy: every subject is gone from the API. It runs from the state apply wrote: an
-    // imported object records no dependencies (as in Terraform), and cairn's destroy orders the
-    // deletes by the dependencies state records, so after the imports above it could detach a
-    // volume after terminating its instance.
-    w.write("terraform.tfstate", &applied_state);
+    // 6. Destroy: every subject is gone from the API. Imported objects record no dependencies
+    // (as in Terraform); the destroy is ordered by the configuration as well, so a volume is
+    // detached before its instance is terminated.
     moto.cairn(w, &["destroy", "-auto-approve"]).ok();
     for s in subjects {
         assert!(
