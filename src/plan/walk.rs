@@ -772,7 +772,7 @@ impl<'a> Walk<'a> {
         let instances = rs
             .instances
             .iter()
-            .map(|(k, i)| (k.clone(), instance_value(i, &schema)))
+            .map(|(k, i)| (k.clone(), instance_value(i, schema)))
             .collect();
         self.scope.resources.insert(
             r.addr.clone(),
@@ -970,7 +970,7 @@ impl<'a> Walk<'a> {
             seen.insert(key.clone());
             if !self.instance_targeted(&addr) {
                 if let Some(inst) = self.prior.instance(&addr) {
-                    values.insert(key, instance_value(inst, &schema));
+                    values.insert(key, instance_value(inst, schema));
                 }
                 continue;
             }
@@ -980,7 +980,7 @@ impl<'a> Walk<'a> {
                 each_value: each_value.as_ref(),
                 self_value: None,
             };
-            let config = match lang::eval_body(&r.body, &schema, &iscope) {
+            let config = match lang::eval_body(&r.body, schema, &iscope) {
                 Ok(v) => v,
                 Err(ds) => {
                     self.diags.extend(ds);
@@ -1003,17 +1003,17 @@ impl<'a> Walk<'a> {
                 .collect();
             if let Some((id, _)) = imports.remove(&key)
                 && self.prior.instance(&addr).is_none()
-                && !self.import(r, &addr, &provider, &schema, &id).await
+                && !self.import(r, &addr, &provider, schema, &id).await
             {
                 continue;
             }
             let value = match r.addr.mode {
                 ResourceMode::Data => {
-                    self.plan_data(r, &addr, &provider, &schema, config, &deps)
+                    self.plan_data(r, &addr, &provider, schema, config, &deps)
                         .await
                 }
                 ResourceMode::Managed => {
-                    self.plan_managed(r, &addr, &provider, &schema, config, &deps)
+                    self.plan_managed(r, &addr, &provider, schema, config, &deps)
                         .await
                 }
             };
@@ -1080,7 +1080,7 @@ impl<'a> Walk<'a> {
                     &addr,
                     &paddr,
                     Action::Delete,
-                    Some(instance_value(&inst, &schema)),
+                    Some(instance_value(&inst, schema)),
                     None,
                 );
                 c.reason = Some(reason);
@@ -1323,7 +1323,7 @@ impl<'a> Walk<'a> {
                 continue;
             };
             let before = match self.schema_for(&p, &addr.resource) {
-                Ok(s) => instance_value(&inst, &s),
+                Ok(s) => instance_value(&inst, s),
                 Err(d) => {
                     self.diags.push(d);
                     continue;
@@ -1530,7 +1530,7 @@ impl<'a> Walk<'a> {
                 continue;
             };
             let before = match self.schema_for(&p, &addr.resource) {
-                Ok(s) => instance_value(&inst, &s),
+                Ok(s) => instance_value(&inst, s),
                 Err(d) => {
                     self.diags.push(d);
                     continue;
