@@ -5,7 +5,7 @@
 //!
 //! This file owns the tables of resource types and data sources ([`resources`],
 //! [`data_sources`]) and the dispatch of the `Provider` trait to them, with the planning rules
-//! every resource shares: schema defaults, `plan_by_schema`, `tags_all`. Resource logic lives in
+//! every resource shares: schema defaults, `plan_by_schema`, `tags_all`, `region`. Resource logic lives in
 //! `resources/`, data sources in `data/`; it must not know about configuration, state files or
 //! plans beyond the `cairn-provider` contract.
 
@@ -22,8 +22,8 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use cairn_provider::{
-    PlanRequest, PlanResponse, Provider, ProviderError, ProviderMeta, ProviderSchema,
-    ResourceSchema, Value, provider::plan_by_schema,
+    Attribute, PlanRequest, PlanResponse, Provider, ProviderError, ProviderMeta, ProviderSchema,
+    ResourceSchema, Schema, Type, Value, provider::plan_by_schema,
 };
 
 use crate::ctx::{Ctx, is_not_found};
@@ -116,8 +116,42 @@ impl AwsProvider {
         if r.taggable() {
             s.schema = tags::add_attributes(s.schema);
         }
+        s.schema = add_region(s.schema);
         s
     }
+
+    /// The region an object's `region` argument names: the provider's own when unset. Only the
+    /// provider's region is served (one EC2 client per provider configuration); another is an
+    /// error that says what to do.
+    fn region_of(&self, config: &Value) -> Result<Option<String>, ProviderError> {
+        let Some(ctx) = self.ctx.as_deref() else {
+            return Ok(None);
+        };
+        match config.get_attr("region") {
+            Some(Value::String(r)) if *r != ctx.region => Err(ProviderError::permanent(format!(
+                "region {r:?} differs from the provider configuration's region {:?}: cairn's aws provider manages each object in its provider's region. Use a provider configuration with region = {r:?} (an alias, selected with `provider = aws.ALIAS`) instead of the `region` argument.",
+                ctx.region
+            ))),
+            Some(v) if !v.is_null() && !v.is_wholly_known() => Ok(None),
+            _ => Ok(Some(ctx.region.clone())),
+        }
+    }
+
+    /// An object read from the API, with the `region` it lives in.
+    fn with_region(&self, v: Value) -> Value {
+        match self.ctx.as_deref() {
+            Some(ctx) if v.as_map().is_some() => {
+                with_attr(&v, "region", Value::string(ctx.region.clone()))
+            }
+            _ => v,
+        }
+    }
+}
+
+/// The `region` argument of version 6 of Terraform's AWS provider (optional; computed as the
+/// provider's region), on every resource and data source.
+fn add_region(schema: Schema) -> Schema {
+    schema.attr("region", Attribute::optional_computed(Type::String))
 }
 
 /// The configuration with Terraform's schema defaults filled into unset attributes.
@@ -167,7 +201,8 @@ impl Provider for AwsProvider {
                 .insert(name.to_string(), Self::full_schema(r.as_ref()));
         }
         for (name, d) in &self.data {
-            s.data_sources.insert(name.to_string(), d.schema());
+            s.data_sources
+                .insert(name.to_string(), add_region(d.schema()));
         }
         s
     }
@@ -198,6 +233,11 @@ impl Provider for AwsProvider {
             resp.planned = with_attr(&resp.planned, "tags_all", all);
         }
         r.adjust_plan(req.prior, &config, &mut resp);
+        let region = match self.region_of(&config)? {
+            Some(r) => Value::string(r),
+            None => Value::Unknown,
+        };
+        resp.planned = with_attr(&resp.planned, "region", region);
         Ok(resp)
     }
 
@@ -251,7 +291,10 @@ impl Provider for AwsProvider {
             (Err(e), _) | (_, Err(e)) => return currents.iter().map(|_| Err(e.clone())).collect(),
         };
         match r.read_many(ctx, currents).await {
-            Ok(v) if v.len() == currents.len() => v.into_iter().map(Ok).collect(),
+            Ok(v) if v.len() == currents.len() => v
+                .into_iter()
+                .map(|o| Ok(o.map(|v| self.with_region(v))))
+                .collect(),
             Ok(_) => currents
                 .iter()
                 .map(|_| {
@@ -271,13 +314,14 @@ impl Provider for AwsProvider {
         let d = self.data.get(type_name).ok_or_else(|| {
             ProviderError::unsupported(format!("the aws provider has no data source {type_name}"))
         })?;
-        Ok(d.read(self.ctx()?, config).await?)
+        self.region_of(config)?;
+        Ok(self.with_region(d.read(self.ctx()?, config).await?))
     }
 
     async fn import(&self, type_name: &str, id: &str) -> Result<Value, ProviderError> {
         let r = self.resource(type_name)?;
         match r.import(self.ctx()?, id).await {
-            Ok(Some(v)) => Ok(v),
+            Ok(Some(v)) => Ok(self.with_region(v)),
             Ok(None) => Err(ProviderError::permanent(format!(
                 "Cannot import non-existent remote object: {type_name} with id {id:?} was not found"
             ))),

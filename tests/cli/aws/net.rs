@@ -396,3 +396,52 @@ fn vpc_tenancy_changes() {
     ]);
     assert!(pick(&gone, "Vpcs", "VpcId").is_empty(), "old VPC deleted");
 }
+
+/// Version 6's per-resource `region` argument, as terraform-aws-modules pass it
+/// (`region = var.region`, null by default): unset or equal to the provider's region it is the
+/// provider's region, recorded in state; another region is refused at plan with what to do.
+#[test]
+fn region_argument_is_the_providers_region() {
+    let Some(moto) = Moto::start("region_argument_is_the_providers_region") else {
+        return;
+    };
+    let w = Work::new();
+    w.write(
+        "main.tf",
+        r#"
+variable "region" {
+  type    = string
+  default = null
+}
+
+resource "aws_vpc" "main" {
+  region     = var.region
+  cidr_block = "10.6.0.0/16"
+}
+
+resource "aws_subnet" "a" {
+  region     = "us-east-1"
+  vpc_id     = aws_vpc.main.id
+  cidr_block = "10.6.1.0/24"
+}
+
+data "aws_availability_zones" "here" {
+  region = var.region
+}
+
+output "zone" {
+  value = data.aws_availability_zones.here.names[0]
+}
+"#,
+    );
+    moto.cairn(&w, &["apply", "-auto-approve"]).ok();
+    let st = w.state_objects();
+    assert_eq!(st["aws_vpc.main"]["region"], "us-east-1");
+    assert_eq!(st["aws_subnet.a"]["region"], "us-east-1");
+    no_changes(&moto, &w);
+    moto.cairn(&w, &["plan", "-var", "region=eu-west-1"])
+        .code(1)
+        .contains("region \"eu-west-1\" differs from the provider")
+        .contains("aws_vpc.main: region")
+        .contains("data.aws_availability_zones.here: region");
+}
