@@ -494,3 +494,55 @@ resource "aws_key_pair" "k" {{
         .code(2)
         .contains("aws_key_pair.k must be replaced");
 }
+
+/// A launch template's data changed behind cairn's back (a new version made with the aws CLI)
+/// is seen by refresh, and the next apply puts the configured data back in a new version.
+#[test]
+fn launch_template_data_drift_is_planned_back() {
+    let Some(moto) = Moto::start("launch_template_drift") else {
+        return;
+    };
+    let (ami, _) = amis(&moto);
+    let w = Work::new();
+    w.write(
+        "main.tf",
+        &format!(
+            r#"
+resource "aws_launch_template" "app" {{
+  name                   = "drifting"
+  image_id               = "{ami}"
+  instance_type          = "t3.micro"
+  update_default_version = true
+}}
+"#
+        ),
+    );
+    moto.cairn(&w, &["apply", "-auto-approve"]).ok();
+    moto.cairn(&w, &["plan", "-detailed-exitcode"]).code(0);
+    let id = attr(&w, "aws_launch_template.app", "id");
+    moto.aws(&[
+        "ec2",
+        "create-launch-template-version",
+        "--launch-template-id",
+        &id,
+        "--launch-template-data",
+        &format!(r#"{{"ImageId":"{ami}","InstanceType":"t3.large"}}"#),
+    ]);
+    moto.cairn(&w, &["plan", "-detailed-exitcode"])
+        .code(2)
+        .contains("\"t3.large\" -> \"t3.micro\"");
+    moto.cairn(&w, &["apply", "-auto-approve"]).ok();
+    let latest = moto.aws(&[
+        "ec2",
+        "describe-launch-template-versions",
+        "--launch-template-id",
+        &id,
+        "--versions",
+        "$Latest",
+    ]);
+    assert_eq!(
+        latest["LaunchTemplateVersions"][0]["LaunchTemplateData"]["InstanceType"],
+        "t3.micro"
+    );
+    moto.cairn(&w, &["plan", "-detailed-exitcode"]).code(0);
+}

@@ -606,6 +606,30 @@ fn arn(ctx: &Ctx, account: &str, id: &str) -> Value {
     Value::string(ctx.arn(account, "launch-template", id))
 }
 
+/// The launch data and description of one version (`$Latest`, `$Default` or a number) of a
+/// template, as attributes.
+async fn version_data(
+    ctx: &Ctx,
+    id: &str,
+    version: &str,
+) -> Result<Vec<(&'static str, Value)>, AwsError> {
+    let out = call(ctx, "DescribeLaunchTemplateVersions", || {
+        ctx.ec2
+            .describe_launch_template_versions()
+            .launch_template_id(id)
+            .versions(version)
+            .send()
+    })
+    .await?;
+    let v = out.launch_template_versions().first();
+    let mut data: Vec<(&'static str, Value)> = v
+        .and_then(|v| v.launch_template_data())
+        .map(data_values)
+        .unwrap_or_default();
+    data.push(("description", s(v.and_then(|v| v.version_description()))));
+    Ok(data)
+}
+
 async fn set_default(ctx: &Ctx, id: &str, version: i64) -> Result<(), AwsError> {
     call(ctx, "ModifyLaunchTemplate", || {
         ctx.ec2
@@ -755,9 +779,19 @@ impl AwsResource for LaunchTemplate {
         let found = describe(ctx, &ids_of(current)).await?;
         let ids: Vec<String> = found.keys().cloned().collect();
         let tags = tags_of(ctx, &ids).await?;
+        // The launch data of each template's latest version, as Terraform's provider reads it:
+        // one call per template (the API describes the versions of one template at a time).
+        let mut data = HashMap::new();
+        for id in &ids {
+            data.insert(id.clone(), version_data(ctx, id, "$Latest").await?);
+        }
         Ok(align(current, &found, |c, t| {
             let id = t.launch_template_id().unwrap_or_default();
-            to_value(ctx, c, t, attr(c, "arn"), tags.get(id))
+            let mut m = c.as_map().cloned().unwrap_or_default();
+            for (k, v) in data.get(id).cloned().unwrap_or_default() {
+                m.insert(k.to_string(), v);
+            }
+            to_value(ctx, &Value::Object(m), t, attr(c, "arn"), tags.get(id))
         }))
     }
 
@@ -765,23 +799,7 @@ impl AwsResource for LaunchTemplate {
         let Some(t) = describe_one(ctx, id).await? else {
             return Ok(None);
         };
-        let out = call(ctx, "DescribeLaunchTemplateVersions", || {
-            ctx.ec2
-                .describe_launch_template_versions()
-                .launch_template_id(id)
-                .versions("$Default")
-                .send()
-        })
-        .await?;
-        let version = out.launch_template_versions().first();
-        let mut data: Vec<(&str, Value)> = version
-            .and_then(|v| v.launch_template_data())
-            .map(data_values)
-            .unwrap_or_default();
-        data.push((
-            "description",
-            s(version.and_then(|v| v.version_description())),
-        ));
+        let mut data = version_data(ctx, id, "$Default").await?;
         data.push(("name_prefix", Value::Null));
         data.push(("update_default_version", Value::Null));
         let account = super::instance::account_id(ctx).await?;
