@@ -255,10 +255,11 @@ fn line(ev: &Event, ids: &HashMap<InstanceAddr, String>) -> Option<(String, Tone
                 Tone::Normal,
             )
         }
+        // The error itself is reported once, with the others, when the run ends.
         Event::Failed {
             addr,
             action,
-            message,
+            message: _,
         } => {
             let what = match action {
                 Action::Create => "Creation",
@@ -268,7 +269,7 @@ fn line(ev: &Event, ids: &HashMap<InstanceAddr, String>) -> Option<(String, Tone
                 Action::DeleteThenCreate | Action::CreateThenDelete => "Replacement",
                 Action::NoOp => "Operation",
             };
-            (format!("{addr}: {what} failed: {message}"), Tone::Bad)
+            (format!("{addr}: {what} failed (error below)"), Tone::Bad)
         }
         Event::RollbackStarted { count } => {
             let noun = if *count == 1 {
@@ -401,7 +402,7 @@ mod tests {
         );
         assert_eq!(
             out,
-            "terraform_data.a: Creation failed: boom\n\
+            "terraform_data.a: Creation failed (error below)\n\
              Rolling back 2 completed operations...\n\
              terraform_data.b: Rolled back (destroyed)\n\
              terraform_data.c: ROLLBACK FAILED: still there\n\

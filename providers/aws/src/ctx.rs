@@ -373,4 +373,94 @@ pub(crate) mod tests {
         .await;
         assert_eq!(r.unwrap_err().code, "InvalidVpcID.Malformed");
     }
+
+    /// A minimal HTTP server answering each request with the next of `replies` (status, body),
+    /// counting the requests: EC2 as the SDK sees it, for behaviour moto cannot produce.
+    fn scripted_ec2(
+        replies: Vec<(u16, &'static str)>,
+    ) -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+        use std::io::{BufRead, BufReader, Read};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let count = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let seen = count.clone();
+        std::thread::spawn(move || {
+            for (stream, (status, body)) in listener.incoming().zip(replies) {
+                let mut stream = stream.unwrap();
+                let mut reader = BufReader::new(stream.try_clone().unwrap());
+                let mut length = 0;
+                loop {
+                    let mut line = String::new();
+                    reader.read_line(&mut line).unwrap();
+                    if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+                        length = v.trim().parse().unwrap();
+                    }
+                    if line == "\r\n" || line.is_empty() {
+                        break;
+                    }
+                }
+                let mut request = vec![0; length];
+                reader.read_exact(&mut request).unwrap();
+                seen.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                let reply = format!(
+                    "HTTP/1.1 {status} X\r\nContent-Type: text/xml\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                    body.len()
+                );
+                stream.write_all(reply.as_bytes()).unwrap();
+            }
+        });
+        (url, count)
+    }
+
+    fn ctx_at(url: &str) -> Ctx {
+        let conf = aws_sdk_ec2::Config::builder()
+            .behavior_version(aws_sdk_ec2::config::BehaviorVersion::latest())
+            .region(aws_sdk_ec2::config::Region::new("us-east-1"))
+            .endpoint_url(url)
+            .credentials_provider(aws_sdk_ec2::config::Credentials::new(
+                "k", "s", None, None, "test",
+            ))
+            .retry_config(aws_sdk_ec2::config::retry::RetryConfig::disabled())
+            .build();
+        Ctx {
+            ec2: aws_sdk_ec2::Client::from_conf(conf),
+            base_backoff: Duration::from_millis(1),
+            max_backoff: Duration::from_millis(5),
+            ..test_ctx()
+        }
+    }
+
+    const THROTTLED: &str = "<Response><Errors><Error><Code>RequestLimitExceeded</Code><Message>Request limit exceeded.</Message></Error></Errors><RequestID>r1</RequestID></Response>";
+    const MALFORMED: &str = "<Response><Errors><Error><Code>InvalidVpcID.Malformed</Code><Message>Invalid id: \"nope\"</Message></Error></Errors><RequestID>r2</RequestID></Response>";
+    const NO_VPCS: &str = "<DescribeVpcsResponse xmlns=\"http://ec2.amazonaws.com/doc/2016-11-15/\"><requestId>r3</requestId><vpcSet/></DescribeVpcsResponse>";
+
+    /// Throttling is retried until the call succeeds; a permanent error is sent once and
+    /// comes back with the API's code and message.
+    #[tokio::test]
+    async fn call_retries_throttling_and_not_permanent_errors() {
+        let (url, count) = scripted_ec2(vec![(503, THROTTLED), (503, THROTTLED), (200, NO_VPCS)]);
+        let ctx = ctx_at(&url);
+        let out = call(&ctx, "DescribeVpcs", || ctx.ec2.describe_vpcs().send()).await;
+        assert!(out.is_ok(), "{out:?}");
+        assert_eq!(count.load(std::sync::atomic::Ordering::SeqCst), 3);
+
+        let (url, count) = scripted_ec2(vec![(400, MALFORMED), (200, NO_VPCS)]);
+        let ctx = ctx_at(&url);
+        let err = call(&ctx, "DescribeVpcs", || ctx.ec2.describe_vpcs().send())
+            .await
+            .unwrap_err();
+        assert_eq!(count.load(std::sync::atomic::Ordering::SeqCst), 1);
+        assert_eq!(err.code, "InvalidVpcID.Malformed");
+        assert!(err.to_string().contains("Invalid id: \"nope\""), "{err}");
+
+        // Throttled beyond the retry budget: the last error is reported, after 1 + max_retries.
+        let (url, count) = scripted_ec2(vec![(503, THROTTLED); 10]);
+        let mut ctx = ctx_at(&url);
+        ctx.max_retries = 2;
+        let err = call(&ctx, "DescribeVpcs", || ctx.ec2.describe_vpcs().send())
+            .await
+            .unwrap_err();
+        assert_eq!(count.load(std::sync::atomic::Ordering::SeqCst), 3);
+        assert_eq!(err.code, "RequestLimitExceeded");
+    }
 }

@@ -230,10 +230,17 @@ resource "aws_subnet" "bad" {
 }
 "#;
     w.write("main.tf", &format!("{base}{extra}"));
-    moto.cairn(&w, &["apply", "-auto-approve"])
-        .code(1)
+    let run = moto.cairn(&w, &["apply", "-auto-approve"]);
+    run.code(1)
         .contains("aws_subnet.bad")
         .contains("InvalidSubnet.Range");
+    // A permanent error is reported once (not once per retry).
+    assert_eq!(
+        run.all().matches("InvalidSubnet.Range").count(),
+        1,
+        "{}",
+        run.all()
+    );
 
     assert_eq!(
         own_vpcs(&moto),
