@@ -10,6 +10,7 @@ pub mod diag;
 pub mod fmt;
 pub mod graph;
 pub mod lang;
+pub mod par;
 pub mod plan;
 pub mod policy;
 pub mod render;

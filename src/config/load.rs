@@ -287,43 +287,18 @@ pub(crate) fn parse_files(texts: &[&str]) -> Vec<Result<HclBody, hcl_edit::parse
                 .collect::<Vec<_>>()
         })
         .collect();
-    let next = std::sync::atomic::AtomicUsize::new(0);
-    let mut results: Vec<(usize, Result<HclBody, ()>)> = std::thread::scope(|s| {
-        let workers: Vec<_> = (0..threads.min(pieces.len()))
-            .map(|_| {
-                s.spawn(|| {
-                    let mut out = Vec::new();
-                    loop {
-                        let k = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                        let Some(&(i, start, end)) = pieces.get(k) else {
-                            return out;
-                        };
-                        let text = texts[i];
-                        let parsed = if start == 0 && end == text.len() {
-                            parse_body(text).map_err(|_| ())
-                        } else {
-                            let mut padded = String::with_capacity(end);
-                            padded.extend(std::iter::repeat_n(' ', start));
-                            padded.push_str(&text[start..end]);
-                            parse_body(&padded).map_err(|_| ())
-                        };
-                        out.push((k, parsed));
-                    }
-                })
-            })
-            .collect();
-        workers
-            .into_iter()
-            .flat_map(|w| match w.join() {
-                Ok(v) => v,
-                Err(p) => std::panic::resume_unwind(p),
-            })
-            .collect()
+    let results = crate::par::map(&pieces, |&(i, start, end)| {
+        let text = texts[i];
+        if start == 0 && end == text.len() {
+            return parse_body(text).map_err(|_| ());
+        }
+        let mut padded = String::with_capacity(end);
+        padded.extend(std::iter::repeat_n(' ', start));
+        padded.push_str(&text[start..end]);
+        parse_body(&padded).map_err(|_| ())
     });
-    results.sort_by_key(|(k, _)| *k);
     let mut bodies: Vec<Option<Result<HclBody, ()>>> = texts.iter().map(|_| None).collect();
-    for (k, r) in results {
-        let i = pieces[k].0;
+    for (&(i, _, _), r) in pieces.iter().zip(results) {
         bodies[i] = Some(match (bodies[i].take(), r) {
             (None, r) => r,
             (Some(Ok(mut body)), Ok(more)) => {

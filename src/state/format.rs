@@ -38,7 +38,7 @@ pub fn read(bytes: &[u8], path: &str) -> Result<State, StateError> {
     // The resources, most of a large state, are parsed on several threads; anything unusual
     // about the document's shape takes the plain path, which gives the precise error.
     let split = split_resources(bytes).and_then(|(top, resources)| {
-        let parsed: Vec<Value> = parse_resources(&resources)
+        let parsed: Vec<Value> = crate::par::map(&resources, |r| serde_json::from_str::<Value>(r))
             .into_iter()
             .collect::<Result<_, _>>()
             .ok()?;
@@ -169,35 +169,6 @@ fn split_resources(bytes: &[u8]) -> Option<(Map<String, Value>, Vec<&str>)> {
     }
     resources.push(&items[from..]);
     Some((top, resources))
-}
-
-/// Parses each resource's JSON, spreading the work over the available cores in contiguous
-/// runs so the results stay in file order.
-fn parse_resources(raw: &[&str]) -> Vec<Result<Value, serde_json::Error>> {
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    if threads < 2 {
-        return raw.iter().map(|r| serde_json::from_str(r)).collect();
-    }
-    let chunk = raw.len().div_ceil(threads).max(1);
-    std::thread::scope(|s| {
-        let handles: Vec<_> = raw
-            .chunks(chunk)
-            .map(|part| {
-                s.spawn(move || {
-                    part.iter()
-                        .map(|r| serde_json::from_str::<Value>(r))
-                        .collect::<Vec<_>>()
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .flat_map(|h| match h.join() {
-                Ok(v) => v,
-                Err(p) => std::panic::resume_unwind(p),
-            })
-            .collect()
-    })
 }
 
 /// Reads the parts of a state file, naming the file in its errors.
