@@ -1,6 +1,7 @@
 //! Reading a directory of `*.tf` files into a [`Module`](super::Module).
 //!
-//! Every file is parsed with hcl-edit (byte spans kept); each top-level block is decoded into the
+//! Every file is parsed with hcl-edit (byte spans kept), a module's files on all cores and a large
+//! file in pieces (`parse_files`); each top-level block is decoded into the
 //! static model and every problem becomes a [`Diagnostic`]. Decoding goes on after an error so
 //! that one run reports everything. This module must not evaluate expressions, read state or
 //! call providers: expressions are stored with their spans for `lang` to evaluate.

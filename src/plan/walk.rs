@@ -1,6 +1,6 @@
-//! The planning walk: configures providers, refreshes the stored objects, then visits the
-//! configuration in dependency order, expanding `count`/`for_each`, evaluating each instance and
-//! asking its provider for the planned value; module calls are expanded into module instances,
+//! The planning walk: configures providers, refreshes the stored objects (converting each to a
+//! value once, kept for planning), then visits the configuration in dependency order, expanding
+//! `count`/`for_each`, evaluating each instance and asking its provider for the planned value; module calls are expanded into module instances,
 //! each walked by the same code in its own scope with its module path prefixing every address;
 //! finally adds deletions for objects no longer configured (or whose module instance is gone)
 //! and the output changes. Before the walk the prior state's objects are moved

@@ -1,7 +1,8 @@
 //! Terraform's state file format, version 4: reading and writing it byte-compatibly.
 //!
 //! [`read`] turns the bytes of a `terraform.tfstate` into a [`State`], rejecting anything it does
-//! not understand with [`StateError::Invalid`] saying where and what; it never panics.
+//! not understand with [`StateError::Invalid`] saying where and what; it never panics. A large
+//! file laid out as Terraform writes it has its resources parsed on all cores.
 //! [`write`] produces exactly the bytes Terraform 1.11 writes for the same state: Go's
 //! `json.MarshalIndent` with two spaces (HTML-safe string escapes included), resources and
 //! instances in Terraform's order, object keys of values in cty's order (sorted; a dynamic
