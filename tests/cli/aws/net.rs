@@ -452,3 +452,76 @@ output "zone" {
         .contains("aws_vpc.main: region")
         .contains("data.aws_availability_zones.here: region");
 }
+
+/// Provider configuration as users write it: an aliased provider in another region selected with
+/// `provider = aws.west`, and an `endpoints { ec2 }` block that wins over AWS_ENDPOINT_URL (here
+/// pointing nowhere), with `skip_credentials_validation`.
+#[test]
+fn aliases_and_endpoints_block() {
+    let Some(moto) = Moto::start("aliases_and_endpoints_block") else {
+        return;
+    };
+    let w = Work::new();
+    let endpoint = moto.endpoint();
+    w.write(
+        "main.tf",
+        &format!(
+            r#"
+terraform {{
+  required_providers {{
+    aws = {{ source = "hashicorp/aws" }}
+  }}
+}}
+
+provider "aws" {{
+  region                      = "us-east-1"
+  skip_credentials_validation = true
+  endpoints {{
+    ec2 = "{endpoint}"
+  }}
+}}
+
+provider "aws" {{
+  alias  = "west"
+  region = "us-west-2"
+  endpoints {{
+    ec2 = "{endpoint}"
+  }}
+}}
+
+resource "aws_vpc" "east" {{
+  cidr_block = "10.20.0.0/16"
+}}
+
+resource "aws_vpc" "west" {{
+  provider   = aws.west
+  cidr_block = "10.21.0.0/16"
+}}
+"#
+        ),
+    );
+    let nowhere = [("AWS_ENDPOINT_URL", "http://127.0.0.1:9")];
+    moto.cairn_env(&w, &["apply", "-auto-approve"], &nowhere)
+        .ok();
+    let st = w.state_objects();
+    assert_eq!(st["aws_vpc.east"]["region"], "us-east-1");
+    assert_eq!(st["aws_vpc.west"]["region"], "us-west-2");
+    let in_region = |region: &str| {
+        let all = moto.aws(&[
+            "ec2",
+            "describe-vpcs",
+            "--region",
+            region,
+            "--filters",
+            "Name=is-default,Values=false",
+        ]);
+        pick(&all, "Vpcs", "CidrBlock")
+    };
+    assert_eq!(in_region("us-east-1"), vec!["10.20.0.0/16"]);
+    assert_eq!(in_region("us-west-2"), vec!["10.21.0.0/16"]);
+    moto.cairn_env(&w, &["plan", "-detailed-exitcode"], &nowhere)
+        .code(0);
+    moto.cairn_env(&w, &["destroy", "-auto-approve"], &nowhere)
+        .ok();
+    assert!(in_region("us-west-2").is_empty());
+}
