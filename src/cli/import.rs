@@ -87,7 +87,7 @@ pub(crate) async fn import(args: ImportArgs, ui: Ui) -> anyhow::Result<i32> {
         ..plan::Options::default()
     };
     let registry = Builtin::new();
-    let planned = match plan::plan(&config, &state, &registry, &opts).await {
+    let planned = match plan::plan(&config, state.clone(), &registry, &opts).await {
         Ok(p) => p,
         Err(ds) => {
             report(&ds, &config.sources, ui);

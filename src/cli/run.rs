@@ -158,7 +158,7 @@ async fn make_plan(
     flags: &PlanFlags,
     ui: Ui,
     mode: Mode,
-    state: &State,
+    state: State,
     how: How<'_>,
 ) -> anyhow::Result<Made> {
     let saved_vars = |p: &Plan| -> HashMap<String, Value> {
@@ -289,9 +289,7 @@ pub(crate) async fn plan(args: PlanArgs, ui: Ui) -> anyhow::Result<i32> {
     let path = support::state_path(Some(&config), args.flags.state.as_ref())?;
     let backend = support::backend(&path);
     // A plan reads a consistent snapshot and never takes or waits for the lock.
-    // The state and the plan are never dropped: the process ends after the plan is shown, and
-    // freeing a large plan value by value took a tenth of a no-change plan's time.
-    let state = ManuallyDrop::new(read_state(&backend).await?);
+    let state = read_state(&backend).await?;
     if let Some(holder) = lock_holder(&backend) {
         // A plan never waits for the lock: it plans against the last complete state.
         eprintln!(
@@ -299,8 +297,12 @@ pub(crate) async fn plan(args: PlanArgs, ui: Ui) -> anyhow::Result<i32> {
             holder.who, holder.operation, holder.created, holder.id, state.serial
         );
     }
+    let (lineage, serial) = (state.lineage.clone(), state.serial);
+    // The plan (which holds the state it was made from) is never dropped: the process ends
+    // after it is shown, and freeing a large plan value by value took a tenth of a no-change
+    // plan's time.
     let made =
-        ManuallyDrop::new(make_plan(config, &args.flags, ui, mode, &state, How::Fresh).await?);
+        ManuallyDrop::new(make_plan(config, &args.flags, ui, mode, state, How::Fresh).await?);
     let plan = &made.planned.plan;
     let schemas = schemas(&made.planned.providers);
     let opts = render_options(ui, &schemas);
@@ -317,8 +319,8 @@ pub(crate) async fn plan(args: PlanArgs, ui: Ui) -> anyhow::Result<i32> {
         let saved = SavedPlan {
             format: planfile::FORMAT.to_string(),
             config_checksum: config_checksum(&support::cwd()?)?,
-            lineage: state.lineage.clone(),
-            serial: state.serial,
+            lineage,
+            serial,
             redacted: redacted.is_some(),
             sensitive_variables: redacted
                 .as_ref()
@@ -582,10 +584,10 @@ async fn apply_locked(
         None => How::Fresh,
     };
     // Not dropped, like the state and plan of `plan`: the process ends after the apply.
-    let made = ManuallyDrop::new(make_plan(config, &args.flags, ui, mode, &state, how).await?);
+    let mut made = ManuallyDrop::new(make_plan(config, &args.flags, ui, mode, state, how).await?);
     delete_orphans(orphans, &made.planned.providers).await?;
     let schemas = schemas(&made.planned.providers);
-    let plan = match saved {
+    let mut plan = match saved {
         Some(s) if s.redacted => {
             // The file holds no secrets: execute the plan just made, if it is the same plan.
             let fresh = planfile::redact(&made.planned.plan, Some(&made.config), &schemas);
@@ -594,10 +596,10 @@ async fn apply_locked(
                     "Saved plan no longer matches\n\nThe plan file holds no sensitive values, so cairn planned again to apply it, and the plan no longer matches the saved one: {why}. Check the sensitive variables given, or run plan again and apply the new plan."
                 );
             }
-            made.planned.plan.clone()
+            std::mem::take(&mut made.planned.plan)
         }
         Some(s) => s.plan,
-        None => made.planned.plan.clone(),
+        None => std::mem::take(&mut made.planned.plan),
     };
     if planfile::plan_holds_marker(&plan) {
         bail!(
@@ -650,17 +652,12 @@ async fn apply_locked(
     };
     let map = provider_map(providers);
     let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
-    let progress = tokio::spawn(show_progress(rx, plan.clone(), ui, args.flags.json));
-    let outcome = apply::apply(
-        &plan,
-        plan.prior_state.clone(),
-        &map,
-        &opts,
-        &sink,
-        &replan,
-        tx,
-    )
-    .await;
+    // The executor starts from the plan's prior state; the progress display shares the plan.
+    // Never freed, like the plan made above: the process ends after the apply.
+    let prior = std::mem::take(&mut plan.prior_state);
+    let plan = ManuallyDrop::new(Arc::new(plan));
+    let progress = tokio::spawn(show_progress(rx, Arc::clone(&plan), ui, args.flags.json));
+    let outcome = apply::apply(&plan, prior, &map, &opts, &sink, &replan, tx).await;
     let _ = progress.await;
 
     for f in &outcome.fatal {
@@ -796,7 +793,7 @@ pub(crate) fn render_options(
 /// Shows the executor's events: a live display on a terminal, one line per event otherwise.
 async fn show_progress(
     mut rx: tokio::sync::mpsc::UnboundedReceiver<apply::Event>,
-    plan: Plan,
+    plan: Arc<Plan>,
     ui: Ui,
     json: bool,
 ) {

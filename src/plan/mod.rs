@@ -132,7 +132,7 @@ pub enum Mode {
 }
 
 /// A complete plan.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Plan {
     pub mode: Mode,
     /// Every instance's change, no-ops included, in dependency order.

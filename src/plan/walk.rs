@@ -24,7 +24,7 @@ use crate::config::{Config, IgnoreChanges, Module, ModuleCall, ProviderRef, Reso
 use crate::diag::{Diagnostic, Diagnostics, Span};
 use crate::graph::{self, Graph, Node};
 use crate::lang::{self, Subject};
-use crate::state::{InstanceState, State};
+use crate::state::{InstanceState, OutputState, State};
 
 /// How to plan.
 #[derive(Clone, Debug, Default)]
@@ -60,7 +60,7 @@ pub fn instance_value(inst: &InstanceState, schema: &Schema) -> Value {
 /// Makes a plan.
 pub async fn plan(
     config: &Config,
-    state: &State,
+    state: State,
     registry: &dyn Registry,
     opts: &Options,
 ) -> Result<Planned, Diagnostics> {
@@ -68,7 +68,8 @@ pub async fn plan(
     let m = &config.root;
     // Moves rewrite the prior state before anything is refreshed or planned, as in Terraform.
     let mut diags = Diagnostics::new();
-    let mut prior = state.clone();
+    let prior_serial = state.serial;
+    let mut prior = state;
     let moved = super::refactor::apply_moves(config, &mut prior, &mut diags)?;
     for module in m.modules() {
         removed_still_declared(module, &mut diags);
@@ -146,11 +147,12 @@ pub async fn plan(
         checks.extend(results);
         w.diags.extend(ds);
     }
+    // Moves and refresh leave the prior state's outputs as they were stored.
+    let stored_outputs = w.prior.outputs.clone();
     let outputs = if opts.mode == Mode::Normal && opts.targets.is_empty() {
-        w.plan_outputs(state)
+        w.plan_outputs(&stored_outputs)
     } else if opts.mode == Mode::Destroy {
-        state
-            .outputs
+        stored_outputs
             .iter()
             .map(|(name, o)| OutputChange {
                 name: name.clone(),
@@ -190,7 +192,7 @@ pub async fn plan(
         outputs,
         drift: w.drift,
         prior_state: w.prior,
-        prior_serial: state.serial,
+        prior_serial,
         variables: opts
             .vars
             .iter()
@@ -503,7 +505,14 @@ impl<'a> Walk<'a> {
     /// the provider's `read_many` (one API call for many objects where the provider can batch);
     /// the groups run concurrently.
     async fn refresh(&mut self, _registry: &dyn Registry) -> Result<(), Diagnostics> {
-        type Group = (Arc<Configured>, Schema, Vec<InstanceAddr>, Vec<Value>);
+        // A group's schema is shared by its members, and its object type computed once.
+        type Group = (
+            Arc<Configured>,
+            Arc<Schema>,
+            Type,
+            Vec<InstanceAddr>,
+            Vec<Value>,
+        );
         let mut groups: BTreeMap<(String, String), Group> = BTreeMap::new();
         let mut diags = Diagnostics::new();
         for (addr, rs, inst) in self.prior.instances() {
@@ -520,17 +529,26 @@ impl<'a> Walk<'a> {
                     continue;
                 }
             };
-            // Plain values go to the provider; the marked value is only made for drift.
-            let plain = Value::from_json_typed(&inst.attributes, &schema.object_type());
             let g = groups
                 .entry((p.addr.clone(), addr.resource.ty.clone()))
-                .or_insert_with(|| (p.clone(), schema.clone(), Vec::new(), Vec::new()));
-            g.2.push(addr);
-            g.3.push(plain);
+                .or_insert_with(|| {
+                    let ty = schema.object_type();
+                    (
+                        p.clone(),
+                        Arc::new(schema.clone()),
+                        ty,
+                        Vec::new(),
+                        Vec::new(),
+                    )
+                });
+            // Plain values go to the provider; the marked value is only made for drift.
+            let plain = Value::from_json_typed(&inst.attributes, &g.2);
+            g.3.push(addr);
+            g.4.push(plain);
         }
         let mut tasks = tokio::task::JoinSet::new();
         let limit = Arc::new(tokio::sync::Semaphore::new(10));
-        for ((_, ty), (p, schema, members, plains)) in groups {
+        for ((_, ty), (p, schema, _, members, plains)) in groups {
             let limit = limit.clone();
             tasks.spawn(async move {
                 let _permit = limit.acquire_owned().await;
@@ -550,7 +568,7 @@ impl<'a> Walk<'a> {
                         "the provider returned fewer objects than it was asked to read",
                     ))
                 });
-                read.push((addr, p.clone(), schema.clone(), before, r));
+                read.push((addr, p.clone(), Arc::clone(&schema), before, r));
             }
         }
         for (addr, p, schema, old_plain, r) in read {
@@ -1177,20 +1195,16 @@ impl<'a> Walk<'a> {
         deps: &[ResourceAddr],
     ) -> Option<Value> {
         // The prior object without marks (from refresh when it ran), and with them.
-        let (prior_plain, prior, tainted) = match self.prior.instance(addr) {
-            None => (None, None, false),
+        // The marked value is made from the plain one once planning no longer needs it.
+        let (prior_plain, prior_paths, tainted) = match self.prior.instance(addr) {
+            None => (None, Vec::new(), false),
             Some(i) => {
                 let plain = self.refreshed.remove(addr).unwrap_or_else(|| {
                     Value::from_json_typed(&i.attributes, &schema.object_type())
                 });
                 let mut paths = i.sensitive_paths.clone();
                 paths.extend(schema.sensitive_paths(&plain));
-                let marked = if paths.is_empty() {
-                    plain.clone()
-                } else {
-                    plain.clone().mark_paths(&paths)
-                };
-                (Some(plain), Some(marked), i.tainted)
+                (Some(plain), paths, i.tainted)
             }
         };
         let (plain, mut marks) = config.unmark_deep();
@@ -1223,8 +1237,8 @@ impl<'a> Walk<'a> {
             }
         };
         let requested = self.opts.replace.iter().any(|t| t.contains(addr));
-        let triggered = prior.is_some() && self.replace_triggered(r);
-        let reason = if prior.is_none() {
+        let triggered = prior_plain.is_some() && self.replace_triggered(r);
+        let reason = if prior_plain.is_none() {
             None
         } else if tainted {
             Some(Reason::Tainted)
@@ -1276,6 +1290,13 @@ impl<'a> Walk<'a> {
         }
         marks.extend(schema.sensitive_paths(&planned));
         let after = planned.mark_paths(&marks);
+        let prior = prior_plain.map(|p| {
+            if prior_paths.is_empty() {
+                p
+            } else {
+                p.mark_paths(&prior_paths)
+            }
+        });
         let mut c = change(addr, &provider.addr, action, prior, Some(after.clone()));
         c.reason = reason;
         c.replace_paths = replace_paths;
@@ -1565,7 +1586,7 @@ impl<'a> Walk<'a> {
         }
     }
 
-    fn plan_outputs(&mut self, state: &State) -> Vec<OutputChange> {
+    fn plan_outputs(&mut self, stored: &BTreeMap<String, OutputState>) -> Vec<OutputChange> {
         let mut out = Vec::new();
         for o in self.m.outputs.values() {
             let failed = conditions(
@@ -1595,7 +1616,7 @@ impl<'a> Walk<'a> {
                 continue;
             }
             let after = if o.sensitive { v.mark_sensitive() } else { v };
-            let before = state.outputs.get(&o.name).map(stored_output);
+            let before = stored.get(&o.name).map(stored_output);
             let action = match &before {
                 None => Action::Create,
                 Some(b)
@@ -1614,7 +1635,7 @@ impl<'a> Walk<'a> {
                 sensitive: o.sensitive,
             });
         }
-        for (name, o) in &state.outputs {
+        for (name, o) in stored {
             if !self.m.outputs.contains_key(name) {
                 out.push(OutputChange {
                     name: name.clone(),

@@ -131,6 +131,13 @@ impl Backend for LocalBackend {
     }
 
     async fn write(&self, state: &State) -> Result<u64, StateError> {
+        // On the CLI's multi-threaded runtime the write borrows the state where it is, so a large
+        // state is not copied to be written; elsewhere a copy goes to a blocking thread.
+        if tokio::runtime::Handle::try_current()
+            .is_ok_and(|h| h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread)
+        {
+            return tokio::task::block_in_place(|| self.inner.write_state(state));
+        }
         let state = state.clone();
         self.blocking(move |i| i.write_state(&state)).await
     }
