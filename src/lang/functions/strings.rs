@@ -118,16 +118,23 @@ pub(super) fn fn_replace(a: Vec<Value>, _: &Ctx<'_>) -> Result<Value, FnError> {
 pub(super) fn fn_substr(a: Vec<Value>, _: &Ctx<'_>) -> Result<Value, FnError> {
     let s = string(&a, 0)?;
     let (off, len) = (integer(&a, 1)?, integer(&a, 2)?);
+    // The grapheme range [start, end) of a string of `n` graphemes, if not empty.
+    let range = |n: i64| {
+        let start = if off < 0 { (n + off).max(0) } else { off };
+        let end = if len < 0 { n } else { (start + len).min(n) };
+        (start < n).then_some((start as usize, end.max(start) as usize))
+    };
+    // ASCII text without "\r\n" (one grapheme of two bytes) has one grapheme per byte.
+    if s.is_ascii() && !s.contains("\r\n") {
+        return Ok(Value::string(
+            range(s.len() as i64).map_or("", |(start, end)| &s[start..end]),
+        ));
+    }
     use unicode_segmentation::UnicodeSegmentation as _;
     let chars: Vec<&str> = s.graphemes(true).collect();
-    let n = chars.len() as i64;
-    let start = if off < 0 { (n + off).max(0) } else { off };
-    if start >= n {
-        return Ok(Value::string(""));
-    }
-    let end = if len < 0 { n } else { (start + len).min(n) };
     Ok(Value::String(
-        chars[start as usize..end.max(start) as usize].concat(),
+        range(chars.len() as i64)
+            .map_or_else(String::new, |(start, end)| chars[start..end].concat()),
     ))
 }
 
