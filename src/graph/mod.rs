@@ -12,7 +12,9 @@
 
 pub mod tree;
 
-use std::collections::{HashMap, HashSet};
+// foldhash: the graph hashes a node or an edge for every reference, and SipHash's
+// flood resistance buys nothing for addresses read from the configuration.
+use foldhash::{HashMap, HashSet};
 use std::fmt;
 
 use petgraph::algo::{tarjan_scc, toposort};
@@ -74,7 +76,7 @@ impl Graph {
             return Vec::new();
         };
         let mut out = Vec::new();
-        let mut seen = HashSet::new();
+        let mut seen = HashSet::default();
         let mut stack = vec![start];
         while let Some(i) = stack.pop() {
             for j in self.g.neighbors_directed(i, petgraph::Direction::Incoming) {
@@ -119,7 +121,7 @@ impl Graph {
             return Vec::new();
         };
         let mut out = Vec::new();
-        let mut seen = HashSet::new();
+        let mut seen = HashSet::default();
         let mut stack = vec![start];
         while let Some(i) = stack.pop() {
             for j in self.g.neighbors_directed(i, petgraph::Direction::Incoming) {
@@ -144,10 +146,10 @@ impl Graph {
     /// references.
     pub fn indirect_resource_dependencies(&self, node: &Node) -> HashSet<ResourceAddr> {
         let Some(&start) = self.index.get(node) else {
-            return HashSet::new();
+            return HashSet::default();
         };
-        let mut out = HashSet::new();
-        let mut seen = HashSet::new();
+        let mut out = HashSet::default();
+        let mut seen = HashSet::default();
         let mut stack: Vec<NodeIndex> = self
             .g
             .neighbors_directed(start, petgraph::Direction::Incoming)
@@ -180,7 +182,7 @@ pub fn build(config: &Config) -> Result<Graph, Diagnostics> {
 /// Builds the graph of one module; with `nested`, of the modules it calls too.
 pub fn build_module(m: &Module, nested: bool) -> Result<Graph, Diagnostics> {
     let mut diags = Diagnostics::new();
-    let mut children = HashMap::new();
+    let mut children = HashMap::default();
     if nested {
         for (name, call) in &m.calls {
             match build_module(&call.module, true) {
@@ -193,8 +195,8 @@ pub fn build_module(m: &Module, nested: bool) -> Result<Graph, Diagnostics> {
     }
     let mut b = Builder {
         g: DiGraph::new(),
-        index: HashMap::new(),
-        edges: HashSet::new(),
+        index: HashMap::default(),
+        edges: HashSet::default(),
     };
     for name in m.calls.keys() {
         b.node(Node::ModuleCall(name.clone()));
@@ -375,7 +377,7 @@ impl Builder {
                     g: self.g,
                     index: self.index,
                     order,
-                    children: HashMap::new(),
+                    children: HashMap::default(),
                 })
             }
             Err(_) => Err(self.cycles()),

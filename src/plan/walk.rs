@@ -7,7 +7,10 @@
 //! ([`super::refactor`]); during it, `import` blocks bring objects into the prior state; objects a
 //! `removed` block forgets are set apart; after it the `check` blocks run ([`super::check`]).
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet};
+
+// The walk hashes addresses for every instance; see `crate::graph` on foldhash.
+use foldhash::{HashMap, HashSet};
 use std::sync::Arc;
 
 use cairn_provider::{PlanRequest, Schema, Type, Value};
@@ -37,7 +40,7 @@ pub struct Options {
     /// Refresh objects through their providers before diffing (`-refresh=true`, the default).
     pub refresh: bool,
     /// Evaluated input variables.
-    pub vars: HashMap<String, Value>,
+    pub vars: std::collections::HashMap<String, Value>,
     /// The working directory, for `path.cwd`.
     pub cwd: String,
 }
@@ -97,7 +100,7 @@ pub async fn plan(
         scope: ModuleScope::new(m, opts.vars.clone(), opts.cwd.clone()),
         providers: ProviderSet::default(),
         prior,
-        refreshed: HashMap::new(),
+        refreshed: HashMap::default(),
         changes: Vec::new(),
         drift: Vec::new(),
         diags,
@@ -105,15 +108,15 @@ pub async fn plan(
         forgotten: Vec::new(),
         checks: Vec::new(),
         imports: &m.imports,
-        pending: HashSet::new(),
+        pending: HashSet::default(),
         included: None,
         path: ModulePath::root(),
         chain: Vec::new(),
         inherited: Vec::new(),
-        call_resources: HashMap::new(),
+        call_resources: HashMap::default(),
         own_resources: Vec::new(),
-        configured: HashSet::new(),
-        module_instances: HashSet::new(),
+        configured: HashSet::default(),
+        module_instances: HashSet::default(),
     };
     w.configure_providers(registry).await?;
     if opts.refresh {
@@ -643,8 +646,8 @@ impl<'a> Walk<'a> {
                 }
             }
         }
-        let mut out = HashSet::new();
-        let mut seen = HashSet::new();
+        let mut out = HashSet::default();
+        let mut seen = HashSet::default();
         while let Some((p, n)) = stack.pop() {
             if !seen.insert((p.clone(), n.clone())) {
                 continue;
@@ -724,7 +727,7 @@ impl<'a> Walk<'a> {
     async fn walk(&mut self) {
         // Nodes whose evaluation failed: like Terraform, what depends on them is not visited, so
         // one mistake gives one error rather than a cascade.
-        let mut failed: HashSet<Node> = HashSet::new();
+        let mut failed: HashSet<Node> = HashSet::default();
         for node in self.graph.order().to_vec() {
             if self
                 .graph
@@ -899,7 +902,7 @@ impl<'a> Walk<'a> {
                 path,
                 chain,
                 inherited: inherited.clone(),
-                call_resources: HashMap::new(),
+                call_resources: HashMap::default(),
                 own_resources: Vec::new(),
                 configured: std::mem::take(&mut self.configured),
                 module_instances: std::mem::take(&mut self.module_instances),
@@ -982,7 +985,7 @@ impl<'a> Walk<'a> {
         let deps = self.full_dependencies(&node);
         let mut imports = self.import_ids(r);
         let mut values = BTreeMap::new();
-        let mut seen = HashSet::new();
+        let mut seen = HashSet::default();
         for (key, each_value) in keys {
             let addr = full.instance(key.clone());
             seen.insert(key.clone());
