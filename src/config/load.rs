@@ -258,7 +258,7 @@ pub(crate) fn parse_body(text: &str) -> Result<hcl_edit::structure::Body, hcl_ed
 }
 
 /// Pieces of a file larger than this are parsed separately.
-const PIECE: usize = 256 * 1024;
+const PIECE: usize = 64 * 1024;
 
 /// Parses files as [`parse_body`] does, using every core: each file is one piece of work, and a
 /// large file is cut into pieces at top-level block boundaries. A piece is parsed with the

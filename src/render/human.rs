@@ -82,6 +82,9 @@ enum Cause {
     Drift,
 }
 
+/// Resource changes rendered together, on every core when there are this many.
+const PARALLEL_BATCH: usize = 512;
+
 /// Writes the plan as `cairn plan` shows it: drift, the legend, every resource change, the
 /// summary line and the output changes — or the "No changes." message.
 pub fn plan(w: &mut impl Write, plan: &Plan, opts: &Options) -> io::Result<()> {
@@ -180,9 +183,21 @@ pub fn plan(w: &mut impl Write, plan: &Plan, opts: &Options) -> io::Result<()> {
         }
 
         write!(w, "\ncairn will perform the following actions:\n")?;
-        for (c, e) in &listed {
-            writeln!(w)?;
-            writeln!(w, "{}", resource_change(c, Cause::Proposed, e, opts))?;
+        // Rendering is most of the time of a large plan: batches are rendered on every core and
+        // written in order, so no more than a batch of text is held at once.
+        for batch in listed.chunks(PARALLEL_BATCH) {
+            let texts = if batch.len() < PARALLEL_BATCH {
+                batch
+                    .iter()
+                    .map(|(c, e)| resource_change(c, Cause::Proposed, e, opts))
+                    .collect()
+            } else {
+                crate::par::map(batch, |(c, e)| resource_change(c, Cause::Proposed, e, opts))
+            };
+            for text in texts {
+                writeln!(w)?;
+                writeln!(w, "{text}")?;
+            }
         }
         let (add, change, destroy) = counts(&changes);
         let imports = plan.refactor.imported.len();
