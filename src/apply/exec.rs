@@ -252,6 +252,9 @@ struct Run<'a> {
     dirty: bool,
     /// The serial was raised for the changes not yet persisted.
     serial_raised: bool,
+    /// No periodic persist before this instant: ten times the last persist's duration after
+    /// it, so that writing a large state takes at most about a tenth of a run.
+    next_persist: tokio::time::Instant,
     /// Resources with non-delete changes in this run (their dependents may need replanning).
     changing: HashSet<&'a ResourceAddr>,
     completed: Vec<Completed>,
@@ -331,6 +334,7 @@ pub async fn apply(
         state,
         dirty: false,
         serial_raised: false,
+        next_persist: tokio::time::Instant::now(),
         changing: plan
             .changes
             .iter()
@@ -507,7 +511,13 @@ impl Run<'_> {
                         None => graph.complete(out.idx, &c.addr.resource),
                     }
                 }
-                _ = tick.tick() => self.persist().await,
+                _ = tick.tick() => {
+                    if tokio::time::Instant::now() >= self.next_persist {
+                        self.persist().await;
+                    } else {
+                        self.commit_journal().await;
+                    }
+                }
             }
         }
     }
@@ -747,11 +757,7 @@ impl Run<'_> {
     /// Group-commits the journal, then persists the state if it changed: what the state says is
     /// never ahead of the journal. The serial rises once per write of a changed state.
     async fn persist(&mut self) {
-        if let Some(j) = &self.ctx.journal
-            && let Err(e) = flush_blocking(j).await
-        {
-            self.fatal.push(e);
-        }
+        self.commit_journal().await;
         if !self.dirty {
             return;
         }
@@ -759,12 +765,23 @@ impl Run<'_> {
             self.state.serial += 1;
             self.serial_raised = true;
         }
+        let started = tokio::time::Instant::now();
         match self.sink.persist(&self.state).await {
             Ok(()) => {
                 self.dirty = false;
                 self.serial_raised = false;
+                self.next_persist = started + started.elapsed() * 10;
             }
             Err(e) => self.fatal.push(format!("cannot persist state: {e}")),
+        }
+    }
+
+    /// Makes the journal's records so far durable, in one `fsync`.
+    async fn commit_journal(&mut self) {
+        if let Some(j) = &self.ctx.journal
+            && let Err(e) = flush_blocking(j).await
+        {
+            self.fatal.push(e);
         }
     }
 
