@@ -961,35 +961,32 @@ async fn state_is_persisted_at_the_end_not_per_operation() {
     assert_eq!(h.sink.last.lock().unwrap().as_ref(), Some(&out.state));
 
     // A long run persists every interval as well.
-    let mut h = Harness::new();
-    h.opts.parallelism = 1;
-    h.opts.persist_interval = Duration::from_secs(5);
-    h.delay(Duration::from_secs(1));
-    let changes = (0..12)
-        .map(|i| create(&format!("t{i}"), "x", &[]))
-        .collect();
-    let (out, _) = h.run(&plan(changes), State::new()).await;
-    assert!(out.is_success());
+    let (h, out) = twelve_seconds_of_operations(Duration::ZERO).await;
     let calls = h.sink.calls.load(Ordering::SeqCst);
     assert!((2..=4).contains(&calls), "{calls} persists");
     assert_eq!(out.state.serial, calls as u64);
 }
 
-#[tokio::test(start_paused = true)]
-async fn a_slow_persist_is_not_repeated_within_ten_times_its_duration() {
-    // Operations of 1 s one after the other, a persist every 5 s, each persist taking 2 s: the
-    // first periodic persist (at 5 s) holds back the next one until 25 s, after the run.
+/// Twelve operations of 1 s one after the other, a persist every 5 s, each taking `persist`.
+async fn twelve_seconds_of_operations(persist: Duration) -> (Harness, Outcome) {
     let mut h = Harness::new();
     h.opts.parallelism = 1;
     h.opts.persist_interval = Duration::from_secs(5);
-    *h.sink.takes.lock().unwrap() = Duration::from_secs(2);
+    *h.sink.takes.lock().unwrap() = persist;
     h.delay(Duration::from_secs(1));
     let changes = (0..12)
         .map(|i| create(&format!("t{i}"), "x", &[]))
         .collect();
     let (out, _) = h.run(&plan(changes), State::new()).await;
     assert!(out.is_success());
-    // One periodic persist and the final one.
+    (h, out)
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_slow_persist_is_not_repeated_within_ten_times_its_duration() {
+    // Persists taking 2 s: the first periodic persist (at 5 s) holds back the next one until
+    // 25 s, after the run. One periodic persist and the final one.
+    let (h, out) = twelve_seconds_of_operations(Duration::from_secs(2)).await;
     assert_eq!(h.sink.calls.load(Ordering::SeqCst), 2);
     assert_eq!(h.sink.last.lock().unwrap().as_ref(), Some(&out.state));
 }
