@@ -737,7 +737,12 @@ impl Run<'_> {
                     }
                 }
                 _ => {
-                    let Some(v) = o.after.as_ref().filter(|v| v.is_wholly_known()) else {
+                    // An infinite number has no JSON form: the caller reports it.
+                    let Some(v) = o
+                        .after
+                        .as_ref()
+                        .filter(|v| v.is_wholly_known() && !crate::plan::fin::has_infinity(v))
+                    else {
                         continue;
                     };
                     let out = OutputState {

@@ -665,6 +665,7 @@ async fn apply_locked(
     }
     let mut state = outcome.state;
     let succeeded = outcome.errors.is_empty() && outcome.fatal.is_empty();
+    let mut outputs_failed = false;
     if mode == Mode::Destroy {
         if succeeded {
             state.outputs.clear();
@@ -672,13 +673,20 @@ async fn apply_locked(
     } else if succeeded {
         match plan::fin::evaluate_outputs(&made.config, &made.vars, &state, providers, &cwd) {
             Ok(outputs) => state.outputs = outputs,
-            Err(ds) => report(&ds, &made.config.sources, ui),
+            Err(ds) => {
+                // The state records this run's objects and keeps its previous outputs.
+                report(&ds, &made.config.sources, ui);
+                outputs_failed = true;
+            }
         }
         let checks =
             plan::fin::evaluate_checks(&made.config, &made.vars, &state, providers, &cwd).await;
         report(&checks, &made.config.sources, ui);
     }
     backend.write(&state).await?;
+    if outputs_failed {
+        return Ok(1);
+    }
 
     let mut out = std::io::stdout().lock();
     if !outcome.errors.is_empty() || !outcome.fatal.is_empty() {

@@ -5,6 +5,11 @@
 //! the cycle and pointing at the references), and gives each resource its direct resource
 //! dependencies as stored in state.
 //!
+//! When modules are called, [`Tree`] joins the module graphs into one at Terraform's
+//! granularity (a call argument feeds one child variable, a reference to `module.NAME.OUTPUT`
+//! comes from that output), so two calls may use each other's outputs; it finds the cycles that
+//! pass through modules and orders the planning walk.
+//!
 //! Nodes are blocks, not instances: instance-level ordering for apply is derived from these
 //! block-level edges by the executor with per-block counters, which keeps edges linear in the
 //! configuration size however large `count` grows. petgraph stays private to this module.
@@ -16,6 +21,7 @@ pub mod tree;
 // flood resistance buys nothing for addresses read from the configuration.
 use foldhash::{HashMap, HashSet};
 use std::fmt;
+use std::sync::Arc;
 
 use petgraph::algo::{tarjan_scc, toposort};
 use petgraph::graph::{DiGraph, NodeIndex};
@@ -60,12 +66,32 @@ pub struct Graph {
     order: Vec<Node>,
     /// The graph of each module call's child module.
     children: HashMap<String, Graph>,
+    /// The module's edges at the granularity of the whole tree (module outputs, child
+    /// variables), kept when the module takes part in a tree of modules (see [`Tree`]).
+    facts: Vec<Fact>,
+    /// Whether the edges between whole module calls form a cycle here (module calls that use
+    /// each other's outputs): `order` is then only an order of the strongly connected parts,
+    /// and the graph of the whole tree orders the planning walk.
+    call_cycle: bool,
+    /// The graph of the whole module tree (only on the root's graph, when it calls modules).
+    tree: Option<Tree>,
 }
 
 impl Graph {
     /// The graph of the module called by `module "name"`.
     pub fn child(&self, name: &str) -> Option<&Graph> {
         self.children.get(name)
+    }
+
+    /// The graph of the whole module tree, on the root's graph when it calls modules.
+    pub fn tree(&self) -> Option<&Tree> {
+        self.tree.as_ref()
+    }
+
+    /// Whether module calls of this module refer to each other's outputs, so that no order of
+    /// whole calls exists (each output still comes after what it refers to).
+    pub fn has_call_cycle(&self) -> bool {
+        self.call_cycle
     }
 
     /// The module calls a node depends on, looking through variables, locals, provider
@@ -174,18 +200,52 @@ impl Graph {
 
 /// Builds the graph of the root module and, nested, of every module it calls. References to
 /// objects that are not declared are reported by evaluation (with a better message), not here;
-/// they add no edge.
+/// they add no edge. When the root calls modules, the graph of the whole tree ([`Tree`]) is
+/// built too: it finds the cycles that pass through module calls, and orders the walk.
 pub fn build(config: &Config) -> Result<Graph, Diagnostics> {
-    build_module(&config.root, true)
+    let mut g = build_nested(&config.root, !config.root.calls.is_empty())?;
+    if !config.root.calls.is_empty() {
+        let tree = Tree::build(&config.root, &g)?;
+        project_orders(&mut g, &tree, 0);
+        g.tree = Some(tree);
+    }
+    Ok(g)
 }
 
-/// Builds the graph of one module; with `nested`, of the modules it calls too.
+/// Builds the graph of one module; with `nested`, of the modules it calls too. Module calls
+/// that use each other's outputs are no cycle here (see [`Graph::has_call_cycle`]): only the
+/// graph of the whole tree can tell whether one output really depends on itself.
 pub fn build_module(m: &Module, nested: bool) -> Result<Graph, Diagnostics> {
+    build_nested(m, nested && !m.calls.is_empty())
+}
+
+/// Gives each module graph whose calls use each other's outputs the order of its nodes in the
+/// graph of the whole tree.
+fn project_orders(g: &mut Graph, tree: &Tree, module: usize) {
+    if g.call_cycle {
+        g.order = tree
+            .order
+            .iter()
+            .filter_map(|&i| match &tree.g[i] {
+                (m, Step::Node(n)) if *m == module => Some(n.clone()),
+                _ => None,
+            })
+            .collect();
+    }
+    for (name, child) in &mut g.children {
+        if let Some(&c) = tree.children.get(&(module, name.clone())) {
+            project_orders(child, tree, c);
+        }
+    }
+}
+
+/// With `facts`, the module's edges are also kept at the granularity of the whole tree.
+fn build_nested(m: &Module, facts: bool) -> Result<Graph, Diagnostics> {
     let mut diags = Diagnostics::new();
     let mut children = HashMap::default();
-    if nested {
+    if facts {
         for (name, call) in &m.calls {
-            match build_module(&call.module, true) {
+            match build_nested(&call.module, true) {
                 Ok(g) => {
                     children.insert(name.clone(), g);
                 }
@@ -197,6 +257,8 @@ pub fn build_module(m: &Module, nested: bool) -> Result<Graph, Diagnostics> {
         g: DiGraph::new(),
         index: HashMap::default(),
         edges: HashSet::default(),
+        facts: Vec::new(),
+        keep_facts: facts,
     };
     for name in m.calls.keys() {
         b.node(Node::ModuleCall(name.clone()));
@@ -221,32 +283,28 @@ pub fn build_module(m: &Module, nested: bool) -> Result<Graph, Diagnostics> {
     }
 
     for v in m.variables.values() {
-        let to = Node::Var(v.name.clone());
+        let to = To::Node(Node::Var(v.name.clone()));
         for val in &v.validations {
             // Validation conditions may refer to the variable itself only (and, since Terraform
             // 1.9, to other objects).
-            b.refs(m, &to, lang::references(&val.condition));
+            b.refs(m, &to, lang::references(&val.condition), false);
         }
     }
     for l in m.locals.values() {
-        b.refs(m, &Node::Local(l.name.clone()), lang::references(&l.expr));
+        let to = To::Node(Node::Local(l.name.clone()));
+        b.refs(m, &to, lang::references(&l.expr), false);
     }
     for p in &m.providers {
-        let to = Node::Provider(ProviderRef {
+        let to = To::Node(Node::Provider(ProviderRef {
             name: p.name.clone(),
             alias: p.alias.clone(),
-        });
-        b.refs(m, &to, lang::body_references(&p.body));
+        }));
+        b.refs(m, &to, lang::body_references(&p.body), false);
     }
     for r in m.resources.values() {
-        let to = Node::Resource(r.addr.clone());
+        let to = To::Node(Node::Resource(r.addr.clone()));
         let mut refs = lang::body_references(&r.body);
-        for e in r
-            .count
-            .iter()
-            .chain(r.for_each.iter())
-            .chain(r.depends_on.iter())
-        {
+        for e in r.count.iter().chain(r.for_each.iter()) {
             refs.extend(lang::references(e));
         }
         for e in &r.lifecycle.replace_triggered_by {
@@ -260,46 +318,61 @@ pub fn build_module(m: &Module, nested: bool) -> Result<Graph, Diagnostics> {
         {
             refs.extend(conditions_refs(&c.condition, &c.error_message));
         }
-        b.refs(m, &to, refs);
+        b.refs(m, &to, refs, false);
+        let mut deps = Vec::new();
+        for e in &r.depends_on {
+            deps.extend(lang::references(e));
+        }
+        b.refs(m, &to, deps, true);
         let p = r.provider_ref();
         if m.providers
             .iter()
             .any(|b| b.name == p.name && b.alias == p.alias)
         {
-            b.edge(&Node::Provider(p), &to, None);
+            b.add(From::Node(Node::Provider(p)), to, None);
         }
     }
     for o in m.outputs.values() {
-        let to = Node::Output(o.name.clone());
+        let to = To::Node(Node::Output(o.name.clone()));
         let mut refs = lang::references(&o.value);
-        for e in &o.depends_on {
-            refs.extend(lang::references(e));
-        }
         for c in &o.preconditions {
             refs.extend(conditions_refs(&c.condition, &c.error_message));
         }
-        b.refs(m, &to, refs);
+        b.refs(m, &to, refs, false);
+        let mut deps = Vec::new();
+        for e in &o.depends_on {
+            deps.extend(lang::references(e));
+        }
+        b.refs(m, &to, deps, true);
     }
     for call in m.calls.values() {
-        let to = Node::ModuleCall(call.name.clone());
+        let to = To::Node(Node::ModuleCall(call.name.clone()));
         let mut refs = Vec::new();
-        for e in call
-            .args
-            .values()
-            .chain(call.count.iter())
-            .chain(call.for_each.iter())
-            .chain(call.depends_on.iter())
-        {
+        for e in call.count.iter().chain(call.for_each.iter()) {
             refs.extend(lang::references(e));
         }
-        b.refs(m, &to, refs);
+        b.refs(m, &to, refs, false);
+        let mut deps = Vec::new();
+        for e in &call.depends_on {
+            deps.extend(lang::references(e));
+        }
+        b.refs(m, &to, deps, true);
+        // Each argument feeds one variable of the child.
+        for (arg, e) in &call.args {
+            let to = if call.module.variables.contains_key(arg) {
+                To::Var(call.name.clone(), arg.clone())
+            } else {
+                to.clone()
+            };
+            b.refs(m, &to, lang::references(e), false);
+        }
         // Provider configurations passed to the module are configured first.
         for (_, parent) in &call.providers {
             if m.providers
                 .iter()
                 .any(|p| p.name == parent.name && p.alias == parent.alias)
             {
-                b.edge(&Node::Provider(parent.clone()), &to, None);
+                b.add(From::Node(Node::Provider(parent.clone())), to.clone(), None);
             }
         }
     }
@@ -321,12 +394,43 @@ fn conditions_refs(cond: &Expr, msg: &Expr) -> Vec<Reference> {
     refs
 }
 
+/// Where an edge starts, seen from one module: one of its own nodes, or what a reference to a
+/// module call needs of the child.
+#[derive(Clone, Debug)]
+enum From {
+    Node(Node),
+    /// `module.NAME.OUTPUT`: that output.
+    Output(String, String),
+    /// `module.NAME` in an expression: every output.
+    Outputs(String),
+    /// `module.NAME` in `depends_on`: everything in the module.
+    Close(String),
+}
+
+/// Where an edge ends, seen from one module: one of its own nodes, or a child's variable
+/// (a call argument).
+#[derive(Clone, Debug)]
+enum To {
+    Node(Node),
+    Var(String, String),
+}
+
+/// An edge of a module at the granularity of the whole tree.
+#[derive(Clone, Debug)]
+struct Fact {
+    from: From,
+    to: To,
+    span: Option<Span>,
+}
+
 struct Builder {
     g: DiGraph<Node, Option<Span>>,
     index: HashMap<Node, NodeIndex>,
     /// The edges added so far: petgraph's own lookup scans a node's edges, which made building
     /// quadratic when thousands of resources reference one local.
     edges: HashSet<(NodeIndex, NodeIndex)>,
+    facts: Vec<Fact>,
+    keep_facts: bool,
 }
 
 impl Builder {
@@ -347,77 +451,419 @@ impl Builder {
         }
     }
 
-    fn refs(&mut self, m: &Module, to: &Node, refs: Vec<Reference>) {
+    /// Adds an edge: between whole module calls in this module's graph, and as a fact for the
+    /// graph of the whole tree.
+    fn add(&mut self, from: From, to: To, span: Option<Span>) {
+        let a = match &from {
+            From::Node(n) => n.clone(),
+            From::Output(c, _) | From::Outputs(c) | From::Close(c) => Node::ModuleCall(c.clone()),
+        };
+        let b = match &to {
+            To::Node(n) => n.clone(),
+            To::Var(c, _) => Node::ModuleCall(c.clone()),
+        };
+        if a == b {
+            // A variable's validation refers to the variable itself, which is no dependency; a
+            // call using its own outputs is a cycle only if the outputs use those arguments,
+            // which the graph of the tree tells. Anything else referring to itself is a cycle
+            // of one.
+            if matches!((&from, &to), (From::Node(_), To::Node(n)) if !matches!(n, Node::Var(_))) {
+                let i = self.index[&b];
+                self.g.add_edge(i, i, span.clone());
+            }
+        } else {
+            self.edge(&a, &b, span.clone());
+        }
+        if self.keep_facts {
+            self.facts.push(Fact { from, to, span });
+        }
+    }
+
+    /// Adds an edge from everything `refs` names in `m` to `to`; `depends_on` says the
+    /// references come from a `depends_on` list (where `module.NAME` means all of the module).
+    fn refs(&mut self, m: &Module, to: &To, refs: Vec<Reference>, depends_on: bool) {
         for r in refs {
             let from = match r.subject {
-                Subject::Var(n) if m.variables.contains_key(&n) => Node::Var(n),
-                Subject::Local(n) if m.locals.contains_key(&n) => Node::Local(n),
-                Subject::Resource(a) if m.resources.contains_key(&a) => Node::Resource(a),
-                Subject::Module(n) if m.calls.contains_key(&n) => Node::ModuleCall(n),
+                Subject::Var(n) if m.variables.contains_key(&n) => From::Node(Node::Var(n)),
+                Subject::Local(n) if m.locals.contains_key(&n) => From::Node(Node::Local(n)),
+                Subject::Resource(a) if m.resources.contains_key(&a) => {
+                    From::Node(Node::Resource(a))
+                }
+                Subject::Module(n) if m.calls.contains_key(&n) => match r.attr {
+                    Some(o) => From::Output(n, o),
+                    None if depends_on => From::Close(n),
+                    None => From::Outputs(n),
+                },
                 _ => continue,
             };
-            if &from == to {
-                // A variable's validation refers to the variable itself, which is no dependency;
-                // anything else referring to itself is a cycle of one.
-                if !matches!(to, Node::Var(_)) {
-                    let i = self.index[to];
-                    self.g.add_edge(i, i, r.span);
-                }
+            if matches!((&from, to), (From::Node(a), To::Node(b)) if a == b && matches!(b, Node::Var(_)))
+            {
                 continue;
             }
-            self.edge(&from, to, r.span);
+            self.add(from, to.clone(), r.span);
         }
     }
 
     fn finish(self) -> Result<Graph, Diagnostics> {
-        match toposort(&self.g, None) {
-            Ok(order) => {
-                let order = order.into_iter().map(|i| self.g[i].clone()).collect();
-                Ok(Graph {
-                    g: self.g,
-                    index: self.index,
-                    order,
-                    children: HashMap::default(),
-                })
+        let (order, call_cycle) = match toposort(&self.g, None) {
+            Ok(order) => (order, false),
+            Err(_) => {
+                // Cycles through module calls are left to the graph of the whole tree; any
+                // other is an error.
+                let diags = cycles(&self.g, |scc| {
+                    !scc.iter()
+                        .any(|&i| matches!(self.g[i], Node::ModuleCall(_)))
+                });
+                if diags.has_errors() {
+                    return Err(diags);
+                }
+                // The strongly connected parts in dependency order (tarjan_scc gives them in
+                // reverse), each part's nodes in a stable order.
+                let mut order = Vec::new();
+                for mut scc in tarjan_scc(&self.g).into_iter().rev() {
+                    scc.sort_by(|a, b| self.g[*a].cmp(&self.g[*b]));
+                    order.extend(scc);
+                }
+                (order, true)
             }
-            Err(_) => Err(self.cycles()),
+        };
+        let order = order.into_iter().map(|i| self.g[i].clone()).collect();
+        Ok(Graph {
+            g: self.g,
+            index: self.index,
+            order,
+            children: HashMap::default(),
+            facts: self.facts,
+            call_cycle,
+            tree: None,
+        })
+    }
+}
+
+/// One diagnostic per cycle that `keep` selects, naming its members and pointing at each
+/// reference on it.
+fn cycles<N: fmt::Display>(
+    g: &DiGraph<N, Option<Span>>,
+    keep: impl Fn(&[NodeIndex]) -> bool,
+) -> Diagnostics {
+    let mut diags = Diagnostics::new();
+    for scc in tarjan_scc(g) {
+        let is_cycle = scc.len() > 1 || g.find_edge(scc[0], scc[0]).is_some();
+        if !is_cycle || !keep(&scc) {
+            continue;
+        }
+        let members: HashSet<NodeIndex> = scc.iter().copied().collect();
+        let mut names: Vec<String> = scc.iter().map(|&i| g[i].to_string()).collect();
+        names.sort();
+        let mut d = Diagnostic::error(
+            "Cycle",
+            format!(
+                "These objects depend on each other: {}. Break the cycle by removing one of the references below.",
+                names.join(", ")
+            ),
+        );
+        for e in g.edge_indices() {
+            let Some((a, b)) = g.edge_endpoints(e) else {
+                continue;
+            };
+            if members.contains(&a)
+                && members.contains(&b)
+                && let Some(span) = &g[e]
+            {
+                d = d.at(span.clone(), format!("{} refers to {}", g[b], g[a]));
+            }
+        }
+        diags.push(d);
+    }
+    diags
+}
+
+/// A node of the graph of the whole module tree, besides the nodes of each module.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Step {
+    /// A node of the module's own graph. `ModuleCall` is the call's expansion (`count`,
+    /// `for_each`, `depends_on`, the providers it gets): every node of the child comes after it.
+    Node(Node),
+    /// The end of a module instance: after all its resources and outputs (what
+    /// `depends_on = [module.NAME]` waits for). The root module has none.
+    Close,
+}
+
+/// A node of the tree with the module it belongs to, for display.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+struct TreeNode {
+    module: usize,
+    step: Step,
+    /// `module.a.module.b.` (empty for the root), for naming.
+    prefix: Arc<str>,
+}
+
+impl fmt::Display for TreeNode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.step {
+            Step::Node(n) => write!(f, "{}{n}", self.prefix),
+            Step::Close => write!(f, "{} (close)", self.prefix.trim_end_matches('.')),
+        }
+    }
+}
+
+/// The graph of the whole module tree, at Terraform's granularity: each module's variables,
+/// locals, resources and outputs are nodes, a call argument is an edge into the child's
+/// variable, and a reference to `module.NAME.OUTPUT` an edge from that output. Module calls
+/// that use each other's outputs are thus no cycle unless an output depends on itself through
+/// the other module. Nodes are configuration blocks (each module once, whatever its
+/// `count`/`for_each`), so the graph stays linear in the configuration.
+pub struct Tree {
+    g: DiGraph<(usize, Step), Option<Span>>,
+    index: HashMap<(usize, Step), NodeIndex>,
+    /// Each module's call names from the root (the root first, at 0).
+    modules: Vec<Vec<String>>,
+    /// The module a call of a module leads to.
+    children: HashMap<(usize, String), usize>,
+    order: Vec<NodeIndex>,
+}
+
+impl Tree {
+    fn build(root: &Module, root_graph: &Graph) -> Result<Tree, Diagnostics> {
+        let mut list: Vec<(Vec<String>, &Module, &Graph)> = Vec::new();
+        let mut children = HashMap::default();
+        collect(root, root_graph, Vec::new(), None, &mut list, &mut children);
+        let mut t = Tree {
+            g: DiGraph::new(),
+            index: HashMap::default(),
+            modules: list.iter().map(|(p, _, _)| p.clone()).collect(),
+            children,
+            order: Vec::new(),
+        };
+        let mut edges: HashSet<(NodeIndex, NodeIndex)> = HashSet::default();
+        for (i, (_, _, g)) in list.iter().enumerate() {
+            for n in g.g.node_weights() {
+                t.add_node(i, Step::Node(n.clone()));
+            }
+            if i != 0 {
+                t.add_node(i, Step::Close);
+            }
+        }
+        let mut add = |g: &mut DiGraph<(usize, Step), Option<Span>>,
+                       a: NodeIndex,
+                       b: NodeIndex,
+                       span: Option<Span>| {
+            if a == b || edges.insert((a, b)) {
+                g.add_edge(a, b, span);
+            }
+        };
+        for (i, (_, m, g)) in list.iter().enumerate() {
+            for f in &g.facts {
+                let to = match &f.to {
+                    To::Node(n) => t.at(i, Step::Node(n.clone())),
+                    To::Var(c, v) => t
+                        .child(i, c)
+                        .and_then(|ci| t.at(ci, Step::Node(Node::Var(v.clone())))),
+                };
+                let Some(to) = to else { continue };
+                let call = |c: &String| t.at(i, Step::Node(Node::ModuleCall(c.clone())));
+                let from: Vec<NodeIndex> = match &f.from {
+                    From::Node(n) => t.at(i, Step::Node(n.clone())).into_iter().collect(),
+                    From::Output(c, o) => {
+                        let out = t
+                            .child(i, c)
+                            .and_then(|ci| t.at(ci, Step::Node(Node::Output(o.clone()))));
+                        // An output the module does not declare is reported by evaluation.
+                        out.or_else(|| call(c)).into_iter().collect()
+                    }
+                    From::Outputs(c) => {
+                        let mut v: Vec<NodeIndex> = call(c).into_iter().collect();
+                        if let (Some(ci), Some(callm)) = (t.child(i, c), m.calls.get(c)) {
+                            for o in callm.module.outputs.keys() {
+                                v.extend(t.at(ci, Step::Node(Node::Output(o.clone()))));
+                            }
+                        }
+                        v
+                    }
+                    From::Close(c) => t
+                        .child(i, c)
+                        .and_then(|ci| t.at(ci, Step::Close))
+                        .into_iter()
+                        .collect(),
+                };
+                for a in from {
+                    add(&mut t.g, a, to, f.span.clone());
+                }
+            }
+            // A call's expansion comes before everything in its module; the module's end after
+            // its resources, its outputs and the ends of the modules it calls.
+            for (c, callm) in &m.calls {
+                let (Some(ci), Some(expand)) = (
+                    t.child(i, c),
+                    t.at(i, Step::Node(Node::ModuleCall(c.clone()))),
+                ) else {
+                    continue;
+                };
+                let Some(close) = t.at(ci, Step::Close) else {
+                    continue;
+                };
+                let child_graph = list[ci].2;
+                for n in child_graph.g.node_weights() {
+                    if let Some(x) = t.at(ci, Step::Node(n.clone())) {
+                        add(&mut t.g, expand, x, None);
+                        if matches!(n, Node::Resource(_) | Node::Output(_)) {
+                            add(&mut t.g, x, close, None);
+                        }
+                    }
+                }
+                add(&mut t.g, expand, close, None);
+                for gc in callm.module.calls.keys() {
+                    if let Some(inner) = t.child(ci, gc).and_then(|gi| t.at(gi, Step::Close)) {
+                        add(&mut t.g, inner, close, None);
+                    }
+                }
+            }
+        }
+        match toposort(&t.g, None) {
+            Ok(order) => {
+                t.order = order;
+                Ok(t)
+            }
+            Err(_) => {
+                // Name each node with its module's path for the message.
+                let prefixes: Vec<Arc<str>> = t
+                    .modules
+                    .iter()
+                    .map(|p| {
+                        let s: String = p.iter().map(|n| format!("module.{n}.")).collect();
+                        Arc::from(s)
+                    })
+                    .collect();
+                let named = t.g.map(
+                    |_, (m, s)| TreeNode {
+                        module: *m,
+                        step: s.clone(),
+                        prefix: prefixes[*m].clone(),
+                    },
+                    |_, e| e.clone(),
+                );
+                Err(cycles(&named, |_| true))
+            }
         }
     }
 
-    /// One diagnostic per cycle, naming its members and pointing at each reference on it.
-    fn cycles(&self) -> Diagnostics {
-        let mut diags = Diagnostics::new();
-        for scc in tarjan_scc(&self.g) {
-            let is_cycle = scc.len() > 1 || self.g.find_edge(scc[0], scc[0]).is_some();
-            if !is_cycle {
-                continue;
-            }
-            let members: HashSet<NodeIndex> = scc.iter().copied().collect();
-            let mut names: Vec<String> = scc.iter().map(|&i| self.g[i].to_string()).collect();
-            names.sort();
-            let mut d = Diagnostic::error(
-                "Cycle",
-                format!(
-                    "These objects depend on each other: {}. Break the cycle by removing one of the references below.",
-                    names.join(", ")
-                ),
-            );
-            for e in self.g.edge_indices() {
-                let Some((a, b)) = self.g.edge_endpoints(e) else {
+    fn add_node(&mut self, module: usize, step: Step) {
+        let key = (module, step);
+        if !self.index.contains_key(&key) {
+            let i = self.g.add_node(key.clone());
+            self.index.insert(key, i);
+        }
+    }
+
+    fn at(&self, module: usize, step: Step) -> Option<NodeIndex> {
+        self.index.get(&(module, step)).copied()
+    }
+
+    fn child(&self, module: usize, call: &str) -> Option<usize> {
+        self.children.get(&(module, call.to_string())).copied()
+    }
+
+    /// The nodes in an order where each comes after everything it depends on, as indexes.
+    pub fn order(&self) -> impl Iterator<Item = usize> + '_ {
+        self.order.iter().map(|i| i.index())
+    }
+
+    /// The module (index) and step of a node.
+    pub fn step(&self, i: usize) -> (usize, &Step) {
+        let (m, s) = &self.g[NodeIndex::new(i)];
+        (*m, s)
+    }
+
+    /// The nodes a node directly depends on.
+    pub fn dependencies(&self, i: usize) -> impl Iterator<Item = usize> + '_ {
+        self.g
+            .neighbors_directed(NodeIndex::new(i), petgraph::Direction::Incoming)
+            .map(|j| j.index())
+    }
+
+    /// How many modules the tree has (each module once, whatever its instances).
+    pub fn module_count(&self) -> usize {
+        self.modules.len()
+    }
+
+    /// A module's call names from the root.
+    pub fn module_path(&self, module: usize) -> &[String] {
+        &self.modules[module]
+    }
+
+    /// The module a call made from `module` leads to.
+    pub fn child_module(&self, module: usize, call: &str) -> Option<usize> {
+        self.child(module, call)
+    }
+
+    /// The module at a path of call names.
+    pub fn module_at(&self, names: &[String]) -> Option<usize> {
+        let mut m = 0;
+        for n in names {
+            m = self.child(m, n)?;
+        }
+        Some(m)
+    }
+
+    /// The node of `step` in `module`.
+    pub fn node(&self, module: usize, step: Step) -> Option<usize> {
+        self.at(module, step).map(|i| i.index())
+    }
+
+    /// The resources (module, address within it) a node depends on, looking through
+    /// variables, locals, outputs, provider configurations and module calls (but not through
+    /// other resources): across module boundaries, exactly those the values it uses come from,
+    /// plus whatever the calls containing it depend on.
+    pub fn resource_dependencies(&self, i: usize) -> Vec<(usize, ResourceAddr)> {
+        let mut out = Vec::new();
+        let mut seen = HashSet::default();
+        let mut stack = vec![NodeIndex::new(i)];
+        while let Some(i) = stack.pop() {
+            for j in self.g.neighbors_directed(i, petgraph::Direction::Incoming) {
+                if !seen.insert(j) {
                     continue;
-                };
-                if members.contains(&a)
-                    && members.contains(&b)
-                    && let Some(span) = &self.g[e]
-                {
-                    d = d.at(
-                        span.clone(),
-                        format!("{} refers to {}", self.g[b], self.g[a]),
-                    );
+                }
+                match &self.g[j] {
+                    (m, Step::Node(Node::Resource(r))) => out.push((*m, r.clone())),
+                    _ => stack.push(j),
                 }
             }
-            diags.push(d);
         }
-        diags
+        out.sort();
+        out.dedup();
+        out
+    }
+}
+
+/// Lists the modules of the tree from `m` down (pre-order), with the module each call leads to.
+fn collect<'a>(
+    m: &'a Module,
+    g: &'a Graph,
+    path: Vec<String>,
+    parent: Option<(usize, String)>,
+    list: &mut Vec<(Vec<String>, &'a Module, &'a Graph)>,
+    children: &mut HashMap<(usize, String), usize>,
+) {
+    let me = list.len();
+    if let Some(key) = parent {
+        children.insert(key, me);
+    }
+    list.push((path.clone(), m, g));
+    let mut calls: Vec<&String> = m.calls.keys().collect();
+    calls.sort();
+    for name in calls {
+        let (Some(call), Some(cg)) = (m.calls.get(name), g.children.get(name)) else {
+            continue;
+        };
+        let mut p = path.clone();
+        p.push(name.clone());
+        collect(
+            &call.module,
+            cg,
+            p,
+            Some((me, name.clone())),
+            list,
+            children,
+        );
     }
 }

@@ -23,10 +23,7 @@ pub struct ModuleResources {
 pub fn resource_tree(config: &Config) -> Vec<ModuleResources> {
     let mut ctxs = Vec::new();
     collect(&config.root, String::new(), None, &mut ctxs);
-    let walker = Walker {
-        config,
-        ctxs: &ctxs,
-    };
+    let walker = Walker { ctxs: &ctxs };
     ctxs.iter()
         .enumerate()
         .map(|(i, c)| {
@@ -103,7 +100,6 @@ fn collect<'a>(
 }
 
 struct Walker<'a> {
-    config: &'a Config,
     ctxs: &'a [Ctx<'a>],
 }
 
@@ -113,18 +109,6 @@ impl Walker<'_> {
         self.ctxs
             .iter()
             .position(|c| matches!(c.parent, Some((p, call)) if p == at && call.name == name))
-    }
-
-    /// The output name written after a `module.NAME` reference (`module.NAME.OUTPUT`).
-    fn output_name(&self, r: &Reference) -> Option<String> {
-        let span = r.span.as_ref()?;
-        let after = self.config.sources.text(span.file).get(span.range.end..)?;
-        let name: String = after
-            .strip_prefix('.')?
-            .chars()
-            .take_while(|c| c.is_alphanumeric() || *c == '_' || *c == '-')
-            .collect();
-        (!name.is_empty()).then_some(name)
     }
 
     /// Every resource of the module at `at` and of the modules it calls.
@@ -171,7 +155,7 @@ impl Walker<'_> {
                         continue;
                     };
                     let outputs = &self.ctxs[child].m.outputs;
-                    let wanted: Vec<String> = match self.output_name(&r) {
+                    let wanted: Vec<String> = match r.attr.clone() {
                         Some(o) if outputs.contains_key(&o) => vec![o],
                         Some(_) => outputs.keys().cloned().collect(),
                         None => {

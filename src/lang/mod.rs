@@ -90,6 +90,9 @@ pub struct Reference {
     /// For a resource subject, the index that directly follows it (`count.index` in
     /// `aws_subnet.a[count.index].id`), which names one instance once evaluated.
     pub index: Option<Index>,
+    /// For a module subject, the output named after the call (`out` in `module.net.out`,
+    /// `module.net[0].out` or `module.net[*].out`); `None` for the whole module.
+    pub attr: Option<String>,
 }
 
 /// The index directly following a resource reference.

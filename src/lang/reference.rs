@@ -134,6 +134,7 @@ impl Walker {
             subject,
             span,
             index: None,
+            attr: None,
         });
     }
 
@@ -198,7 +199,33 @@ impl Walker {
                                 _ => e.span(),
                             };
                             let is_resource = matches!(subject, Subject::Resource(_));
+                            let is_module = matches!(subject, Subject::Module(_));
                             self.push(subject, range);
+                            if is_module {
+                                // The output follows the call name, after at most one index
+                                // or splat.
+                                let mut rest = t.operators[used..].iter().map(|o| o.value());
+                                let attr = match rest.next() {
+                                    Some(TraversalOperator::GetAttr(id)) => {
+                                        Some(id.as_str().to_string())
+                                    }
+                                    Some(
+                                        TraversalOperator::Index(_)
+                                        | TraversalOperator::LegacyIndex(_)
+                                        | TraversalOperator::AttrSplat(_)
+                                        | TraversalOperator::FullSplat(_),
+                                    ) => match rest.next() {
+                                        Some(TraversalOperator::GetAttr(id)) => {
+                                            Some(id.as_str().to_string())
+                                        }
+                                        _ => None,
+                                    },
+                                    None => None,
+                                };
+                                if let Some(last) = self.out.last_mut() {
+                                    last.attr = attr;
+                                }
+                            }
                             if is_resource {
                                 let index = match t.operators.get(used).map(|o| o.value()) {
                                     Some(TraversalOperator::Index(e)) => {

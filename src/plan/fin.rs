@@ -121,6 +121,36 @@ fn fill_calls<'a>(ctx: &StateEval<'a>, scope: &mut ModuleScope<'a>, path: &Modul
     let Ok(g) = graph::build_module(m, false) else {
         return;
     };
+    // Calls that use each other's outputs are evaluated again until their values settle: each
+    // pass makes known at least the outputs that depend on nothing still unknown.
+    let passes = if g.has_call_cycle() {
+        m.calls.len() + 1
+    } else {
+        1
+    };
+    for _ in 0..passes {
+        let before = scope.modules.clone();
+        fill_calls_once(ctx, scope, path, &g);
+        let settled = scope.modules.len() == before.len()
+            && scope.modules.iter().all(|(k, v)| {
+                before
+                    .get(k)
+                    .is_some_and(|b| b.instances == v.instances && b.expansion == v.expansion)
+            });
+        if settled {
+            break;
+        }
+    }
+}
+
+/// One pass of [`fill_calls`] over the calls in the graph's order.
+fn fill_calls_once<'a>(
+    ctx: &StateEval<'a>,
+    scope: &mut ModuleScope<'a>,
+    path: &ModulePath,
+    g: &graph::Graph,
+) {
+    let m: &'a Module = scope.module;
     for node in g.order() {
         let Node::ModuleCall(name) = node else {
             continue;
@@ -390,7 +420,8 @@ pub fn check_postconditions(
     Ok(())
 }
 
-/// Evaluates the root module's outputs against `state`.
+/// Evaluates the root module's outputs against `state`. An output that cannot be stored (an
+/// infinite number: JSON has none) is an error, as it is when Terraform saves the state.
 pub fn evaluate_outputs(
     config: &Config,
     vars: &HashMap<String, Value>,
@@ -416,6 +447,20 @@ pub fn evaluate_outputs(
                 }
                 let sensitive = o.sensitive || v.contains_sensitive();
                 let (plain, _) = v.unmark_deep();
+                if has_infinity(&plain) {
+                    // JSON has no infinity (`1/0`): Terraform fails to save such a state.
+                    diags.push(
+                        Diagnostic::error(
+                            "Failed to serialize output value in state",
+                            format!(
+                                "An error occurred while serializing output value \"{}\": cannot serialize infinity as JSON.",
+                                o.name
+                            ),
+                        )
+                        .at_opt(o.value.span()),
+                    );
+                    continue;
+                }
                 out.insert(
                     o.name.clone(),
                     OutputState {
@@ -432,6 +477,17 @@ pub fn evaluate_outputs(
         return Err(diags);
     }
     Ok(out)
+}
+
+/// Whether a value holds an infinite number anywhere (which JSON cannot hold).
+pub(crate) fn has_infinity(v: &Value) -> bool {
+    match v {
+        Value::Number(n) => n.is_infinite(),
+        Value::List(xs) | Value::Tuple(xs) | Value::Set(xs) => xs.iter().any(has_infinity),
+        Value::Map(m) | Value::Object(m) => m.values().any(has_infinity),
+        Value::Sensitive(x) => has_infinity(x),
+        _ => false,
+    }
 }
 
 /// Evaluates the root module's `check` blocks against `state` after an apply: their

@@ -14,7 +14,7 @@ use cairn_provider::{Type, Value};
 use super::scope::Expansion;
 use super::vars;
 use crate::addr::{InstanceKey, ModulePath};
-use crate::config::{Expr, Module, ModuleCall, ProviderRef};
+use crate::config::{Expr, Module, ModuleCall, Output, ProviderRef, Variable};
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::lang::{self, Scope};
 
@@ -131,10 +131,35 @@ pub fn call_vars(
     call: &ModuleCall,
     scope: &dyn Scope,
 ) -> Result<HashMap<String, Value>, Diagnostics> {
+    let mut diags = unsupported_arguments(call);
+    let mut out = HashMap::new();
+    for v in call.module.variables.values() {
+        match call_var(call, v, scope) {
+            Ok(x) => {
+                out.insert(v.name.clone(), x);
+            }
+            Err(ds) => diags.extend(ds),
+        }
+    }
+    diags.into_result(out)
+}
+
+/// The arguments of `call` that name no variable of the child, and the variables without a
+/// default that it leaves out.
+pub fn check_arguments(call: &ModuleCall) -> Diagnostics {
+    let mut diags = unsupported_arguments(call);
+    for v in call.module.variables.values() {
+        if !call.args.contains_key(&v.name) && v.default.is_none() {
+            diags.push(missing_argument(call, v));
+        }
+    }
+    diags
+}
+
+fn unsupported_arguments(call: &ModuleCall) -> Diagnostics {
     let mut diags = Diagnostics::new();
-    let child = &call.module;
     for (name, e) in &call.args {
-        if !child.variables.contains_key(name) {
+        if !call.module.variables.contains_key(name) {
             diags.push(
                 Diagnostic::error(
                     "Unsupported argument",
@@ -147,36 +172,32 @@ pub fn call_vars(
             );
         }
     }
-    let mut out = HashMap::new();
-    for v in child.variables.values() {
-        let value = match (call.args.get(&v.name), &v.default) {
-            (Some(e), _) => lang::eval(e, scope),
-            (None, Some(d)) => vars::constant(d),
-            (None, None) => {
-                diags.push(
-                    Diagnostic::error(
-                        "Missing required argument",
-                        format!(
-                            "The argument \"{}\" is required by module \"{}\", but no definition was found.",
-                            v.name, call.name
-                        ),
-                    )
-                    .at(call.span.clone(), ""),
-                );
-                continue;
-            }
-        };
-        let value = match value.and_then(|x| vars::finish(v, x).map_err(Diagnostics::from)) {
-            Ok(x) => x,
-            Err(ds) => {
-                diags.extend(ds);
-                continue;
-            }
-        };
-        diags.extend(vars::validate(v, &value));
-        out.insert(v.name.clone(), value);
-    }
-    diags.into_result(out)
+    diags
+}
+
+fn missing_argument(call: &ModuleCall, v: &Variable) -> Diagnostic {
+    Diagnostic::error(
+        "Missing required argument",
+        format!(
+            "The argument \"{}\" is required by module \"{}\", but no definition was found.",
+            v.name, call.name
+        ),
+    )
+    .at(call.span.clone(), "")
+}
+
+/// One input variable of the child for one instance of `call`: its argument evaluated in the
+/// caller's `scope`, or its default, converted to its type and checked by its validation rules
+/// that refer to the variable only.
+pub fn call_var(call: &ModuleCall, v: &Variable, scope: &dyn Scope) -> Result<Value, Diagnostics> {
+    let value = match (call.args.get(&v.name), &v.default) {
+        (Some(e), _) => lang::eval(e, scope)?,
+        (None, Some(d)) => vars::constant(d)?,
+        (None, None) => return Err(missing_argument(call, v).into()),
+    };
+    let value = vars::finish(v, value).map_err(Diagnostics::from)?;
+    let diags = vars::validate(v, &value);
+    diags.into_result(value)
 }
 
 /// The object `module.NAME` (one instance) evaluates to: every output of the module, marked
@@ -184,18 +205,22 @@ pub fn call_vars(
 pub fn outputs_value(m: &Module, scope: &dyn Scope, diags: &mut Diagnostics) -> Value {
     let mut out = BTreeMap::new();
     for o in m.outputs.values() {
-        match lang::eval(&o.value, scope) {
-            Ok(v) => {
-                let v = if o.sensitive { v.mark_sensitive() } else { v };
-                out.insert(o.name.clone(), v);
-            }
-            Err(ds) => {
-                diags.extend(ds);
-                out.insert(o.name.clone(), Value::Unknown);
-            }
-        }
+        out.insert(o.name.clone(), output_value(o, scope, diags));
     }
     Value::Object(out)
+}
+
+/// One output of a module instance, marked sensitive where the output is; unknown (and
+/// reported in `diags`) when it fails to evaluate.
+pub fn output_value(o: &Output, scope: &dyn Scope, diags: &mut Diagnostics) -> Value {
+    match lang::eval(&o.value, scope) {
+        Ok(v) if o.sensitive => v.mark_sensitive(),
+        Ok(v) => v,
+        Err(ds) => {
+            diags.extend(ds);
+            Value::Unknown
+        }
+    }
 }
 
 /// The root provider configuration that a resource's provider reference `r`, written in the

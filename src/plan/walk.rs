@@ -1,7 +1,10 @@
 //! The planning walk: configures providers, refreshes the stored objects (converting each to a
 //! value once, kept for planning), then visits the configuration in dependency order, expanding
-//! `count`/`for_each`, evaluating each instance and asking its provider for the planned value; module calls are expanded into module instances,
-//! each walked by the same code in its own scope with its module path prefixing every address;
+//! `count`/`for_each`, evaluating each instance and asking its provider for the planned value.
+//! With modules it follows the graph of the whole tree ([`graph::Tree`]): a call expands into
+//! module instances, each with its own scope and its module path prefixing every address, and
+//! each node of a module (variable, local, resource, output) is visited in every instance of it
+//! by the same code, so calls may use each other's outputs;
 //! finally adds deletions for objects no longer configured (or whose module instance is gone)
 //! and the output changes. Before the walk the prior state's objects are moved
 //! ([`super::refactor`]); during it, `import` blocks bring objects into the prior state; objects a
@@ -25,7 +28,7 @@ use crate::addr::{
 };
 use crate::config::{Config, IgnoreChanges, Module, ModuleCall, ProviderRef, Resource};
 use crate::diag::{Diagnostic, Diagnostics, Span};
-use crate::graph::{self, Graph, Node};
+use crate::graph::{self, Graph, Node, Step, Tree};
 use crate::lang::{self, Subject};
 use crate::state::{InstanceState, OutputState, State};
 
@@ -112,9 +115,12 @@ pub async fn plan(
         included: None,
         path: ModulePath::root(),
         chain: Vec::new(),
-        inherited: Vec::new(),
-        call_resources: HashMap::default(),
-        own_resources: Vec::new(),
+        module: 0,
+        each_value: None,
+        tree: graph.tree(),
+        frames: HashMap::default(),
+        instances: Vec::new(),
+        dep_cache: None,
         configured: HashSet::default(),
         module_instances: HashSet::default(),
     };
@@ -276,18 +282,6 @@ fn declared<'a>(root: &'a Module, addr: &ResourceAddr) -> Option<&'a Resource> {
     })
 }
 
-/// A placeholder while the state moves into a child module's walk.
-fn take_state(s: &mut State) -> State {
-    let empty = State {
-        terraform_version: String::new(),
-        serial: 0,
-        lineage: String::new(),
-        outputs: Default::default(),
-        resources: Default::default(),
-    };
-    std::mem::replace(s, empty)
-}
-
 /// Collects the root provider configurations the resources of `m` and its children use.
 fn needed_providers<'a>(
     m: &'a Module,
@@ -363,6 +357,19 @@ fn needed_providers<'a>(
     }
 }
 
+/// What the walk knows of one module instance: its configuration, graph, scope and place in
+/// the tree. The instance being visited lives in the [`Walk`]'s own fields; the others wait
+/// in [`Walk::frames`].
+struct Frame<'a> {
+    m: &'a Module,
+    graph: &'a Graph,
+    scope: ModuleScope<'a>,
+    path: ModulePath,
+    chain: Vec<&'a ModuleCall>,
+    module: usize,
+    each_value: Option<Value>,
+}
+
 struct Walk<'a> {
     m: &'a Module,
     graph: &'a Graph,
@@ -386,12 +393,18 @@ struct Walk<'a> {
     path: ModulePath,
     /// The calls from the root down to this module (for provider resolution).
     chain: Vec<&'a ModuleCall>,
-    /// Resources every object of this module instance depends on: those the call depends on.
-    inherited: Vec<ResourceAddr>,
-    /// For each module call walked here, every resource inside its instances.
-    call_resources: HashMap<String, Vec<ResourceAddr>>,
-    /// Every resource planned in this module instance and the modules below it.
-    own_resources: Vec<ResourceAddr>,
+    /// The module of the graph of the whole tree that this module instance instantiates.
+    module: usize,
+    /// This module instance's `each.value` in its call (for its call arguments).
+    each_value: Option<Value>,
+    /// The graph of the whole module tree (`None` when the root calls no module).
+    tree: Option<&'a Tree>,
+    /// The module instances not being visited right now, by path (see [`Walk::enter`]).
+    frames: HashMap<ModulePath, Frame<'a>>,
+    /// The instances of each module of the tree, in the order they were expanded.
+    instances: Vec<Vec<ModulePath>>,
+    /// The resources (module of the tree, local address) the node last asked about depends on.
+    dep_cache: Option<(usize, Vec<(usize, ResourceAddr)>)>,
     /// Every resource (full address) planned or kept in this run: what is configured.
     configured: HashSet<ResourceAddr>,
     /// Every module instance walked in this run.
@@ -628,6 +641,9 @@ impl<'a> Walk<'a> {
         if self.opts.targets.is_empty() {
             return None;
         }
+        if let Some(tree) = self.tree {
+            return Some(Arc::new(self.targeted_in(tree)));
+        }
         let mut stack: Vec<(Vec<String>, Node)> = Vec::new();
         for t in &self.opts.targets {
             match t {
@@ -683,6 +699,50 @@ impl<'a> Walk<'a> {
         Some(Arc::new(out))
     }
 
+    /// [`Walk::targeted`] in the graph of the whole tree: every resource a target reaches,
+    /// through exactly the variables, outputs and calls its values come from.
+    fn targeted_in(&self, tree: &Tree) -> HashSet<ConfigAddr> {
+        let mut stack: Vec<usize> = Vec::new();
+        let node = |names: &[String], a: &ResourceAddr, stack: &mut Vec<usize>| {
+            if let Some(i) = tree
+                .module_at(names)
+                .and_then(|m| tree.node(m, Step::Node(Node::Resource(local(a)))))
+            {
+                stack.push(i);
+            }
+        };
+        for t in &self.opts.targets {
+            match t {
+                Target::Resource(a) => node(&names(&a.module), a, &mut stack),
+                Target::Instance(i) => node(&names(&i.resource.module), &i.resource, &mut stack),
+                Target::Module(m) => {
+                    let p = names(m);
+                    if let Some(module) = module_by_names(self.m, &p) {
+                        let mut all = Vec::new();
+                        subtree(module, &p, &mut all);
+                        for (q, a) in all {
+                            node(&q, &a, &mut stack);
+                        }
+                    }
+                }
+            }
+        }
+        let mut out = HashSet::default();
+        let mut seen: HashSet<usize> = stack.iter().copied().collect();
+        while let Some(i) = stack.pop() {
+            for d in tree.dependencies(i) {
+                if !seen.insert(d) {
+                    continue;
+                }
+                if let (m, Step::Node(Node::Resource(r))) = tree.step(d) {
+                    out.insert((tree.module_path(m).to_vec(), r.clone()));
+                }
+                stack.push(d);
+            }
+        }
+        out
+    }
+
     /// Whether a resource (full address) is in scope of `-target`: named by a target (or inside
     /// a targeted module), or something a target depends on.
     fn in_scope(&self, full: &ResourceAddr) -> bool {
@@ -725,6 +785,10 @@ impl<'a> Walk<'a> {
     }
 
     async fn walk(&mut self) {
+        if let Some(tree) = self.tree {
+            self.walk_tree(tree).await;
+            return;
+        }
         // Nodes whose evaluation failed: like Terraform, what depends on them is not visited, so
         // one mistake gives one error rather than a cascade.
         let mut failed: HashSet<Node> = HashSet::default();
@@ -738,38 +802,258 @@ impl<'a> Walk<'a> {
                 failed.insert(node);
                 continue;
             }
-            match &node {
-                Node::Local(name) => {
-                    if let Err(ds) = self.scope.local(name) {
-                        self.diags.extend(ds);
-                    }
-                }
-                Node::Resource(addr) => {
-                    let m: &'a Module = self.m;
-                    let r = &m.resources[addr];
-                    let full = self.full(addr);
-                    self.configured.insert(full.clone());
-                    self.own_resources.push(full.clone());
-                    if !self.in_scope(&full) {
-                        self.values_from_state(r);
-                        continue;
-                    }
-                    self.plan_resource(r).await;
-                }
-                Node::ModuleCall(name) => self.plan_call(name).await,
-                Node::Var(name) => {
-                    let m: &'a Module = self.m;
-                    if let Some(v) = m.variables.get(name) {
-                        let ds = vars::validate_in(v, &self.scope);
-                        if ds.has_errors() {
-                            failed.insert(node.clone());
-                        }
-                        self.diags.extend(ds);
-                    }
-                }
-                Node::Provider(_) | Node::Output(_) => {}
+            if !self.visit(&node).await {
+                failed.insert(node);
             }
         }
+    }
+
+    /// Walks the graph of the whole module tree: each node is visited in every instance of its
+    /// module, so a module's variables, resources and outputs are planned as soon as what they
+    /// use is known, not when a whole call is (two calls may use each other's outputs).
+    async fn walk_tree(&mut self, tree: &'a Tree) {
+        self.instances = vec![Vec::new(); tree.module_count()];
+        self.instances[0].push(ModulePath::root());
+        let mut failed: HashSet<usize> = HashSet::default();
+        for i in tree.order() {
+            if tree.dependencies(i).any(|d| failed.contains(&d)) {
+                failed.insert(i);
+                continue;
+            }
+            let (module, step) = tree.step(i);
+            let mut ok = true;
+            for k in 0..self.instances[module].len() {
+                let path = self.instances[module][k].clone();
+                self.enter(&path);
+                ok &= match step {
+                    Step::Node(node) => self.visit(node).await,
+                    Step::Close => {
+                        self.close_module().await;
+                        true
+                    }
+                };
+            }
+            if !ok {
+                failed.insert(i);
+            }
+        }
+        self.enter(&ModulePath::root());
+    }
+
+    /// Makes the module instance at `path` the one the walk's fields describe.
+    fn enter(&mut self, path: &ModulePath) {
+        if self.path == *path {
+            return;
+        }
+        let Some(mut f) = self.frames.remove(path) else {
+            return;
+        };
+        std::mem::swap(&mut self.m, &mut f.m);
+        std::mem::swap(&mut self.graph, &mut f.graph);
+        std::mem::swap(&mut self.scope, &mut f.scope);
+        std::mem::swap(&mut self.path, &mut f.path);
+        std::mem::swap(&mut self.chain, &mut f.chain);
+        std::mem::swap(&mut self.module, &mut f.module);
+        std::mem::swap(&mut self.each_value, &mut f.each_value);
+        self.frames.insert(f.path.clone(), f);
+    }
+
+    /// Visits one node in the current module instance; false when it failed (what depends on
+    /// it is then not visited).
+    async fn visit(&mut self, node: &Node) -> bool {
+        match node {
+            Node::Local(name) => {
+                if let Err(ds) = self.scope.local(name) {
+                    self.diags.extend(ds);
+                }
+            }
+            Node::Resource(addr) => {
+                let m: &'a Module = self.m;
+                let r = &m.resources[addr];
+                let full = self.full(addr);
+                self.configured.insert(full.clone());
+                if !self.in_scope(&full) {
+                    self.values_from_state(r);
+                    return true;
+                }
+                self.plan_resource(r).await;
+            }
+            Node::ModuleCall(name) => return self.expand_call(name),
+            Node::Var(name) => {
+                if !self.path.is_root() && !self.call_argument(name) {
+                    return false;
+                }
+                let m: &'a Module = self.m;
+                if let Some(v) = m.variables.get(name) {
+                    let ds = vars::validate_in(v, &self.scope);
+                    let failed = ds.has_errors();
+                    self.diags.extend(ds);
+                    return !failed;
+                }
+            }
+            Node::Output(name) => {
+                if !self.path.is_root() {
+                    return self.module_output(name);
+                }
+            }
+            Node::Provider(_) => {}
+        }
+        true
+    }
+
+    /// Expands a module call of the current module instance: one module instance per key,
+    /// whose variables, resources and outputs the walk visits later, each in its own scope.
+    /// Until its outputs are visited, `module.NAME` has each of them unknown.
+    fn expand_call(&mut self, name: &str) -> bool {
+        let m: &'a Module = self.m;
+        let graph: &'a Graph = self.graph;
+        let (Some(call), Some(child_graph), Some(child_module)) = (
+            m.calls.get(name),
+            graph.child(name),
+            self.tree.and_then(|t| t.child_module(self.module, name)),
+        ) else {
+            return false;
+        };
+        let ds = module::check_arguments(call);
+        if ds.has_errors() {
+            self.diags.extend(ds);
+            return false;
+        }
+        let (expansion, keys) =
+            match module::expand(call.count.as_ref(), call.for_each.as_ref(), &self.scope) {
+                Ok(x) => x,
+                Err(ds) => {
+                    self.diags.extend(ds);
+                    return false;
+                }
+            };
+        let pending = Value::Object(
+            call.module
+                .outputs
+                .keys()
+                .map(|o| (o.clone(), Value::Unknown))
+                .collect(),
+        );
+        let mut instances = BTreeMap::new();
+        for (key, each_value) in keys {
+            let path = module::child_path(&self.path, name, &key);
+            let mut chain = self.chain.clone();
+            chain.push(call);
+            self.frames.insert(
+                path.clone(),
+                Frame {
+                    m: &call.module,
+                    graph: child_graph,
+                    scope: ModuleScope::new(
+                        &call.module,
+                        Default::default(),
+                        self.opts.cwd.clone(),
+                    ),
+                    path: path.clone(),
+                    chain,
+                    module: child_module,
+                    each_value,
+                },
+            );
+            self.instances[child_module].push(path.clone());
+            self.module_instances.insert(path);
+            instances.insert(key, pending.clone());
+        }
+        self.scope.modules.insert(
+            name.to_string(),
+            ResourceValues {
+                expansion,
+                instances,
+            },
+        );
+        true
+    }
+
+    /// The caller's module instance and this instance's key and call name.
+    fn caller(&self) -> Option<(ModulePath, InstanceKey, String)> {
+        let (last, parent) = self.path.0.split_last()?;
+        Some((
+            ModulePath(parent.to_vec()),
+            last.key.clone(),
+            last.name.clone(),
+        ))
+    }
+
+    /// Evaluates the argument for variable `name` of the current (child) module instance in
+    /// its caller's scope.
+    fn call_argument(&mut self, name: &str) -> bool {
+        let m: &'a Module = self.m;
+        let (Some(call), Some(v), Some((parent, key, _))) = (
+            self.chain.last().copied(),
+            m.variables.get(name),
+            self.caller(),
+        ) else {
+            return false;
+        };
+        let Some(caller) = self.frames.get(&parent) else {
+            return false;
+        };
+        let value = {
+            let iscope = InstanceScope {
+                base: &caller.scope,
+                key: &key,
+                each_value: self.each_value.as_ref(),
+                self_value: None,
+            };
+            module::call_var(call, v, &iscope)
+        };
+        match value {
+            Ok(x) => {
+                self.scope.vars.insert(name.to_string(), x);
+                true
+            }
+            Err(ds) => {
+                self.diags.extend(ds);
+                false
+            }
+        }
+    }
+
+    /// Evaluates output `name` of the current (child) module instance into the value its
+    /// caller sees as `module.NAME`.
+    fn module_output(&mut self, name: &str) -> bool {
+        let m: &'a Module = self.m;
+        let Some(o) = m.outputs.get(name) else {
+            return false;
+        };
+        let failed = conditions(
+            &o.preconditions,
+            &self.scope,
+            "Module output value precondition failed",
+        );
+        let ok = failed.is_empty();
+        self.diags.extend(failed);
+        let errors = self.diags.0.len();
+        let value = module::output_value(o, &self.scope, &mut self.diags);
+        let ok = ok && self.diags.0.len() == errors;
+        if let Some((parent, key, call)) = self.caller()
+            && let Some(caller) = self.frames.get_mut(&parent)
+            && let Some(values) = caller.scope.modules.get_mut(&call)
+            && let Some(Value::Object(outputs)) = values.instances.get_mut(&key)
+        {
+            outputs.insert(name.to_string(), value);
+        }
+        ok
+    }
+
+    /// Once everything in the current (child) module instance is planned: its `check` blocks.
+    async fn close_module(&mut self) {
+        let m: &'a Module = self.m;
+        if m.checks.is_empty() || self.diags.has_errors() {
+            return;
+        }
+        let (mut results, ds) =
+            super::check::evaluate(m, &mut self.scope, &self.providers, true).await;
+        for r in &mut results {
+            r.module = self.path.to_string();
+        }
+        self.checks.extend(results);
+        self.diags.extend(ds);
     }
 
     /// Makes a resource's stored values visible to references (for resources outside -target).
@@ -823,137 +1107,59 @@ impl<'a> Walk<'a> {
         }
     }
 
-    /// The resources a node of this module depends on, as full addresses: the resources it
-    /// references (through variables and locals), every resource of the module calls it
-    /// references, and whatever this module instance's call depends on.
-    fn full_dependencies(&self, node: &Node) -> Vec<ResourceAddr> {
-        let mut deps: Vec<ResourceAddr> = self
-            .graph
-            .resource_dependencies(node)
-            .iter()
-            .map(|a| self.full(a))
-            .collect();
-        for name in self.graph.module_dependencies(node) {
-            if let Some(rs) = self.call_resources.get(&name) {
-                deps.extend(rs.iter().cloned());
+    /// The resources a node of this module depends on, as full addresses: with modules, those
+    /// its values come from across the tree (through variables, locals, outputs and call
+    /// arguments) and whatever the calls containing this module instance depend on; a resource
+    /// of another module counts in every instance of that module under the closest module
+    /// instance they share.
+    fn full_dependencies(&mut self, node: &Node) -> Vec<ResourceAddr> {
+        let Some(tree) = self.tree else {
+            let mut deps: Vec<ResourceAddr> = self
+                .graph
+                .resource_dependencies(node)
+                .iter()
+                .map(|a| self.full(a))
+                .collect();
+            deps.sort();
+            deps.dedup();
+            return deps;
+        };
+        let Some(i) = tree.node(self.module, Step::Node(node.clone())) else {
+            return Vec::new();
+        };
+        if self.dep_cache.as_ref().is_none_or(|(at, _)| *at != i) {
+            self.dep_cache = Some((i, tree.resource_dependencies(i)));
+        }
+        let mut deps = Vec::new();
+        let here = tree.module_path(self.module);
+        for (module, addr) in self.dep_cache.iter().flat_map(|(_, d)| d) {
+            if *module == self.module {
+                deps.push(self.full(addr));
+                continue;
+            }
+            let there = tree.module_path(*module);
+            let shared = here.iter().zip(there).take_while(|(a, b)| a == b).count();
+            let prefix = &self.path.0[..shared.min(self.path.0.len())];
+            if shared == there.len() {
+                // A module instance containing this one.
+                deps.push(ResourceAddr {
+                    module: ModulePath(prefix.to_vec()),
+                    ..addr.clone()
+                });
+                continue;
+            }
+            for p in &self.instances[*module] {
+                if p.0.starts_with(prefix) {
+                    deps.push(ResourceAddr {
+                        module: p.clone(),
+                        ..addr.clone()
+                    });
+                }
             }
         }
-        deps.extend(self.inherited.iter().cloned());
         deps.sort();
         deps.dedup();
         deps
-    }
-
-    /// Expands a module call and walks each of its instances as a child walk with its own
-    /// scope; the call's value (`module.NAME`) is each instance's outputs.
-    async fn plan_call(&mut self, name: &str) {
-        let m: &'a Module = self.m;
-        let graph: &'a Graph = self.graph;
-        let Some(call) = m.calls.get(name) else {
-            return;
-        };
-        let Some(child_graph) = graph.child(name) else {
-            return;
-        };
-        let (expansion, keys) =
-            match module::expand(call.count.as_ref(), call.for_each.as_ref(), &self.scope) {
-                Ok(x) => x,
-                Err(ds) => {
-                    self.diags.extend(ds);
-                    return;
-                }
-            };
-        let inherited = self.full_dependencies(&Node::ModuleCall(name.to_string()));
-        let mut instances = BTreeMap::new();
-        let mut resources = Vec::new();
-        for (key, each_value) in keys {
-            let vars = {
-                let iscope = InstanceScope {
-                    base: &self.scope,
-                    key: &key,
-                    each_value: each_value.as_ref(),
-                    self_value: None,
-                };
-                module::call_vars(call, &iscope)
-            };
-            let vars = match vars {
-                Ok(v) => v,
-                Err(ds) => {
-                    self.diags.extend(ds);
-                    continue;
-                }
-            };
-            let path = module::child_path(&self.path, name, &key);
-            let mut chain = self.chain.clone();
-            chain.push(call);
-            let mut child = Walk {
-                m: &call.module,
-                graph: child_graph,
-                opts: self.opts,
-                scope: ModuleScope::new(&call.module, vars, self.opts.cwd.clone()),
-                providers: std::mem::take(&mut self.providers),
-                prior: take_state(&mut self.prior),
-                refreshed: std::mem::take(&mut self.refreshed),
-                changes: std::mem::take(&mut self.changes),
-                drift: Vec::new(),
-                diags: std::mem::take(&mut self.diags),
-                pending: std::mem::take(&mut self.pending),
-                included: self.included.clone(),
-                path,
-                chain,
-                inherited: inherited.clone(),
-                call_resources: HashMap::default(),
-                own_resources: Vec::new(),
-                configured: std::mem::take(&mut self.configured),
-                module_instances: std::mem::take(&mut self.module_instances),
-                imported: Vec::new(),
-                forgotten: Vec::new(),
-                checks: Vec::new(),
-                imports: self.imports,
-            };
-            child.module_instances.insert(child.path.clone());
-            Box::pin(child.walk()).await;
-            if !call.module.checks.is_empty() && !child.diags.has_errors() {
-                let (mut results, ds) =
-                    super::check::evaluate(&call.module, &mut child.scope, &child.providers, true)
-                        .await;
-                for r in &mut results {
-                    r.module = child.path.to_string();
-                }
-                self.checks.extend(results);
-                child.diags.extend(ds);
-            }
-            for o in call.module.outputs.values() {
-                let failed = conditions(
-                    &o.preconditions,
-                    &child.scope,
-                    "Module output value precondition failed",
-                );
-                child.diags.extend(failed);
-            }
-            let value = module::outputs_value(&call.module, &child.scope, &mut child.diags);
-            self.providers = child.providers;
-            self.imported.extend(child.imported);
-            self.checks.extend(child.checks);
-            self.prior = child.prior;
-            self.refreshed = child.refreshed;
-            self.changes = child.changes;
-            self.diags = child.diags;
-            self.pending = child.pending;
-            self.configured = child.configured;
-            self.module_instances = child.module_instances;
-            resources.extend(child.own_resources);
-            instances.insert(key, value);
-        }
-        self.own_resources.extend(resources.iter().cloned());
-        self.call_resources.insert(name.to_string(), resources);
-        self.scope.modules.insert(
-            name.to_string(),
-            ResourceValues {
-                expansion,
-                instances,
-            },
-        );
     }
 
     async fn plan_resource(&mut self, r: &'a Resource) {

@@ -1,7 +1,7 @@
 //! The lifecycle end to end: plan, apply, re-plan with no changes, update, replace, delete,
-//! destroy; count and for_each growth and shrink; bad input.
+//! destroy; count and for_each growth and shrink; bad input; an output JSON cannot hold.
 
-use crate::support::Work;
+use crate::support::{Work, have_terraform};
 
 const DATA_V1: &str = r#"
 resource "terraform_data" "a" {
@@ -1012,5 +1012,47 @@ resource "terraform_data" "c" {
             at("apply_complete", dependent) < at("apply_start", dependency),
             "{dependent} is deleted before {dependency}: {events:?}"
         );
+    }
+}
+
+/// `1/0` is an infinity, which JSON cannot hold: Terraform plans it, creates the objects, then
+/// fails to save the state. cairn fails the same way, with an error and without a crash: the
+/// state records the objects and keeps the output's previous value.
+#[test]
+fn infinite_output_fails_to_save() {
+    let w = Work::new();
+    let config = |value: &str| {
+        format!(
+            "resource \"terraform_data\" \"a\" {{\n  input = \"{value}\"\n}}\n\noutput \"x\" {{\n  value = {value}\n}}\n"
+        )
+    };
+    w.write("main.tf", &config("1"));
+    w.cairn(&["apply", "-auto-approve"]).ok().contains("x = 1");
+    w.write("main.tf", &config("1/0"));
+    w.cairn(&["plan"]).ok().contains("~ x = 1 -> +Inf");
+    w.cairn(&["apply", "-auto-approve"])
+        .code(1)
+        .contains("Failed to serialize output value in state")
+        .contains("An error occurred while serializing output value \"x\": cannot serialize infinity as JSON.")
+        .lacks("Apply complete!");
+    let st = w.state();
+    assert_eq!(st["outputs"]["x"]["value"], 1);
+    let objects = w.state_objects();
+    // The update that ran is recorded.
+    assert_eq!(objects["terraform_data.a"]["input"]["value"], "1/0");
+    // In a fresh directory there is no previous value: the output is left out.
+    let fresh = Work::new();
+    fresh.write("main.tf", &config("1/0"));
+    fresh.cairn(&["apply", "-auto-approve"]).code(1);
+    let st = fresh.state();
+    assert!(st["outputs"].get("x").is_none(), "{st}");
+    assert_eq!(st["resources"].as_array().map(Vec::len), Some(1));
+    if have_terraform("infinite_output_fails_to_save") {
+        let t = Work::new();
+        t.write("main.tf", &config("1/0"));
+        t.terraform(&["init", "-backend=false", "-no-color"]).ok();
+        let run = t.terraform(&["apply", "-auto-approve", "-no-color"]);
+        assert_ne!(run.code, 0);
+        run.contains("cannot serialize infinity as JSON");
     }
 }

@@ -1,6 +1,7 @@
 //! Modules end to end: nested local modules with `count` and `for_each`, outputs passed from
 //! one module to another, `depends_on` on a module call, provider aliases passed through a
-//! `providers` map, removal of module instances, and a registry source's offline error. The
+//! `providers` map, removal of module instances, a registry source's offline error, and module
+//! calls that use each other's outputs (no cycle unless an output depends on itself). The
 //! interop tests compare with the installed `terraform` (plan addresses and actions, and state
 //! written by one planned by the other).
 
@@ -412,4 +413,203 @@ fn json_values_nest_child_modules_like_terraform() {
         "five module instances: {}",
         ours.1
     );
+}
+
+/// The root outputs' values in the state file.
+fn outputs(w: &Work) -> serde_json::Value {
+    let st = w.state();
+    let mut out = serde_json::Map::new();
+    for (k, v) in st["outputs"].as_object().cloned().unwrap_or_default() {
+        out.insert(k, v["value"].clone());
+    }
+    serde_json::Value::Object(out)
+}
+
+/// Each instance's recorded dependencies, sorted.
+fn dependencies(w: &Work) -> std::collections::BTreeMap<String, Vec<String>> {
+    instances(w)
+        .into_iter()
+        .map(|(addr, (i, _))| {
+            let mut deps: Vec<String> = i["dependencies"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default()
+                .iter()
+                .filter_map(|d| d.as_str().map(str::to_string))
+                .collect();
+            deps.sort();
+            (addr, deps)
+        })
+        .collect()
+}
+
+/// An address without instance keys (`module.b[0].x` → `module.b.x`): Terraform records
+/// dependencies by configuration address.
+fn without_keys(addr: &str) -> String {
+    let mut out = String::new();
+    let mut depth = 0;
+    for c in addr.chars() {
+        match c {
+            '[' => depth += 1,
+            ']' => depth -= 1,
+            _ if depth == 0 => out.push(c),
+            _ => {}
+        }
+    }
+    out
+}
+
+/// The line number of the first line of `text` containing `needle`.
+fn line_of(text: &str, needle: &str) -> usize {
+    text.lines()
+        .position(|l| l.contains(needle))
+        .unwrap_or_else(|| panic!("no line with {needle:?} in:\n{text}"))
+}
+
+#[test]
+fn module_calls_using_each_others_outputs_plan_and_apply() {
+    let w = Work::fixture("modules/mutual");
+    w.cairn(&["validate"])
+        .ok()
+        .contains("The configuration is valid.");
+    // A target brings in only what its values come from: b's tags, not its consumers.
+    let target = "-target=module.a.terraform_data.second";
+    let targeted = cairn_changes(&w.cairn(&["plan", target]).ok().stdout);
+    let want: BTreeSet<(String, String)> = [
+        "module.a.terraform_data.second",
+        "module.b[0].terraform_data.tag",
+        "module.b[1].terraform_data.tag",
+    ]
+    .iter()
+    .map(|a| (a.to_string(), "create".to_string()))
+    .collect();
+    assert_eq!(targeted, want);
+    w.cairn(&["plan", "-detailed-exitcode"])
+        .code(2)
+        .contains("Plan: 6 to add, 0 to change, 0 to destroy.");
+    let apply = w.cairn(&["apply", "-auto-approve", "-parallelism=1"]);
+    apply
+        .ok()
+        .contains("Apply complete! Resources: 6 added, 0 changed, 0 destroyed.");
+    // Values flow both ways: a's id into b, b's label into a.
+    assert_eq!(
+        outputs(&w),
+        serde_json::json!({
+            "a_id": "alpha",
+            "a_peer": "alpha+bee",
+            "b_seen": ["seen alpha-0", "seen alpha-1"],
+        })
+    );
+    // Each object waits for exactly what its values come from.
+    let deps = dependencies(&w);
+    let tags = vec![
+        "module.b[0].terraform_data.tag".to_string(),
+        "module.b[1].terraform_data.tag".to_string(),
+    ];
+    assert_eq!(deps["module.a.terraform_data.second"], tags);
+    assert!(deps["module.a.terraform_data.first"].is_empty());
+    for b in ["module.b[0]", "module.b[1]"] {
+        assert_eq!(
+            deps[&format!("{b}.terraform_data.consumer")],
+            vec!["module.a.terraform_data.first".to_string()]
+        );
+        assert!(deps[&format!("{b}.terraform_data.tag")].is_empty());
+    }
+    let done = |a: &str| line_of(&apply.stdout, &format!("{a}: Creation complete"));
+    let start = |a: &str| line_of(&apply.stdout, &format!("{a}: Creating..."));
+    for (addr, ds) in &deps {
+        for d in ds {
+            assert!(
+                done(d) < start(addr),
+                "{d} before {addr}:\n{}",
+                apply.stdout
+            );
+        }
+    }
+    w.cairn(&["plan", "-detailed-exitcode"])
+        .code(0)
+        .contains("No changes.");
+    w.cairn(&["graph"])
+        .ok()
+        .contains("\"module.a.terraform_data.second\" -> \"module.b.terraform_data.tag\";")
+        .contains("\"module.b.terraform_data.consumer\" -> \"module.a.terraform_data.first\";")
+        .lacks("\"module.a.terraform_data.second\" -> \"module.b.terraform_data.consumer\";");
+
+    if have_terraform("module_calls_using_each_others_outputs_plan_and_apply") {
+        // Terraform agrees on the values and on the dependencies (which it records without
+        // instance keys), and sees no changes in the state cairn wrote.
+        let t = Work::fixture("modules/mutual");
+        t.terraform(&["init", "-backend=false", "-no-color"]).ok();
+        assert_eq!(terraform_changes(&t, &[target]), targeted);
+        t.terraform(&["apply", "-auto-approve", "-no-color"]).ok();
+        assert_eq!(outputs(&t), outputs(&w));
+        let theirs: BTreeSet<(String, String)> = dependencies(&t)
+            .into_iter()
+            .flat_map(|(a, ds)| ds.into_iter().map(move |d| (without_keys(&a), d)))
+            .collect();
+        let ours: BTreeSet<(String, String)> = deps
+            .iter()
+            .flat_map(|(a, ds)| ds.iter().map(|d| (without_keys(a), without_keys(d))))
+            .collect();
+        assert_eq!(ours, theirs);
+        w.terraform(&["init", "-backend=false", "-no-color"]).ok();
+        w.terraform(&["plan", "-detailed-exitcode", "-no-color"])
+            .code(0);
+    }
+
+    // Destroying goes the other way round: a dependent first.
+    let destroy = w.cairn(&["destroy", "-auto-approve", "-parallelism=1"]);
+    destroy.ok().contains("6 destroyed");
+    let gone = |a: &str| line_of(&destroy.stdout, &format!("{a}: Destruction complete"));
+    let begin = |a: &str| line_of(&destroy.stdout, &format!("{a}: Destroying..."));
+    for (addr, ds) in &deps {
+        for d in ds {
+            assert!(
+                gone(addr) < begin(d),
+                "{addr} before {d}:\n{}",
+                destroy.stdout
+            );
+        }
+    }
+    assert!(instances(&w).is_empty());
+}
+
+#[test]
+fn module_outputs_depending_on_each_other_are_a_cycle() {
+    let w = Work::fixture("modules/mutual");
+    // Now a's id uses its peer argument (b's label), and b's label its upstream (a's id).
+    let a = w.read("modules/a/main.tf").unwrap_or_default();
+    w.write(
+        "modules/a/main.tf",
+        &a.replace(
+            "value = terraform_data.first.output",
+            "value = \"${terraform_data.first.output}-${var.peer}\"",
+        ),
+    );
+    let b = w.read("modules/b/main.tf").unwrap_or_default();
+    w.write(
+        "modules/b/main.tf",
+        &b.replace(
+            "value = terraform_data.tag.output",
+            "value = \"${terraform_data.tag.output}-${var.upstream}\"",
+        ),
+    );
+    for cmd in ["validate", "plan"] {
+        w.cairn(&[cmd])
+            .code(1)
+            .contains("Cycle")
+            .contains("module.a.output.id")
+            .contains("module.a.var.peer")
+            .contains("module.b.output.label")
+            .contains("module.b.var.upstream refers to module.a.output.id");
+    }
+    assert!(!w.exists("terraform.tfstate"));
+    if have_terraform("module_outputs_depending_on_each_other_are_a_cycle") {
+        w.terraform(&["init", "-backend=false", "-no-color"]).ok();
+        w.terraform(&["plan", "-no-color"])
+            .code(1)
+            .contains("Cycle: ")
+            .contains("module.a.output.id")
+            .contains("module.b.var.upstream");
+    }
 }
