@@ -1,14 +1,15 @@
 //! Finding the references an expression or body makes, for the dependency graph, and the rules
-//! that turn the first steps of a traversal into a [`Subject`] (shared with the evaluator).
+//! that turn the first steps of a traversal into a [`Subject`] (shared with the evaluator). The
+//! walk itself ([`ExprWalk`]) serves other collectors too: the JSON plan's `references`.
 //!
 //! Pure syntax: it must not evaluate anything.
 
 use std::ops::Range;
 
-use hcl_edit::expr::{Expression, ObjectKey, TraversalOperator};
+use hcl_edit::expr::{Expression, ObjectKey, Traversal, TraversalOperator};
 use hcl_edit::structure::Structure;
 use hcl_edit::template::{Directive, Element, Template};
-use hcl_edit::{Decorated, Span as _};
+use hcl_edit::{Decorated, Ident, Span as _};
 
 use super::{Reference, Subject};
 use crate::addr::ResourceAddr;
@@ -17,26 +18,22 @@ use crate::diag::{FileId, Span};
 
 /// The references in an expression (names bound by `for` expressions are not references).
 pub fn references(expr: &Expr) -> Vec<Reference> {
-    let mut w = Walker {
+    let mut w = ExprWalk::new(Refs {
         file: expr.file,
-        bound: Vec::new(),
         out: Vec::new(),
-        depth: 0,
-    };
+    });
     w.expr(&expr.expr);
-    w.out
+    w.collector.out
 }
 
 /// The references in a body, including those in nested and `dynamic` blocks.
 pub fn body_references(body: &Body) -> Vec<Reference> {
-    let mut w = Walker {
+    let mut w = ExprWalk::new(Refs {
         file: body.file,
-        bound: Vec::new(),
         out: Vec::new(),
-        depth: 0,
-    };
+    });
     w.body(&body.body);
-    w.out
+    w.collector.out
 }
 
 fn attr(op: Option<&Decorated<TraversalOperator>>) -> Option<&str> {
@@ -116,43 +113,45 @@ pub(crate) fn subject_of(
     }
 }
 
-struct Walker {
-    file: FileId,
+/// What a walk over expressions reports: each traversal rooted at a name that no enclosing
+/// `for` expression or `dynamic` block binds, each free `self`, each function call.
+pub(crate) trait Collector {
+    /// A traversal `t` whose root variable `root` is free.
+    fn traversal(&mut self, root: &Decorated<Ident>, t: &Traversal);
+    /// `self` on its own.
+    fn bare_self(&mut self, v: &Decorated<Ident>);
+    /// A function call, before its arguments are walked.
+    fn call(&mut self) {}
+}
+
+/// Walks expressions, templates and bodies for a [`Collector`], keeping track of the names
+/// bound by `for` expressions and `dynamic` blocks. Nesting deeper than 256 is not walked.
+pub(crate) struct ExprWalk<C> {
+    pub(crate) collector: C,
     bound: Vec<String>,
-    out: Vec<Reference>,
     depth: usize,
 }
 
-impl Walker {
+impl<C: Collector> ExprWalk<C> {
+    pub(crate) fn new(collector: C) -> Self {
+        ExprWalk {
+            collector,
+            bound: Vec::new(),
+            depth: 0,
+        }
+    }
+
     fn is_bound(&self, name: &str) -> bool {
         self.bound.iter().any(|b| b == name)
     }
 
-    fn push(&mut self, subject: Subject, range: Option<Range<usize>>) {
-        let span = range.map(|r| Span::new(self.file, r));
-        self.out.push(Reference {
-            subject,
-            span,
-            index: None,
-            attr: None,
-        });
-    }
-
-    fn expr(&mut self, e: &Expression) {
+    pub(crate) fn expr(&mut self, e: &Expression) {
         if self.depth > 256 {
             return;
         }
         self.depth += 1;
         self.expr_inner(e);
         self.depth -= 1;
-    }
-
-    fn ops(&mut self, ops: &[Decorated<TraversalOperator>]) {
-        for op in ops {
-            if let TraversalOperator::Index(e) = op.value() {
-                self.expr(e);
-            }
-        }
     }
 
     fn expr_inner(&mut self, e: &Expression) {
@@ -165,7 +164,10 @@ impl Walker {
             Expression::Object(o) => {
                 for (k, v) in o.iter() {
                     if let ObjectKey::Expression(k) = k {
-                        self.expr(k);
+                        // A bare name as a key is a string, not a reference.
+                        if !matches!(k, Expression::Variable(_)) {
+                            self.expr(k);
+                        }
                     }
                     self.expr(v.expr());
                 }
@@ -175,7 +177,7 @@ impl Walker {
             Expression::Parenthesis(p) => self.expr(p.inner()),
             Expression::Variable(v) => {
                 if !self.is_bound(v.as_str()) && v.as_str() == "self" {
-                    self.push(Subject::SelfObject, v.span());
+                    self.collector.bare_self(v);
                 }
             }
             Expression::Conditional(c) => {
@@ -183,72 +185,23 @@ impl Walker {
                 self.expr(&c.true_expr);
                 self.expr(&c.false_expr);
             }
-            Expression::FuncCall(f) => f.args.iter().for_each(|a| self.expr(a)),
+            Expression::FuncCall(f) => {
+                self.collector.call();
+                f.args.iter().for_each(|a| self.expr(a));
+            }
             Expression::Traversal(t) => {
                 match &t.expr {
                     Expression::Variable(v) if !self.is_bound(v.as_str()) => {
-                        if let Ok((subject, used)) = subject_of(v.as_str(), &t.operators) {
-                            let start = v.span().map(|r| r.start);
-                            let end = if used == 0 {
-                                v.span().map(|r| r.end)
-                            } else {
-                                t.operators[used - 1].span().map(|r| r.end)
-                            };
-                            let range = match (start, end) {
-                                (Some(s), Some(e)) if s <= e => Some(s..e),
-                                _ => e.span(),
-                            };
-                            let is_resource = matches!(subject, Subject::Resource(_));
-                            let is_module = matches!(subject, Subject::Module(_));
-                            self.push(subject, range);
-                            if is_module {
-                                // The output follows the call name, after at most one index
-                                // or splat.
-                                let mut rest = t.operators[used..].iter().map(|o| o.value());
-                                let attr = match rest.next() {
-                                    Some(TraversalOperator::GetAttr(id)) => {
-                                        Some(id.as_str().to_string())
-                                    }
-                                    Some(
-                                        TraversalOperator::Index(_)
-                                        | TraversalOperator::LegacyIndex(_)
-                                        | TraversalOperator::AttrSplat(_)
-                                        | TraversalOperator::FullSplat(_),
-                                    ) => match rest.next() {
-                                        Some(TraversalOperator::GetAttr(id)) => {
-                                            Some(id.as_str().to_string())
-                                        }
-                                        _ => None,
-                                    },
-                                    None => None,
-                                };
-                                if let Some(last) = self.out.last_mut() {
-                                    last.attr = attr;
-                                }
-                            }
-                            if is_resource {
-                                let index = match t.operators.get(used).map(|o| o.value()) {
-                                    Some(TraversalOperator::Index(e)) => {
-                                        Some(super::Index::Expr(Expr {
-                                            file: self.file,
-                                            expr: e.clone(),
-                                        }))
-                                    }
-                                    Some(TraversalOperator::LegacyIndex(n)) => {
-                                        Some(super::Index::Number(*n.value()))
-                                    }
-                                    _ => None,
-                                };
-                                if let Some(last) = self.out.last_mut() {
-                                    last.index = index;
-                                }
-                            }
-                        }
+                        self.collector.traversal(v, t)
                     }
                     Expression::Variable(_) => {}
                     other => self.expr(other),
                 }
-                self.ops(&t.operators);
+                for op in &t.operators {
+                    if let TraversalOperator::Index(e) = op.value() {
+                        self.expr(e);
+                    }
+                }
             }
             Expression::UnaryOp(u) => self.expr(&u.expr),
             Expression::BinaryOp(b) => {
@@ -349,5 +302,82 @@ impl Walker {
             }
         }
         self.depth -= 1;
+    }
+}
+
+/// Collects [`Reference`]s with their spans, the index after a resource and the output after a
+/// module call.
+struct Refs {
+    file: FileId,
+    out: Vec<Reference>,
+}
+
+impl Refs {
+    fn push(&mut self, subject: Subject, range: Option<Range<usize>>) {
+        let span = range.map(|r| Span::new(self.file, r));
+        self.out.push(Reference {
+            subject,
+            span,
+            index: None,
+            attr: None,
+        });
+    }
+}
+
+impl Collector for Refs {
+    fn bare_self(&mut self, v: &Decorated<Ident>) {
+        self.push(Subject::SelfObject, v.span());
+    }
+
+    fn traversal(&mut self, v: &Decorated<Ident>, t: &Traversal) {
+        let Ok((subject, used)) = subject_of(v.as_str(), &t.operators) else {
+            return;
+        };
+        let start = v.span().map(|r| r.start);
+        let end = if used == 0 {
+            v.span().map(|r| r.end)
+        } else {
+            t.operators[used - 1].span().map(|r| r.end)
+        };
+        let range = match (start, end) {
+            (Some(s), Some(e)) if s <= e => Some(s..e),
+            _ => t.span(),
+        };
+        let is_resource = matches!(subject, Subject::Resource(_));
+        let is_module = matches!(subject, Subject::Module(_));
+        self.push(subject, range);
+        if is_module {
+            // The output follows the call name, after at most one index or splat.
+            let mut rest = t.operators[used..].iter().map(|o| o.value());
+            let attr = match rest.next() {
+                Some(TraversalOperator::GetAttr(id)) => Some(id.as_str().to_string()),
+                Some(
+                    TraversalOperator::Index(_)
+                    | TraversalOperator::LegacyIndex(_)
+                    | TraversalOperator::AttrSplat(_)
+                    | TraversalOperator::FullSplat(_),
+                ) => match rest.next() {
+                    Some(TraversalOperator::GetAttr(id)) => Some(id.as_str().to_string()),
+                    _ => None,
+                },
+                None => None,
+            };
+            if let Some(last) = self.out.last_mut() {
+                last.attr = attr;
+            }
+        }
+        if is_resource {
+            let index = match t.operators.get(used).map(|o| o.value()) {
+                Some(TraversalOperator::Index(e)) => Some(super::Index::Expr(Expr {
+                    file: self.file,
+                    expr: e.clone(),
+                })),
+                Some(TraversalOperator::LegacyIndex(n)) => Some(super::Index::Number(*n.value())),
+                _ => None,
+            };
+            if let Some(last) = self.out.last_mut() {
+                last.index = index;
+            }
+        }
     }
 }

@@ -10,13 +10,14 @@
 use std::collections::BTreeMap;
 
 use cairn_provider::{Schema, Value};
-use hcl_edit::expr::{Expression, ObjectKey, TraversalOperator};
+use hcl_edit::expr::{Expression, Traversal, TraversalOperator};
 use hcl_edit::structure::{Body, Structure};
-use hcl_edit::template::{Directive, Element, Template};
+use hcl_edit::{Decorated, Ident};
 use serde_json::{Map, Value as J, json};
 
 use crate::addr::quote;
 use crate::config::{Config, Expr, Module, ModuleCall, ProviderRef};
+use crate::lang::reference::{Collector, ExprWalk};
 use crate::lang::{Scope, Subject};
 use crate::plan::ProviderSet;
 use crate::plan::providers::source_for;
@@ -353,9 +354,9 @@ fn meta(e: Option<&Expr>) -> Option<J> {
 fn depends_on(list: &[Expr]) -> Vec<String> {
     list.iter()
         .filter_map(|e| {
-            let mut w = Refs::default();
+            let mut w = ExprWalk::new(Refs::default());
             w.expr(&e.expr);
-            w.subjects.into_iter().next()
+            w.collector.subjects.into_iter().next()
         })
         .collect()
 }
@@ -368,16 +369,17 @@ fn expression(e: &Expr) -> Map<String, J> {
 /// (no references, no function calls), and the references it makes.
 fn expression_of(e: &Expression) -> Map<String, J> {
     let mut out = Map::new();
-    let mut w = Refs::default();
+    let mut w = ExprWalk::new(Refs::default());
     w.expr(e);
-    if w.out.is_empty()
-        && !w.calls
+    let refs = w.collector;
+    if refs.out.is_empty()
+        && !refs.calls
         && let Some(v) = constant(e)
     {
         out.insert("constant_value".into(), v.to_json());
     }
-    if !w.out.is_empty() {
-        out.insert("references".into(), json!(w.out));
+    if !refs.out.is_empty() {
+        out.insert("references".into(), json!(refs.out));
     }
     out
 }
@@ -408,7 +410,6 @@ fn constant(e: &Expression) -> Option<Value> {
 /// whether the expression calls a function.
 #[derive(Default)]
 struct Refs {
-    bound: Vec<String>,
     out: Vec<String>,
     /// The subject of each reference (for `depends_on`).
     subjects: Vec<String>,
@@ -429,7 +430,7 @@ fn static_key(op: &TraversalOperator) -> Option<String> {
 }
 
 impl Refs {
-    fn traversal(&mut self, root: &str, ops: &[hcl_edit::Decorated<TraversalOperator>]) {
+    fn reference(&mut self, root: &str, ops: &[Decorated<TraversalOperator>]) {
         let Ok((subject, used)) = crate::lang::reference::subject_of(root, ops) else {
             return;
         };
@@ -445,13 +446,13 @@ impl Refs {
             Subject::SelfObject => "self".to_string(),
             Subject::Resource(r) => r.local(),
         };
-        let is_static = |o: &hcl_edit::Decorated<TraversalOperator>| match o.value() {
+        let is_static = |o: &Decorated<TraversalOperator>| match o.value() {
             TraversalOperator::GetAttr(_) => true,
             other => static_key(other).is_some(),
         };
         let mut rest = &ops[used..];
         let mut extra = None;
-        let key_at = |rest: &[hcl_edit::Decorated<TraversalOperator>], i: usize| {
+        let key_at = |rest: &[Decorated<TraversalOperator>], i: usize| {
             rest.get(i).and_then(|o| static_key(o.value()))
         };
         match &subject {
@@ -506,109 +507,19 @@ impl Refs {
             self.out.push(e);
         }
     }
+}
 
-    fn expr(&mut self, e: &Expression) {
-        match e {
-            Expression::Null(_)
-            | Expression::Bool(_)
-            | Expression::Number(_)
-            | Expression::String(_) => {}
-            Expression::Array(a) => a.iter().for_each(|x| self.expr(x)),
-            Expression::Object(o) => {
-                for (k, v) in o.iter() {
-                    if let ObjectKey::Expression(k) = k {
-                        // A bare name as a key is a string, not a reference.
-                        if !matches!(k, Expression::Variable(_)) {
-                            self.expr(k);
-                        }
-                    }
-                    self.expr(v.expr());
-                }
-            }
-            Expression::StringTemplate(t) => self.template(t),
-            Expression::HeredocTemplate(h) => self.template(&h.template),
-            Expression::Parenthesis(p) => self.expr(p.inner()),
-            Expression::Variable(v) => {
-                if !self.bound.iter().any(|b| b == v.as_str()) && v.as_str() == "self" {
-                    self.traversal("self", &[]);
-                }
-            }
-            Expression::Conditional(c) => {
-                self.expr(&c.cond_expr);
-                self.expr(&c.true_expr);
-                self.expr(&c.false_expr);
-            }
-            Expression::FuncCall(f) => {
-                self.calls = true;
-                f.args.iter().for_each(|a| self.expr(a));
-            }
-            Expression::Traversal(t) => {
-                match &t.expr {
-                    Expression::Variable(v) if !self.bound.iter().any(|b| b == v.as_str()) => {
-                        self.traversal(v.as_str(), &t.operators)
-                    }
-                    Expression::Variable(_) => {}
-                    other => self.expr(other),
-                }
-                for op in &t.operators {
-                    if let TraversalOperator::Index(i) = op.value()
-                        && static_key(op.value()).is_none()
-                    {
-                        self.expr(i);
-                    }
-                }
-            }
-            Expression::UnaryOp(u) => self.expr(&u.expr),
-            Expression::BinaryOp(b) => {
-                self.expr(&b.lhs_expr);
-                self.expr(&b.rhs_expr);
-            }
-            Expression::ForExpr(f) => {
-                self.expr(&f.intro.collection_expr);
-                let len = self.bound.len();
-                if let Some(k) = &f.intro.key_var {
-                    self.bound.push(k.as_str().to_string());
-                }
-                self.bound.push(f.intro.value_var.as_str().to_string());
-                if let Some(k) = &f.key_expr {
-                    self.expr(k);
-                }
-                self.expr(&f.value_expr);
-                if let Some(c) = &f.cond {
-                    self.expr(&c.expr);
-                }
-                self.bound.truncate(len);
-            }
-        }
+impl Collector for Refs {
+    fn traversal(&mut self, root: &Decorated<Ident>, t: &Traversal) {
+        self.reference(root.as_str(), &t.operators);
     }
 
-    fn template(&mut self, t: &Template) {
-        for el in t.iter() {
-            match el {
-                Element::Literal(_) => {}
-                Element::Interpolation(i) => self.expr(&i.expr),
-                Element::Directive(d) => match d.as_ref() {
-                    Directive::If(d) => {
-                        self.expr(&d.if_expr.cond_expr);
-                        self.template(&d.if_expr.template);
-                        if let Some(e) = &d.else_expr {
-                            self.template(&e.template);
-                        }
-                    }
-                    Directive::For(d) => {
-                        let f = &d.for_expr;
-                        self.expr(&f.collection_expr);
-                        let len = self.bound.len();
-                        if let Some(k) = &f.key_var {
-                            self.bound.push(k.as_str().to_string());
-                        }
-                        self.bound.push(f.value_var.as_str().to_string());
-                        self.template(&f.template);
-                        self.bound.truncate(len);
-                    }
-                },
-            }
-        }
+    fn bare_self(&mut self, _: &Decorated<Ident>) {
+        self.reference("self", &[]);
+    }
+
+    fn call(&mut self) {
+        self.calls = true;
     }
 }
 
