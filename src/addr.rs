@@ -139,6 +139,24 @@ impl ResourceAddr {
             Mode::Data => format!("data.{}.{}", self.ty, self.name),
         }
     }
+
+    /// The resource as configured, in every instance of its module: `module.b.terraform_data.x`
+    /// for `module.b[0].terraform_data.x`. Terraform records dependencies at this level.
+    pub fn config(&self) -> ResourceAddr {
+        ResourceAddr {
+            module: ModulePath(
+                self.module
+                    .0
+                    .iter()
+                    .map(|s| ModuleStep {
+                        name: s.name.clone(),
+                        key: InstanceKey::None,
+                    })
+                    .collect(),
+            ),
+            ..self.clone()
+        }
+    }
 }
 
 impl fmt::Display for ResourceAddr {

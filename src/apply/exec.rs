@@ -60,10 +60,11 @@ struct Graph {
     /// Unfinished non-delete nodes per resource.
     apply_pending: HashMap<ResourceAddr, usize>,
     apply_waiters: HashMap<ResourceAddr, Vec<usize>>,
-    /// Unfinished nodes that must precede deletes of the resource.
+    /// Unfinished nodes that must precede deletes of the resource (as configured: see
+    /// [`config_deps`]).
     delete_blockers: HashMap<ResourceAddr, usize>,
     delete_waiters: HashMap<ResourceAddr, Vec<usize>>,
-    /// The resources whose `delete_blockers` each node holds.
+    /// The resources (as configured) whose `delete_blockers` each node holds.
     blocks: Vec<Vec<ResourceAddr>>,
     /// Nodes waiting for one particular node (instance-precise dependencies).
     node_waiters: HashMap<usize, Vec<usize>>,
@@ -79,6 +80,21 @@ fn dedup_deps<'a>(
     deps.into_iter()
         .filter(|d| *d != own && seen.insert(*d))
         .cloned()
+        .collect()
+}
+
+/// The resources, as configured, that must wait for deletes: `deps` at the configuration level
+/// of [`ResourceAddr::config`], without `own`. Deletes are ordered at that level, as Terraform
+/// records dependencies in state (`module.b.x`, not `module.b[0].x`).
+fn config_deps<'a>(
+    own: &ResourceAddr,
+    deps: impl IntoIterator<Item = &'a ResourceAddr>,
+) -> Vec<ResourceAddr> {
+    let own = own.config();
+    let mut seen = HashSet::new();
+    deps.into_iter()
+        .map(ResourceAddr::config)
+        .filter(|d| *d != own && seen.insert(d.clone()))
         .collect()
 }
 
@@ -159,17 +175,19 @@ impl Graph {
                     // resource goes before that resource's deletion. One that still uses it
                     // waits for its re-creation instead.
                     if part == Part::Whole {
-                        g.blocks[i] = dedup_deps(
+                        let used: HashSet<ResourceAddr> =
+                            c.dependencies.iter().map(ResourceAddr::config).collect();
+                        g.blocks[i] = config_deps(
                             own,
-                            prior_deps.iter().filter(|d| !c.dependencies.contains(d)),
+                            prior_deps.iter().filter(|d| !used.contains(&d.config())),
                         );
                     }
                 }
                 (Phase::Delete, _) => {
-                    g.blocks[i] = dedup_deps(own, c.dependencies.iter().chain(prior_deps));
+                    g.blocks[i] = config_deps(own, c.dependencies.iter().chain(prior_deps));
                     if node.part == Part::DeleteHalf {
                         // A replacement's new dependencies are not what its old object used.
-                        g.blocks[i] = dedup_deps(own, prior_deps);
+                        g.blocks[i] = config_deps(own, prior_deps);
                     }
                 }
             }
@@ -182,10 +200,10 @@ impl Graph {
         for i in 0..n {
             let node = g.nodes[i];
             if node.phase == Phase::Delete {
-                let r = &changes[node.change].addr.resource;
-                if g.delete_blockers.get(r).is_some_and(|n| *n > 0) {
+                let r = changes[node.change].addr.resource.config();
+                if g.delete_blockers.get(&r).is_some_and(|n| *n > 0) {
                     g.waiting[i] += 1;
-                    g.delete_waiters.entry(r.clone()).or_default().push(i);
+                    g.delete_waiters.entry(r).or_default().push(i);
                 }
             }
             if g.waiting[i] == 0 {

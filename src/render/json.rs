@@ -364,15 +364,7 @@ pub fn state(state: &State, schemas: &Schemas) -> J {
             m.insert("values".into(), value(&v));
             m.insert("sensitive_values".into(), sensitive_mask(&v));
             if !inst.dependencies.is_empty() {
-                m.insert(
-                    "depends_on".into(),
-                    json!(
-                        inst.dependencies
-                            .iter()
-                            .map(|d| d.to_string())
-                            .collect::<Vec<_>>()
-                    ),
-                );
+                m.insert("depends_on".into(), json!(inst.recorded_dependencies()));
             }
             if inst.tainted {
                 m.insert("tainted".into(), json!(true));

@@ -607,9 +607,7 @@ fn instance_json(out: &mut String, depth: usize, key: &InstanceKey, i: &Instance
         quote(m.out, p);
     }
     if !i.dependencies.is_empty() {
-        let mut deps: Vec<String> = i.dependencies.iter().map(ToString::to_string).collect();
-        deps.sort();
-        deps.dedup();
+        let deps = i.recorded_dependencies();
         m.key("dependencies");
         array(m.out, depth + 1, deps.iter(), |out, d| quote(out, d));
     }

@@ -69,6 +69,21 @@ pub struct InstanceState {
     pub private: Option<String>,
 }
 
+impl InstanceState {
+    /// The dependencies as Terraform records them (in the state file and in `show -json`): the
+    /// configuration addresses of the resources, without module instance keys, sorted, once each.
+    pub fn recorded_dependencies(&self) -> Vec<String> {
+        let mut deps: Vec<String> = self
+            .dependencies
+            .iter()
+            .map(|d| d.config().to_string())
+            .collect();
+        deps.sort();
+        deps.dedup();
+        deps
+    }
+}
+
 #[derive(Debug, Error)]
 pub enum StateError {
     #[error("cannot read state {path}: {source}")]

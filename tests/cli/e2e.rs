@@ -986,8 +986,20 @@ resource "terraform_data" "c" {
     );
     let run = w.cairn(&["destroy", "-auto-approve", "-json"]);
     run.ok();
-    let events: Vec<(String, String)> = run
-        .stdout
+    assert_deleted_first(
+        &run.stdout,
+        &[
+            ("terraform_data.c", "terraform_data.b"),
+            ("terraform_data.b", "terraform_data.a"),
+        ],
+    );
+}
+
+/// In the `-json` log of an apply, each `(dependent, dependency)` pair's dependent finished
+/// before its dependency started.
+#[track_caller]
+fn assert_deleted_first(log: &str, pairs: &[(&str, &str)]) {
+    let events: Vec<(String, String)> = log
         .lines()
         .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
         .filter(|v| v["type"] == "apply_start" || v["type"] == "apply_complete")
@@ -1004,15 +1016,50 @@ resource "terraform_data" "c" {
             .position(|(t, a)| t == ty && a == addr)
             .unwrap_or_else(|| panic!("no {ty} for {addr} in {events:?}"))
     };
-    for (dependent, dependency) in [
-        ("terraform_data.c", "terraform_data.b"),
-        ("terraform_data.b", "terraform_data.a"),
-    ] {
+    for (dependent, dependency) in pairs {
         assert!(
             at("apply_complete", dependent) < at("apply_start", dependency),
             "{dependent} is deleted before {dependency}: {events:?}"
         );
     }
+}
+
+#[test]
+fn state_records_module_dependencies_as_configured_and_orders_deletes_by_them() {
+    let w = Work::new();
+    w.write(
+        "m/main.tf",
+        "resource \"terraform_data\" \"x\" {\n  input = \"v\"\n}\n\noutput \"o\" {\n  value = terraform_data.x.output\n}\n",
+    );
+    w.write(
+        "main.tf",
+        // The dependent takes a while to delete, so an unordered delete would overlap it.
+        "module \"b\" {\n  source = \"./m\"\n  count  = 2\n}\n\nresource \"time_sleep\" \"r\" {\n  destroy_duration = \"300ms\"\n  triggers = {\n    o = module.b[0].o\n  }\n}\n",
+    );
+    w.cairn(&["apply", "-auto-approve"]).ok();
+    // As Terraform records it: the resource as configured, not each module instance's.
+    let state = w.state();
+    let r = state["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["name"] == "r")
+        .expect("time_sleep.r in state");
+    assert_eq!(
+        r["instances"][0]["dependencies"],
+        serde_json::json!(["module.b.terraform_data.x"])
+    );
+    // With the configuration gone, only what the state records orders the deletes.
+    w.write("main.tf", "");
+    let run = w.cairn(&["apply", "-auto-approve", "-json"]);
+    run.ok();
+    assert_deleted_first(
+        &run.stdout,
+        &[
+            ("time_sleep.r", "module.b[0].terraform_data.x"),
+            ("time_sleep.r", "module.b[1].terraform_data.x"),
+        ],
+    );
 }
 
 /// `1/0` is an infinity, which JSON cannot hold: Terraform plans it, creates the objects, then

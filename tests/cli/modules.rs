@@ -500,12 +500,10 @@ fn module_calls_using_each_others_outputs_plan_and_apply() {
             "b_seen": ["seen alpha-0", "seen alpha-1"],
         })
     );
-    // Each object waits for exactly what its values come from.
+    // Each object waits for exactly what its values come from. The state records it as
+    // Terraform does, by configuration address (without module instance keys).
     let deps = dependencies(&w);
-    let tags = vec![
-        "module.b[0].terraform_data.tag".to_string(),
-        "module.b[1].terraform_data.tag".to_string(),
-    ];
+    let tags = vec!["module.b.terraform_data.tag".to_string()];
     assert_eq!(deps["module.a.terraform_data.second"], tags);
     assert!(deps["module.a.terraform_data.first"].is_empty());
     for b in ["module.b[0]", "module.b[1]"] {
@@ -515,16 +513,24 @@ fn module_calls_using_each_others_outputs_plan_and_apply() {
         );
         assert!(deps[&format!("{b}.terraform_data.tag")].is_empty());
     }
+    // The instances each object depends on: every instance of a recorded configuration address.
+    let instance_deps: Vec<(&String, &String)> = deps
+        .iter()
+        .flat_map(|(addr, ds)| {
+            deps.keys()
+                .filter(|i| ds.contains(&without_keys(i)))
+                .map(move |d| (addr, d))
+        })
+        .collect();
+    assert_eq!(instance_deps.len(), 4, "{instance_deps:?}");
     let done = |a: &str| line_of(&apply.stdout, &format!("{a}: Creation complete"));
     let start = |a: &str| line_of(&apply.stdout, &format!("{a}: Creating..."));
-    for (addr, ds) in &deps {
-        for d in ds {
-            assert!(
-                done(d) < start(addr),
-                "{d} before {addr}:\n{}",
-                apply.stdout
-            );
-        }
+    for &(addr, d) in &instance_deps {
+        assert!(
+            done(d) < start(addr),
+            "{d} before {addr}:\n{}",
+            apply.stdout
+        );
     }
     w.cairn(&["plan", "-detailed-exitcode"])
         .code(0)
@@ -562,14 +568,12 @@ fn module_calls_using_each_others_outputs_plan_and_apply() {
     destroy.ok().contains("6 destroyed");
     let gone = |a: &str| line_of(&destroy.stdout, &format!("{a}: Destruction complete"));
     let begin = |a: &str| line_of(&destroy.stdout, &format!("{a}: Destroying..."));
-    for (addr, ds) in &deps {
-        for d in ds {
-            assert!(
-                gone(addr) < begin(d),
-                "{addr} before {d}:\n{}",
-                destroy.stdout
-            );
-        }
+    for &(addr, d) in &instance_deps {
+        assert!(
+            gone(addr) < begin(d),
+            "{addr} before {d}:\n{}",
+            destroy.stdout
+        );
     }
     assert!(instances(&w).is_empty());
 }

@@ -516,12 +516,6 @@ fn same_instance(a: &InstanceState, b: &InstanceState) -> bool {
         v.dedup();
         v
     };
-    let deps = |v: &[crate::addr::ResourceAddr]| {
-        let mut v: Vec<String> = v.iter().map(ToString::to_string).collect();
-        v.sort();
-        v.dedup();
-        v
-    };
     a.attributes == b.attributes
         && a.schema_version == b.schema_version
         && a.tainted == b.tainted
@@ -529,7 +523,8 @@ fn same_instance(a: &InstanceState, b: &InstanceState) -> bool {
         && a.private == b.private
         && (a.sensitive_paths == b.sensitive_paths
             || sorted(&a.sensitive_paths) == sorted(&b.sensitive_paths))
-        && (a.dependencies == b.dependencies || deps(&a.dependencies) == deps(&b.dependencies))
+        && (a.dependencies == b.dependencies
+            || a.recorded_dependencies() == b.recorded_dependencies())
 }
 
 /// What identifies one version of the state file: a replaced file is a new inode.
