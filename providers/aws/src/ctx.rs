@@ -285,6 +285,22 @@ where
     }
 }
 
+/// [`call`], retried while EC2 answers `DependencyViolation` (dependents still being released:
+/// the delete or detach of an object others were just taken off), for at most `timeout`.
+pub(crate) async fn call_retrying_dependency<T, E, F, Fut>(
+    ctx: &Ctx,
+    what: &str,
+    timeout: Duration,
+    f: F,
+) -> Result<T, AwsError>
+where
+    F: Fn() -> Fut,
+    Fut: Future<Output = Result<T, SdkError<E, HttpResponse>>>,
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+{
+    retry_on(&["DependencyViolation"], timeout, || call(ctx, what, &f)).await
+}
+
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;

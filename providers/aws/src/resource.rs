@@ -54,8 +54,12 @@ pub(crate) trait AwsResource: Send + Sync {
     /// many ids, paginated); the result is aligned with `current`; `None` = gone.
     async fn read_many(&self, ctx: &Ctx, current: &[Value])
     -> Result<Vec<Option<Value>>, AwsError>;
-    /// Reads an existing object by its import id (Terraform's import id format for the type).
-    async fn import(&self, ctx: &Ctx, id: &str) -> Result<Option<Value>, AwsError>;
+    /// Reads an existing object by its import id (Terraform's import id format for the type);
+    /// by default the import id is the object id, read through [`AwsResource::read_many`].
+    async fn import(&self, ctx: &Ctx, id: &str) -> Result<Option<Value>, AwsError> {
+        let cur = crate::values::obj(vec![("id", Value::string(id))]);
+        Ok(self.read_many(ctx, &[cur]).await?.pop().flatten())
+    }
 }
 
 /// One data source (`data "aws_vpc"`, ...).

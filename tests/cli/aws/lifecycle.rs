@@ -219,6 +219,41 @@ fn obj(moto: &Moto, st: &Objs, addr: &str, args: &[&str], list: &str) -> Json {
     describe(moto, &a, list).unwrap_or_else(|| panic!("{addr} ({id}) exists in the API"))
 }
 
+const RULES: &[&str] = &["describe-security-group-rules", "--security-group-rule-ids"];
+
+/// The row of an `aws_vpc_security_group_{ingress,egress}_rule` (`egress`) on port `port`: on
+/// `db`, moved to `db2` by the replace stage, from 10.0.0.0/8 and then 10.1.0.0/16; `more` checks
+/// what else the rule's configuration sets.
+fn vpc_sg_rule<'a>(
+    addr: &'static str,
+    egress: bool,
+    port: i64,
+    more: impl Fn(&Json, Stage) + 'a,
+) -> Subject<'a> {
+    s(
+        addr,
+        by_id(addr),
+        move |m, st, stage| {
+            let r = obj(m, st, addr, RULES, "SecurityGroupRules");
+            let sg = pick3(
+                stage,
+                "aws_security_group.db",
+                "aws_security_group.db",
+                "aws_security_group.db2",
+            );
+            assert_eq!(r["GroupId"], id(st, sg).as_str());
+            assert_eq!(r["IsEgress"], egress);
+            assert_eq!(r["FromPort"], port);
+            assert_eq!(
+                r["CidrIpv4"],
+                pick3(stage, "10.0.0.0/8", "10.1.0.0/16", "10.1.0.0/16")
+            );
+            more(&r, stage);
+        },
+        gone_by(RULES, "SecurityGroupRules"),
+    )
+}
+
 fn pick3<T>(stage: Stage, base: T, update: T, replace: T) -> T {
     match stage {
         Stage::Base => base,
@@ -443,7 +478,6 @@ fn net_subjects<'a>() -> Vec<Subject<'a>> {
     const RTS: &[&str] = &["describe-route-tables", "--route-table-ids"];
     const SGS: &[&str] = &["describe-security-groups", "--group-ids"];
     const ACLS: &[&str] = &["describe-network-acls", "--network-acl-ids"];
-    const RULES: &[&str] = &["describe-security-group-rules", "--security-group-rule-ids"];
     let tv = |stage| pick3(stage, "a", "b", "b");
     let route_table = |m: &Moto, id: &str| {
         describe(
@@ -666,61 +700,17 @@ fn net_subjects<'a>() -> Vec<Subject<'a>> {
                 })
             },
         ),
-        s(
+        vpc_sg_rule(
             "aws_vpc_security_group_ingress_rule.ssh",
-            by_id("aws_vpc_security_group_ingress_rule.ssh"),
-            move |m, st, stage| {
-                let r = obj(
-                    m,
-                    st,
-                    "aws_vpc_security_group_ingress_rule.ssh",
-                    RULES,
-                    "SecurityGroupRules",
-                );
-                let sg = pick3(
-                    stage,
-                    "aws_security_group.db",
-                    "aws_security_group.db",
-                    "aws_security_group.db2",
-                );
-                assert_eq!(r["GroupId"], id(st, sg).as_str());
-                assert_eq!(r["IsEgress"], false);
-                assert_eq!(r["FromPort"], 22);
-                assert_eq!(
-                    r["CidrIpv4"],
-                    pick3(stage, "10.0.0.0/8", "10.1.0.0/16", "10.1.0.0/16")
-                );
-                assert_eq!(tag(&r, "Name"), Some(format!("ssh-{}", tv(stage)).as_str()));
-            },
-            gone_by(RULES, "SecurityGroupRules"),
+            false,
+            22,
+            move |r, stage| assert_eq!(tag(r, "Name"), Some(format!("ssh-{}", tv(stage)).as_str())),
         ),
-        s(
+        vpc_sg_rule(
             "aws_vpc_security_group_egress_rule.out",
-            by_id("aws_vpc_security_group_egress_rule.out"),
-            move |m, st, stage| {
-                let r = obj(
-                    m,
-                    st,
-                    "aws_vpc_security_group_egress_rule.out",
-                    RULES,
-                    "SecurityGroupRules",
-                );
-                let sg = pick3(
-                    stage,
-                    "aws_security_group.db",
-                    "aws_security_group.db",
-                    "aws_security_group.db2",
-                );
-                assert_eq!(r["GroupId"], id(st, sg).as_str());
-                assert_eq!(r["IsEgress"], true);
-                assert_eq!(r["FromPort"], 443);
-                assert_eq!(
-                    r["CidrIpv4"],
-                    pick3(stage, "10.0.0.0/8", "10.1.0.0/16", "10.1.0.0/16")
-                );
-                assert_eq!(r["Description"], format!("out-{}", tv(stage)).as_str());
-            },
-            gone_by(RULES, "SecurityGroupRules"),
+            true,
+            443,
+            move |r, stage| assert_eq!(r["Description"], format!("out-{}", tv(stage)).as_str()),
         ),
         s(
             "aws_network_acl.acl",

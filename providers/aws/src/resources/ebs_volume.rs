@@ -12,9 +12,9 @@ use async_trait::async_trait;
 use aws_sdk_ec2::types::{ResourceType, Volume, VolumeState, VolumeType};
 use cairn_provider::{Attribute, ResourceSchema, Schema, Type, Value};
 
-use crate::ctx::{AwsError, Ctx, call, is_not_found, wait_until};
+use crate::ctx::{AwsError, Ctx, call, wait_until};
 use crate::resource::AwsResource;
-use crate::resources::{align, ids_of};
+use crate::resources::{align, created_id, ids_of, keyed, wait_gone, wait_ready};
 use crate::tags;
 use crate::values::{attr, get_bool, get_i64, get_str, n, obj, s, s_or_empty};
 
@@ -108,18 +108,11 @@ pub(crate) async fn describe(
         |r| r.next_token(),
     )
     .await?;
-    Ok(found
-        .into_iter()
-        .filter_map(|v| Some((v.volume_id()?.to_string(), v)))
-        .collect())
+    Ok(keyed(found, |v| v.volume_id()))
 }
 
 pub(crate) async fn describe_one(ctx: &Ctx, id: &str) -> Result<Option<Volume>, AwsError> {
-    match describe(ctx, &[id.to_string()]).await {
-        Ok(mut m) => Ok(m.remove(id)),
-        Err(e) if is_not_found(&e) => Ok(None),
-        Err(e) => Err(e),
-    }
+    super::describe_one(id, |ids| async move { describe(ctx, &ids).await }).await
 }
 
 fn arn(ctx: &Ctx, account: &str, id: &str) -> Value {
@@ -159,15 +152,13 @@ impl AwsResource for EbsVolume {
             .set_volume_type(get_str(planned, "type").map(VolumeType::from))
             .set_tag_specifications(tags::tag_specifications(planned, ResourceType::Volume));
         let out = call(ctx, "CreateVolume", || req.clone().send()).await?;
-        let id = out
-            .volume_id()
-            .ok_or_else(|| AwsError::new("CreateVolume", "", "no volume id in the response"))?
-            .to_string();
-        let v = wait_until("volume available", TIMEOUT, || async {
-            Ok(describe_one(ctx, &id)
-                .await?
-                .filter(|v| v.state() == Some(&VolumeState::Available)))
-        })
+        let id = created_id("CreateVolume", out.volume_id(), "volume id")?;
+        let v = wait_ready(
+            "volume available",
+            TIMEOUT,
+            || describe_one(ctx, &id),
+            |v| Ok(v.state() == Some(&VolumeState::Available)),
+        )
         .await?;
         let account = super::instance::account_id(ctx).await?;
         Ok(to_value(ctx, Some(planned), &v, arn(ctx, &account, &id)))
@@ -223,13 +214,12 @@ impl AwsResource for EbsVolume {
             ctx.ec2.delete_volume().volume_id(id).send()
         })
         .await?;
-        wait_until("volume deleted", TIMEOUT, || async {
-            Ok(match describe_one(ctx, id).await? {
-                None => Some(()),
-                Some(v) if v.state() == Some(&VolumeState::Deleted) => Some(()),
-                Some(_) => None,
-            })
-        })
+        wait_gone(
+            "volume deleted",
+            TIMEOUT,
+            || describe_one(ctx, id),
+            |v| v.state() == Some(&VolumeState::Deleted),
+        )
         .await
     }
 

@@ -140,11 +140,7 @@ async fn describe(ctx: &Ctx, ids: &[String]) -> Result<HashMap<String, Address>,
 }
 
 async fn describe_one(ctx: &Ctx, id: &str) -> Result<Option<Address>, AwsError> {
-    match describe(ctx, &[id.to_string()]).await {
-        Ok(mut m) => Ok(m.remove(id)),
-        Err(e) if is_not_found(&e) => Ok(None),
-        Err(e) => Err(e),
-    }
+    super::describe_one(id, |ids| async move { describe(ctx, &ids).await }).await
 }
 
 async fn associate(ctx: &Ctx, id: &str, planned: &Value) -> Result<(), AwsError> {

@@ -27,9 +27,9 @@ use cairn_provider::{
     Attribute, BlockNesting, NestedBlock, PlanResponse, ResourceSchema, Schema, Type, Value,
 };
 
-use crate::ctx::{AwsError, Ctx, call, is_not_found, wait_until};
+use crate::ctx::{AwsError, Ctx, call};
 use crate::resource::AwsResource;
-use crate::resources::{filter, ids_of};
+use crate::resources::{filter, ids_of, wait_gone, wait_ready};
 use crate::tags;
 use crate::values::{
     attr, b, get_bool, get_i64, get_list, get_str, get_strings, n, obj, s, s_or_empty, string_set,
@@ -910,13 +910,12 @@ impl AwsResource for Instance {
             ctx.ec2.terminate_instances().instance_ids(id).send()
         })
         .await?;
-        wait_until("instance terminated", WAIT, || async {
-            match describe_one(ctx, id).await? {
-                None => Ok(Some(())),
-                Some((i, _)) if state_of(&i) == Some(InstanceStateName::Terminated) => Ok(Some(())),
-                Some(_) => Ok(None),
-            }
-        })
+        wait_gone(
+            "instance terminated",
+            WAIT,
+            || describe_one(ctx, id),
+            |(i, _)| state_of(i) == Some(InstanceStateName::Terminated),
+        )
         .await
     }
 
@@ -1174,11 +1173,7 @@ pub(crate) async fn describe(
 }
 
 async fn describe_one(ctx: &Ctx, id: &str) -> Result<Option<(Ec2Instance, String)>, AwsError> {
-    match describe(ctx, &[id.to_string()]).await {
-        Ok(mut m) => Ok(m.remove(id)),
-        Err(e) if is_not_found(&e) => Ok(None),
-        Err(e) => Err(e),
-    }
+    super::describe_one(id, |ids| async move { describe(ctx, &ids).await }).await
 }
 
 /// Polls until the instance is in one of `states`.
@@ -1195,20 +1190,25 @@ async fn wait_state(
             .collect::<Vec<_>>()
             .join("/")
     );
-    wait_until(&what, WAIT, || async {
-        // A new instance may not be visible yet (eventual consistency): keep polling.
-        match describe_one(ctx, id).await? {
-            Some((i, o)) if state_of(&i).is_some_and(|s| states.contains(&s)) => Ok(Some((i, o))),
-            Some((i, _)) if is_gone(&i) && !states.contains(&InstanceStateName::Terminated) => {
+    // A new instance may not be visible yet (eventual consistency): keep polling.
+    wait_ready(
+        &what,
+        WAIT,
+        || describe_one(ctx, id),
+        |(i, _)| {
+            if state_of(i).is_some_and(|s| states.contains(&s)) {
+                Ok(true)
+            } else if is_gone(i) && !states.contains(&InstanceStateName::Terminated) {
                 Err(AwsError::new(
                     "RunInstances",
                     "InstanceTerminated",
                     format!("instance {id} terminated unexpectedly"),
                 ))
+            } else {
+                Ok(false)
             }
-            _ => Ok(None),
-        }
-    })
+        },
+    )
     .await
 }
 
@@ -1272,26 +1272,7 @@ async fn root_volumes(
             }
         }
     }
-    let found = super::describe_by(
-        ctx,
-        "DescribeVolumes",
-        "volume-id",
-        &ids,
-        |f, token| {
-            ctx.ec2
-                .describe_volumes()
-                .filters(f)
-                .set_next_token(token)
-                .send()
-        },
-        |r| r.volumes().to_vec(),
-        |r| r.next_token(),
-    )
-    .await?;
-    Ok(found
-        .into_iter()
-        .filter_map(|v| Some((v.volume_id()?.to_string(), v)))
-        .collect())
+    super::ebs_volume::describe(ctx, &ids).await
 }
 
 /// The `ebs_block_device` blocks of the instance: its non-root EBS mappings, with the volumes'

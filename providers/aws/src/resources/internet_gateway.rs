@@ -9,11 +9,13 @@ use async_trait::async_trait;
 use aws_sdk_ec2::types::{InternetGateway, ResourceType};
 use cairn_provider::{Attribute, ResourceSchema, Schema, Type, Value};
 
-use crate::ctx::{AwsError, Ctx, call, is_not_found, retry_on};
+use crate::ctx::{AwsError, Ctx, call, call_retrying_dependency, is_not_found, retry_on};
 use crate::resource::AwsResource;
-use crate::resources::{align, describe_by, ids_of};
+use crate::resources::{
+    Missing, align, created_id, describe_by, finish_create, ids_of, keyed, read_back,
+};
 use crate::tags;
-use crate::values::{get_str, obj, s_or_empty, with_attr};
+use crate::values::{get_str, obj, s_or_empty};
 
 pub(crate) struct Igw;
 
@@ -34,10 +36,7 @@ async fn describe(ctx: &Ctx, ids: &[String]) -> Result<HashMap<String, InternetG
         |r| r.next_token(),
     )
     .await?;
-    Ok(items
-        .into_iter()
-        .filter_map(|g| Some((g.internet_gateway_id()?.to_string(), g)))
-        .collect())
+    Ok(keyed(items, |g| g.internet_gateway_id()))
 }
 
 fn to_value(ctx: &Ctx, prior: &Value, g: &InternetGateway) -> Value {
@@ -75,18 +74,16 @@ async fn attach(ctx: &Ctx, id: &str, vpc: &str) -> Result<(), AwsError> {
 }
 
 async fn detach(ctx: &Ctx, id: &str, vpc: &str) -> Result<(), AwsError> {
-    let r = retry_on(
-        &["DependencyViolation"],
+    let r = call_retrying_dependency(
+        ctx,
+        "DetachInternetGateway",
         Duration::from_secs(300),
-        || async move {
-            call(ctx, "DetachInternetGateway", || {
-                ctx.ec2
-                    .detach_internet_gateway()
-                    .internet_gateway_id(id)
-                    .vpc_id(vpc)
-                    .send()
-            })
-            .await
+        || {
+            ctx.ec2
+                .detach_internet_gateway()
+                .internet_gateway_id(id)
+                .vpc_id(vpc)
+                .send()
         },
     )
     .await;
@@ -97,19 +94,11 @@ async fn detach(ctx: &Ctx, id: &str, vpc: &str) -> Result<(), AwsError> {
     }
 }
 
-async fn read_one(ctx: &Ctx, current: &Value) -> Result<Value, AwsError> {
-    Igw.read_many(ctx, std::slice::from_ref(current))
-        .await?
-        .pop()
-        .flatten()
-        .ok_or_else(|| {
-            AwsError::new(
-                "DescribeInternetGateways",
-                "InvalidInternetGatewayID.NotFound",
-                "the internet gateway vanished right after being changed",
-            )
-        })
-}
+const MISSING: Missing = Missing {
+    what: "DescribeInternetGateways",
+    code: "InvalidInternetGatewayID.NotFound",
+    noun: "the internet gateway",
+};
 
 #[async_trait]
 impl AwsResource for Igw {
@@ -139,27 +128,19 @@ impl AwsResource for Igw {
                 .send()
         })
         .await?;
-        let id = resp
-            .internet_gateway()
-            .and_then(|g| g.internet_gateway_id())
-            .ok_or_else(|| {
-                AwsError::new("CreateInternetGateway", "", "the response named no gateway")
-            })?
-            .to_string();
-        let made = with_attr(planned, "id", Value::string(&id));
-        let finish = async {
+        let id = &created_id(
+            "CreateInternetGateway",
+            resp.internet_gateway()
+                .and_then(|g| g.internet_gateway_id()),
+            "gateway",
+        )?;
+        finish_create(self, ctx, planned, id, |made| async move {
             if let Some(vpc) = get_str(planned, "vpc_id") {
-                attach(ctx, &id, vpc).await?;
+                attach(ctx, id, vpc).await?;
             }
-            read_one(ctx, &made).await
-        };
-        match finish.await {
-            Ok(v) => Ok(v),
-            Err(e) => {
-                let _ = self.delete(ctx, &made).await;
-                Err(e)
-            }
-        }
+            read_back(self, ctx, &made, &MISSING).await
+        })
+        .await
     }
 
     async fn update(&self, ctx: &Ctx, prior: &Value, planned: &Value) -> Result<Value, AwsError> {
@@ -173,7 +154,7 @@ impl AwsResource for Igw {
                 attach(ctx, id, n).await?;
             }
         }
-        read_one(ctx, planned).await
+        read_back(self, ctx, planned, &MISSING).await
     }
 
     async fn delete(&self, ctx: &Ctx, prior: &Value) -> Result<(), AwsError> {
@@ -188,17 +169,15 @@ impl AwsResource for Igw {
                 detach(ctx, id, vpc).await?;
             }
         }
-        retry_on(
-            &["DependencyViolation"],
+        call_retrying_dependency(
+            ctx,
+            "DeleteInternetGateway",
             Duration::from_secs(120),
-            || async move {
-                call(ctx, "DeleteInternetGateway", || {
-                    ctx.ec2
-                        .delete_internet_gateway()
-                        .internet_gateway_id(id)
-                        .send()
-                })
-                .await
+            || {
+                ctx.ec2
+                    .delete_internet_gateway()
+                    .internet_gateway_id(id)
+                    .send()
             },
         )
         .await?;
@@ -212,10 +191,5 @@ impl AwsResource for Igw {
     ) -> Result<Vec<Option<Value>>, AwsError> {
         let found = describe(ctx, &ids_of(current)).await?;
         Ok(align(current, &found, |c, g| to_value(ctx, c, g)))
-    }
-
-    async fn import(&self, ctx: &Ctx, id: &str) -> Result<Option<Value>, AwsError> {
-        let cur = obj(vec![("id", Value::string(id))]);
-        Ok(self.read_many(ctx, &[cur]).await?.pop().flatten())
     }
 }

@@ -109,11 +109,7 @@ async fn describe(ctx: &Ctx, names: &[String]) -> Result<HashMap<String, KeyPair
 }
 
 async fn describe_one(ctx: &Ctx, name: &str) -> Result<Option<KeyPairInfo>, AwsError> {
-    match describe(ctx, &[name.to_string()]).await {
-        Ok(mut m) => Ok(m.remove(name)),
-        Err(e) if is_not_found(&e) => Ok(None),
-        Err(e) => Err(e),
-    }
+    super::describe_one(name, |ids| async move { describe(ctx, &ids).await }).await
 }
 
 #[async_trait]

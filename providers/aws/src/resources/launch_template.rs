@@ -27,7 +27,7 @@ use cairn_provider::{
 
 use crate::ctx::{AwsError, Ctx, call, is_not_found};
 use crate::resource::AwsResource;
-use crate::resources::{FILTER_CHUNK, align, ids_of};
+use crate::resources::{FILTER_CHUNK, align, ids_of, keyed};
 use crate::tags;
 use crate::values::{
     attr, b, get_bool, get_i64, get_list, get_map, get_str, get_strings, n, obj, s, string_map,
@@ -579,10 +579,7 @@ async fn describe_ids(ctx: &Ctx, ids: &[String]) -> Result<HashMap<String, SdkTe
         |r| r.next_token(),
     )
     .await?;
-    Ok(found
-        .into_iter()
-        .filter_map(|t| Some((t.launch_template_id()?.to_string(), t)))
-        .collect())
+    Ok(keyed(found, |t| t.launch_template_id()))
 }
 
 /// The templates' tags, read through DescribeTags: moto's DescribeLaunchTemplates keeps the
@@ -595,11 +592,7 @@ async fn tags_of(
 }
 
 async fn describe_one(ctx: &Ctx, id: &str) -> Result<Option<SdkTemplate>, AwsError> {
-    match describe(ctx, &[id.to_string()]).await {
-        Ok(mut m) => Ok(m.remove(id)),
-        Err(e) if is_not_found(&e) => Ok(None),
-        Err(e) => Err(e),
-    }
+    super::describe_one(id, |ids| async move { describe(ctx, &ids).await }).await
 }
 
 fn arn(ctx: &Ctx, account: &str, id: &str) -> Value {

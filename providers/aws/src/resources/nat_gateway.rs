@@ -12,9 +12,9 @@ use async_trait::async_trait;
 use aws_sdk_ec2::types::{ConnectivityType, NatGateway as SdkNat, NatGatewayState, ResourceType};
 use cairn_provider::{Attribute, ResourceSchema, Schema, Type, Value};
 
-use crate::ctx::{AwsError, Ctx, call, is_not_found, wait_until};
+use crate::ctx::{AwsError, Ctx, call};
 use crate::resource::AwsResource;
-use crate::resources::{align, ids_of};
+use crate::resources::{align, created_id, ids_of, keyed, wait_gone, wait_ready};
 use crate::tags;
 use crate::values::{get_str, obj, s, s_or_empty};
 
@@ -101,18 +101,11 @@ async fn describe(ctx: &Ctx, ids: &[String]) -> Result<HashMap<String, SdkNat>, 
         |r| r.next_token(),
     )
     .await?;
-    Ok(found
-        .into_iter()
-        .filter_map(|n| Some((n.nat_gateway_id()?.to_string(), n)))
-        .collect())
+    Ok(keyed(found, |n| n.nat_gateway_id()))
 }
 
 async fn describe_one(ctx: &Ctx, id: &str) -> Result<Option<SdkNat>, AwsError> {
-    match describe(ctx, &[id.to_string()]).await {
-        Ok(mut m) => Ok(m.remove(id)),
-        Err(e) if is_not_found(&e) => Ok(None),
-        Err(e) => Err(e),
-    }
+    super::describe_one(id, |ids| async move { describe(ctx, &ids).await }).await
 }
 
 #[async_trait]
@@ -141,24 +134,23 @@ impl AwsResource for NatGateway {
             )
             .set_tag_specifications(tags::tag_specifications(planned, ResourceType::Natgateway));
         let out = call(ctx, "CreateNatGateway", || req.clone().send()).await?;
-        let id = out
-            .nat_gateway()
-            .and_then(|n| n.nat_gateway_id())
-            .ok_or_else(|| AwsError::new("CreateNatGateway", "", "no gateway in the response"))?
-            .to_string();
-        let n = wait_until("NAT gateway available", CREATE_TIMEOUT, || async {
-            match describe_one(ctx, &id).await? {
-                Some(n) if n.state() == Some(&NatGatewayState::Available) => Ok(Some(n)),
-                Some(n) if is_gone(&n) => Err(AwsError::new(
-                    "CreateNatGateway",
-                    n.failure_code().unwrap_or("Failed"),
-                    n.failure_message()
-                        .unwrap_or("the NAT gateway failed")
-                        .to_string(),
-                )),
-                _ => Ok(None),
-            }
-        })
+        let nat = out.nat_gateway().and_then(|n| n.nat_gateway_id());
+        let id = created_id("CreateNatGateway", nat, "gateway")?;
+        let n = wait_ready(
+            "NAT gateway available",
+            CREATE_TIMEOUT,
+            || describe_one(ctx, &id),
+            |n| {
+                if is_gone(n) {
+                    return Err(AwsError::new(
+                        "CreateNatGateway",
+                        n.failure_code().unwrap_or("Failed"),
+                        n.failure_message().unwrap_or("the NAT gateway failed"),
+                    ));
+                }
+                Ok(n.state() == Some(&NatGatewayState::Available))
+            },
+        )
         .await?;
         Ok(to_value(ctx, Some(planned), &n))
     }
@@ -180,13 +172,12 @@ impl AwsResource for NatGateway {
             ctx.ec2.delete_nat_gateway().nat_gateway_id(id).send()
         })
         .await?;
-        wait_until("NAT gateway deleted", DELETE_TIMEOUT, || async {
-            Ok(match describe_one(ctx, id).await? {
-                None => Some(()),
-                Some(n) if is_gone(&n) => Some(()),
-                Some(_) => None,
-            })
-        })
+        wait_gone(
+            "NAT gateway deleted",
+            DELETE_TIMEOUT,
+            || describe_one(ctx, id),
+            is_gone,
+        )
         .await
     }
 

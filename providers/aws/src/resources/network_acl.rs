@@ -15,10 +15,13 @@ use cairn_provider::{
     Attribute, BlockNesting, NestedBlock, PlanResponse, ResourceSchema, Schema, Type, Value,
 };
 
-use crate::ctx::{AwsError, Ctx, call, is_not_found, retry_on};
+use crate::ctx::{AwsError, Ctx, call, call_retrying_dependency, is_not_found};
 use crate::resource::AwsResource;
 use crate::resources::security_group::{proto_key, proto_name};
-use crate::resources::{FILTER_CHUNK, align, describe_by, filter, ids_of};
+use crate::resources::{
+    FILTER_CHUNK, Missing, align, created_id, describe_by, filter, finish_create, ids_of, keyed,
+    read_back,
+};
 use crate::tags;
 use crate::values::{get_i64, get_str, get_strings, obj, string_set, with_attr};
 
@@ -383,20 +386,11 @@ fn list(v: &Value, name: &str) -> Vec<Value> {
         .to_vec()
 }
 
-async fn read_one(ctx: &Ctx, current: &Value) -> Result<Value, AwsError> {
-    NetworkAclRes
-        .read_many(ctx, std::slice::from_ref(current))
-        .await?
-        .pop()
-        .flatten()
-        .ok_or_else(|| {
-            AwsError::new(
-                "DescribeNetworkAcls",
-                "InvalidNetworkAclID.NotFound",
-                "the network ACL vanished right after being changed",
-            )
-        })
-}
+const MISSING: Missing = Missing {
+    what: "DescribeNetworkAcls",
+    code: "InvalidNetworkAclID.NotFound",
+    noun: "the network ACL",
+};
 
 #[async_trait]
 impl AwsResource for NetworkAclRes {
@@ -476,31 +470,24 @@ impl AwsResource for NetworkAclRes {
                 .send()
         })
         .await?;
-        let id = resp
-            .network_acl()
-            .and_then(|a| a.network_acl_id())
-            .ok_or_else(|| AwsError::new("CreateNetworkAcl", "", "the response named no ACL"))?
-            .to_string();
-        let made = with_attr(planned, "id", Value::string(&id));
-        let finish = async {
-            sync_entries(ctx, &id, false, &[], &list(planned, "ingress")).await?;
-            sync_entries(ctx, &id, true, &[], &list(planned, "egress")).await?;
-            sync_subnets(ctx, &id, vpc, &[], &get_strings(planned, "subnet_ids")).await?;
+        let id = &created_id(
+            "CreateNetworkAcl",
+            resp.network_acl().and_then(|a| a.network_acl_id()),
+            "ACL",
+        )?;
+        finish_create(self, ctx, planned, id, |made| async move {
+            sync_entries(ctx, id, false, &[], &list(planned, "ingress")).await?;
+            sync_entries(ctx, id, true, &[], &list(planned, "egress")).await?;
+            sync_subnets(ctx, id, vpc, &[], &get_strings(planned, "subnet_ids")).await?;
             let mut cur = made.clone();
             for n in ["ingress", "egress"] {
                 if cur.get_attr(n).is_some_and(Value::is_unknown) {
                     cur = with_attr(&cur, n, Value::Set(vec![]));
                 }
             }
-            read_one(ctx, &cur).await
-        };
-        match finish.await {
-            Ok(v) => Ok(v),
-            Err(e) => {
-                let _ = self.delete(ctx, &made).await;
-                Err(e)
-            }
-        }
+            read_back(self, ctx, &cur, &MISSING).await
+        })
+        .await
     }
 
     async fn update(&self, ctx: &Ctx, prior: &Value, planned: &Value) -> Result<Value, AwsError> {
@@ -526,7 +513,7 @@ impl AwsResource for NetworkAclRes {
             )
             .await?;
         }
-        read_one(ctx, planned).await
+        read_back(self, ctx, planned, &MISSING).await
     }
 
     async fn delete(&self, ctx: &Ctx, prior: &Value) -> Result<(), AwsError> {
@@ -542,16 +529,9 @@ impl AwsResource for NetworkAclRes {
             .filter_map(|a| a.subnet_id().map(str::to_string))
             .collect();
         sync_subnets(ctx, id, vpc, &now, &[]).await?;
-        retry_on(
-            &["DependencyViolation"],
-            Duration::from_secs(120),
-            || async move {
-                call(ctx, "DeleteNetworkAcl", || {
-                    ctx.ec2.delete_network_acl().network_acl_id(id).send()
-                })
-                .await
-            },
-        )
+        call_retrying_dependency(ctx, "DeleteNetworkAcl", Duration::from_secs(120), || {
+            ctx.ec2.delete_network_acl().network_acl_id(id).send()
+        })
         .await?;
         Ok(())
     }
@@ -561,16 +541,9 @@ impl AwsResource for NetworkAclRes {
         ctx: &Ctx,
         current: &[Value],
     ) -> Result<Vec<Option<Value>>, AwsError> {
-        let found: HashMap<String, NetworkAcl> = describe_ids(ctx, &ids_of(current))
-            .await?
-            .into_iter()
-            .filter_map(|a| Some((a.network_acl_id()?.to_string(), a)))
-            .collect();
+        let found = keyed(describe_ids(ctx, &ids_of(current)).await?, |a| {
+            a.network_acl_id()
+        });
         Ok(align(current, &found, |c, a| to_value(ctx, c, a)))
-    }
-
-    async fn import(&self, ctx: &Ctx, id: &str) -> Result<Option<Value>, AwsError> {
-        let cur = obj(vec![("id", Value::string(id))]);
-        Ok(self.read_many(ctx, &[cur]).await?.pop().flatten())
     }
 }

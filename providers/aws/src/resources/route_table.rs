@@ -13,9 +13,11 @@ use cairn_provider::{
     Attribute, BlockNesting, NestedBlock, PlanResponse, ResourceSchema, Schema, Type, Value,
 };
 
-use crate::ctx::{AwsError, Ctx, call, retry_on};
+use crate::ctx::{AwsError, Ctx, call, call_retrying_dependency, retry_on};
 use crate::resource::AwsResource;
-use crate::resources::{align, describe_by, ids_of};
+use crate::resources::{
+    Missing, align, created_id, describe_by, finish_create, ids_of, keyed, read_back,
+};
 use crate::tags;
 use crate::values::{get_str, get_strings, obj, string_set, with_attr};
 
@@ -231,10 +233,7 @@ pub(crate) async fn describe(
         |r| r.next_token(),
     )
     .await?;
-    Ok(items
-        .into_iter()
-        .filter_map(|t| Some((t.route_table_id()?.to_string(), t)))
-        .collect())
+    Ok(keyed(items, |t| t.route_table_id()))
 }
 
 fn to_value(ctx: &Ctx, prior: &Value, t: &RouteTable) -> Value {
@@ -313,20 +312,11 @@ async fn sync_vgws(ctx: &Ctx, rtb: &str, old: &[String], new: &[String]) -> Resu
     Ok(())
 }
 
-async fn read_one(ctx: &Ctx, current: &Value) -> Result<Value, AwsError> {
-    RouteTableRes
-        .read_many(ctx, std::slice::from_ref(current))
-        .await?
-        .pop()
-        .flatten()
-        .ok_or_else(|| {
-            AwsError::new(
-                "DescribeRouteTables",
-                "InvalidRouteTableID.NotFound",
-                "the route table vanished right after being changed",
-            )
-        })
-}
+const MISSING: Missing = Missing {
+    what: "DescribeRouteTables",
+    code: "InvalidRouteTableID.NotFound",
+    noun: "the route table",
+};
 
 #[async_trait]
 impl AwsResource for RouteTableRes {
@@ -385,26 +375,17 @@ impl AwsResource for RouteTableRes {
                 .send()
         })
         .await?;
-        let id = resp
-            .route_table()
-            .and_then(|t| t.route_table_id())
-            .ok_or_else(|| {
-                AwsError::new("CreateRouteTable", "", "the response named no route table")
-            })?
-            .to_string();
-        let made = with_attr(planned, "id", Value::string(&id));
-        let finish = async {
-            sync_routes(ctx, &id, &[], &routes(planned)).await?;
-            sync_vgws(ctx, &id, &[], &get_strings(planned, "propagating_vgws")).await?;
-            read_one(ctx, &made).await
-        };
-        match finish.await {
-            Ok(v) => Ok(v),
-            Err(e) => {
-                let _ = self.delete(ctx, &made).await;
-                Err(e)
-            }
-        }
+        let id = &created_id(
+            "CreateRouteTable",
+            resp.route_table().and_then(|t| t.route_table_id()),
+            "route table",
+        )?;
+        finish_create(self, ctx, planned, id, |made| async move {
+            sync_routes(ctx, id, &[], &routes(planned)).await?;
+            sync_vgws(ctx, id, &[], &get_strings(planned, "propagating_vgws")).await?;
+            read_back(self, ctx, &made, &MISSING).await
+        })
+        .await
     }
 
     async fn update(&self, ctx: &Ctx, prior: &Value, planned: &Value) -> Result<Value, AwsError> {
@@ -426,23 +407,16 @@ impl AwsResource for RouteTableRes {
             )
             .await?;
         }
-        read_one(ctx, planned).await
+        read_back(self, ctx, planned, &MISSING).await
     }
 
     async fn delete(&self, ctx: &Ctx, prior: &Value) -> Result<(), AwsError> {
         let Some(id) = get_str(prior, "id") else {
             return Ok(());
         };
-        retry_on(
-            &["DependencyViolation"],
-            Duration::from_secs(120),
-            || async move {
-                call(ctx, "DeleteRouteTable", || {
-                    ctx.ec2.delete_route_table().route_table_id(id).send()
-                })
-                .await
-            },
-        )
+        call_retrying_dependency(ctx, "DeleteRouteTable", Duration::from_secs(120), || {
+            ctx.ec2.delete_route_table().route_table_id(id).send()
+        })
         .await?;
         Ok(())
     }
@@ -454,10 +428,5 @@ impl AwsResource for RouteTableRes {
     ) -> Result<Vec<Option<Value>>, AwsError> {
         let found = describe(ctx, &ids_of(current)).await?;
         Ok(align(current, &found, |c, t| to_value(ctx, c, t)))
-    }
-
-    async fn import(&self, ctx: &Ctx, id: &str) -> Result<Option<Value>, AwsError> {
-        let cur = obj(vec![("id", Value::string(id))]);
-        Ok(self.read_many(ctx, &[cur]).await?.pop().flatten())
     }
 }

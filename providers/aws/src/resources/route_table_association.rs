@@ -3,7 +3,6 @@
 //! it; DisassociateRouteTable. Import id `subnet-…/rtb-…` or `igw-…/rtb-…`. Refresh is one
 //! DescribeRouteTables filtered by association ids.
 
-use std::collections::HashMap;
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -12,7 +11,7 @@ use cairn_provider::{Attribute, PlanResponse, ResourceSchema, Schema, Type, Valu
 
 use crate::ctx::{AwsError, Ctx, call, retry_on};
 use crate::resource::AwsResource;
-use crate::resources::{describe_by, ids_of};
+use crate::resources::{align, describe_by, ids_of, keyed};
 use crate::values::{get_str, obj, with_attr};
 
 pub(crate) struct Rta;
@@ -162,19 +161,10 @@ impl AwsResource for Rta {
         ctx: &Ctx,
         current: &[Value],
     ) -> Result<Vec<Option<Value>>, AwsError> {
-        let found: HashMap<String, RouteTableAssociation> = associations(
-            ctx,
-            "association.route-table-association-id",
-            &ids_of(current),
-        )
-        .await?
-        .into_iter()
-        .filter_map(|a| Some((a.route_table_association_id()?.to_string(), a)))
-        .collect();
-        Ok(current
-            .iter()
-            .map(|c| get_str(c, "id").and_then(|id| found.get(id)).map(to_value))
-            .collect())
+        let ids = ids_of(current);
+        let found = associations(ctx, "association.route-table-association-id", &ids).await?;
+        let found = keyed(found, |a| a.route_table_association_id());
+        Ok(align(current, &found, |_, a| to_value(a)))
     }
 
     async fn import(&self, ctx: &Ctx, id: &str) -> Result<Option<Value>, AwsError> {

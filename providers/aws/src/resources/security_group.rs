@@ -18,9 +18,11 @@ use cairn_provider::{
     Attribute, BlockNesting, NestedBlock, PlanResponse, ResourceSchema, Schema, Type, Value,
 };
 
-use crate::ctx::{AwsError, Ctx, call, retry_on, wait_until};
+use crate::ctx::{AwsError, Ctx, call, call_retrying_dependency};
 use crate::resource::AwsResource;
-use crate::resources::{align, describe_by, ids_of};
+use crate::resources::{
+    Missing, align, created_id, describe_by, finish_create, ids_of, keyed, read_back, wait_ready,
+};
 use crate::tags;
 use crate::values::{
     get_bool, get_i64, get_str, get_strings, obj, string_list, string_set, with_attr,
@@ -398,10 +400,7 @@ pub(crate) async fn describe(
         |r| r.next_token(),
     )
     .await?;
-    Ok(items
-        .into_iter()
-        .filter_map(|g| Some((g.group_id()?.to_string(), g)))
-        .collect())
+    Ok(keyed(items, |g| g.group_id()))
 }
 
 fn rules_of(v: &Value, name: &str) -> Vec<Value> {
@@ -523,20 +522,15 @@ async fn sync_rules(
     change_atoms(ctx, id, egress, true, &grant).await
 }
 
-async fn read_one(ctx: &Ctx, current: &Value) -> Result<Value, AwsError> {
-    SecurityGroupRes
-        .read_many(ctx, std::slice::from_ref(current))
-        .await?
-        .pop()
-        .flatten()
-        .ok_or_else(|| {
-            AwsError::new(
-                "DescribeSecurityGroups",
-                "InvalidGroup.NotFound",
-                "the security group vanished right after being changed",
-            )
-        })
+async fn describe_one(ctx: &Ctx, id: &str) -> Result<Option<SecurityGroup>, AwsError> {
+    super::describe_one(id, |ids| async move { describe(ctx, &ids).await }).await
 }
+
+const MISSING: Missing = Missing {
+    what: "DescribeSecurityGroups",
+    code: "InvalidGroup.NotFound",
+    noun: "the security group",
+};
 
 /// A unique name like Terraform's `terraform-2024...` ids.
 fn unique_name(prefix: &str) -> String {
@@ -640,18 +634,13 @@ impl AwsResource for SecurityGroupRes {
                 .send()
         })
         .await?;
-        let id = resp
-            .group_id()
-            .ok_or_else(|| AwsError::new("CreateSecurityGroup", "", "the response named no group"))?
-            .to_string();
-        let made = with_attr(planned, "id", Value::string(&id));
-        let finish = async {
-            let ids = std::slice::from_ref(&id);
-            let id = &id;
-            let g = wait_until(
+        let id = &created_id("CreateSecurityGroup", resp.group_id(), "group")?;
+        finish_create(self, ctx, planned, id, |made| async move {
+            let g = wait_ready(
                 "security group exists",
                 Duration::from_secs(300),
-                || async move { Ok(describe(ctx, ids).await?.remove(id)) },
+                || describe_one(ctx, id),
+                |_| Ok(true),
             )
             .await?;
             // EC2 gives a VPC group an allow-all egress rule; Terraform removes it.
@@ -674,15 +663,9 @@ impl AwsResource for SecurityGroupRes {
                     cur = with_attr(&cur, n, Value::Set(vec![]));
                 }
             }
-            read_one(ctx, &cur).await
-        };
-        match finish.await {
-            Ok(v) => Ok(v),
-            Err(e) => {
-                let _ = self.delete(ctx, &made).await;
-                Err(e)
-            }
-        }
+            read_back(self, ctx, &cur, &MISSING).await
+        })
+        .await
     }
 
     async fn update(&self, ctx: &Ctx, prior: &Value, planned: &Value) -> Result<Value, AwsError> {
@@ -701,7 +684,7 @@ impl AwsResource for SecurityGroupRes {
                 .await?;
             }
         }
-        read_one(ctx, planned).await
+        read_back(self, ctx, planned, &MISSING).await
     }
 
     async fn delete(&self, ctx: &Ctx, prior: &Value) -> Result<(), AwsError> {
@@ -728,16 +711,9 @@ impl AwsResource for SecurityGroupRes {
             )
             .await?;
         }
-        retry_on(
-            &["DependencyViolation"],
-            Duration::from_secs(120),
-            || async move {
-                call(ctx, "DeleteSecurityGroup", || {
-                    ctx.ec2.delete_security_group().group_id(id).send()
-                })
-                .await
-            },
-        )
+        call_retrying_dependency(ctx, "DeleteSecurityGroup", Duration::from_secs(120), || {
+            ctx.ec2.delete_security_group().group_id(id).send()
+        })
         .await?;
         Ok(())
     }
@@ -749,11 +725,6 @@ impl AwsResource for SecurityGroupRes {
     ) -> Result<Vec<Option<Value>>, AwsError> {
         let found = describe(ctx, &ids_of(current)).await?;
         Ok(align(current, &found, |c, g| to_value(ctx, c, g)))
-    }
-
-    async fn import(&self, ctx: &Ctx, id: &str) -> Result<Option<Value>, AwsError> {
-        let cur = obj(vec![("id", Value::string(id))]);
-        Ok(self.read_many(ctx, &[cur]).await?.pop().flatten())
     }
 }
 

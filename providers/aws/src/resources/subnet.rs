@@ -12,9 +12,11 @@ use aws_sdk_ec2::types::{
 };
 use cairn_provider::{Attribute, PlanResponse, ResourceSchema, Schema, Type, Value};
 
-use crate::ctx::{AwsError, Ctx, call, retry_on, wait_until};
+use crate::ctx::{AwsError, Ctx, call, call_retrying_dependency};
 use crate::resource::AwsResource;
-use crate::resources::{align, describe_by, ids_of};
+use crate::resources::{
+    Missing, align, created_id, describe_by, finish_create, ids_of, keyed, read_back, wait_ready,
+};
 use crate::tags;
 use crate::values::{attr, b, get_bool, get_i64, get_str, n, obj, s, s_or_empty, with_attr};
 
@@ -43,10 +45,7 @@ pub(crate) async fn describe(
         |r| r.next_token(),
     )
     .await?;
-    Ok(items
-        .into_iter()
-        .filter_map(|x| Some((x.subnet_id()?.to_string(), x)))
-        .collect())
+    Ok(keyed(items, |x| x.subnet_id()))
 }
 
 fn to_value(ctx: &Ctx, prior: &Value, x: &SdkSubnet) -> Value {
@@ -224,20 +223,15 @@ async fn modify(ctx: &Ctx, id: &str, from: Option<&Value>, to: &Value) -> Result
     Ok(())
 }
 
-async fn read_one(ctx: &Ctx, current: &Value) -> Result<Value, AwsError> {
-    Subnet
-        .read_many(ctx, std::slice::from_ref(current))
-        .await?
-        .pop()
-        .flatten()
-        .ok_or_else(|| {
-            AwsError::new(
-                "DescribeSubnets",
-                "InvalidSubnetID.NotFound",
-                "the subnet vanished right after being changed",
-            )
-        })
+async fn describe_one(ctx: &Ctx, id: &str) -> Result<Option<SdkSubnet>, AwsError> {
+    super::describe_one(id, |ids| async move { describe(ctx, &ids).await }).await
 }
+
+const MISSING: Missing = Missing {
+    what: "DescribeSubnets",
+    code: "InvalidSubnetID.NotFound",
+    noun: "the subnet",
+};
 
 #[async_trait]
 impl AwsResource for Subnet {
@@ -331,33 +325,23 @@ impl AwsResource for Subnet {
                 .send()
         })
         .await?;
-        let id = resp
-            .subnet()
-            .and_then(|x| x.subnet_id())
-            .ok_or_else(|| AwsError::new("CreateSubnet", "", "the response named no subnet"))?
-            .to_string();
-        let made = with_attr(planned, "id", Value::string(&id));
-        let finish = async {
-            let ids = std::slice::from_ref(&id);
-            let id = &id;
-            wait_until("subnet available", TIMEOUT, || async move {
-                Ok(describe(ctx, ids)
-                    .await?
-                    .get(id)
-                    .filter(|x| x.state() != Some(&SubnetState::Pending))
-                    .map(|_| ()))
-            })
+        let id = &created_id(
+            "CreateSubnet",
+            resp.subnet().and_then(|x| x.subnet_id()),
+            "subnet",
+        )?;
+        finish_create(self, ctx, planned, id, |made| async move {
+            wait_ready(
+                "subnet available",
+                TIMEOUT,
+                || describe_one(ctx, id),
+                |x| Ok(x.state() != Some(&SubnetState::Pending)),
+            )
             .await?;
             modify(ctx, id, None, planned).await?;
-            read_one(ctx, &made).await
-        };
-        match finish.await {
-            Ok(v) => Ok(v),
-            Err(e) => {
-                let _ = self.delete(ctx, &made).await;
-                Err(e)
-            }
-        }
+            read_back(self, ctx, &made, &MISSING).await
+        })
+        .await
     }
 
     async fn update(&self, ctx: &Ctx, prior: &Value, planned: &Value) -> Result<Value, AwsError> {
@@ -396,23 +380,16 @@ impl AwsResource for Subnet {
         } else {
             modify(ctx, &id, Some(prior), planned).await?;
         }
-        read_one(ctx, planned).await
+        read_back(self, ctx, planned, &MISSING).await
     }
 
     async fn delete(&self, ctx: &Ctx, prior: &Value) -> Result<(), AwsError> {
         let Some(id) = get_str(prior, "id") else {
             return Ok(());
         };
-        retry_on(
-            &["DependencyViolation"],
-            Duration::from_secs(120),
-            || async move {
-                call(ctx, "DeleteSubnet", || {
-                    ctx.ec2.delete_subnet().subnet_id(id).send()
-                })
-                .await
-            },
-        )
+        call_retrying_dependency(ctx, "DeleteSubnet", Duration::from_secs(120), || {
+            ctx.ec2.delete_subnet().subnet_id(id).send()
+        })
         .await?;
         Ok(())
     }

@@ -210,14 +210,7 @@ impl AwsResource for VolumeAttachment {
         ctx: &Ctx,
         current: &[Value],
     ) -> Result<Vec<Option<Value>>, AwsError> {
-        let mut vols: Vec<String> = Vec::new();
-        for c in current {
-            if let Some(v) = get_str(c, "volume_id")
-                && !vols.iter().any(|x| x == v)
-            {
-                vols.push(v.to_string());
-            }
-        }
+        let vols = super::attrs_of(current, "volume_id");
         let found = super::ebs_volume::describe(ctx, &vols).await?;
         Ok(current
             .iter()

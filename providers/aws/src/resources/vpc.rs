@@ -14,9 +14,12 @@ use aws_sdk_ec2::types::{
 };
 use cairn_provider::{Attribute, PlanResponse, ResourceSchema, Schema, Type, Value};
 
-use crate::ctx::{AwsError, Ctx, call, retry_on, wait_until};
+use crate::ctx::{AwsError, Ctx, call, call_retrying_dependency};
 use crate::resource::AwsResource;
-use crate::resources::{align, describe_by, filter, ids_of};
+use crate::resources::{
+    Missing, align, created_id, describe_by, filter, finish_create, ids_of, keyed, read_back,
+    wait_gone, wait_ready,
+};
 use crate::tags;
 use crate::values::{attr, b, get_bool, get_i64, get_str, obj, s, s_or_empty, with_attr};
 
@@ -50,10 +53,7 @@ pub(crate) async fn describe(
         |r| r.next_token(),
     )
     .await?;
-    Ok(items
-        .into_iter()
-        .filter_map(|x| Some((x.vpc_id()?.to_string(), x)))
-        .collect())
+    Ok(keyed(items, |x| x.vpc_id()))
 }
 
 async fn attribute(ctx: &Ctx, id: &str, name: VpcAttributeName) -> Result<Option<bool>, AwsError> {
@@ -233,18 +233,14 @@ fn to_value(ctx: &Ctx, prior: &Value, v: &SdkVpc, e: &Extras) -> Value {
     ])
 }
 
-async fn read_one(ctx: &Ctx, prior: &Value) -> Result<Value, AwsError> {
-    Vpc.read_many(ctx, std::slice::from_ref(prior))
-        .await?
-        .pop()
-        .flatten()
-        .ok_or_else(|| {
-            AwsError::new(
-                "DescribeVpcs",
-                "InvalidVpcID.NotFound",
-                "the VPC vanished right after being changed",
-            )
-        })
+const MISSING: Missing = Missing {
+    what: "DescribeVpcs",
+    code: "InvalidVpcID.NotFound",
+    noun: "the VPC",
+};
+
+async fn describe_one(ctx: &Ctx, id: &str) -> Result<Option<SdkVpc>, AwsError> {
+    super::describe_one(id, |ids| async move { describe(ctx, &ids).await }).await
 }
 
 async fn set_bool_attr(
@@ -277,15 +273,14 @@ const BOOL_ATTRS: [(&str, VpcAttributeName); 3] = [
 ];
 
 async fn wait_available(ctx: &Ctx, id: &str) -> Result<(), AwsError> {
-    let ids = &[id.to_string()];
-    wait_until("VPC available", TIMEOUT, || async move {
-        let found = describe(ctx, ids).await?;
-        Ok(found
-            .get(id)
-            .filter(|v| v.state() == Some(&VpcState::Available))
-            .map(|_| ()))
-    })
-    .await
+    wait_ready(
+        "VPC available",
+        TIMEOUT,
+        || describe_one(ctx, id),
+        |v| Ok(v.state() == Some(&VpcState::Available)),
+    )
+    .await?;
+    Ok(())
 }
 
 #[async_trait]
@@ -420,33 +415,21 @@ impl AwsResource for Vpc {
                 .send()
         })
         .await?;
-        let id = resp
-            .vpc()
-            .and_then(|v| v.vpc_id())
-            .ok_or_else(|| AwsError::new("CreateVpc", "", "the response named no VPC"))?
-            .to_string();
-        let made = with_attr(planned, "id", Value::string(&id));
-        let finish = async {
-            wait_available(ctx, &id).await?;
+        let id = &created_id("CreateVpc", resp.vpc().and_then(|v| v.vpc_id()), "VPC")?;
+        finish_create(self, ctx, planned, id, |made| async move {
+            wait_available(ctx, id).await?;
             for (name, api) in BOOL_ATTRS {
                 let want = get_bool(planned, name);
                 let default = name == "enable_dns_support";
                 if let Some(w) = want
                     && w != default
                 {
-                    set_bool_attr(ctx, &id, api, w).await?;
+                    set_bool_attr(ctx, id, api, w).await?;
                 }
             }
-            read_one(ctx, &made).await
-        };
-        match finish.await {
-            Ok(v) => Ok(v),
-            Err(e) => {
-                // The VPC exists but is not what was planned: remove it so nothing is left behind.
-                let _ = self.delete(ctx, &made).await;
-                Err(e)
-            }
-        }
+            read_back(self, ctx, &made, &MISSING).await
+        })
+        .await
     }
 
     async fn update(&self, ctx: &Ctx, prior: &Value, planned: &Value) -> Result<Value, AwsError> {
@@ -493,22 +476,18 @@ impl AwsResource for Vpc {
             })
             .await?;
         }
-        read_one(ctx, planned).await
+        read_back(self, ctx, planned, &MISSING).await
     }
 
     async fn delete(&self, ctx: &Ctx, prior: &Value) -> Result<(), AwsError> {
         let Some(id) = get_str(prior, "id") else {
             return Ok(());
         };
-        retry_on(&["DependencyViolation"], Duration::from_secs(120), || async move {
-            call(ctx, "DeleteVpc", || ctx.ec2.delete_vpc().vpc_id(id).send()).await
+        call_retrying_dependency(ctx, "DeleteVpc", Duration::from_secs(120), || {
+            ctx.ec2.delete_vpc().vpc_id(id).send()
         })
         .await?;
-        let ids = &[id.to_string()];
-        wait_until("VPC deleted", TIMEOUT, || async move {
-            Ok((!describe(ctx, ids).await?.contains_key(id)).then_some(()))
-        })
-        .await
+        wait_gone("VPC deleted", TIMEOUT, || describe_one(ctx, id), |_| false).await
     }
 
     async fn read_many(
@@ -528,10 +507,5 @@ impl AwsResource for Vpc {
                 .unwrap_or_default();
             to_value(ctx, c, v, &e)
         }))
-    }
-
-    async fn import(&self, ctx: &Ctx, id: &str) -> Result<Option<Value>, AwsError> {
-        let cur = obj(vec![("id", Value::string(id))]);
-        Ok(self.read_many(ctx, &[cur]).await?.pop().flatten())
     }
 }

@@ -15,7 +15,7 @@ use cairn_provider::{Attribute, ResourceSchema, Schema, Type, Value};
 use crate::ctx::{AwsError, Ctx, call};
 use crate::resource::AwsResource;
 use crate::resources::security_group::{proto_api, proto_key};
-use crate::resources::{align, describe_by, ids_of};
+use crate::resources::{Missing, align, created_id, describe_by, ids_of, keyed, read_back};
 use crate::tags;
 use crate::values::{get_i64, get_str, obj, s, with_attr};
 
@@ -129,27 +129,14 @@ async fn describe(
         |r| r.next_token(),
     )
     .await?;
-    Ok(items
-        .into_iter()
-        .filter_map(|r| Some((r.security_group_rule_id()?.to_string(), r)))
-        .collect())
+    Ok(keyed(items, |r| r.security_group_rule_id()))
 }
 
-impl VpcSgRule {
-    async fn read_one(&self, ctx: &Ctx, current: &Value) -> Result<Value, AwsError> {
-        self.read_many(ctx, std::slice::from_ref(current))
-            .await?
-            .pop()
-            .flatten()
-            .ok_or_else(|| {
-                AwsError::new(
-                    "DescribeSecurityGroupRules",
-                    "InvalidSecurityGroupRuleId.NotFound",
-                    "the rule vanished right after being changed",
-                )
-            })
-    }
-}
+const MISSING: Missing = Missing {
+    what: "DescribeSecurityGroupRules",
+    code: "InvalidSecurityGroupRuleId.NotFound",
+    noun: "the rule",
+};
 
 #[async_trait]
 impl AwsResource for VpcSgRule {
@@ -211,19 +198,10 @@ impl AwsResource for VpcSgRule {
             .security_group_rules()
             .to_vec()
         };
-        let id = rules
-            .first()
-            .and_then(|r| r.security_group_rule_id())
-            .ok_or_else(|| {
-                AwsError::new(
-                    "AuthorizeSecurityGroupRule",
-                    "",
-                    "the response named no rule",
-                )
-            })?
-            .to_string();
+        let rule = rules.first().and_then(|r| r.security_group_rule_id());
+        let id = created_id("AuthorizeSecurityGroupRule", rule, "rule")?;
         let made = with_attr(planned, "id", Value::string(&id));
-        self.read_one(ctx, &made).await
+        read_back(self, ctx, &made, &MISSING).await
     }
 
     async fn update(&self, ctx: &Ctx, prior: &Value, planned: &Value) -> Result<Value, AwsError> {
@@ -274,7 +252,7 @@ impl AwsResource for VpcSgRule {
             })
             .await?;
         }
-        self.read_one(ctx, planned).await
+        read_back(self, ctx, planned, &MISSING).await
     }
 
     async fn delete(&self, ctx: &Ctx, prior: &Value) -> Result<(), AwsError> {
@@ -325,10 +303,5 @@ impl AwsResource for VpcSgRule {
             .filter(|(_, r)| r.is_egress() == Some(egress))
             .collect();
         Ok(align(current, &found, |c, r| to_value(ctx, c, r)))
-    }
-
-    async fn import(&self, ctx: &Ctx, id: &str) -> Result<Option<Value>, AwsError> {
-        let cur = obj(vec![("id", Value::string(id))]);
-        Ok(self.read_many(ctx, &[cur]).await?.pop().flatten())
     }
 }
