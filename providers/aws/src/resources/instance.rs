@@ -44,6 +44,8 @@ fn s_opt(name: &str) -> (String, Attribute) {
     (name.to_string(), Attribute::optional_computed(Type::String))
 }
 
+/// A nested block, never force-new as a whole: the blocks whose changes replace the instance
+/// are compared by hand (`FORCE_NEW_BLOCKS`).
 fn block(nesting: BlockNesting, schema: Schema, max: Option<usize>) -> NestedBlock {
     NestedBlock {
         nesting,
@@ -253,45 +255,36 @@ pub(crate) fn schema() -> Schema {
         )
         .block(
             "cpu_options",
-            NestedBlock {
-                force_new: false, // see FORCE_NEW_BLOCKS
-                ..block(
-                    BlockNesting::List,
-                    Schema::new()
-                        .attr("amd_sev_snp", Attribute::optional_computed(Type::String))
-                        .attr("core_count", Attribute::optional_computed(Type::Number))
-                        .attr(
-                            "threads_per_core",
-                            Attribute::optional_computed(Type::Number),
-                        ),
-                    Some(1),
-                )
-            },
+            block(
+                BlockNesting::List,
+                Schema::new()
+                    .attr("amd_sev_snp", Attribute::optional_computed(Type::String))
+                    .attr("core_count", Attribute::optional_computed(Type::Number))
+                    .attr(
+                        "threads_per_core",
+                        Attribute::optional_computed(Type::Number),
+                    ),
+                Some(1),
+            ),
         )
         .block(
             "ebs_block_device",
-            NestedBlock {
-                force_new: false, // see FORCE_NEW_BLOCKS
-                ..block(BlockNesting::Set, ebs_block_schema(), None)
-            },
+            block(BlockNesting::Set, ebs_block_schema(), None),
         )
         .block(
             "network_interface",
-            NestedBlock {
-                force_new: false, // see FORCE_NEW_BLOCKS
-                ..block(
-                    BlockNesting::Set,
-                    Schema::new()
-                        .attr("delete_on_termination", Attribute::optional(Type::Bool))
-                        .attr("device_index", Attribute::required(Type::Number))
-                        .attr(
-                            "network_card_index",
-                            Attribute::optional_computed(Type::Number),
-                        )
-                        .attr("network_interface_id", Attribute::required(Type::String)),
-                    None,
-                )
-            },
+            block(
+                BlockNesting::Set,
+                Schema::new()
+                    .attr("delete_on_termination", Attribute::optional(Type::Bool))
+                    .attr("device_index", Attribute::required(Type::Number))
+                    .attr(
+                        "network_card_index",
+                        Attribute::optional_computed(Type::Number),
+                    )
+                    .attr("network_interface_id", Attribute::required(Type::String)),
+                None,
+            ),
         )
         .block(
             "launch_template",
