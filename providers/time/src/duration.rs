@@ -1,6 +1,6 @@
-//! Durations of `time_sleep`: Go's full syntax (`time.ParseDuration`: `"30s"`, `"1m30s"`,
-//! `"1.5h"`, `"-2ms"`), which the real provider accepts on import, and the narrower form its
-//! configuration validator allows (one number and one unit of `ms`, `s`, `m` or `h`).
+//! Durations of `time_sleep`: Go's full syntax (parsed by `cairn_provider::duration`), which
+//! the real provider accepts on import, and the narrower form its configuration validator
+//! allows (one number and one unit of `ms`, `s`, `m` or `h`).
 //! Owns parsing only; sleeping is the caller's business.
 
 use std::time::Duration;
@@ -16,59 +16,17 @@ pub struct DurationError {
 /// Parses a Go duration string. Negative durations are valid (Go accepts them) and are returned
 /// as zero, since a negative sleep does not sleep.
 pub fn parse_duration(input: &str) -> Result<Duration, DurationError> {
-    let err = |reason| DurationError {
+    use cairn_provider::duration::{GoDurationError, parse_go_duration};
+    let nanos = parse_go_duration(input).map_err(|e| DurationError {
         input: input.to_string(),
-        reason,
-    };
-    let mut s = input;
-    let mut negative = false;
-    if let Some(rest) = s.strip_prefix('-') {
-        negative = true;
-        s = rest;
-    } else if let Some(rest) = s.strip_prefix('+') {
-        s = rest;
-    }
-    if s == "0" {
-        return Ok(Duration::ZERO);
-    }
-    if s.is_empty() {
-        return Err(err("empty duration"));
-    }
-    let mut total: f64 = 0.0;
-    while !s.is_empty() {
-        let num_len = s
-            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-            .unwrap_or(s.len());
-        let (num, rest) = s.split_at(num_len);
-        if num.is_empty() || num == "." || num.matches('.').count() > 1 {
-            return Err(err("expected a number"));
-        }
-        let unit_len = rest
-            .find(|c: char| c.is_ascii_digit() || c == '.')
-            .unwrap_or(rest.len());
-        let (unit, rest) = rest.split_at(unit_len);
-        let nanos_per_unit = match unit {
-            "ns" => 1.0,
-            "us" | "µs" | "μs" => 1e3,
-            "ms" => 1e6,
-            "s" => 1e9,
-            "m" => 60e9,
-            "h" => 3600e9,
-            "" => return Err(err("missing unit (use ns, us, ms, s, m or h)")),
-            _ => return Err(err("unknown unit (use ns, us, ms, s, m or h)")),
-        };
-        let n: f64 = num.parse().map_err(|_| err("expected a number"))?;
-        total += n * nanos_per_unit;
-        s = rest;
-    }
-    // Go's durations are int64 nanoseconds: about 292 years.
-    if total > i64::MAX as f64 {
-        return Err(err("duration out of range"));
-    }
-    if negative {
-        return Ok(Duration::ZERO);
-    }
-    Ok(Duration::from_nanos(total as u64))
+        reason: match e {
+            GoDurationError::Invalid => "expected a number",
+            GoDurationError::MissingUnit => "missing unit (use ns, us, ms, s, m or h)",
+            GoDurationError::UnknownUnit(_) => "unknown unit (use ns, us, ms, s, m or h)",
+            GoDurationError::OutOfRange => "duration out of range",
+        },
+    })?;
+    Ok(Duration::from_nanos(nanos.max(0) as u64))
 }
 
 /// Parses a configured `create_duration` or `destroy_duration`: the real provider accepts only

@@ -235,61 +235,18 @@ pub(super) fn fn_formatdate(a: Vec<Value>, _: &Ctx<'_>) -> Result<Value, FnError
     Ok(Value::String(out))
 }
 
-/// Parses Go's duration syntax (`time.ParseDuration`) into signed nanoseconds.
+/// Parses Go's duration syntax into signed nanoseconds, with Go's error messages.
 fn parse_go_duration(input: &str) -> Result<i128, String> {
-    let err = || format!("time: invalid duration {input:?}");
-    let mut s = input;
-    let neg = if let Some(r) = s.strip_prefix('-') {
-        s = r;
-        true
-    } else {
-        if let Some(r) = s.strip_prefix('+') {
-            s = r;
+    use cairn_provider::duration::GoDurationError;
+    cairn_provider::duration::parse_go_duration(input).map_err(|e| match e {
+        GoDurationError::MissingUnit => format!("time: missing unit in duration {input:?}"),
+        GoDurationError::UnknownUnit(u) => {
+            format!("time: unknown unit {u:?} in duration {input:?}")
         }
-        false
-    };
-    if s == "0" {
-        return Ok(0);
-    }
-    if s.is_empty() {
-        return Err(err());
-    }
-    let mut total: f64 = 0.0;
-    while !s.is_empty() {
-        let n = s
-            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-            .unwrap_or(s.len());
-        let (num, rest) = s.split_at(n);
-        if num.is_empty() || num == "." {
-            return Err(err());
+        GoDurationError::Invalid | GoDurationError::OutOfRange => {
+            format!("time: invalid duration {input:?}")
         }
-        let u = rest
-            .find(|c: char| c.is_ascii_digit() || c == '.')
-            .unwrap_or(rest.len());
-        let (unit, rest) = rest.split_at(u);
-        let scale = match unit {
-            "ns" => 1.0,
-            "us" | "µs" | "μs" => 1e3,
-            "ms" => 1e6,
-            "s" => 1e9,
-            "m" => 60e9,
-            "h" => 3600e9,
-            "" => return Err(format!("time: missing unit in duration {input:?}")),
-            other => {
-                return Err(format!(
-                    "time: unknown unit {other:?} in duration {input:?}"
-                ));
-            }
-        };
-        let v: f64 = num.parse().map_err(|_| err())?;
-        total += v * scale;
-        s = rest;
-    }
-    if total > i64::MAX as f64 {
-        return Err(format!("time: invalid duration {input:?}"));
-    }
-    let ns = total.round() as i128;
-    Ok(if neg { -ns } else { ns })
+    })
 }
 
 pub(super) fn fn_timeadd(a: Vec<Value>, _: &Ctx<'_>) -> Result<Value, FnError> {
