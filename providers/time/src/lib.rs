@@ -157,6 +157,24 @@ fn stamp_attr(
         .transpose()
 }
 
+/// The time an apply starts from: the stamp `name` of the planned value (configured, or kept by
+/// the plan), else the prior object's, else now.
+fn base_stamp(
+    type_name: &str,
+    planned: &Value,
+    prior: Option<&Value>,
+    name: &str,
+    clock: &Clock,
+) -> Result<timestamp::Stamp, ProviderError> {
+    if let Some(b) = stamp_attr(type_name, planned, name)? {
+        return Ok(b);
+    }
+    match prior.map(|p| stamp_attr(type_name, p, name)).transpose()? {
+        Some(Some(b)) => Ok(b),
+        _ => Ok(timestamp::utc(clock.now())),
+    }
+}
+
 /// Equality that ignores the collection kind (`Map` vs `Object`), which a value loses when it
 /// round-trips through a state file. Unknowns equal only themselves.
 fn same_by_json(a: &Value, b: &Value) -> bool {

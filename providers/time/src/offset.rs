@@ -11,7 +11,7 @@
 use cairn_provider::{Attribute, PlanResponse, ProviderError, Schema, Type, Value};
 
 use crate::timestamp::{self, FIELDS, Stamp};
-use crate::{Clock, err, int_attr, is_set, is_unknown, object, stamp_attr, str_attr};
+use crate::{Clock, base_stamp, err, int_attr, is_set, is_unknown, object, stamp_attr, str_attr};
 
 pub const TYPE: &str = "time_offset";
 
@@ -150,16 +150,7 @@ pub fn apply(
     let Some(planned) = planned else {
         return Ok(None);
     };
-    let base = match stamp_attr(TYPE, planned, "base_rfc3339")? {
-        Some(b) => b,
-        None => match prior
-            .map(|p| stamp_attr(TYPE, p, "base_rfc3339"))
-            .transpose()?
-        {
-            Some(Some(b)) => b,
-            _ => timestamp::utc(clock.now()),
-        },
-    };
+    let base = base_stamp(TYPE, planned, prior, "base_rfc3339", clock)?;
     compute(planned, &base).map(Some)
 }
 

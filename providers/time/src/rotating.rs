@@ -15,7 +15,7 @@ use chrono::{DateTime, Utc};
 use cairn_provider::{Attribute, PathStep, PlanResponse, ProviderError, Schema, Type, Value};
 
 use crate::timestamp::{self, FIELDS, Stamp};
-use crate::{Clock, err, int_attr, is_set, is_unknown, object, stamp_attr, str_attr};
+use crate::{Clock, base_stamp, err, int_attr, is_set, is_unknown, object, stamp_attr, str_attr};
 
 pub const TYPE: &str = "time_rotating";
 
@@ -200,13 +200,7 @@ pub fn apply(
     let Some(planned) = planned else {
         return Ok(None);
     };
-    let base = match stamp_attr(TYPE, planned, "rfc3339")? {
-        Some(b) => b,
-        None => match prior.map(|p| stamp_attr(TYPE, p, "rfc3339")).transpose()? {
-            Some(Some(b)) => b,
-            _ => timestamp::utc(clock.now()),
-        },
-    };
+    let base = base_stamp(TYPE, planned, prior, "rfc3339", clock)?;
     // On create a string `rotation_rfc3339` can only be configured; on update the plan has
     // already derived it from the arguments, so recomputing with it gives the same answer.
     compute(planned, &base, true).map(Some)
