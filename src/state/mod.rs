@@ -60,7 +60,9 @@ pub struct InstanceState {
     /// Paths of the attributes that are sensitive.
     pub sensitive_paths: Vec<ValuePath>,
     pub schema_version: u64,
-    /// Resources this instance depended on when it was last applied (direct, not transitive).
+    /// Resources this instance depended on when it was last applied (direct, not transitive):
+    /// with module instance keys as an apply records them, without once read from a file, which
+    /// holds them as [`InstanceState::recorded_dependencies`] gives them.
     pub dependencies: Vec<ResourceAddr>,
     pub create_before_destroy: bool,
     /// The object may be incomplete (a failed or interrupted create): the next plan replaces it.
