@@ -293,8 +293,7 @@ pub(crate) fn parse_files(texts: &[&str]) -> Vec<Result<HclBody, hcl_edit::parse
         if start == 0 && end == text.len() {
             return parse_body(text).map_err(|_| ());
         }
-        let mut padded = String::with_capacity(end);
-        padded.extend(std::iter::repeat_n(' ', start));
+        let mut padded = " ".repeat(start);
         padded.push_str(&text[start..end]);
         parse_body(&padded).map_err(|_| ())
     });

@@ -1,10 +1,13 @@
 //! The evaluation scope of a planning walk: what `var.`, `local.`, resource and data references,
 //! `path.*`, `count.index`, `each.*` and `self` resolve to. Locals are evaluated on first use and
 //! remembered; resources resolve to the values recorded so far in the walk (planned values, with
-//! unknowns), or to unknown while their instances are not yet known.
+//! unknowns), or to unknown while their instances are not yet known. The walk reads a scope
+//! from several threads at once (it plans independent resources in parallel), so its caches are
+//! behind locks and its guards against recursion are kept per thread.
 
-use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap};
+use std::sync::{Mutex, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::thread::ThreadId;
 
 use cairn_provider::Value;
 
@@ -83,11 +86,14 @@ pub struct ModuleScope<'a> {
     pub unknown_resources: std::collections::HashSet<ResourceAddr>,
     /// The values of module calls evaluated so far: each instance is an object of its outputs.
     pub modules: HashMap<String, ResourceValues>,
-    locals: RefCell<HashMap<String, Value>>,
+    locals: RwLock<HashMap<String, Value>>,
     /// The static types of locals inferred so far (see [`lang::infer`]).
-    local_types: RefCell<HashMap<String, cairn_provider::Type>>,
-    /// Locals being evaluated (guards against runaway recursion).
-    evaluating: RefCell<Vec<String>>,
+    local_types: RwLock<HashMap<String, cairn_provider::Type>>,
+    /// Locals being evaluated, and locals whose types are being inferred, by the thread doing
+    /// it (guards against runaway recursion; resources of one module may be planned on several
+    /// threads, see `plan::walk`).
+    evaluating: Mutex<Vec<(ThreadId, String)>>,
+    inferring: Mutex<Vec<(ThreadId, String)>>,
     pub cwd: String,
     /// Impure functions (`uuid()`, `timestamp()`) are unknown while planning and known once
     /// applying.
@@ -102,9 +108,10 @@ impl<'a> ModuleScope<'a> {
             resources: HashMap::new(),
             unknown_resources: Default::default(),
             modules: HashMap::new(),
-            locals: RefCell::new(HashMap::new()),
-            local_types: RefCell::new(HashMap::new()),
-            evaluating: RefCell::new(Vec::new()),
+            locals: RwLock::new(HashMap::new()),
+            local_types: RwLock::new(HashMap::new()),
+            evaluating: Mutex::new(Vec::new()),
+            inferring: Mutex::new(Vec::new()),
             cwd,
             planning: true,
         }
@@ -112,7 +119,7 @@ impl<'a> ModuleScope<'a> {
 
     /// Evaluates a local (once) and remembers it.
     pub fn local(&self, name: &str) -> Result<Value, crate::diag::Diagnostics> {
-        if let Some(v) = self.locals.borrow().get(name) {
+        if let Some(v) = read(&self.locals).get(name) {
             return Ok(v.clone());
         }
         let Some(l) = self.module.locals.get(name) else {
@@ -125,16 +132,13 @@ impl<'a> ModuleScope<'a> {
             )
             .into());
         };
-        if self.evaluating.borrow().iter().any(|n| n == name) {
+        let Some(_guard) = Busy::enter(&self.evaluating, name) else {
             return Err(
                 Diagnostic::error("Cycle", format!("local.{name} refers to itself.")).into(),
             );
-        }
-        self.evaluating.borrow_mut().push(name.to_string());
-        let r = lang::eval(&l.expr, self);
-        self.evaluating.borrow_mut().pop();
-        let v = r?;
-        self.locals.borrow_mut().insert(name.to_string(), v.clone());
+        };
+        let v = lang::eval(&l.expr, self)?;
+        write(&self.locals).insert(name.to_string(), v.clone());
         Ok(v)
     }
 
@@ -163,20 +167,18 @@ impl Scope for ModuleScope<'_> {
                 .and_then(|v| v.ty.clone())
                 .unwrap_or(Type::Any),
             Subject::Local(name) => {
-                if let Some(t) = self.local_types.borrow().get(name) {
+                if let Some(t) = read(&self.local_types).get(name) {
                     return t.clone();
                 }
                 let Some(l) = self.module.locals.get(name) else {
                     return Type::Any;
                 };
                 // A local met again while inferring its own type (a cycle) is dynamic.
-                self.local_types
-                    .borrow_mut()
-                    .insert(name.clone(), Type::Any);
+                let Some(_guard) = Busy::enter(&self.inferring, name) else {
+                    return Type::Any;
+                };
                 let t = lang::infer::static_type(&l.expr.expr, self);
-                self.local_types
-                    .borrow_mut()
-                    .insert(name.clone(), t.clone());
+                write(&self.local_types).insert(name.clone(), t.clone());
                 t
             }
             _ => Type::Any,
@@ -299,6 +301,43 @@ impl Scope for InstanceScope<'_> {
                 Ok(self.self_value.cloned().unwrap_or(Value::Null))
             }
             _ => self.base.resolve(subject, span),
+        }
+    }
+}
+
+/// Reads a cache; a panic elsewhere cannot leave one half-written (inserts are single calls).
+fn read<T>(l: &RwLock<T>) -> RwLockReadGuard<'_, T> {
+    l.read().unwrap_or_else(PoisonError::into_inner)
+}
+
+fn write<T>(l: &RwLock<T>) -> RwLockWriteGuard<'_, T> {
+    l.write().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// Marks a name as being worked on by this thread until dropped; `None` when this thread is
+/// already working on it (a cycle). Other threads' work on the same name is not a cycle.
+struct Busy<'a> {
+    list: &'a Mutex<Vec<(ThreadId, String)>>,
+}
+
+impl<'a> Busy<'a> {
+    fn enter(list: &'a Mutex<Vec<(ThreadId, String)>>, name: &str) -> Option<Busy<'a>> {
+        let me = std::thread::current().id();
+        let mut l = list.lock().unwrap_or_else(PoisonError::into_inner);
+        if l.iter().any(|(t, n)| *t == me && n == name) {
+            return None;
+        }
+        l.push((me, name.to_string()));
+        Some(Busy { list })
+    }
+}
+
+impl Drop for Busy<'_> {
+    fn drop(&mut self) {
+        let me = std::thread::current().id();
+        let mut l = self.list.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(i) = l.iter().rposition(|(t, _)| *t == me) {
+            l.remove(i);
         }
     }
 }

@@ -9,12 +9,15 @@
 //! and the output changes. Before the walk the prior state's objects are moved
 //! ([`super::refactor`]); during it, `import` blocks bring objects into the prior state; objects a
 //! `removed` block forgets are set apart; after it the `check` blocks run ([`super::check`]).
+//! Resources of the root module that follow each other in the graph's order and do not depend
+//! on each other are planned on every core; what each adds to the walk is then recorded in
+//! graph order, so the plan and its errors are those of visiting them one by one.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 // The walk hashes addresses for every instance; see `crate::graph` on foldhash.
 use foldhash::{HashMap, HashSet};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use cairn_provider::{PlanRequest, Schema, Type, Value};
 
@@ -103,7 +106,7 @@ pub async fn plan(
         scope: ModuleScope::new(m, opts.vars.clone(), opts.cwd.clone()),
         providers: ProviderSet::default(),
         prior,
-        refreshed: HashMap::default(),
+        refreshed: Mutex::default(),
         changes: Vec::new(),
         drift: Vec::new(),
         diags,
@@ -380,7 +383,7 @@ struct Walk<'a> {
     prior: State,
     /// The refreshed objects' plain values (no sensitive marks), which planning would
     /// otherwise convert from the state's JSON a second time; taken when planned.
-    refreshed: HashMap<InstanceAddr, Value>,
+    refreshed: Mutex<HashMap<InstanceAddr, Value>>,
     changes: Vec<ResourceChange>,
     drift: Vec<ResourceChange>,
     diags: Diagnostics,
@@ -607,7 +610,7 @@ impl<'a> Walk<'a> {
                 }
                 Ok(Some(new)) => {
                     if new == old_plain {
-                        self.refreshed.insert(addr, old_plain);
+                        lock(&self.refreshed).insert(addr, old_plain);
                     } else {
                         let before = before(&self.prior);
                         let mut paths = before.clone().unmark_deep().1;
@@ -792,19 +795,81 @@ impl<'a> Walk<'a> {
         // Nodes whose evaluation failed: like Terraform, what depends on them is not visited, so
         // one mistake gives one error rather than a cascade.
         let mut failed: HashSet<Node> = HashSet::default();
-        for node in self.graph.order().to_vec() {
+        let order = self.graph.order().to_vec();
+        let mut i = 0;
+        while i < order.len() {
+            let batch = self.independent_resources(&order[i..], &failed);
+            if batch >= PARALLEL_BATCH {
+                self.plan_resources(&order[i..i + batch]).await;
+                i += batch;
+                continue;
+            }
+            let node = &order[i];
+            i += 1;
             if self
                 .graph
-                .dependencies(&node)
+                .dependencies(node)
                 .into_iter()
                 .any(|d| failed.contains(d))
             {
-                failed.insert(node);
+                failed.insert(node.clone());
                 continue;
             }
-            if !self.visit(&node).await {
-                failed.insert(node);
+            if !self.visit(node).await {
+                failed.insert(node.clone());
             }
+        }
+    }
+
+    /// How many of the first `nodes` are resources in scope that can be planned together: none
+    /// depends on another, nor on a node that failed. Zero when planning would not run on
+    /// several threads (one core, or a runtime with a single thread, as in unit tests).
+    fn independent_resources(&self, nodes: &[Node], failed: &HashSet<Node>) -> usize {
+        let parallel = std::thread::available_parallelism().is_ok_and(|n| n.get() > 1)
+            && tokio::runtime::Handle::try_current()
+                .is_ok_and(|h| h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread);
+        if !parallel {
+            return 0;
+        }
+        let mut batch: HashSet<&Node> = HashSet::default();
+        for node in nodes {
+            let Node::Resource(addr) = node else {
+                break;
+            };
+            let independent = self
+                .graph
+                .dependencies(node)
+                .into_iter()
+                .all(|d| !failed.contains(d) && !batch.contains(d));
+            if !independent || !self.in_scope(&self.full(addr)) {
+                break;
+            }
+            batch.insert(node);
+        }
+        batch.len()
+    }
+
+    /// Plans resources independent of each other on every core, then records what each added
+    /// to the walk in their order, so the plan is the one visiting them one by one would make.
+    async fn plan_resources(&mut self, nodes: &[Node]) {
+        let m: &'a Module = self.m;
+        let mut items: Vec<(&'a Resource, Vec<ResourceAddr>)> = Vec::with_capacity(nodes.len());
+        for node in nodes {
+            let Node::Resource(addr) = node else {
+                continue;
+            };
+            self.configured.insert(self.full(addr));
+            items.push((&m.resources[addr], self.full_dependencies(node)));
+        }
+        let handle = tokio::runtime::Handle::current();
+        let this: &Self = self;
+        let outcomes = tokio::task::block_in_place(|| {
+            crate::par::map(&items, |(r, deps)| {
+                handle.block_on(this.plan_resource_in(r, deps))
+            })
+        });
+        for ((r, _), out) in items.iter().zip(outcomes) {
+            self.commit(r, out);
         }
     }
 
@@ -1089,11 +1154,11 @@ impl<'a> Walk<'a> {
     }
 
     /// Evaluates `count`/`for_each`: the instance keys with their `each.value`.
-    fn expand(&mut self, r: &Resource) -> Option<(Expansion, Vec<Instance>)> {
+    fn expand(&self, r: &Resource, out: &mut Outcome) -> Option<(Expansion, Vec<Instance>)> {
         match module::expand(r.count.as_ref(), r.for_each.as_ref(), &self.scope) {
             Ok(x) => Some(x),
             Err(ds) => {
-                self.diags.extend(ds);
+                out.diags.extend(ds);
                 None
             }
         }
@@ -1162,24 +1227,64 @@ impl<'a> Walk<'a> {
         deps
     }
 
+    /// Plans a resource of the current module instance.
     async fn plan_resource(&mut self, r: &'a Resource) {
+        let deps = self.full_dependencies(&Node::Resource(r.addr.clone()));
+        let out = self.plan_resource_in(r, &deps).await;
+        self.commit(r, out);
+    }
+
+    /// Records what planning a resource added to the walk.
+    fn commit(&mut self, r: &Resource, out: Outcome) {
+        self.diags.extend(out.diags);
+        for (addr, provider, inst) in out.prior {
+            self.prior.set_instance(&addr, &provider, inst);
+        }
+        self.imported.extend(out.imported);
+        self.pending.extend(out.pending);
+        self.changes.extend(out.changes);
+        if out.unknown {
+            self.scope.unknown_resources.insert(r.addr.clone());
+        }
+        if let Some(values) = out.values {
+            self.scope.resources.insert(r.addr.clone(), values);
+        }
+    }
+
+    /// The stored object at `addr`, as planning this resource so far has left it.
+    fn prior_instance<'s>(
+        &'s self,
+        out: &'s Outcome,
+        addr: &InstanceAddr,
+    ) -> Option<&'s InstanceState> {
+        match out.prior.iter().rev().find(|(a, _, _)| a == addr) {
+            Some((_, _, inst)) => inst.as_ref(),
+            None => self.prior.instance(addr),
+        }
+    }
+
+    /// Plans a resource without changing the walk, so that resources independent of each
+    /// other can be planned on several threads: what it adds to the walk is in the [`Outcome`],
+    /// which [`Walk::commit`] records in graph order.
+    async fn plan_resource_in(&self, r: &'a Resource, deps: &[ResourceAddr]) -> Outcome {
+        let mut out = Outcome::default();
         let Ok(pref) = module::resolve_provider(&self.chain, r.provider_ref()) else {
-            return;
+            return out;
         };
         let Some(provider) = self.providers.get(&pref).cloned() else {
-            return;
+            return out;
         };
         let full = self.full(&r.addr);
         let schema = match self.schema_for(&provider, &r.addr) {
             Ok(s) => s,
             Err(d) => {
-                self.diags.push(d.at(r.span.clone(), ""));
-                return;
+                out.diags.push(d.at(r.span.clone(), ""));
+                return out;
             }
         };
-        let Some((expansion, keys)) = self.expand(r) else {
-            self.scope.unknown_resources.insert(r.addr.clone());
-            return;
+        let Some((expansion, keys)) = self.expand(r, &mut out) else {
+            out.unknown = true;
+            return out;
         };
         let node = Node::Resource(r.addr.clone());
         let local_deps = self.graph.resource_dependencies(&node);
@@ -1188,15 +1293,14 @@ impl<'a> Walk<'a> {
             &local_deps,
             self.graph.indirect_resource_dependencies(&node),
         );
-        let deps = self.full_dependencies(&node);
-        let mut imports = self.import_ids(r);
+        let mut imports = self.import_ids(r, &mut out);
         let mut values = BTreeMap::new();
         let mut seen = HashSet::default();
         for (key, each_value) in keys {
             let addr = full.instance(key.clone());
             seen.insert(key.clone());
             if !self.instance_targeted(&addr) {
-                if let Some(inst) = self.prior.instance(&addr) {
+                if let Some(inst) = self.prior_instance(&out, &addr) {
                     values.insert(key, instance_value(inst, schema));
                 }
                 continue;
@@ -1210,7 +1314,7 @@ impl<'a> Walk<'a> {
             let config = match lang::eval_body(&r.body, schema, &iscope) {
                 Ok(v) => v,
                 Err(ds) => {
-                    self.diags.extend(ds);
+                    out.diags.extend(ds);
                     continue;
                 }
             };
@@ -1220,7 +1324,7 @@ impl<'a> Walk<'a> {
                 "Resource precondition failed",
             );
             if !failed.is_empty() {
-                self.diags.extend(failed);
+                out.diags.extend(failed);
                 continue;
             }
             let instance_deps: Vec<(ResourceAddr, Vec<InstanceKey>)> = precise
@@ -1229,23 +1333,25 @@ impl<'a> Walk<'a> {
                 .map(|(a, ks)| (self.full(&a), ks))
                 .collect();
             if let Some((id, _)) = imports.remove(&key)
-                && self.prior.instance(&addr).is_none()
-                && !self.import(r, &addr, &provider, schema, &id).await
+                && self.prior_instance(&out, &addr).is_none()
+                && !self
+                    .import(r, &addr, &provider, schema, &id, &mut out)
+                    .await
             {
                 continue;
             }
             let value = match r.addr.mode {
                 ResourceMode::Data => {
-                    self.plan_data(r, &addr, &provider, schema, config, &deps)
+                    self.plan_data(r, &addr, &provider, schema, config, deps, &mut out)
                         .await
                 }
                 ResourceMode::Managed => {
-                    self.plan_managed(r, &addr, &provider, schema, config, &deps)
+                    self.plan_managed(r, &addr, &provider, schema, config, deps, &mut out)
                         .await
                 }
             };
             if value.is_some()
-                && let Some(c) = self.changes.last_mut().filter(|c| c.addr == addr)
+                && let Some(c) = out.changes.last_mut().filter(|c| c.addr == addr)
             {
                 c.instance_dependencies = instance_deps;
             }
@@ -1261,12 +1367,12 @@ impl<'a> Walk<'a> {
                     &iscope,
                     "Resource postcondition failed",
                 );
-                self.diags.extend(failed);
+                out.diags.extend(failed);
                 values.insert(key, v);
             }
         }
         for (key, (_, span)) in imports {
-            self.diags.push(
+            out.diags.push(
                 Diagnostic::error(
                     "Configuration for import target does not exist",
                     format!("The configuration for the given import target {} does not exist. All target instances must have an associated configuration to be imported.", full.instance(key)),
@@ -1301,7 +1407,7 @@ impl<'a> Walk<'a> {
                     (_, Expansion::Single) => Reason::CountIndex,
                 };
                 if r.lifecycle.prevent_destroy {
-                    self.prevent_destroy(r, &addr);
+                    out.diags.push(prevent_destroy(r, &addr));
                 }
                 let mut c = change(
                     &addr,
@@ -1312,37 +1418,27 @@ impl<'a> Walk<'a> {
                 );
                 c.reason = Some(reason);
                 c.dependencies = inst.dependencies.clone();
-                self.pending.insert(full.clone());
-                self.changes.push(c);
+                out.pending.push(full.clone());
+                out.changes.push(c);
             }
         }
-        self.scope.resources.insert(
-            r.addr.clone(),
-            ResourceValues {
-                expansion,
-                instances: values,
-            },
-        );
+        out.values = Some(ResourceValues {
+            expansion,
+            instances: values,
+        });
+        out
     }
 
-    fn prevent_destroy(&mut self, r: &Resource, addr: &InstanceAddr) {
-        self.diags.push(
-            Diagnostic::error(
-                "Instance cannot be destroyed",
-                format!("Resource {addr} has lifecycle.prevent_destroy set, but the plan calls for this resource to be destroyed. To avoid this error and continue with the plan, either disable lifecycle.prevent_destroy or reduce the scope of the plan using the -target flag."),
-            )
-            .at(r.span.clone(), ""),
-        );
-    }
-
+    #[allow(clippy::too_many_arguments)]
     async fn plan_data(
-        &mut self,
+        &self,
         r: &Resource,
         addr: &InstanceAddr,
         provider: &Arc<Configured>,
         schema: &Schema,
         config: Value,
         deps: &[ResourceAddr],
+        out: &mut Outcome,
     ) -> Option<Value> {
         let (plain, marks) = config.unmark_deep();
         let dep_pending = deps.iter().any(|d| self.pending.contains(d));
@@ -1357,11 +1453,12 @@ impl<'a> Walk<'a> {
                         schema_version: schema.version,
                         ..InstanceState::default()
                     };
-                    self.prior.set_instance(addr, &provider.addr, Some(inst));
+                    out.prior
+                        .push((addr.clone(), provider.addr.clone(), Some(inst)));
                     Some(v.mark_paths(&paths))
                 }
                 Err(e) => {
-                    self.diags.push(
+                    out.diags.push(
                         Diagnostic::error(
                             "Error reading data source",
                             format!("{addr}: {}", e.message),
@@ -1388,27 +1485,29 @@ impl<'a> Walk<'a> {
             });
             c.dependencies = deps.to_vec();
             c.schema_version = schema.version;
-            self.pending.insert(addr.resource.clone());
-            self.changes.push(c);
+            out.pending.push(addr.resource.clone());
+            out.changes.push(c);
             Some(after)
         }
     }
 
+    #[allow(clippy::too_many_arguments)]
     async fn plan_managed(
-        &mut self,
+        &self,
         r: &Resource,
         addr: &InstanceAddr,
         provider: &Arc<Configured>,
         schema: &Schema,
         config: Value,
         deps: &[ResourceAddr],
+        out: &mut Outcome,
     ) -> Option<Value> {
         // The prior object without marks (from refresh when it ran), and with them.
         // The marked value is made from the plain one once planning no longer needs it.
-        let (prior_plain, prior_paths, tainted) = match self.prior.instance(addr) {
+        let (prior_plain, prior_paths, tainted) = match self.prior_instance(out, addr) {
             None => (None, Vec::new(), false),
             Some(i) => {
-                let plain = self.refreshed.remove(addr).unwrap_or_else(|| {
+                let plain = lock(&self.refreshed).remove(addr).unwrap_or_else(|| {
                     Value::from_json_typed(&i.attributes, &schema.object_type())
                 });
                 let mut paths = i.sensitive_paths.clone();
@@ -1426,7 +1525,7 @@ impl<'a> Walk<'a> {
             .at(r.span.clone(), "")
         };
         if let Err(e) = provider.provider.validate(&addr.resource.ty, &plain) {
-            self.diags.push(fail(e));
+            out.diags.push(fail(e));
             return None;
         }
         let ty = &addr.resource.ty;
@@ -1441,7 +1540,7 @@ impl<'a> Walk<'a> {
         {
             Ok(r) => r,
             Err(e) => {
-                self.diags.push(fail(e));
+                out.diags.push(fail(e));
                 return None;
             }
         };
@@ -1476,7 +1575,7 @@ impl<'a> Walk<'a> {
                     {
                         Ok(r) => r.planned,
                         Err(e) => {
-                            self.diags.push(fail(e));
+                            out.diags.push(fail(e));
                             return None;
                         }
                     }
@@ -1495,7 +1594,7 @@ impl<'a> Walk<'a> {
             (Some(_), None) => (Action::Update, resp.planned, Vec::new()),
         };
         if action.is_replace() && r.lifecycle.prevent_destroy {
-            self.prevent_destroy(r, addr);
+            out.diags.push(prevent_destroy(r, addr));
         }
         marks.extend(schema.sensitive_paths(&planned));
         let after = planned.mark_paths(&marks);
@@ -1513,9 +1612,9 @@ impl<'a> Walk<'a> {
         c.create_before_destroy = r.lifecycle.create_before_destroy;
         c.schema_version = schema.version;
         if action != Action::NoOp {
-            self.pending.insert(addr.resource.clone());
+            out.pending.push(addr.resource.clone());
         }
-        self.changes.push(c);
+        out.changes.push(c);
         Some(after)
     }
 
@@ -1600,7 +1699,11 @@ impl<'a> Walk<'a> {
     }
 
     /// The import ids of `r`'s instances, by key, from the root module's `import` blocks.
-    fn import_ids(&mut self, r: &Resource) -> BTreeMap<InstanceKey, (String, Option<Span>)> {
+    fn import_ids(
+        &self,
+        r: &Resource,
+        outcome: &mut Outcome,
+    ) -> BTreeMap<InstanceKey, (String, Option<Span>)> {
         let mut out = BTreeMap::new();
         if r.addr.mode != ResourceMode::Managed {
             return out;
@@ -1616,7 +1719,7 @@ impl<'a> Walk<'a> {
                     .any(|r| !matches!(r.subject, Subject::EachKey | Subject::EachValue))
             });
             if !self.path.is_root() && root_refs {
-                self.diags.push(
+                outcome.diags.push(
                     Diagnostic::error(
                         "Unsupported import expression",
                         "An import into a module instance may use only literal values and each.key / each.value in for_each, to and id.",
@@ -1630,7 +1733,7 @@ impl<'a> Walk<'a> {
                 Some(e) => match module::expand(None, Some(e), &self.scope) {
                     Ok((_, xs)) => xs,
                     Err(ds) => {
-                        self.diags.extend(ds);
+                        outcome.diags.extend(ds);
                         continue;
                     }
                 },
@@ -1651,21 +1754,21 @@ impl<'a> Walk<'a> {
                     (Ok(Some(key)), Ok(Value::String(id))) => {
                         out.insert(key, (id, Some(imp.to_span.clone())));
                     }
-                    (Ok(None), _) => self.diags.push(
+                    (Ok(None), _) => outcome.diags.push(
                         Diagnostic::error(
                             "Invalid import address",
                             "The instance key of an import target must be a known string or number.",
                         )
                         .at(imp.to_span.clone(), ""),
                     ),
-                    (_, Ok(_)) => self.diags.push(
+                    (_, Ok(_)) => outcome.diags.push(
                         Diagnostic::error(
                             "Invalid import id argument",
                             "The import ID must be a known, non-null string.",
                         )
                         .at_opt(imp.id.span()),
                     ),
-                    (Err(ds), _) | (_, Err(ds)) => self.diags.extend(ds),
+                    (Err(ds), _) | (_, Err(ds)) => outcome.diags.extend(ds),
                 }
             }
         }
@@ -1675,12 +1778,13 @@ impl<'a> Walk<'a> {
     /// Imports the object `id` into `addr` of the prior state (import, then read, as Terraform
     /// does while planning); false when it failed.
     async fn import(
-        &mut self,
+        &self,
         r: &Resource,
         addr: &InstanceAddr,
         provider: &Arc<Configured>,
         schema: &Schema,
         id: &str,
+        outcome: &mut Outcome,
     ) -> bool {
         let ty = &addr.resource.ty;
         let fail = |summary: &str, detail: String| {
@@ -1689,7 +1793,8 @@ impl<'a> Walk<'a> {
         let imported = match provider.provider.import(ty, id).await {
             Ok(v) => v,
             Err(e) => {
-                self.diags
+                outcome
+                    .diags
                     .push(fail("Import failed", format!("{addr}: {}", e.message)));
                 return false;
             }
@@ -1697,14 +1802,15 @@ impl<'a> Walk<'a> {
         let value = match provider.provider.read(ty, &imported).await {
             Ok(Some(v)) => v,
             Ok(None) => {
-                self.diags.push(fail(
+                outcome.diags.push(fail(
                     "Cannot import non-existent remote object",
                     format!("While attempting to import an existing object to \"{addr}\", the provider detected that no object exists with the given id. Only pre-existing objects can be imported; check that the id is correct and that it is associated with the provider's configured region or endpoint, or use \"cairn apply\" to create a new remote object for this resource."),
                 ));
                 return false;
             }
             Err(e) => {
-                self.diags
+                outcome
+                    .diags
                     .push(fail("Import failed", format!("{addr}: {}", e.message)));
                 return false;
             }
@@ -1715,8 +1821,10 @@ impl<'a> Walk<'a> {
             schema_version: schema.version,
             ..InstanceState::default()
         };
-        self.prior.set_instance(addr, &provider.addr, Some(inst));
-        self.imported.push((addr.clone(), id.to_string()));
+        outcome
+            .prior
+            .push((addr.clone(), provider.addr.clone(), Some(inst)));
+        outcome.imported.push((addr.clone(), id.to_string()));
         true
     }
 
@@ -1769,7 +1877,7 @@ impl<'a> Walk<'a> {
             if let Some(r) = declared(self.m, &addr.resource)
                 && r.lifecycle.prevent_destroy
             {
-                self.prevent_destroy(r, &addr);
+                self.diags.push(prevent_destroy(r, &addr));
             }
             let mut c = change(&addr, &paddr, Action::Delete, Some(before), None);
             // As in Terraform, a destroy is ordered by what the state records and by what the
@@ -1935,6 +2043,38 @@ impl PreciseRefs {
 
 /// Evaluates `precondition`/`postcondition` blocks: a false condition is an error carrying the
 /// block's `error_message`; a condition not yet known is checked no further here.
+fn prevent_destroy(r: &Resource, addr: &InstanceAddr) -> Diagnostic {
+    Diagnostic::error(
+        "Instance cannot be destroyed",
+        format!("Resource {addr} has lifecycle.prevent_destroy set, but the plan calls for this resource to be destroyed. To avoid this error and continue with the plan, either disable lifecycle.prevent_destroy or reduce the scope of the plan using the -target flag."),
+    )
+    .at(r.span.clone(), "")
+}
+
+/// The fewest independent resources worth planning on several threads (starting threads
+/// costs about as much as planning a few resources).
+const PARALLEL_BATCH: usize = 16;
+
+/// What planning one resource adds to the walk (see [`Walk::plan_resource_in`]).
+#[derive(Default)]
+struct Outcome {
+    diags: Diagnostics,
+    changes: Vec<ResourceChange>,
+    /// Resources given a pending change.
+    pending: Vec<ResourceAddr>,
+    /// Objects to set in the prior state (imported objects, data sources read).
+    prior: Vec<(InstanceAddr, String, Option<InstanceState>)>,
+    imported: Vec<(InstanceAddr, String)>,
+    /// The resource's instances cannot be known yet.
+    unknown: bool,
+    values: Option<ResourceValues>,
+}
+
+/// Locks a mutex of the walk; a panic elsewhere cannot leave one half-written.
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
 pub(super) fn conditions(
     rules: &[crate::config::Validation],
     scope: &dyn lang::Scope,
@@ -2079,3 +2219,6 @@ fn replace_at(v: Value, path: &[cairn_provider::PathStep], with: Option<&Value>)
         (v, _) => v,
     }
 }
+
+#[cfg(test)]
+mod tests;

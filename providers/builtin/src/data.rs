@@ -29,8 +29,10 @@ fn data_schema() -> Schema {
         )
 }
 
-fn attr(v: &Value, name: &str) -> Value {
-    v.get_attr(name).cloned().unwrap_or(Value::Null)
+/// An attribute of an object, null when absent.
+fn attr<'a>(v: &'a Value, name: &str) -> &'a Value {
+    static NULL: Value = Value::Null;
+    v.get_attr(name).unwrap_or(&NULL)
 }
 
 /// The planned `output` of a new object: null when the input is null, else known after apply.
@@ -84,16 +86,17 @@ impl Provider for TerraformProvider {
         let triggers = attr(config, "triggers_replace");
         let mut requires_replace = Vec::new();
         let (id, output) = match req.prior {
-            None => (Value::Unknown, new_output(&input)),
-            Some(prior) if !same_by_json(&attr(prior, "triggers_replace"), &triggers) => {
+            None => (Value::Unknown, new_output(input)),
+            Some(prior) if !same_by_json(attr(prior, "triggers_replace"), triggers) => {
                 requires_replace.push(vec![PathStep::Attr("triggers_replace".into())]);
-                (Value::Unknown, new_output(&input))
+                (Value::Unknown, new_output(input))
             }
-            Some(prior) if !same_by_json(&attr(prior, "input"), &input) => {
-                (attr(prior, "id"), Value::Unknown)
+            Some(prior) if !same_by_json(attr(prior, "input"), input) => {
+                (attr(prior, "id").clone(), Value::Unknown)
             }
-            Some(prior) => (attr(prior, "id"), attr(prior, "output")),
+            Some(prior) => (attr(prior, "id").clone(), attr(prior, "output").clone()),
         };
+        let (input, triggers) = (input.clone(), triggers.clone());
         let planned = Value::object([
             ("id", id),
             ("input", input),

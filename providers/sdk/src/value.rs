@@ -137,6 +137,10 @@ impl Value {
     }
     /// Removes every sensitive mark, returning the paths where marks were.
     pub fn unmark_deep(self) -> (Value, Vec<ValuePath>) {
+        if !self.contains_sensitive() {
+            // The common case: nothing to rebuild.
+            return (self, Vec::new());
+        }
         let mut paths = Vec::new();
         let v = self.unmark_deep_at(&mut Vec::new(), &mut paths);
         (v, paths)

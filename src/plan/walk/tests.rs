@@ -1,0 +1,102 @@
+//! The planning walk on several threads makes the plan, and reports the errors, that it makes
+//! on one.
+
+use super::*;
+use crate::cli::registry::Builtin;
+
+/// Independent resources (planned together), a chain through them, a local and a `count`;
+/// with errors, also a resource whose precondition fails, one depending on it (not planned)
+/// and one using an undeclared local.
+fn config_text(errors: bool) -> String {
+    let mut t = String::from(
+        "locals {\n  prefix = \"p-${upper(\"x\")}\"\n}\n\
+         resource \"terraform_data\" \"counted\" {\n  count = 3\n  input = \"${local.prefix}-${count.index}\"\n}\n",
+    );
+    if errors {
+        t.push_str(
+            "resource \"terraform_data\" \"bad\" {\n  input = 1\n  lifecycle {\n    precondition {\n      condition     = local.prefix == \"nope\"\n      error_message = \"The prefix is wrong.\"\n    }\n  }\n}\n\
+             resource \"terraform_data\" \"after_bad\" {\n  input = terraform_data.bad.output\n}\n\
+             resource \"terraform_data\" \"typo\" {\n  input = local.nothing\n}\n",
+        );
+    }
+    for i in 0..60 {
+        t.push_str(&format!(
+            "resource \"terraform_data\" \"r{i}\" {{\n  input = {{ name = format(\"%s-%03d\", local.prefix, {i}), n = {i} }}\n}}\n"
+        ));
+    }
+    for i in 0..20 {
+        let from = if i == 0 {
+            "terraform_data.r59.output.name".to_string()
+        } else {
+            format!("terraform_data.c{}.output", i - 1)
+        };
+        t.push_str(&format!(
+            "resource \"terraform_data\" \"c{i}\" {{\n  input = {from}\n}}\n"
+        ));
+    }
+    t
+}
+
+/// The planned changes (as JSON) and the errors, in order.
+async fn plan_of(dir: &std::path::Path) -> (String, Vec<String>) {
+    let (config, diags) = crate::config::load_dir(dir);
+    assert!(!diags.has_errors(), "{diags:?}");
+    let opts = Options {
+        refresh: true,
+        ..Options::default()
+    };
+    match plan(&config, State::default(), &Builtin::new(), &opts).await {
+        Ok(p) => (
+            serde_json::to_string(&p.plan.changes).unwrap_or_default(),
+            p.warnings.iter().map(|d| d.summary.clone()).collect(),
+        ),
+        Err(ds) => (
+            String::new(),
+            ds.iter()
+                .map(|d| format!("{}: {}", d.summary, d.detail))
+                .collect(),
+        ),
+    }
+}
+
+/// Plans `config_text(errors)` on a runtime with one thread and on one with two.
+fn on_one_and_several_threads(errors: bool) -> [(String, Vec<String>); 2] {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("main.tf"), config_text(errors)).unwrap();
+    let one = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(plan_of(dir.path()));
+    let several = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(plan_of(dir.path()));
+    [one, several]
+}
+
+#[test]
+fn several_threads_plan_as_one_does() {
+    let [one, several] = on_one_and_several_threads(false);
+    assert!(one.0.contains("\"p-X-059\""));
+    assert!(one.1.is_empty(), "{:?}", one.1);
+    assert!(one == several, "the plans differ");
+}
+
+#[test]
+fn several_threads_report_the_errors_one_does_in_its_order() {
+    let [one, several] = on_one_and_several_threads(true);
+    assert!(
+        one.1.iter().any(|e| e.contains("The prefix is wrong.")),
+        "{:?}",
+        one.1
+    );
+    assert!(
+        one.1.iter().any(|e| e.contains("\"nothing\"")),
+        "{:?}",
+        one.1
+    );
+    assert_eq!(one.1, several.1);
+}
