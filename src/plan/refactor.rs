@@ -81,6 +81,9 @@ pub fn apply_moves(
     let explicit = statements.len();
     implicit(&config.root, &mut Vec::new(), state, &mut statements);
 
+    if statements.is_empty() {
+        return Ok(Vec::new());
+    }
     // Each object follows the chain of statements that match it, each statement once.
     let mut planned: Vec<(InstanceAddr, InstanceAddr, Option<Span>)> = Vec::new();
     for (addr, _, _) in state.instances() {
@@ -109,6 +112,9 @@ pub fn apply_moves(
         if cur != addr {
             planned.push((addr, cur, last));
         }
+    }
+    if planned.is_empty() {
+        return Ok(Vec::new());
     }
     let leaving: HashSet<&InstanceAddr> = planned.iter().map(|(f, _, _)| f).collect();
     let mut taken: HashSet<InstanceAddr> = state

@@ -865,7 +865,7 @@ impl<'a> Walk<'a> {
         let this: &Self = self;
         let outcomes = tokio::task::block_in_place(|| {
             crate::par::map(&items, |(r, deps)| {
-                handle.block_on(this.plan_resource_in(r, deps))
+                handle.block_on(this.plan_resource_in(r, deps, true))
             })
         });
         for ((r, _), out) in items.iter().zip(outcomes) {
@@ -1230,7 +1230,7 @@ impl<'a> Walk<'a> {
     /// Plans a resource of the current module instance.
     async fn plan_resource(&mut self, r: &'a Resource) {
         let deps = self.full_dependencies(&Node::Resource(r.addr.clone()));
-        let out = self.plan_resource_in(r, &deps).await;
+        let out = self.plan_resource_in(r, &deps, false).await;
         self.commit(r, out);
     }
 
@@ -1266,7 +1266,12 @@ impl<'a> Walk<'a> {
     /// Plans a resource without changing the walk, so that resources independent of each
     /// other can be planned on several threads: what it adds to the walk is in the [`Outcome`],
     /// which [`Walk::commit`] records in graph order.
-    async fn plan_resource_in(&self, r: &'a Resource, deps: &[ResourceAddr]) -> Outcome {
+    async fn plan_resource_in(
+        &self,
+        r: &'a Resource,
+        deps: &[ResourceAddr],
+        nested: bool,
+    ) -> Outcome {
         let mut out = Outcome::default();
         let Ok(pref) = module::resolve_provider(&self.chain, r.provider_ref()) else {
             return out;
@@ -1294,81 +1299,61 @@ impl<'a> Walk<'a> {
             self.graph.indirect_resource_dependencies(&node),
         );
         let mut imports = self.import_ids(r, &mut out);
-        let mut values = BTreeMap::new();
         let mut seen = HashSet::default();
-        for (key, each_value) in keys {
-            let addr = full.instance(key.clone());
-            seen.insert(key.clone());
-            if !self.instance_targeted(&addr) {
-                if let Some(inst) = self.prior_instance(&out, &addr) {
-                    values.insert(key, instance_value(inst, schema));
+        let instances: Vec<(InstanceKey, Option<Value>, Option<String>)> = keys
+            .into_iter()
+            .map(|(key, each_value)| {
+                seen.insert(key.clone());
+                let import = imports.remove(&key).map(|(id, _)| id);
+                (key, each_value, import)
+            })
+            .collect();
+        let at = Resolved {
+            full: &full,
+            provider: &provider,
+            schema,
+            precise: &precise,
+            deps,
+        };
+        let mut values = BTreeMap::new();
+        if !nested && instances.len() >= PARALLEL_BATCH && parallel_runtime() {
+            // The instances of one resource do not depend on each other.
+            let handle = tokio::runtime::Handle::current();
+            let planned = tokio::task::block_in_place(|| {
+                crate::par::map(&instances, |(key, each_value, import)| {
+                    let mut o = Outcome::default();
+                    let v = handle.block_on(self.plan_instance(
+                        r,
+                        &at,
+                        key,
+                        each_value.as_ref(),
+                        import.as_deref(),
+                        &mut o,
+                    ));
+                    (o, v)
+                })
+            });
+            for ((key, _, _), (o, v)) in instances.iter().zip(planned) {
+                out.merge(o);
+                if let Some(v) = v {
+                    values.insert(key.clone(), v);
                 }
-                continue;
             }
-            let iscope = InstanceScope {
-                base: &self.scope,
-                key: &key,
-                each_value: each_value.as_ref(),
-                self_value: None,
-            };
-            let config = match lang::eval_body(&r.body, schema, &iscope) {
-                Ok(v) => v,
-                Err(ds) => {
-                    out.diags.extend(ds);
-                    continue;
+        } else {
+            for (key, each_value, import) in &instances {
+                let v = self
+                    .plan_instance(
+                        r,
+                        &at,
+                        key,
+                        each_value.as_ref(),
+                        import.as_deref(),
+                        &mut out,
+                    )
+                    .await;
+                if let Some(v) = v {
+                    values.insert(key.clone(), v);
                 }
-            };
-            let failed = conditions(
-                &r.lifecycle.preconditions,
-                &iscope,
-                "Resource precondition failed",
-            );
-            if !failed.is_empty() {
-                out.diags.extend(failed);
-                continue;
-            }
-            let instance_deps: Vec<(ResourceAddr, Vec<InstanceKey>)> = precise
-                .keys(&iscope)
-                .into_iter()
-                .map(|(a, ks)| (self.full(&a), ks))
-                .collect();
-            if let Some((id, _)) = imports.remove(&key)
-                && self.prior_instance(&out, &addr).is_none()
-                && !self
-                    .import(r, &addr, &provider, schema, &id, &mut out)
-                    .await
-            {
-                continue;
-            }
-            let value = match r.addr.mode {
-                ResourceMode::Data => {
-                    self.plan_data(r, &addr, &provider, schema, config, deps, &mut out)
-                        .await
-                }
-                ResourceMode::Managed => {
-                    self.plan_managed(r, &addr, &provider, schema, config, deps, &mut out)
-                        .await
-                }
-            };
-            if value.is_some()
-                && let Some(c) = out.changes.last_mut().filter(|c| c.addr == addr)
-            {
-                c.instance_dependencies = instance_deps;
-            }
-            if let Some(v) = value {
-                let iscope = InstanceScope {
-                    base: &self.scope,
-                    key: &key,
-                    each_value: each_value.as_ref(),
-                    self_value: Some(&v),
-                };
-                let failed = conditions(
-                    &r.lifecycle.postconditions,
-                    &iscope,
-                    "Resource postcondition failed",
-                );
-                out.diags.extend(failed);
-                values.insert(key, v);
             }
         }
         for (key, (_, span)) in imports {
@@ -1427,6 +1412,96 @@ impl<'a> Walk<'a> {
             instances: values,
         });
         out
+    }
+
+    /// Plans one instance of a resource; its value (planned, or stored when it is not targeted)
+    /// unless planning it failed.
+    async fn plan_instance(
+        &self,
+        r: &Resource,
+        at: &Resolved<'_>,
+        key: &InstanceKey,
+        each_value: Option<&Value>,
+        import: Option<&str>,
+        out: &mut Outcome,
+    ) -> Option<Value> {
+        let Resolved {
+            full,
+            provider,
+            schema,
+            precise,
+            deps,
+        } = *at;
+        let addr = full.instance(key.clone());
+        if !self.instance_targeted(&addr) {
+            return self
+                .prior_instance(out, &addr)
+                .map(|inst| instance_value(inst, schema));
+        }
+        let iscope = InstanceScope {
+            base: &self.scope,
+            key,
+            each_value,
+            self_value: None,
+        };
+        let config = match lang::eval_body(&r.body, schema, &iscope) {
+            Ok(v) => v,
+            Err(ds) => {
+                out.diags.extend(ds);
+                return None;
+            }
+        };
+        let failed = conditions(
+            &r.lifecycle.preconditions,
+            &iscope,
+            "Resource precondition failed",
+        );
+        if !failed.is_empty() {
+            out.diags.extend(failed);
+            return None;
+        }
+        let instance_deps: Vec<(ResourceAddr, Vec<InstanceKey>)> = precise
+            .keys(&iscope)
+            .into_iter()
+            .map(|(a, ks)| (self.full(&a), ks))
+            .collect();
+        if let Some(id) = import
+            && self.prior_instance(out, &addr).is_none()
+            && !self.import(r, &addr, provider, schema, id, out).await
+        {
+            return None;
+        }
+        let value = match r.addr.mode {
+            ResourceMode::Data => {
+                self.plan_data(r, &addr, provider, schema, config, deps, out)
+                    .await
+            }
+            ResourceMode::Managed => {
+                self.plan_managed(r, &addr, provider, schema, config, deps, out)
+                    .await
+            }
+        };
+        if value.is_some()
+            && let Some(c) = out.changes.last_mut().filter(|c| c.addr == addr)
+        {
+            c.instance_dependencies = instance_deps;
+        }
+        if let Some(v) = value {
+            let iscope = InstanceScope {
+                base: &self.scope,
+                key,
+                each_value,
+                self_value: Some(&v),
+            };
+            let failed = conditions(
+                &r.lifecycle.postconditions,
+                &iscope,
+                "Resource postcondition failed",
+            );
+            out.diags.extend(failed);
+            return Some(v);
+        }
+        None
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -2055,6 +2130,25 @@ fn prevent_destroy(r: &Resource, addr: &InstanceAddr) -> Diagnostic {
 /// costs about as much as planning a few resources).
 const PARALLEL_BATCH: usize = 16;
 
+/// Whether planning can run on several threads: more than one core, and a runtime with more
+/// than one thread (unit tests run on one).
+fn parallel_runtime() -> bool {
+    std::thread::available_parallelism().is_ok_and(|n| n.get() > 1)
+        && tokio::runtime::Handle::try_current()
+            .is_ok_and(|h| h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread)
+}
+
+/// What planning a resource's instances shares: its full address, provider, schema, and what
+/// it depends on.
+#[derive(Clone, Copy)]
+struct Resolved<'r> {
+    full: &'r ResourceAddr,
+    provider: &'r Arc<Configured>,
+    schema: &'r Schema,
+    precise: &'r PreciseRefs,
+    deps: &'r [ResourceAddr],
+}
+
 /// What planning one resource adds to the walk (see [`Walk::plan_resource_in`]).
 #[derive(Default)]
 struct Outcome {
@@ -2068,6 +2162,18 @@ struct Outcome {
     /// The resource's instances cannot be known yet.
     unknown: bool,
     values: Option<ResourceValues>,
+}
+
+impl Outcome {
+    /// Adds what planning another instance of the same resource added.
+    fn merge(&mut self, o: Outcome) {
+        self.diags.extend(o.diags);
+        self.changes.extend(o.changes);
+        self.pending.extend(o.pending);
+        self.prior.extend(o.prior);
+        self.imported.extend(o.imported);
+        self.unknown |= o.unknown;
+    }
 }
 
 /// Locks a mutex of the walk; a panic elsewhere cannot leave one half-written.

@@ -4,13 +4,15 @@
 use super::*;
 use crate::cli::registry::Builtin;
 
-/// Independent resources (planned together), a chain through them, a local and a `count`;
+/// Independent resources (planned together), a chain through them, a local, and resources
+/// with many instances (planned together) by `count` and `for_each`;
 /// with errors, also a resource whose precondition fails, one depending on it (not planned)
 /// and one using an undeclared local.
 fn config_text(errors: bool) -> String {
     let mut t = String::from(
         "locals {\n  prefix = \"p-${upper(\"x\")}\"\n}\n\
-         resource \"terraform_data\" \"counted\" {\n  count = 3\n  input = \"${local.prefix}-${count.index}\"\n}\n",
+         resource \"terraform_data\" \"counted\" {\n  count = 40\n  input = \"${local.prefix}-${count.index}\"\n}\n\
+         resource \"terraform_data\" \"each\" {\n  for_each = toset([for i in range(30) : \"k${i}\"])\n  input    = [each.key, terraform_data.counted[length(each.key)].input]\n}\n",
     );
     if errors {
         t.push_str(
@@ -81,6 +83,7 @@ fn on_one_and_several_threads(errors: bool) -> [(String, Vec<String>); 2] {
 fn several_threads_plan_as_one_does() {
     let [one, several] = on_one_and_several_threads(false);
     assert!(one.0.contains("\"p-X-059\""));
+    assert!(one.0.contains("\"k29\""));
     assert!(one.1.is_empty(), "{:?}", one.1);
     assert!(one == several, "the plans differ");
 }
