@@ -38,6 +38,18 @@ pub enum InstanceKey {
     Str(String),
 }
 
+impl InstanceKey {
+    /// The key a value indexes a resource by: a string (`for_each`) or a whole number
+    /// (`count`).
+    pub fn of_value(v: &cairn_provider::Value) -> Option<InstanceKey> {
+        match v {
+            cairn_provider::Value::String(s) => Some(InstanceKey::Str(s.clone())),
+            cairn_provider::Value::Number(n) => n.as_i64().map(InstanceKey::Int),
+            _ => None,
+        }
+    }
+}
+
 impl fmt::Display for InstanceKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {

@@ -249,6 +249,17 @@ impl<'s> Evaluator<'s> {
             (Some(s), Some(e)) if s <= e => Some(s..e),
             _ => whole,
         };
+        // One instance of a resource is looked up alone (see `Scope::resolve_instance`); when
+        // its index cannot be evaluated or the instance is not there, the whole resource is
+        // resolved and indexed as usual, which gives the value or the error in its order.
+        if matches!(subject, super::Subject::Resource(_))
+            && let Some(TraversalOperator::Index(e)) = ops.get(used).map(|o| o.value())
+            && let Ok(k) = self.expr(e)
+            && let Some(key) = crate::addr::InstanceKey::of_value(&k)
+            && let Some(v) = self.scope.resolve_instance(&subject, &key)
+        {
+            return self.apply_ops(v, &ops[used + 1..]);
+        }
         let span = self.span(range);
         let v = match self.scope.resolve(&subject, span.as_ref()) {
             Ok(v) => v,

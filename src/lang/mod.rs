@@ -15,7 +15,7 @@ mod template;
 
 use cairn_provider::{Type, Value};
 
-use crate::addr::ResourceAddr;
+use crate::addr::{InstanceKey, ResourceAddr};
 use crate::diag::{Diagnostic, Span};
 
 pub use convert::convert;
@@ -109,6 +109,14 @@ pub enum Index {
 /// `Unknown` when the instances are not yet known.
 pub trait Scope {
     fn resolve(&self, subject: &Subject, span: Option<&Span>) -> Result<Value, Diagnostic>;
+
+    /// One instance of a resource (`subject` is a [`Subject::Resource`]) when it is known,
+    /// without building the value of the whole resource (which, for every instance of a
+    /// `count` referring to its own index of another, would be quadratic). `None` leaves the
+    /// reference to [`Scope::resolve`] and indexing, which give the same value or the error.
+    fn resolve_instance(&self, _subject: &Subject, _key: &InstanceKey) -> Option<Value> {
+        None
+    }
 
     /// Whether impure functions (`uuid`, `timestamp`) yield unknown values, as Terraform's do
     /// while planning. By default they yield a value.

@@ -185,6 +185,21 @@ impl Scope for ModuleScope<'_> {
         }
     }
 
+    fn resolve_instance(&self, subject: &Subject, key: &InstanceKey) -> Option<Value> {
+        let Subject::Resource(addr) = subject else {
+            return None;
+        };
+        let r = self.resources.get(addr)?;
+        let indexed = matches!(
+            (&r.expansion, key),
+            (Expansion::Count, InstanceKey::Int(_)) | (Expansion::ForEach, InstanceKey::Str(_))
+        );
+        if !indexed {
+            return None;
+        }
+        r.instances.get(key).cloned()
+    }
+
     fn resolve(&self, subject: &Subject, span: Option<&Span>) -> Result<Value, Diagnostic> {
         let at = |d: Diagnostic| d.at_opt(span.cloned());
         match subject {
@@ -302,6 +317,9 @@ impl Scope for InstanceScope<'_> {
             }
             _ => self.base.resolve(subject, span),
         }
+    }
+    fn resolve_instance(&self, subject: &Subject, key: &InstanceKey) -> Option<Value> {
+        self.base.resolve_instance(subject, key)
     }
 }
 

@@ -1822,7 +1822,9 @@ impl<'a> Walk<'a> {
                 };
                 let key = match &imp.key {
                     None => Ok(Some(InstanceKey::None)),
-                    Some(k) => lang::eval(k, &iscope).map(|v| instance_key(v.unmark_deep().0)),
+                    Some(k) => {
+                        lang::eval(k, &iscope).map(|v| InstanceKey::of_value(&v.unmark_deep().0))
+                    }
                 };
                 let id = lang::eval(&imp.id, &iscope).map(|v| v.unmark_deep().0);
                 match (key, id) {
@@ -2211,15 +2213,6 @@ pub(super) fn conditions(
         }
     }
     diags
-}
-
-/// An instance key from an evaluated key: a string or a whole number.
-fn instance_key(v: Value) -> Option<InstanceKey> {
-    match v {
-        Value::String(s) => Some(InstanceKey::Str(s)),
-        Value::Number(n) => n.as_i64().map(InstanceKey::Int),
-        _ => None,
-    }
 }
 
 /// A `removed` block naming something still declared is an error, as in Terraform.

@@ -103,3 +103,44 @@ fn several_threads_report_the_errors_one_does_in_its_order() {
     );
     assert_eq!(one.1, several.1);
 }
+
+/// Plans `text` on one thread: the planned changes (as JSON) and the errors.
+fn plan_text(text: &str) -> (String, Vec<String>) {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("main.tf"), text).unwrap();
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(plan_of(dir.path()))
+}
+
+#[test]
+fn one_instance_of_a_resource_is_the_element_of_the_whole() {
+    let base = "resource \"terraform_data\" \"a\" {\n  count = 3\n  input = \"x${count.index}\"\n}\n\
+                resource \"terraform_data\" \"e\" {\n  for_each = toset([\"p\", \"q\"])\n  input = \"y${each.key}\"\n}\n";
+    // Each way of naming instance 1 of `a` and "q" of `e`: looked up alone, or (a string
+    // index of a `count`, a fractional index) through the whole value.
+    let (changes, errors) = plan_text(&format!(
+        "{base}resource \"terraform_data\" \"b\" {{\n  input = [terraform_data.a[1].input, terraform_data.a[\"1\"].input, terraform_data.a[1.0].input, (terraform_data.a[*].input)[1], terraform_data.e[\"q\"].input, terraform_data.e.q.input]\n}}\n"
+    ));
+    assert!(errors.is_empty(), "{errors:?}");
+    assert!(
+        changes.contains(r#"{"t":"tuple","v":[{"t":"string","v":"x1"},{"t":"string","v":"x1"},{"t":"string","v":"x1"},{"t":"string","v":"x1"},{"t":"string","v":"yq"},{"t":"string","v":"yq"}]}"#),
+        "{changes}"
+    );
+    for (index, error) in [
+        ("terraform_data.a[7].input", "Invalid index"),
+        ("terraform_data.a[-1].input", "Invalid index"),
+        ("terraform_data.e[\"z\"].input", "Invalid index"),
+        ("terraform_data.a[local.nope].input", "undeclared local"),
+    ] {
+        let (_, errors) = plan_text(&format!(
+            "{base}resource \"terraform_data\" \"b\" {{\n  input = {index}\n}}\n"
+        ));
+        assert!(
+            errors.len() == 1 && errors[0].contains(error),
+            "{index}: {errors:?}"
+        );
+    }
+}
