@@ -138,7 +138,12 @@ def gen_for_each(n):
         "main.tf": COMMON
         + f"""
 locals {{
-  keys = toset([for i in range({n}) : format("k%06d", i)])
+  # range() yields at most 1,024 values (as in Terraform): chunks of 1,000.
+  keys = toset(flatten([
+    for c in range({(n + 999) // 1000}) : [
+      for i in range(c * 1000, min({n}, c * 1000 + 1000)) : format("k%06d", i)
+    ]
+  ]))
 }}
 
 resource "terraform_data" "e" {{
