@@ -1,10 +1,14 @@
 //! The structured diff of two values, and how it is written in a human plan.
 //!
 //! Two phases, as in Terraform's own renderer: [`Builder`] compares a before and an after value
-//! (either may be absent) into a tree of [`Diff`] nodes, each with its own action; then
-//! [`Diff::render`] writes that tree with Terraform's symbols, indentation, `=` alignment,
-//! hidden-unchanged counts, `(known after apply)`, `(sensitive value)`, heredoc line diffs and
-//! `jsonencode(...)` diffs.
+//! (either may be absent) into a tree of [`Diff`] nodes, each with its own action and borrowing
+//! the values it compares; then [`Diff::render_into`] writes that tree with Terraform's symbols,
+//! indentation, `=` alignment, hidden-unchanged counts, `(known after apply)`,
+//! `(sensitive value)`, heredoc line diffs and `jsonencode(...)` diffs.
+//!
+//! Rendering is most of the time of a large plan, so it appends to one caller-provided `String`:
+//! no string per node, no `format!` per line, indentation and colour codes pushed in place.
+//! Only JSON strings are rendered apart (whether their diff spans lines decides the layout).
 //!
 //! How a part is compared depends on its type: attributes a schema declares as `any`, outputs and
 //! JSON strings are compared the way Terraform compares JSON (objects keep null members, arrays
@@ -12,12 +16,13 @@
 //! no schema the type is read off the value itself. Sensitive contents are never rendered: the
 //! builder only looks beneath a sensitive mark to decide whether the value changed.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
 
 use cairn_provider::{BlockNesting, NestedBlock, PathStep, Schema, Type, Value, ValuePath};
 
 use super::Style;
-use super::value::{attribute_name, number, quote};
+use super::value::{is_identifier, number, push_quoted};
 
 /// The action of one node of a diff (resource-level replace actions live in the plan).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -114,63 +119,65 @@ fn shape(v: &Value, ty: Ty) -> Shape {
     }
 }
 
-/// One node of a structured diff.
+/// One node of a structured diff. It borrows the values (and schema) it was built from.
 #[derive(Clone, Debug)]
-pub(crate) struct Diff {
-    kind: Kind,
+pub(crate) struct Diff<'a> {
+    kind: Kind<'a>,
     pub(crate) action: Act,
     replace: bool,
 }
 
 #[derive(Clone, Debug)]
-enum Kind {
+enum Kind<'a> {
     /// A string, number, bool or null. `None` is null.
     Primitive {
-        before: Option<Value>,
-        after: Option<Value>,
+        before: Option<&'a Value>,
+        after: Option<&'a Value>,
         string: bool,
     },
     Unknown {
-        before: Option<Box<Diff>>,
+        before: Option<Box<Diff<'a>>>,
     },
     Sensitive {
         before: bool,
         after: bool,
         inner: Act,
     },
+    /// Attributes in key order.
     Object {
-        attrs: BTreeMap<String, Diff>,
+        attrs: Vec<(&'a str, Diff<'a>)>,
     },
+    /// Elements in key order.
     Map {
-        elems: BTreeMap<String, Diff>,
+        elems: Vec<(&'a str, Diff<'a>)>,
     },
     List {
-        elems: Vec<Diff>,
+        elems: Vec<Diff<'a>>,
     },
     Set {
-        elems: Vec<Diff>,
+        elems: Vec<Diff<'a>>,
     },
     TypeChange {
-        before: Box<Diff>,
-        after: Box<Diff>,
+        before: Box<Diff<'a>>,
+        after: Box<Diff<'a>>,
     },
     /// A block (or a whole resource) marked sensitive as a whole.
     SensitiveBlock,
     /// The top level of a resource.
     Block {
-        attrs: BTreeMap<String, Diff>,
-        blocks: Vec<BlockGroup>,
+        attrs: Vec<(&'a str, Diff<'a>)>,
+        blocks: Vec<BlockGroup<'a>>,
     },
 }
 
 /// The nested blocks of one block type, in the order they are shown.
 #[derive(Clone, Debug)]
-struct BlockGroup {
-    name: String,
+struct BlockGroup<'a> {
+    name: &'a str,
     /// A change to this block type forces replacement.
     replace: bool,
-    /// Each block, with its label suffix (empty for single, list and set blocks).
-    items: Vec<(String, Diff)>,
+    /// Each block (single, list and set blocks carry no label).
+    items: Vec<Diff<'a>>,
 }
 
 /// Compares values into [`Diff`]s.
@@ -225,6 +232,38 @@ fn primitive_action(before: Option<&Value>, after: Option<&Value>) -> Act {
     }
 }
 
+/// The map of an absent side.
+static EMPTY: BTreeMap<String, Value> = BTreeMap::new();
+
+fn map_of(v: Option<&Value>) -> &BTreeMap<String, Value> {
+    v.and_then(Value::as_map).unwrap_or(&EMPTY)
+}
+
+/// The union of two ascending sequences of distinct keys, ascending, each key once.
+fn union<'k>(
+    a: impl Iterator<Item = &'k str>,
+    b: impl Iterator<Item = &'k str>,
+) -> impl Iterator<Item = &'k str> {
+    let mut a = a.peekable();
+    let mut b = b.peekable();
+    std::iter::from_fn(move || match (a.peek(), b.peek()) {
+        (Some(x), Some(y)) => match x.cmp(y) {
+            std::cmp::Ordering::Less => a.next(),
+            std::cmp::Ordering::Greater => b.next(),
+            std::cmp::Ordering::Equal => {
+                b.next();
+                a.next()
+            }
+        },
+        (Some(_), None) => a.next(),
+        (None, _) => b.next(),
+    })
+}
+
+fn keys(m: &BTreeMap<String, Value>) -> impl Iterator<Item = &str> {
+    m.keys().map(String::as_str)
+}
+
 impl Builder<'_> {
     fn matches(&self, path: &[PathStep]) -> bool {
         self.replace_paths
@@ -232,23 +271,36 @@ impl Builder<'_> {
             .any(|p| p.len() == path.len() && p.iter().zip(path).all(|(a, b)| step_eq(a, b)))
     }
 
+    /// Steps into a child: the path is only kept when some path forces replacement.
+    fn enter(&self, path: &mut ValuePath, step: impl FnOnce() -> PathStep) {
+        if !self.replace_paths.is_empty() {
+            path.push(step());
+        }
+    }
+
+    fn leave(&self, path: &mut ValuePath) {
+        if !self.replace_paths.is_empty() {
+            path.pop();
+        }
+    }
+
     /// Compares the top level of a resource object.
-    pub(crate) fn block(
+    pub(crate) fn block<'v>(
         &self,
-        before: Option<&Value>,
-        after: Option<&Value>,
-        schema: Option<&Schema>,
-    ) -> Diff {
+        before: Option<&'v Value>,
+        after: Option<&'v Value>,
+        schema: Option<&'v Schema>,
+    ) -> Diff<'v> {
         self.block_at(before, after, schema, &mut Vec::new())
     }
 
-    fn block_at(
+    fn block_at<'v>(
         &self,
-        before: Option<&Value>,
-        after: Option<&Value>,
-        schema: Option<&Schema>,
+        before: Option<&'v Value>,
+        after: Option<&'v Value>,
+        schema: Option<&'v Schema>,
         path: &mut ValuePath,
-    ) -> Diff {
+    ) -> Diff<'v> {
         let replace = self.matches(path);
         let before_sensitive = before.is_some_and(Value::is_sensitive);
         let after_sensitive = after.is_some_and(Value::is_sensitive);
@@ -281,40 +333,38 @@ impl Builder<'_> {
                 replace,
             };
         }
-        let empty = BTreeMap::new();
-        let bm = before.and_then(Value::as_map).unwrap_or(&empty);
-        let am = after.and_then(Value::as_map).unwrap_or(&empty);
-        let mut keys: BTreeSet<&String> = bm.keys().chain(am.keys()).collect();
-        if let Some(s) = schema {
-            keys.extend(s.attributes.keys());
-        }
+        let bm = map_of(before);
+        let am = map_of(after);
+        let schema_keys = schema
+            .into_iter()
+            .flat_map(|s| s.attributes.keys().map(String::as_str));
         let mut action = default_action(before, after);
-        let mut attrs = BTreeMap::new();
+        let mut attrs = Vec::with_capacity(bm.len().max(am.len()));
         let mut blocks = Vec::new();
-        for key in keys {
-            let cb = present_top(bm.get(key.as_str()));
-            let ca = present_top(am.get(key.as_str()));
-            path.push(PathStep::Attr(key.clone()));
-            if let Some(nested) = schema.and_then(|s| s.blocks.get(key.as_str())) {
+        for key in union(union(keys(bm), keys(am)), schema_keys) {
+            let cb = present_top(bm.get(key));
+            let ca = present_top(am.get(key));
+            self.enter(path, || PathStep::Attr(key.to_string()));
+            if let Some(nested) = schema.and_then(|s| s.blocks.get(key)) {
                 let group = self.block_group(key, cb, ca, nested, path);
-                path.pop();
+                self.leave(path);
                 if let Some((group, group_action)) = group {
                     action = compare(action, group_action);
                     blocks.push(group);
                 }
                 continue;
             }
-            let ty = match schema.and_then(|s| s.attributes.get(key.as_str())) {
+            let ty = match schema.and_then(|s| s.attributes.get(key)) {
                 Some(attr) => Ty::Typed(&attr.ty),
                 None => Ty::Inferred,
             };
             let d = self.build(cb, ca, ty, path);
-            path.pop();
+            self.leave(path);
             if d.action == Act::NoOp && cb.is_none() && ca.is_none() {
                 continue;
             }
             action = compare(action, d.action);
-            attrs.insert(key.clone(), d);
+            attrs.push((key, d));
         }
         Diff {
             kind: Kind::Block { attrs, blocks },
@@ -324,14 +374,14 @@ impl Builder<'_> {
     }
 
     /// The blocks of one nested block type; `None` when there are none on either side.
-    fn block_group(
+    fn block_group<'v>(
         &self,
-        name: &str,
-        before: Option<&Value>,
-        after: Option<&Value>,
-        nested: &NestedBlock,
+        name: &'v str,
+        before: Option<&'v Value>,
+        after: Option<&'v Value>,
+        nested: &'v NestedBlock,
         path: &mut ValuePath,
-    ) -> Option<(BlockGroup, Act)> {
+    ) -> Option<(BlockGroup<'v>, Act)> {
         let replace = self.matches(path);
         let schema = Some(&nested.block);
         let mut action = default_action(before, after);
@@ -343,17 +393,17 @@ impl Builder<'_> {
                     return None;
                 }
                 action = compare(action, d.action);
-                items.push((String::new(), d));
+                items.push(d);
             }
             BlockNesting::List => {
                 let bs = before.and_then(Value::as_seq).unwrap_or_default();
                 let as_ = after.and_then(Value::as_seq).unwrap_or_default();
                 for (bi, ai) in process_slice(bs, as_, |_| true) {
-                    path.push(PathStep::Index(ai.or(bi).unwrap_or(0) as u64));
+                    self.enter(path, || PathStep::Index(ai.or(bi).unwrap_or(0) as u64));
                     let d = self.block_at(bi.map(|i| &bs[i]), ai.map(|i| &as_[i]), schema, path);
-                    path.pop();
+                    self.leave(path);
                     action = compare(action, d.action);
-                    items.push((String::new(), d));
+                    items.push(d);
                 }
             }
             BlockNesting::Set => {
@@ -362,7 +412,7 @@ impl Builder<'_> {
                 for (b, a) in pair_set(bs, as_) {
                     let d = self.block_at(b, a, schema, path);
                     action = compare(action, d.action);
-                    items.push((String::new(), d));
+                    items.push(d);
                 }
             }
         }
@@ -370,7 +420,7 @@ impl Builder<'_> {
             return None;
         }
         let group = BlockGroup {
-            name: name.to_string(),
+            name,
             replace,
             items,
         };
@@ -379,13 +429,13 @@ impl Builder<'_> {
 
     /// Compares two values. `None` means absent; `Some(Value::Null)` is an explicit null (as a
     /// list element can be).
-    pub(crate) fn build(
+    pub(crate) fn build<'v>(
         &self,
-        before: Option<&Value>,
-        after: Option<&Value>,
-        ty: Ty,
+        before: Option<&'v Value>,
+        after: Option<&'v Value>,
+        ty: Ty<'v>,
         path: &mut ValuePath,
-    ) -> Diff {
+    ) -> Diff<'v> {
         let ty = ty.normalise();
         let replace = !ty.is_dynamic() && self.matches(path);
 
@@ -458,10 +508,9 @@ impl Builder<'_> {
         match target {
             Shape::Null | Shape::String | Shape::Number | Shape::Bool => {
                 let action = primitive_action(before, after);
-                let value = |v: Option<&Value>| v.filter(|v| !v.is_null()).cloned();
                 let kind = Kind::Primitive {
-                    before: value(before),
-                    after: value(after),
+                    before: non_null(before),
+                    after: non_null(after),
                     string: target == Shape::String,
                 };
                 Diff {
@@ -478,46 +527,39 @@ impl Builder<'_> {
         }
     }
 
-    fn object(
+    fn object<'v>(
         &self,
-        before: Option<&Value>,
-        after: Option<&Value>,
-        ty: Ty,
+        before: Option<&'v Value>,
+        after: Option<&'v Value>,
+        ty: Ty<'v>,
         path: &mut ValuePath,
         replace: bool,
-    ) -> Diff {
-        let empty = BTreeMap::new();
-        let bm = before.and_then(Value::as_map).unwrap_or(&empty);
-        let am = after.and_then(Value::as_map).unwrap_or(&empty);
-        let keys: BTreeSet<&String> = bm.keys().chain(am.keys()).collect();
+    ) -> Diff<'v> {
+        let bm = map_of(before);
+        let am = map_of(after);
         let mut action = default_action(before, after);
-        let mut attrs = BTreeMap::new();
-        for key in keys {
+        let mut attrs = Vec::with_capacity(bm.len().max(am.len()));
+        for key in union(keys(bm), keys(am)) {
             let child_ty = match ty {
-                Ty::Typed(Type::Object(o)) => {
-                    o.attrs.get(key.as_str()).map_or(Ty::Inferred, Ty::Typed)
-                }
+                Ty::Typed(Type::Object(o)) => o.attrs.get(key).map_or(Ty::Inferred, Ty::Typed),
                 Ty::Dynamic => Ty::Dynamic,
                 _ => Ty::Inferred,
             };
             let (cb, ca) = if ty.is_dynamic() {
                 // JSON members are explicit: a null member is still there.
-                (bm.get(key.as_str()), am.get(key.as_str()))
+                (bm.get(key), am.get(key))
             } else {
                 // Attributes of typed objects are implicit: null means absent.
-                (
-                    non_null(bm.get(key.as_str())),
-                    non_null(am.get(key.as_str())),
-                )
+                (non_null(bm.get(key)), non_null(am.get(key)))
             };
-            path.push(PathStep::Attr(key.clone()));
+            self.enter(path, || PathStep::Attr(key.to_string()));
             let d = self.build(cb, ca, child_ty, path);
-            path.pop();
+            self.leave(path);
             if !ty.is_dynamic() && d.action == Act::NoOp && cb.is_none() && ca.is_none() {
                 continue;
             }
             action = compare(action, d.action);
-            attrs.insert(key.clone(), d);
+            attrs.push((key, d));
         }
         Diff {
             kind: Kind::Object { attrs },
@@ -526,30 +568,28 @@ impl Builder<'_> {
         }
     }
 
-    fn map(
+    fn map<'v>(
         &self,
-        before: Option<&Value>,
-        after: Option<&Value>,
-        ty: Ty,
+        before: Option<&'v Value>,
+        after: Option<&'v Value>,
+        ty: Ty<'v>,
         path: &mut ValuePath,
         replace: bool,
-    ) -> Diff {
-        let empty = BTreeMap::new();
-        let bm = before.and_then(Value::as_map).unwrap_or(&empty);
-        let am = after.and_then(Value::as_map).unwrap_or(&empty);
-        let keys: BTreeSet<&String> = bm.keys().chain(am.keys()).collect();
+    ) -> Diff<'v> {
+        let bm = map_of(before);
+        let am = map_of(after);
         let child_ty = match ty {
             Ty::Typed(Type::Map(el)) => Ty::Typed(el),
             _ => Ty::Inferred,
         };
         let mut action = default_action(before, after);
-        let mut elems = BTreeMap::new();
-        for key in keys {
-            path.push(PathStep::Key(key.clone()));
-            let d = self.build(bm.get(key.as_str()), am.get(key.as_str()), child_ty, path);
-            path.pop();
+        let mut elems = Vec::with_capacity(bm.len().max(am.len()));
+        for key in union(keys(bm), keys(am)) {
+            self.enter(path, || PathStep::Key(key.to_string()));
+            let d = self.build(bm.get(key), am.get(key), child_ty, path);
+            self.leave(path);
             action = compare(action, d.action);
-            elems.insert(key.clone(), d);
+            elems.push((key, d));
         }
         Diff {
             kind: Kind::Map { elems },
@@ -558,14 +598,14 @@ impl Builder<'_> {
         }
     }
 
-    fn list(
+    fn list<'v>(
         &self,
-        before: Option<&Value>,
-        after: Option<&Value>,
-        ty: Ty,
+        before: Option<&'v Value>,
+        after: Option<&'v Value>,
+        ty: Ty<'v>,
         path: &mut ValuePath,
         replace: bool,
-    ) -> Diff {
+    ) -> Diff<'v> {
         let bs = before.and_then(Value::as_seq).unwrap_or_default();
         let as_ = after.and_then(Value::as_seq).unwrap_or_default();
         let child_ty = match ty {
@@ -577,10 +617,9 @@ impl Builder<'_> {
         let mut action = default_action(before, after);
         let mut elems = Vec::new();
         for (bi, ai) in process_slice(bs, as_, is_obj) {
-            let index = ai.or(bi).unwrap_or(0) as u64;
-            path.push(PathStep::Index(index));
+            self.enter(path, || PathStep::Index(ai.or(bi).unwrap_or(0) as u64));
             let d = self.build(bi.map(|i| &bs[i]), ai.map(|i| &as_[i]), child_ty, path);
-            path.pop();
+            self.leave(path);
             action = compare(action, d.action);
             elems.push(d);
         }
@@ -591,14 +630,14 @@ impl Builder<'_> {
         }
     }
 
-    fn tuple(
+    fn tuple<'v>(
         &self,
-        before: Option<&Value>,
-        after: Option<&Value>,
-        ty: Ty,
+        before: Option<&'v Value>,
+        after: Option<&'v Value>,
+        ty: Ty<'v>,
         path: &mut ValuePath,
         replace: bool,
-    ) -> Diff {
+    ) -> Diff<'v> {
         let bs = before.and_then(Value::as_seq).unwrap_or_default();
         let as_ = after.and_then(Value::as_seq).unwrap_or_default();
         let mut action = default_action(before, after);
@@ -608,9 +647,9 @@ impl Builder<'_> {
                 Ty::Typed(Type::Tuple(els)) => els.get(i).map_or(Ty::Inferred, Ty::Typed),
                 _ => Ty::Inferred,
             };
-            path.push(PathStep::Index(i as u64));
+            self.enter(path, || PathStep::Index(i as u64));
             let d = self.build(bs.get(i), as_.get(i), child_ty, path);
-            path.pop();
+            self.leave(path);
             action = compare(action, d.action);
             elems.push(d);
         }
@@ -621,14 +660,14 @@ impl Builder<'_> {
         }
     }
 
-    fn set(
+    fn set<'v>(
         &self,
-        before: Option<&Value>,
-        after: Option<&Value>,
-        ty: Ty,
+        before: Option<&'v Value>,
+        after: Option<&'v Value>,
+        ty: Ty<'v>,
         path: &mut ValuePath,
         replace: bool,
-    ) -> Diff {
+    ) -> Diff<'v> {
         let bs = before.and_then(Value::as_seq).unwrap_or_default();
         let as_ = after.and_then(Value::as_seq).unwrap_or_default();
         let child_ty = match ty {
@@ -824,56 +863,130 @@ pub(crate) struct Opts {
     pub(crate) hide_symbols: bool,
 }
 
-pub(crate) fn indent(n: usize) -> String {
-    "    ".repeat(n)
+// The ANSI codes of [`Style`], written straight into the output.
+pub(crate) const BOLD: &str = "\x1b[1m";
+pub(crate) const GREEN: &str = "\x1b[32m";
+pub(crate) const RED: &str = "\x1b[31m";
+pub(crate) const YELLOW: &str = "\x1b[33m";
+pub(crate) const CYAN: &str = "\x1b[36m";
+pub(crate) const DARK_GRAY: &str = "\x1b[90m";
+pub(crate) const RESET: &str = "\x1b[0m";
+
+/// Writes `s` in colour `code` when the style has colour, as [`Style`] paints it.
+pub(crate) fn paint(out: &mut String, st: &Style, code: &'static str, s: &str) {
+    if st.color {
+        out.push_str(code);
+        out.push_str(s);
+        out.push_str(RESET);
+    } else {
+        out.push_str(s);
+    }
 }
 
-/// The three-column action symbol used inside a resource body.
-pub(crate) fn symbol(action: Act, st: &Style) -> String {
+const INDENT: &str = "                                ";
+
+/// Writes `n` levels of indentation (four spaces each).
+fn push_indent(out: &mut String, n: usize) {
+    let mut cols = n * 4;
+    while cols > 0 {
+        let k = cols.min(INDENT.len());
+        out.push_str(&INDENT[..k]);
+        cols -= k;
+    }
+}
+
+/// Writes the three-column action symbol used inside a resource body.
+pub(crate) fn push_symbol(out: &mut String, action: Act, st: &Style) {
     match action {
-        Act::NoOp => "   ".to_string(),
-        Act::Create => format!("  {}", st.green("+")),
-        Act::Update => format!("  {}", st.yellow("~")),
-        Act::Delete => format!("  {}", st.red("-")),
+        Act::NoOp => out.push_str("   "),
+        Act::Create => {
+            out.push_str("  ");
+            paint(out, st, GREEN, "+");
+        }
+        Act::Update => {
+            out.push_str("  ");
+            paint(out, st, YELLOW, "~");
+        }
+        Act::Delete => {
+            out.push_str("  ");
+            paint(out, st, RED, "-");
+        }
     }
 }
 
-fn sym(action: Act, o: &Opts, st: &Style) -> String {
-    if o.hide_symbols {
-        String::new()
-    } else {
-        format!("{} ", symbol(action, st))
+/// The symbol and a space, unless symbols are hidden.
+fn sym(out: &mut String, action: Act, o: &Opts, st: &Style) {
+    if !o.hide_symbols {
+        push_symbol(out, action, st);
+        out.push(' ');
     }
 }
 
-fn null_suffix(action: Act, o: &Opts, st: &Style) -> String {
+/// A line's start: indentation, then the symbol.
+fn line_start(out: &mut String, ind: usize, action: Act, o: &Opts, st: &Style) {
+    push_indent(out, ind);
+    sym(out, action, o, st);
+}
+
+fn arrow(out: &mut String, st: &Style) {
+    out.push(' ');
+    paint(out, st, YELLOW, "->");
+    out.push(' ');
+}
+
+fn null_suffix(out: &mut String, action: Act, o: &Opts, st: &Style) {
     if !o.override_null_suffix && action == Act::Delete {
-        format!(" {}", st.dark_gray("-> null"))
-    } else {
-        String::new()
+        out.push(' ');
+        paint(out, st, DARK_GRAY, "-> null");
     }
 }
 
-fn forces(replace: bool, o: &Opts, st: &Style) -> String {
+fn forces(out: &mut String, replace: bool, o: &Opts, st: &Style) {
     if !o.forbid_forces_replacement && (replace || o.override_forces_replacement) {
-        format!(" {}", st.red("# forces replacement"))
-    } else {
-        String::new()
+        out.push(' ');
+        paint(out, st, RED, "# forces replacement");
     }
 }
 
-fn unchanged(keyword: &str, count: usize, st: &Style) -> String {
+/// `# (N unchanged KEYWORDs hidden)`.
+fn unchanged(out: &mut String, keyword: &str, count: usize, st: &Style) {
     let plural = if count == 1 { "" } else { "s" };
-    st.dark_gray(&format!("# ({count} unchanged {keyword}{plural} hidden)"))
+    if st.color {
+        out.push_str(DARK_GRAY);
+    }
+    // Writing to a String cannot fail.
+    let _ = write!(out, "# ({count} unchanged {keyword}{plural} hidden)");
+    if st.color {
+        out.push_str(RESET);
+    }
 }
 
-/// Pads `s` to `width` columns (Go's `%-*s`: width counted in characters).
-fn pad(s: &str, width: usize) -> String {
-    let n = s.chars().count();
-    if n >= width {
-        s.to_string()
+/// Pads what was written since `start` to `width` columns (Go's `%-*s`: width counted in
+/// characters).
+fn pad_from(out: &mut String, start: usize, width: usize) {
+    let n = out[start..].chars().count();
+    for _ in n..width {
+        out.push(' ');
+    }
+}
+
+/// Writes an attribute name as in a plan: bare if it is an identifier, quoted otherwise.
+fn push_attribute_name(out: &mut String, name: &str) {
+    if is_identifier(name) {
+        out.push_str(name);
     } else {
-        format!("{s}{}", " ".repeat(width - n))
+        push_quoted(out, name);
+    }
+}
+
+/// The length in bytes of [`push_attribute_name`]'s output.
+fn attribute_name_len(name: &str) -> usize {
+    if is_identifier(name) {
+        name.len()
+    } else {
+        let mut s = String::new();
+        push_quoted(&mut s, name);
+        s.len()
     }
 }
 
@@ -882,14 +995,15 @@ fn is_important(key: &str) -> bool {
 }
 
 /// How a string is shown: as JSON, as lines, or as one quoted line.
-enum Text {
+enum Text<'a> {
     Null,
     Json(serde_json::Value),
-    Lines(String),
-    Plain(String),
+    /// The text trimmed of surrounding whitespace.
+    Lines(&'a str),
+    Plain(&'a str),
 }
 
-fn evaluate(v: Option<&Value>) -> Text {
+fn evaluate(v: Option<&Value>) -> Text<'_> {
     let Some(s) = v.and_then(Value::as_str) else {
         return Text::Null;
     };
@@ -899,54 +1013,65 @@ fn evaluate(v: Option<&Value>) -> Text {
         return Text::Json(j);
     }
     if s.contains('\n') {
-        return Text::Lines(s.trim().to_string());
+        return Text::Lines(s.trim());
     }
-    Text::Plain(s.to_string())
+    Text::Plain(s)
 }
 
-fn primitive_text(v: Option<&Value>, st: &Style) -> String {
+fn primitive_text(out: &mut String, v: Option<&Value>, st: &Style) {
     match v.map(Value::strip_marks_ref) {
-        None | Some(Value::Null) => st.dark_gray("null"),
-        Some(Value::Bool(b)) => b.to_string(),
-        Some(Value::Number(n)) => number(n),
-        Some(Value::String(s)) => quote(s),
+        None | Some(Value::Null) => paint(out, st, DARK_GRAY, "null"),
+        Some(Value::Bool(b)) => out.push_str(if *b { "true" } else { "false" }),
+        Some(Value::Number(n)) => out.push_str(&number(n)),
+        Some(Value::String(s)) => push_quoted(out, s),
         // Not reachable for primitives; never print anything else.
-        Some(_) => st.dark_gray("null"),
+        Some(_) => paint(out, st, DARK_GRAY, "null"),
     }
 }
 
-impl Diff {
-    fn warnings(&self, ind: usize) -> Vec<String> {
+impl Diff<'_> {
+    /// The warning above an attribute whose sensitivity changes, each line indented by `ind`.
+    fn warnings(&self, out: &mut String, ind: usize) {
         let Kind::Sensitive {
             before,
             after,
             inner,
         } = self.kind
         else {
-            return Vec::new();
+            return;
         };
         if before == after || inner == Act::Create || inner == Act::Delete {
-            return Vec::new();
+            return;
         }
-        let mut w = if before {
-            format!(
-                "  # Warning: this attribute value will no longer be marked as sensitive\n{}  # after applying this change.",
-                indent(ind)
-            )
+        push_indent(out, ind);
+        if before {
+            out.push_str(
+                "  # Warning: this attribute value will no longer be marked as sensitive\n",
+            );
+            push_indent(out, ind);
+            out.push_str("  # after applying this change.");
         } else {
-            format!(
-                "  # Warning: this attribute value will be marked as sensitive and will not\n{}  # display in UI output after applying this change.",
-                indent(ind)
-            )
-        };
-        if inner == Act::NoOp {
-            w.push_str(" The value is unchanged.");
+            out.push_str(
+                "  # Warning: this attribute value will be marked as sensitive and will not\n",
+            );
+            push_indent(out, ind);
+            out.push_str("  # display in UI output after applying this change.");
         }
-        vec![w]
+        if inner == Act::NoOp {
+            out.push_str(" The value is unchanged.");
+        }
+        out.push('\n');
     }
 
     /// Renders this node starting at the current column; `ind` is the nesting depth.
     pub(crate) fn render(&self, ind: usize, o: &Opts, st: &Style) -> String {
+        let mut out = String::new();
+        self.render_into(&mut out, ind, o, st);
+        out
+    }
+
+    /// Writes this node into `out`, starting at the current column; `ind` is the nesting depth.
+    pub(crate) fn render_into(&self, out: &mut String, ind: usize, o: &Opts, st: &Style) {
         match &self.kind {
             Kind::Primitive {
                 before,
@@ -954,17 +1079,22 @@ impl Diff {
                 string,
             } => {
                 if *string {
-                    self.render_string(before.as_ref(), after.as_ref(), ind, o, st)
+                    self.render_string(out, *before, *after, ind, o, st);
                 } else {
-                    let b = primitive_text(before.as_ref(), st);
-                    let a = primitive_text(after.as_ref(), st);
-                    let f = forces(self.replace, o, st);
                     match self.action {
-                        Act::Create => format!("{a}{f}"),
-                        Act::Delete => format!("{b}{}{f}", null_suffix(self.action, o, st)),
-                        Act::NoOp => format!("{b}{f}"),
-                        Act::Update => format!("{b} {} {a}{f}", st.yellow("->")),
+                        Act::Create => primitive_text(out, *after, st),
+                        Act::Delete => {
+                            primitive_text(out, *before, st);
+                            null_suffix(out, self.action, o, st);
+                        }
+                        Act::NoOp => primitive_text(out, *before, st),
+                        Act::Update => {
+                            primitive_text(out, *before, st);
+                            arrow(out, st);
+                            primitive_text(out, *after, st);
+                        }
                     }
+                    forces(out, self.replace, o, st);
                 }
             }
             Kind::Unknown { before } => match before {
@@ -974,70 +1104,83 @@ impl Diff {
                     if self.replace {
                         bo.forbid_forces_replacement = true;
                     }
-                    format!(
-                        "{} {} (known after apply){}",
-                        b.render(ind, &bo, st),
-                        st.yellow("->"),
-                        forces(self.replace, o, st)
-                    )
+                    b.render_into(out, ind, &bo, st);
+                    arrow(out, st);
+                    out.push_str("(known after apply)");
+                    forces(out, self.replace, o, st);
                 }
-                _ => format!("(known after apply){}", forces(self.replace, o, st)),
+                _ => {
+                    out.push_str("(known after apply)");
+                    forces(out, self.replace, o, st);
+                }
             },
-            Kind::Sensitive { .. } => format!(
-                "(sensitive value){}{}",
-                null_suffix(self.action, o, st),
-                forces(self.replace, o, st)
-            ),
+            Kind::Sensitive { .. } => {
+                out.push_str("(sensitive value)");
+                null_suffix(out, self.action, o, st);
+                forces(out, self.replace, o, st);
+            }
             Kind::SensitiveBlock => {
-                let prefix = format!("{}{}", indent(ind), sym(Act::NoOp, o, st));
-                format!(
-                    "{{{}\n{prefix}  # At least one attribute in this block is (or was) sensitive,\n{prefix}  # so its contents will not be displayed.\n{prefix}}}",
-                    forces(self.replace, o, st)
-                )
+                out.push('{');
+                forces(out, self.replace, o, st);
+                out.push('\n');
+                line_start(out, ind, Act::NoOp, o, st);
+                out.push_str("  # At least one attribute in this block is (or was) sensitive,\n");
+                line_start(out, ind, Act::NoOp, o, st);
+                out.push_str("  # so its contents will not be displayed.\n");
+                line_start(out, ind, Act::NoOp, o, st);
+                out.push('}');
             }
             Kind::TypeChange { before, after } => {
                 let mut to = *o;
                 to.override_null_suffix = true;
-                format!(
-                    "{} {} {}",
-                    before.render(ind, &to, st),
-                    st.yellow("->"),
-                    after.render(ind, &to, st)
-                )
+                before.render_into(out, ind, &to, st);
+                arrow(out, st);
+                after.render_into(out, ind, &to, st);
             }
-            Kind::Object { attrs } => self.render_attrs(attrs, &[], false, ind, o, st),
-            Kind::Block { attrs, blocks } => self.render_attrs(attrs, blocks, true, ind, o, st),
-            Kind::Map { elems } => self.render_map(elems, ind, o, st),
-            Kind::List { elems } => self.render_list(elems, ind, o, st),
-            Kind::Set { elems } => self.render_set(elems, ind, o, st),
+            Kind::Object { attrs } => self.render_attrs(out, attrs, &[], false, ind, o, st),
+            Kind::Block { attrs, blocks } => {
+                self.render_attrs(out, attrs, blocks, true, ind, o, st)
+            }
+            Kind::Map { elems } => self.render_map(out, elems, ind, o, st),
+            Kind::List { elems } => self.render_list(out, elems, ind, o, st),
+            Kind::Set { elems } => self.render_set(out, elems, ind, o, st),
         }
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn render_attrs(
         &self,
-        attrs: &BTreeMap<String, Diff>,
+        out: &mut String,
+        attrs: &[(&str, Diff)],
         blocks: &[BlockGroup],
         block: bool,
         ind: usize,
         o: &Opts,
         st: &Style,
-    ) -> String {
-        let close_suffix = if block {
-            String::new()
-        } else {
-            null_suffix(self.action, o, st)
+    ) {
+        let close_suffix = |out: &mut String| {
+            if !block {
+                null_suffix(out, self.action, o, st);
+            }
         };
         if attrs.is_empty() && blocks.iter().all(|g| g.items.is_empty()) {
-            return format!("{{}}{close_suffix}{}", forces(self.replace, o, st));
+            out.push_str("{}");
+            close_suffix(out);
+            forces(out, self.replace, o, st);
+            return;
         }
         let mut ao = *o;
         if !block {
             ao.override_null_suffix = true;
         }
-        let names: BTreeMap<&String, String> =
-            attrs.keys().map(|k| (k, attribute_name(k))).collect();
-        let width = names.values().map(String::len).max().unwrap_or(0);
-        let mut out = format!("{{{}\n", forces(self.replace, o, st));
+        let width = attrs
+            .iter()
+            .map(|(k, _)| attribute_name_len(k))
+            .max()
+            .unwrap_or(0);
+        out.push('{');
+        forces(out, self.replace, o, st);
+        out.push('\n');
         let mut hidden = 0;
         for (key, d) in attrs {
             let mut opts = ao;
@@ -1047,24 +1190,19 @@ impl Diff {
                 hidden += 1;
                 continue;
             }
-            for w in d.warnings(ind + 1) {
-                out.push_str(&format!("{}{w}\n", indent(ind + 1)));
-            }
-            out.push_str(&format!(
-                "{}{}{} = {}\n",
-                indent(ind + 1),
-                sym(d.action, o, st),
-                pad(&names[key], width),
-                d.render(ind + 1, &opts, st)
-            ));
+            d.warnings(out, ind + 1);
+            line_start(out, ind + 1, d.action, o, st);
+            let start = out.len();
+            push_attribute_name(out, key);
+            pad_from(out, start, width);
+            out.push_str(" = ");
+            d.render_into(out, ind + 1, &opts, st);
+            out.push('\n');
         }
         if hidden > 0 {
-            out.push_str(&format!(
-                "{}{}{}\n",
-                indent(ind + 1),
-                sym(Act::NoOp, o, st),
-                unchanged("attribute", hidden, st)
-            ));
+            line_start(out, ind + 1, Act::NoOp, o, st);
+            unchanged(out, "attribute", hidden, st);
+            out.push('\n');
         }
         let mut hidden_blocks = 0;
         for group in blocks {
@@ -1072,7 +1210,7 @@ impl Diff {
             let mut separated = false;
             let mut bo = *o;
             bo.override_forces_replacement = group.replace;
-            for (label, d) in &group.items {
+            for d in &group.items {
                 if d.action == Act::NoOp && !o.show_unchanged {
                     hidden_blocks += 1;
                     continue;
@@ -1081,216 +1219,182 @@ impl Diff {
                     out.push('\n');
                     separated = true;
                 }
-                out.push_str(&format!(
-                    "{}{}{}{label} {}\n",
-                    indent(ind + 1),
-                    sym(d.action, o, st),
-                    attribute_name(&group.name),
-                    d.render(ind + 1, &bo, st)
-                ));
+                line_start(out, ind + 1, d.action, o, st);
+                push_attribute_name(out, group.name);
+                out.push(' ');
+                d.render_into(out, ind + 1, &bo, st);
+                out.push('\n');
             }
         }
         if hidden_blocks > 0 {
-            out.push_str(&format!(
-                "\n{}{}{}\n",
-                indent(ind + 1),
-                sym(Act::NoOp, o, st),
-                unchanged("block", hidden_blocks, st)
-            ));
+            out.push('\n');
+            line_start(out, ind + 1, Act::NoOp, o, st);
+            unchanged(out, "block", hidden_blocks, st);
+            out.push('\n');
         }
-        out.push_str(&format!(
-            "{}{}}}{close_suffix}",
-            indent(ind),
-            sym(Act::NoOp, o, st)
-        ));
-        out
+        line_start(out, ind, Act::NoOp, o, st);
+        out.push('}');
+        close_suffix(out);
     }
 
     fn render_map(
         &self,
-        elems: &BTreeMap<String, Diff>,
+        out: &mut String,
+        elems: &[(&str, Diff)],
         ind: usize,
         o: &Opts,
         st: &Style,
-    ) -> String {
+    ) {
         if elems.is_empty() {
-            return format!(
-                "{{}}{}{}",
-                null_suffix(self.action, o, st),
-                forces(self.replace, o, st)
-            );
+            out.push_str("{}");
+            null_suffix(out, self.action, o, st);
+            forces(out, self.replace, o, st);
+            return;
         }
-        let width = elems.keys().map(String::len).max().unwrap_or(0) + 2;
+        let width = elems.iter().map(|(k, _)| k.len()).max().unwrap_or(0) + 2;
         let mut eo = *o;
         eo.override_null_suffix = self.action == Act::Delete;
         eo.override_forces_replacement = false;
-        let mut out = format!("{{{}\n", forces(self.replace, o, st));
+        out.push('{');
+        forces(out, self.replace, o, st);
+        out.push('\n');
         let mut hidden = 0;
         for (key, d) in elems {
             if d.action == Act::NoOp && !o.show_unchanged {
                 hidden += 1;
                 continue;
             }
-            for w in d.warnings(ind + 1) {
-                out.push_str(&format!("{}{w}\n", indent(ind + 1)));
+            d.warnings(out, ind + 1);
+            line_start(out, ind + 1, d.action, o, st);
+            let start = out.len();
+            push_quoted(out, key);
+            pad_from(out, start, width);
+            out.push_str(" = ");
+            d.render_into(out, ind + 1, &eo, st);
+            if matches!(d.kind, Kind::Object { .. }) {
+                out.push(',');
             }
-            let comma = if matches!(d.kind, Kind::Object { .. }) {
-                ","
-            } else {
-                ""
-            };
-            out.push_str(&format!(
-                "{}{}{} = {}{comma}\n",
-                indent(ind + 1),
-                sym(d.action, o, st),
-                pad(&quote(key), width),
-                d.render(ind + 1, &eo, st)
-            ));
+            out.push('\n');
         }
         if hidden > 0 {
-            out.push_str(&format!(
-                "{}{}{}\n",
-                indent(ind + 1),
-                sym(Act::NoOp, o, st),
-                unchanged("element", hidden, st)
-            ));
+            line_start(out, ind + 1, Act::NoOp, o, st);
+            unchanged(out, "element", hidden, st);
+            out.push('\n');
         }
-        out.push_str(&format!(
-            "{}{}}}{}",
-            indent(ind),
-            sym(Act::NoOp, o, st),
-            null_suffix(self.action, o, st)
-        ));
-        out
+        line_start(out, ind, Act::NoOp, o, st);
+        out.push('}');
+        null_suffix(out, self.action, o, st);
     }
 
-    fn render_list(&self, elems: &[Diff], ind: usize, o: &Opts, st: &Style) -> String {
+    fn render_list(&self, out: &mut String, elems: &[Diff], ind: usize, o: &Opts, st: &Style) {
         if elems.is_empty() {
-            return format!(
-                "[]{}{}",
-                null_suffix(self.action, o, st),
-                forces(self.replace, o, st)
-            );
+            out.push_str("[]");
+            null_suffix(out, self.action, o, st);
+            forces(out, self.replace, o, st);
+            return;
         }
         let mut eo = *o;
         eo.override_null_suffix = true;
         let mut uo = *o;
         uo.show_unchanged = true;
-        let mut pending: Vec<&Diff> = Vec::new();
+        // The unchanged elements since the last one shown.
+        let mut pending: usize = 0;
+        let mut last_pending: Option<&Diff> = None;
         let mut render_next = false;
-        let mut out = format!("[{}\n", forces(self.replace, o, st));
+        out.push('[');
+        forces(out, self.replace, o, st);
+        out.push('\n');
         for e in elems {
             if e.action == Act::NoOp && !render_next && !o.show_unchanged {
-                pending.push(e);
+                pending += 1;
+                last_pending = Some(e);
                 continue;
             }
             render_next = false;
             // Show the unchanged element just before a change, for context, and count the rest.
-            if pending.len() > 1 {
-                out.push_str(&format!(
-                    "{}{}{}\n",
-                    indent(ind + 1),
-                    sym(Act::NoOp, o, st),
-                    unchanged("element", pending.len() - 1, st)
-                ));
+            if pending > 1 {
+                line_start(out, ind + 1, Act::NoOp, o, st);
+                unchanged(out, "element", pending - 1, st);
+                out.push('\n');
             }
-            if let Some(last) = pending.last() {
-                out.push_str(&format!(
-                    "{}{}{},\n",
-                    indent(ind + 1),
-                    sym(last.action, o, st),
-                    last.render(ind + 1, &uo, st)
-                ));
+            if let Some(last) = last_pending.take() {
+                line_start(out, ind + 1, last.action, o, st);
+                last.render_into(out, ind + 1, &uo, st);
+                out.push_str(",\n");
             }
-            pending.clear();
+            pending = 0;
             let opts = if e.action == Act::NoOp {
                 uo
             } else {
                 render_next = true;
                 eo
             };
-            for w in e.warnings(ind + 1) {
-                out.push_str(&format!("{}{w}\n", indent(ind + 1)));
-            }
-            out.push_str(&format!(
-                "{}{}{},\n",
-                indent(ind + 1),
-                sym(e.action, o, st),
-                e.render(ind + 1, &opts, st)
-            ));
+            e.warnings(out, ind + 1);
+            line_start(out, ind + 1, e.action, o, st);
+            e.render_into(out, ind + 1, &opts, st);
+            out.push_str(",\n");
         }
-        if !pending.is_empty() {
-            out.push_str(&format!(
-                "{}{}{}\n",
-                indent(ind + 1),
-                sym(Act::NoOp, o, st),
-                unchanged("element", pending.len(), st)
-            ));
+        if pending > 0 {
+            line_start(out, ind + 1, Act::NoOp, o, st);
+            unchanged(out, "element", pending, st);
+            out.push('\n');
         }
-        out.push_str(&format!(
-            "{}{}]{}",
-            indent(ind),
-            sym(Act::NoOp, o, st),
-            null_suffix(self.action, o, st)
-        ));
-        out
+        line_start(out, ind, Act::NoOp, o, st);
+        out.push(']');
+        null_suffix(out, self.action, o, st);
     }
 
-    fn render_set(&self, elems: &[Diff], ind: usize, o: &Opts, st: &Style) -> String {
+    fn render_set(&self, out: &mut String, elems: &[Diff], ind: usize, o: &Opts, st: &Style) {
         if elems.is_empty() {
-            return format!(
-                "[]{}{}",
-                null_suffix(self.action, o, st),
-                forces(self.replace, o, st)
-            );
+            out.push_str("[]");
+            null_suffix(out, self.action, o, st);
+            forces(out, self.replace, o, st);
+            return;
         }
         let mut eo = *o;
         eo.override_null_suffix = true;
-        let mut out = format!("[{}\n", forces(self.replace, o, st));
+        out.push('[');
+        forces(out, self.replace, o, st);
+        out.push('\n');
         let mut hidden = 0;
         for e in elems {
             if e.action == Act::NoOp && !o.show_unchanged {
                 hidden += 1;
                 continue;
             }
-            for w in e.warnings(ind + 1) {
-                out.push_str(&format!("{}{w}\n", indent(ind + 1)));
-            }
-            out.push_str(&format!(
-                "{}{}{},\n",
-                indent(ind + 1),
-                sym(e.action, o, st),
-                e.render(ind + 1, &eo, st)
-            ));
+            e.warnings(out, ind + 1);
+            line_start(out, ind + 1, e.action, o, st);
+            e.render_into(out, ind + 1, &eo, st);
+            out.push_str(",\n");
         }
         if hidden > 0 {
-            out.push_str(&format!(
-                "{}{}{}\n",
-                indent(ind + 1),
-                sym(Act::NoOp, o, st),
-                unchanged("element", hidden, st)
-            ));
+            line_start(out, ind + 1, Act::NoOp, o, st);
+            unchanged(out, "element", hidden, st);
+            out.push('\n');
         }
-        out.push_str(&format!(
-            "{}{}]{}",
-            indent(ind),
-            sym(Act::NoOp, o, st),
-            null_suffix(self.action, o, st)
-        ));
-        out
+        line_start(out, ind, Act::NoOp, o, st);
+        out.push(']');
+        null_suffix(out, self.action, o, st);
     }
 
+    /// Closes a heredoc after its lines.
+    fn heredoc_close(&self, out: &mut String, ind: usize, o: &Opts, st: &Style) {
+        line_start(out, ind, Act::NoOp, o, st);
+        out.push_str("EOT");
+        null_suffix(out, self.action, o, st);
+    }
+
+    #[allow(clippy::too_many_arguments)]
     fn render_string(
         &self,
+        out: &mut String,
         before: Option<&Value>,
         after: Option<&Value>,
         ind: usize,
         o: &Opts,
         st: &Style,
-    ) -> String {
-        let f = forces(self.replace, o, st);
-        let noop_line = |l: &str| format!("{}{}{l}", indent(ind + 1), sym(Act::NoOp, o, st));
-        let lines: Vec<String> = match self.action {
+    ) {
+        match self.action {
             Act::Create | Act::NoOp | Act::Delete => {
                 let v = if self.action == Act::Delete {
                     before
@@ -1304,23 +1408,28 @@ impl Diff {
                             Act::Delete => (Some(j), None),
                             _ => (Some(j.clone()), Some(j)),
                         };
-                        return self.render_json(b, a, ind, o, st);
+                        self.render_json(out, b, a, ind, o, st);
                     }
-                    Text::Lines(s) => s.split('\n').map(noop_line).collect(),
+                    Text::Lines(s) => {
+                        out.push_str("<<-EOT");
+                        forces(out, self.replace, o, st);
+                        out.push('\n');
+                        for l in s.split('\n') {
+                            line_start(out, ind + 1, Act::NoOp, o, st);
+                            out.push_str(l);
+                            out.push('\n');
+                        }
+                        self.heredoc_close(out, ind, o, st);
+                    }
                     Text::Plain(s) => {
-                        let suffix = if self.action == Act::Delete {
-                            null_suffix(self.action, o, st)
-                        } else {
-                            String::new()
-                        };
-                        return format!("{}{suffix}{f}", quote(&s));
+                        push_quoted(out, s);
+                        null_suffix(out, self.action, o, st);
+                        forces(out, self.replace, o, st);
                     }
                     Text::Null => {
-                        return format!(
-                            "{}{}{f}",
-                            st.dark_gray("null"),
-                            null_suffix(self.action, o, st)
-                        );
+                        paint(out, st, DARK_GRAY, "null");
+                        null_suffix(out, self.action, o, st);
+                        forces(out, self.replace, o, st);
                     }
                 }
             }
@@ -1328,12 +1437,12 @@ impl Diff {
                 let (b, a) = (evaluate(before), evaluate(after));
                 match (b, a) {
                     (Text::Json(bj), Text::Json(aj)) => {
-                        return self.render_json(Some(bj), Some(aj), ind, o, st);
+                        self.render_json(out, Some(bj), Some(aj), ind, o, st);
                     }
                     (Text::Json(_), _) | (_, Text::Json(_)) => {
                         let del = Diff {
                             kind: Kind::Primitive {
-                                before: before.cloned(),
+                                before,
                                 after: None,
                                 string: true,
                             },
@@ -1343,7 +1452,7 @@ impl Diff {
                         let cre = Diff {
                             kind: Kind::Primitive {
                                 before: None,
-                                after: after.cloned(),
+                                after,
                                 string: true,
                             },
                             action: Act::Create,
@@ -1357,96 +1466,108 @@ impl Diff {
                             action: self.action,
                             replace: self.replace,
                         };
-                        return tc.render(ind, o, st);
+                        tc.render_into(out, ind, o, st);
                     }
                     (b, a) => {
-                        let text = |t: &Text| match t {
-                            Text::Lines(s) | Text::Plain(s) => Some(s.clone()),
-                            _ => None,
-                        };
+                        fn text<'t>(t: &Text<'t>) -> Option<&'t str> {
+                            match *t {
+                                Text::Lines(s) | Text::Plain(s) => Some(s),
+                                _ => None,
+                            }
+                        }
                         let multiline = matches!(b, Text::Lines(_)) || matches!(a, Text::Lines(_));
                         if !multiline {
-                            let show = |t: &Text| {
-                                text(t).map_or_else(|| st.dark_gray("null"), |s| quote(&s))
+                            let show = |out: &mut String, t: &Text<'_>| match text(t) {
+                                Some(s) => push_quoted(out, s),
+                                None => paint(out, st, DARK_GRAY, "null"),
                             };
-                            return format!("{} {} {}{f}", show(&b), st.yellow("->"), show(&a));
+                            show(out, &b);
+                            arrow(out, st);
+                            show(out, &a);
+                            forces(out, self.replace, o, st);
+                            return;
                         }
-                        let bt = text(&b).unwrap_or_default();
-                        let at = text(&a).unwrap_or_default();
-                        let bl: Vec<&str> = bt.split('\n').collect();
-                        let al: Vec<&str> = at.split('\n').collect();
-                        let line = |act: Act, l: &str| {
-                            format!("{}{}{l}", indent(ind + 1), sym(act, o, st))
+                        let bl: Vec<&str> = text(&b).unwrap_or_default().split('\n').collect();
+                        let al: Vec<&str> = text(&a).unwrap_or_default().split('\n').collect();
+                        out.push_str("<<-EOT");
+                        forces(out, self.replace, o, st);
+                        out.push('\n');
+                        let mut line = |act: Act, l: &str| {
+                            line_start(out, ind + 1, act, o, st);
+                            out.push_str(l);
+                            out.push('\n');
                         };
-                        let mut lines = Vec::new();
                         for (bi, ai) in line_pairs(&bl, &al) {
                             match (bi, ai) {
-                                (Some(i), Some(j)) if bl[i] == al[j] => {
-                                    lines.push(line(Act::NoOp, bl[i]))
-                                }
+                                (Some(i), Some(j)) if bl[i] == al[j] => line(Act::NoOp, bl[i]),
                                 (Some(i), Some(j)) => {
-                                    lines.push(line(Act::Delete, bl[i]));
-                                    lines.push(line(Act::Create, al[j]));
+                                    line(Act::Delete, bl[i]);
+                                    line(Act::Create, al[j]);
                                 }
-                                (Some(i), None) => lines.push(line(Act::Delete, bl[i])),
-                                (None, Some(j)) => lines.push(line(Act::Create, al[j])),
+                                (Some(i), None) => line(Act::Delete, bl[i]),
+                                (None, Some(j)) => line(Act::Create, al[j]),
                                 (None, None) => {}
                             }
                         }
-                        lines
+                        self.heredoc_close(out, ind, o, st);
                     }
                 }
             }
-        };
-        format!(
-            "<<-EOT{f}\n{}\n{}{}EOT{}",
-            lines.join("\n"),
-            indent(ind),
-            sym(Act::NoOp, o, st),
-            null_suffix(self.action, o, st)
-        )
+        }
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn render_json(
         &self,
+        out: &mut String,
         before: Option<serde_json::Value>,
         after: Option<serde_json::Value>,
         ind: usize,
         o: &Opts,
         st: &Style,
-    ) -> String {
+    ) {
         let b = before.as_ref().map(Value::from_json);
         let a = after.as_ref().map(Value::from_json);
         let builder = Builder { replace_paths: &[] };
         let json = builder.build(b.as_ref(), a.as_ref(), Ty::Dynamic, &mut Vec::new());
         let mut action = self.action;
         let mut jo = *o;
-        let (mut whitespace, mut replace) = (String::new(), String::new());
+        let (mut whitespace, mut replace) = ("", false);
         if json.action == Act::NoOp && self.action == Act::Update {
             whitespace = if self.replace {
-                " # whitespace changes force replacement".to_string()
+                " # whitespace changes force replacement"
             } else {
-                " # whitespace changes".to_string()
+                " # whitespace changes"
             };
             jo.show_unchanged = true;
             action = Act::NoOp;
         } else {
-            replace = forces(self.replace, o, st);
+            replace = true;
         }
-        let rendered = json.render(ind + 1, &jo, st);
+        let mut rendered = String::new();
+        json.render_into(&mut rendered, ind + 1, &jo, st);
         if matches!(self.action, Act::Create | Act::Delete) {
             action = Act::NoOp;
         }
+        out.push_str("jsonencode(");
         if rendered.contains('\n') {
-            format!(
-                "jsonencode({whitespace}\n{}{}{rendered}{replace}\n{}{})",
-                indent(ind + 1),
-                sym(action, o, st),
-                indent(ind),
-                sym(Act::NoOp, o, st)
-            )
+            out.push_str(whitespace);
+            out.push('\n');
+            line_start(out, ind + 1, action, o, st);
+            out.push_str(&rendered);
+            if replace {
+                forces(out, self.replace, o, st);
+            }
+            out.push('\n');
+            line_start(out, ind, Act::NoOp, o, st);
+            out.push(')');
         } else {
-            format!("jsonencode({rendered}){whitespace}{replace}")
+            out.push_str(&rendered);
+            out.push(')');
+            out.push_str(whitespace);
+            if replace {
+                forces(out, self.replace, o, st);
+            }
         }
     }
 }
@@ -1457,6 +1578,33 @@ mod tests {
 
     fn pairs(b: &[i32], a: &[i32]) -> Vec<(Option<usize>, Option<usize>)> {
         process_slice(b, a, |_| false)
+    }
+
+    #[test]
+    fn painting_in_place_matches_style() {
+        for color in [false, true] {
+            let st = Style::new(color);
+            let painted = |code| {
+                let mut out = String::new();
+                paint(&mut out, &st, code, "x");
+                out
+            };
+            assert_eq!(painted(BOLD), st.bold("x"));
+            assert_eq!(painted(GREEN), st.green("x"));
+            assert_eq!(painted(RED), st.red("x"));
+            assert_eq!(painted(YELLOW), st.yellow("x"));
+            assert_eq!(painted(CYAN), st.cyan("x"));
+            assert_eq!(painted(DARK_GRAY), st.dark_gray("x"));
+        }
+    }
+
+    #[test]
+    fn deep_indentation_is_four_spaces_a_level() {
+        for n in [0, 1, 7, 8, 9, 20] {
+            let mut out = String::new();
+            push_indent(&mut out, n);
+            assert_eq!(out, " ".repeat(4 * n));
+        }
     }
 
     #[test]

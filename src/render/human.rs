@@ -4,12 +4,16 @@
 //! It draws only from the [`Plan`] it is given and the [`Options`] the caller chose; it decides
 //! nothing and never prints a sensitive value.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
+use std::fmt::Write as _;
 use std::io::{self, Write};
 
 use cairn_provider::{ProviderSchema, Schema, Type, Value};
 
-use super::diff::{Act, Builder, Diff, Opts, Ty};
+use super::diff::{
+    Act, BOLD, Builder, CYAN, GREEN, Opts, RED, RESET, Ty, YELLOW, paint, push_symbol,
+};
 use super::value::{attribute_name, format_value};
 use super::{Style, word_wrap};
 use crate::addr::{InstanceAddr, InstanceKey, Mode as AddrMode};
@@ -186,7 +190,7 @@ pub fn plan(w: &mut impl Write, plan: &Plan, opts: &Options) -> io::Result<()> {
         // Rendering is most of the time of a large plan: batches are rendered on every core and
         // written in order, so no more than a batch of text is held at once.
         for batch in listed.chunks(PARALLEL_BATCH) {
-            let texts = if batch.len() < PARALLEL_BATCH {
+            let texts: Vec<String> = if batch.len() < PARALLEL_BATCH {
                 batch
                     .iter()
                     .map(|(c, e)| resource_change(c, Cause::Proposed, e, opts))
@@ -194,10 +198,14 @@ pub fn plan(w: &mut impl Write, plan: &Plan, opts: &Options) -> io::Result<()> {
             } else {
                 crate::par::map(batch, |(c, e)| resource_change(c, Cause::Proposed, e, opts))
             };
-            for text in texts {
-                writeln!(w)?;
-                writeln!(w, "{text}")?;
+            // One write per batch: a line-buffered writer would otherwise write every line.
+            let mut buf = String::with_capacity(texts.iter().map(|t| t.len() + 2).sum());
+            for text in &texts {
+                buf.push('\n');
+                buf.push_str(text);
+                buf.push('\n');
             }
+            w.write_all(buf.as_bytes())?;
         }
         let (add, change, destroy) = counts(&changes);
         let imports = plan.refactor.imported.len();
@@ -362,16 +370,36 @@ fn drift(w: &mut impl Write, plan: &Plan, empty: bool, opts: &Options) -> io::Re
     Ok(true)
 }
 
-/// The top-level symbol of a resource change (three columns).
-fn action_symbol(action: Action, st: &Style) -> String {
+/// Writes the top-level symbol of a resource change (three columns).
+fn push_action_symbol(out: &mut String, action: Action, st: &Style) {
     match action {
-        Action::NoOp => "   ".to_string(),
-        Action::Create => format!("  {}", st.green("+")),
-        Action::Read => format!(" {}", st.cyan("<=")),
-        Action::Update => format!("  {}", st.yellow("~")),
-        Action::DeleteThenCreate => format!("{}/{}", st.red("-"), st.green("+")),
-        Action::CreateThenDelete => format!("{}/{}", st.green("+"), st.red("-")),
-        Action::Delete => format!("  {}", st.red("-")),
+        Action::NoOp => out.push_str("   "),
+        Action::Create => {
+            out.push_str("  ");
+            paint(out, st, GREEN, "+");
+        }
+        Action::Read => {
+            out.push(' ');
+            paint(out, st, CYAN, "<=");
+        }
+        Action::Update => {
+            out.push_str("  ");
+            paint(out, st, YELLOW, "~");
+        }
+        Action::DeleteThenCreate => {
+            paint(out, st, RED, "-");
+            out.push('/');
+            paint(out, st, GREEN, "+");
+        }
+        Action::CreateThenDelete => {
+            paint(out, st, GREEN, "+");
+            out.push('/');
+            paint(out, st, RED, "-");
+        }
+        Action::Delete => {
+            out.push_str("  ");
+            paint(out, st, RED, "-");
+        }
     }
 }
 
@@ -384,6 +412,20 @@ struct Extra<'p> {
     forget: bool,
 }
 
+/// `  # ADDR` in bold, with room for the rest of its line.
+fn bold_comment(c: &ResourceChange, st: &Style) -> String {
+    let mut out = String::with_capacity(128);
+    if st.color {
+        out.push_str(BOLD);
+    }
+    // Writing to a String cannot fail.
+    let _ = write!(out, "  # {}", c.addr);
+    if st.color {
+        out.push_str(RESET);
+    }
+    out
+}
+
 /// The comment lines above a resource change (`# ADDR will be created`, reasons).
 fn comment(c: &ResourceChange, cause: Cause, extra: &Extra, st: &Style) -> String {
     if extra.forget {
@@ -393,7 +435,7 @@ fn comment(c: &ResourceChange, cause: Cause, extra: &Extra, st: &Style) -> Strin
             st.bold(" # (destroy = false is set in the configuration)")
         );
     }
-    let addr = st.bold(&format!("  # {}", c.addr));
+    let addr = bold_comment(c, st);
     if c.action == Action::NoOp {
         let mut out = match (extra.moved_from, extra.import_id) {
             (Some(from), _) => format!(
@@ -408,7 +450,7 @@ fn comment(c: &ResourceChange, cause: Cause, extra: &Extra, st: &Style) -> Strin
         return out;
     }
     let mut out = match c.action {
-        Action::Create => format!("{addr} will be created"),
+        Action::Create => addr + " will be created",
         Action::Read => {
             let mut s = format!("{addr} will be read during apply");
             match c.reason {
@@ -423,7 +465,7 @@ fn comment(c: &ResourceChange, cause: Cause, extra: &Extra, st: &Style) -> Strin
             s
         }
         Action::Update => match cause {
-            Cause::Proposed => format!("{addr} will be updated in-place"),
+            Cause::Proposed => addr + " will be updated in-place",
             Cause::Drift => format!("{addr} has changed"),
         },
         Action::DeleteThenCreate | Action::CreateThenDelete => {
@@ -488,12 +530,21 @@ fn comment(c: &ResourceChange, cause: Cause, extra: &Extra, st: &Style) -> Strin
 
 /// cairn hides attributes that echo a secret of the same object (which Terraform prints), on both
 /// sides of a diff: an attribute hidden on one side only because it echoes a secret is hidden on
-/// the other side too, so no spurious "no longer sensitive" warning appears.
-fn hide_echoes(before: Option<&Value>, after: Option<&Value>) -> (Option<Value>, Option<Value>) {
+/// the other side too, so no spurious "no longer sensitive" warning appears. Values without any
+/// sensitive part are borrowed as they are: there is nothing to hide.
+fn hide_echoes<'v>(
+    before: Option<&'v Value>,
+    after: Option<&'v Value>,
+) -> (Option<Cow<'v, Value>>, Option<Cow<'v, Value>>) {
+    let plain = |v: Option<&Value>| v.is_none_or(|v| !v.contains_sensitive());
+    if plain(before) && plain(after) {
+        return (before.map(Cow::Borrowed), after.map(Cow::Borrowed));
+    }
     let b = before.map(|v| v.clone().mark_echoes());
     let a = after.map(|v| v.clone().mark_echoes());
-    let (Some(Value::Object(mut bm)), Some(Value::Object(mut am))) = (b.clone(), a.clone()) else {
-        return (b, a);
+    let (mut bm, mut am) = match (b, a) {
+        (Some(Value::Object(bm)), Some(Value::Object(am))) => (bm, am),
+        (b, a) => return (b.map(Cow::Owned), a.map(Cow::Owned)),
     };
     let orig = |v: Option<&Value>, k: &str| {
         v.and_then(|v| v.get_attr(k))
@@ -514,7 +565,10 @@ fn hide_echoes(before: Option<&Value>, after: Option<&Value>) -> (Option<Value>,
             }
         }
     }
-    (Some(Value::Object(bm)), Some(Value::Object(am)))
+    (
+        Some(Cow::Owned(Value::Object(bm))),
+        Some(Cow::Owned(Value::Object(am))),
+    )
 }
 
 /// One resource change: its comment, header and attribute diff.
@@ -533,24 +587,28 @@ fn resource_change(c: &ResourceChange, cause: Cause, extra: &Extra, opts: &Optio
         before.filter(|v| !v.is_null()),
         after.filter(|v| !v.is_null()),
     );
-    let diff = builder.block(before.as_ref(), after.as_ref(), opts.schema(c));
+    let diff = builder.block(before.as_deref(), after.as_deref(), opts.schema(c));
     let r = &c.addr.resource;
     let mode = match r.mode {
         AddrMode::Managed => "resource",
         AddrMode::Data => "data",
     };
-    format!(
-        "{}{} {mode} \"{}\" \"{}\" {}",
-        comment(c, cause, extra, &st),
-        if extra.forget {
-            " .".to_string()
-        } else {
-            action_symbol(c.action, &st)
-        },
-        r.ty,
-        r.name,
-        diff.render(0, &Opts::default(), &st)
-    )
+    let mut out = comment(c, cause, extra, &st);
+    out.reserve(1024);
+    if extra.forget {
+        out.push_str(" .");
+    } else {
+        push_action_symbol(&mut out, c.action, &st);
+    }
+    out.push(' ');
+    out.push_str(mode);
+    out.push_str(" \"");
+    out.push_str(&r.ty);
+    out.push_str("\" \"");
+    out.push_str(&r.name);
+    out.push_str("\" ");
+    diff.render_into(&mut out, 0, &Opts::default(), &st);
+    out
 }
 
 /// The lines of "Changes to Outputs:", one per changed output, keys aligned over all outputs.
@@ -564,34 +622,33 @@ fn output_changes(outputs: &[OutputChange], st: &Style) -> Vec<String> {
         .unwrap_or(0);
     let mut lines = Vec::new();
     for o in sorted {
-        let d = output_diff(o);
+        let side = |v: &Option<Value>| -> Option<Value> {
+            let v = v.as_ref().filter(|v| !v.is_null())?.clone();
+            Some(if o.sensitive { v.mark_sensitive() } else { v })
+        };
+        let (before, after) = (side(&o.before), side(&o.after));
+        let builder = Builder { replace_paths: &[] };
+        let d = builder.build(
+            before.as_ref(),
+            after.as_ref(),
+            Ty::Dynamic,
+            &mut Vec::new(),
+        );
         if d.action == Act::NoOp {
             continue;
         }
         let name = attribute_name(&o.name);
         let pad = " ".repeat(width.saturating_sub(name.len()));
-        lines.push(format!(
-            "{} {name}{pad} = {}",
-            super::diff::symbol(d.action, st),
-            d.render(0, &Opts::default(), st)
-        ));
+        let mut line = String::new();
+        push_symbol(&mut line, d.action, st);
+        line.push(' ');
+        line.push_str(&name);
+        line.push_str(&pad);
+        line.push_str(" = ");
+        d.render_into(&mut line, 0, &Opts::default(), st);
+        lines.push(line);
     }
     lines
-}
-
-fn output_diff(o: &OutputChange) -> Diff {
-    let side = |v: &Option<Value>| -> Option<Value> {
-        let v = v.as_ref().filter(|v| !v.is_null())?.clone();
-        Some(if o.sensitive { v.mark_sensitive() } else { v })
-    };
-    let (before, after) = (side(&o.before), side(&o.after));
-    let builder = Builder { replace_paths: &[] };
-    builder.build(
-        before.as_ref(),
-        after.as_ref(),
-        Ty::Dynamic,
-        &mut Vec::new(),
-    )
 }
 
 /// Terraform's horizontal rule: a blank line, then a line of `─` one column short of the width.

@@ -145,7 +145,22 @@ fn type_at(t: &Type, indent: usize) -> String {
 /// escaped, printable Unicode is kept as is.
 pub fn quote(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 2);
+    push_quoted(&mut out, s);
+    out
+}
+
+/// Appends `s` quoted as [`quote`] does.
+pub fn push_quoted(out: &mut String, s: &str) {
+    out.reserve(s.len() + 2);
     out.push('"');
+    // Printable ASCII other than `"` and `\` is written as is.
+    if s.bytes()
+        .all(|b| (0x20..0x7f).contains(&b) && b != b'"' && b != b'\\')
+    {
+        out.push_str(s);
+        out.push('"');
+        return;
+    }
     for c in s.chars() {
         match c {
             '"' => out.push_str("\\\""),
@@ -168,7 +183,6 @@ pub fn quote(s: &str) -> String {
         }
     }
     out.push('"');
-    out
 }
 
 /// Go's `strconv.IsPrint`, approximately: control characters, spaces other than U+0020 and
