@@ -539,7 +539,7 @@ impl Decoder<'_> {
     }
 
     /// Checks that a label is a valid name.
-    fn check_name(&mut self, b: &Block, index: usize, what: &str) -> bool {
+    fn check_name(&mut self, b: &Block, index: usize, what: impl std::fmt::Display) -> bool {
         let Some(label) = b.labels.get(index) else {
             return false;
         };
@@ -1296,8 +1296,8 @@ impl Decoder<'_> {
             Mode::Managed => ("resource", "resource"),
             Mode::Data => ("data source", "data resource"),
         };
-        if !self.check_name(&b, 0, &format!("{what} type name"))
-            | !self.check_name(&b, 1, &format!("{what} name"))
+        if !self.check_name(&b, 0, format_args!("{what} type name"))
+            | !self.check_name(&b, 1, format_args!("{what} name"))
         {
             return None;
         }

@@ -68,7 +68,8 @@ pub struct Module {
     pub locals: IndexMap<String, Local>,
     pub outputs: IndexMap<String, Output>,
     /// Managed resources and data sources, in file order.
-    pub resources: IndexMap<ResourceAddr, Resource>,
+    /// Hashed with foldhash: planning looks resources up by address for every instance.
+    pub resources: IndexMap<ResourceAddr, Resource, foldhash::fast::RandomState>,
     /// `module` blocks, each with its loaded child module.
     pub calls: IndexMap<String, ModuleCall>,
     /// `moved` blocks, in file order.

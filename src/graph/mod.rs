@@ -27,7 +27,7 @@ use petgraph::algo::{tarjan_scc, toposort};
 use petgraph::graph::{DiGraph, NodeIndex};
 
 use crate::addr::ResourceAddr;
-use crate::config::{Config, Expr, Module, ProviderRef};
+use crate::config::{Config, Expr, Module, ProviderRef, Resource};
 use crate::diag::{Diagnostic, Diagnostics, Span};
 use crate::lang::{self, Reference, Subject};
 
@@ -240,6 +240,34 @@ fn project_orders(g: &mut Graph, tree: &Tree, module: usize) {
 }
 
 /// With `facts`, the module's edges are also kept at the granularity of the whole tree.
+/// The fewest resources whose references are worth finding on several threads.
+const PARALLEL_REFERENCES: usize = 256;
+
+/// What a resource's arguments, meta-arguments and conditions refer to, and what its
+/// `depends_on` names.
+fn resource_references(r: &Resource) -> (Vec<Reference>, Vec<Reference>) {
+    let mut refs = lang::body_references(&r.body);
+    for e in r.count.iter().chain(r.for_each.iter()) {
+        refs.extend(lang::references(e));
+    }
+    for e in &r.lifecycle.replace_triggered_by {
+        refs.extend(lang::references(e));
+    }
+    for c in r
+        .lifecycle
+        .preconditions
+        .iter()
+        .chain(&r.lifecycle.postconditions)
+    {
+        refs.extend(conditions_refs(&c.condition, &c.error_message));
+    }
+    let mut deps = Vec::new();
+    for e in &r.depends_on {
+        deps.extend(lang::references(e));
+    }
+    (refs, deps)
+}
+
 fn build_nested(m: &Module, facts: bool) -> Result<Graph, Diagnostics> {
     let mut diags = Diagnostics::new();
     let mut children = HashMap::default();
@@ -301,28 +329,17 @@ fn build_nested(m: &Module, facts: bool) -> Result<Graph, Diagnostics> {
         }));
         b.refs(m, &to, lang::body_references(&p.body), false);
     }
-    for r in m.resources.values() {
+    // What each resource refers to, found on every core when there are many.
+    let resources: Vec<&Resource> = m.resources.values().collect();
+    let found = |r: &&Resource| resource_references(r);
+    let references = if resources.len() >= PARALLEL_REFERENCES {
+        crate::par::map(&resources, found)
+    } else {
+        resources.iter().map(found).collect()
+    };
+    for (r, (refs, deps)) in resources.into_iter().zip(references) {
         let to = To::Node(Node::Resource(r.addr.clone()));
-        let mut refs = lang::body_references(&r.body);
-        for e in r.count.iter().chain(r.for_each.iter()) {
-            refs.extend(lang::references(e));
-        }
-        for e in &r.lifecycle.replace_triggered_by {
-            refs.extend(lang::references(e));
-        }
-        for c in r
-            .lifecycle
-            .preconditions
-            .iter()
-            .chain(&r.lifecycle.postconditions)
-        {
-            refs.extend(conditions_refs(&c.condition, &c.error_message));
-        }
         b.refs(m, &to, refs, false);
-        let mut deps = Vec::new();
-        for e in &r.depends_on {
-            deps.extend(lang::references(e));
-        }
         b.refs(m, &to, deps, true);
         let p = r.provider_ref();
         if m.providers

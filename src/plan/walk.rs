@@ -198,6 +198,15 @@ pub async fn plan(
     for a in data {
         w.prior.resources.remove(&a);
     }
+    // The values the walk kept for references copy what the plan holds; freeing them is left
+    // to another thread rather than delaying the plan.
+    let mut values = vec![std::mem::take(&mut w.scope.resources)];
+    values.extend(
+        w.frames
+            .values_mut()
+            .map(|f| std::mem::take(&mut f.scope.resources)),
+    );
+    std::thread::spawn(move || drop(values));
     let plan = Plan {
         mode: opts.mode,
         changes: w.changes,
