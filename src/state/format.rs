@@ -4,15 +4,15 @@
 //! not understand with [`StateError::Invalid`] saying where and what; it never panics. A large
 //! file laid out as Terraform writes it has its resources parsed on all cores. An instance's
 //! `attributes` are never built into a JSON tree: serde_json checks that they are JSON and hands
-//! over their text, which [`minify_canonical`] keeps minus its whitespace when it is already in
+//! over their text, which `minify_canonical` keeps minus its whitespace when it is already in
 //! the canonical form below (as Terraform and cairn write it), and which is otherwise parsed and
-//! canonicalised ([`canonical_text`]). Either way [`super::Attrs`] holds the canonical text.
+//! canonicalised (`canonical_text`). Either way [`super::Attrs`] holds the canonical text.
 //! [`write`] produces exactly the bytes Terraform 1.11 writes for the same state: Go's
 //! `json.MarshalIndent` with two spaces (HTML-safe string escapes included), resources and
 //! instances in Terraform's order, object keys of values in cty's order (sorted; a dynamic
 //! value's `{"value", "type"}` wrapper value first), numbers in positional notation, a trailing
 //! newline. Attributes are written by re-indenting their canonical text in one pass
-//! ([`reindent`]).
+//! (`reindent`).
 //!
 //! This module owns the serialised form only; the in-memory model lives in `state/mod.rs` and
 //! storage in `state/backend`. It does no I/O.
@@ -924,12 +924,12 @@ fn reindent(out: &mut String, text: &str, depth: usize) {
             b'"' => {
                 // To the closing quote: the string's text is already as it is written.
                 i += 1;
-                while i < b.len() {
-                    match b[i] {
-                        b'\\' => i += 2,
-                        b'"' => break,
-                        _ => i += 1,
+                while let Some(at) = memchr::memchr2(b'"', b'\\', b.get(i..).unwrap_or_default()) {
+                    i += at;
+                    if b[i] == b'"' {
+                        break;
                     }
+                    i += 2;
                 }
                 i += 1;
                 continue;
@@ -985,9 +985,26 @@ pub(crate) fn minify_canonical(text: &str) -> Option<String> {
     let mut out = String::with_capacity(text.len());
     let mut stack: Vec<Frame> = Vec::new();
     let mut i = 0;
+    let mut run = 0;
     while i < b.len() {
         match b[i] {
-            b' ' | b'\t' | b'\n' | b'\r' => i += 1,
+            b' ' | b'\t' | b'\n' | b'\r' => {
+                // Text is copied in runs, which whitespace ends.
+                out.push_str(&text[run..i]);
+                // A line break, then indentation eight spaces at a time.
+                if b[i] == b'\n' {
+                    i += 1;
+                }
+                while let Some(w) = b.get(i..i + 8)
+                    && w == b"        "
+                {
+                    i += 8;
+                }
+                while i < b.len() && matches!(b[i], b' ' | b'\t' | b'\n' | b'\r') {
+                    i += 1;
+                }
+                run = i;
+            }
             b'{' | b'[' => {
                 stack.push(Frame {
                     object: b[i] == b'{',
@@ -997,7 +1014,6 @@ pub(crate) fn minify_canonical(text: &str) -> Option<String> {
                     dynamic: false,
                     type_value: false,
                 });
-                out.push(b[i] as char);
                 i += 1;
             }
             b'}' | b']' => {
@@ -1005,17 +1021,14 @@ pub(crate) fn minify_canonical(text: &str) -> Option<String> {
                 if f.type_value && f.keys == 2 {
                     return None;
                 }
-                out.push(b[i] as char);
                 i += 1;
             }
             b',' => {
                 let f = stack.last_mut()?;
                 f.key_next = f.object;
-                out.push(',');
                 i += 1;
             }
             b':' => {
-                out.push(':');
                 i += 1;
             }
             b'"' => {
@@ -1023,6 +1036,9 @@ pub(crate) fn minify_canonical(text: &str) -> Option<String> {
                 i += 1;
                 let mut escaped = false;
                 loop {
+                    while i < b.len() && !STRING_SPECIAL[b[i] as usize] {
+                        i += 1;
+                    }
                     match *b.get(i)? {
                         b'"' => break,
                         b'\\' => {
@@ -1076,14 +1092,11 @@ pub(crate) fn minify_canonical(text: &str) -> Option<String> {
                     f.keys += 1;
                     f.key_next = false;
                 }
-                out.push_str(s);
             }
             b't' | b'f' | b'n' => {
-                let start = i;
                 while i < b.len() && b[i].is_ascii_alphabetic() {
                     i += 1;
                 }
-                out.push_str(&text[start..i]);
             }
             _ => {
                 let start = i;
@@ -1095,15 +1108,28 @@ pub(crate) fn minify_canonical(text: &str) -> Option<String> {
                 if n.is_empty() || !number_is_canonical(n) {
                     return None;
                 }
-                out.push_str(n);
             }
         }
     }
     if !stack.is_empty() {
         return None;
     }
+    out.push_str(&text[run..]);
     Some(out)
 }
+
+/// The bytes inside a JSON string that [`minify_canonical`] looks at: the end, escapes, and
+/// the start of what Go escapes (`<`, `>`, `&`, and the first byte of U+2028 and U+2029).
+static STRING_SPECIAL: [bool; 256] = {
+    let mut t = [false; 256];
+    t[b'"' as usize] = true;
+    t[b'\\' as usize] = true;
+    t[b'<' as usize] = true;
+    t[b'>' as usize] = true;
+    t[b'&' as usize] = true;
+    t[0xe2] = true;
+    t
+};
 
 /// True if [`number`] prints the JSON number `n` as it is: no exponent, no leading zeros or
 /// plus sign, no trailing zeros after the point, not a negative zero, and few enough digits

@@ -591,8 +591,10 @@ impl From<Tagged> for Value {
 /// token becomes its part of the value directly, with exactly the rules of
 /// [`Value::from_json_typed`] and [`Value::from_json`].
 mod stream {
-    use std::collections::BTreeMap;
+    use std::cell::RefCell;
+    use std::collections::{BTreeMap, HashMap};
     use std::fmt;
+    use std::rc::Rc;
 
     use serde::de::{DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
     use serde_json::value::RawValue;
@@ -760,6 +762,32 @@ mod stream {
         Ok(m)
     }
 
+    /// The type written as JSON `text` (`Type::from_json`), remembered per thread: the
+    /// instances of one resource store the same few types over and over.
+    fn type_of_text(text: &str) -> Option<Rc<Type>> {
+        thread_local! {
+            static TYPES: RefCell<HashMap<Box<str>, Option<Rc<Type>>>> =
+                RefCell::new(HashMap::new());
+        }
+        // Bounds the memory a state of many distinct types can take.
+        const MAX: usize = 1024;
+        TYPES.with(|types| {
+            if let Some(t) = types.borrow().get(text) {
+                return t.clone();
+            }
+            let t = serde_json::from_str::<serde_json::Value>(text)
+                .ok()
+                .and_then(|t| Type::from_json(&t))
+                .map(Rc::new);
+            let mut types = types.borrow_mut();
+            if types.len() >= MAX {
+                types.clear();
+            }
+            types.insert(text.into(), t.clone());
+            t
+        })
+    }
+
     /// An object where a value of dynamic type is expected: the `{"value": ..., "type": ...}`
     /// wrapper a dynamic value is stored in (its value then read with that type), or else an
     /// untyped object. Members are kept as text until the decision.
@@ -773,16 +801,9 @@ mod stream {
         }
         if raw.len() == 2
             && let Some(value) = raw.get("value")
+            && let Some(ty) = raw.get("type").and_then(|t| type_of_text(t.get()))
         {
-            let ty = match raw.get("type") {
-                Some(t) => serde_json::from_str::<serde_json::Value>(t.get())
-                    .ok()
-                    .and_then(|t| Type::from_json(&t)),
-                None => None,
-            };
-            if let Some(ty) = ty {
-                return from_str(value.get(), Mode::Typed(&ty)).map_err(A::Error::custom);
-            }
+            return from_str(value.get(), Mode::Typed(&ty)).map_err(A::Error::custom);
         }
         raw.into_iter()
             .map(|(k, v)| {
