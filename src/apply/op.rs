@@ -245,8 +245,8 @@ pub(crate) fn value_of(ctx: &Ctx, provider: &str, addr: &InstanceAddr, i: &Insta
             .map(|s| s.object_type()),
     };
     match ty {
-        Some(t) => Value::from_json_typed(&i.attributes, &t),
-        None => Value::from_json(&i.attributes),
+        Some(t) => i.attributes.to_value_typed(&t),
+        None => i.attributes.to_value(),
     }
 }
 
@@ -295,7 +295,8 @@ async fn step(ctx: &Ctx, s: Step<'_>) -> Result<Option<InstanceState>, String> {
         attributes: match schema {
             Some(sc) => v.to_json_typed(&sc.schema.object_type()),
             None => v.to_json(),
-        },
+        }
+        .into(),
         sensitive_paths: union(
             marks.clone(),
             schema
@@ -438,11 +439,7 @@ pub(crate) async fn run(
         None if input.part == Part::DeleteHalf => {}
         None => {
             let id = match &out.slot {
-                Some(Some(i)) => i
-                    .attributes
-                    .get("id")
-                    .and_then(|v| v.as_str())
-                    .map(str::to_string),
+                Some(Some(i)) => i.attributes.get_str("id"),
                 _ => None,
             };
             ctx.emit(Event::Completed {
@@ -658,11 +655,8 @@ async fn perform_whole(
                             ..base
                         };
                         if let Err(e2) = step(ctx, undo).await {
-                            let id = new
-                                .attributes
-                                .get("id")
-                                .and_then(|v| v.as_str())
-                                .unwrap_or("?");
+                            let id = new.attributes.get_str("id");
+                            let id = id.as_deref().unwrap_or("?");
                             out.error = Some(format!(
                                 "{e}; the new object {id} could not be deleted either ({e2}) and is not tracked"
                             ));
@@ -690,7 +684,8 @@ async fn read_data(ctx: &Ctx, c: &OpInput) -> Result<InstanceState, String> {
         attributes: match schema {
             Some(s) => v.to_json_typed(&s.object_type()),
             None => v.to_json(),
-        },
+        }
+        .into(),
         sensitive_paths: union(
             marks,
             schema.map(|s| s.sensitive_paths(&v)).unwrap_or_default(),

@@ -120,7 +120,7 @@ pub(crate) async fn import(args: ImportArgs, ui: Ui) -> anyhow::Result<i32> {
     writeln!(out, "{addr}: Import prepared!")?;
     writeln!(out, "  Prepared {} for import", addr.resource.ty)?;
     let inst = InstanceState {
-        attributes: value.to_json_typed(&schema.schema.object_type()),
+        attributes: value.to_json_typed(&schema.schema.object_type()).into(),
         sensitive_paths: schema.schema.sensitive_paths(&value),
         schema_version: schema.schema.version,
         dependencies: Vec::new(),

@@ -234,18 +234,20 @@ impl Redactor {
             for inst in rs.instances.values_mut() {
                 let v = match schema {
                     Some(s) => {
-                        let v = Value::from_json_typed(&inst.attributes, &s.object_type());
+                        let v = inst.attributes.to_value_typed(&s.object_type());
                         let mut paths = inst.sensitive_paths.clone();
                         paths.extend(s.sensitive_paths(&v));
                         v.mark_paths(&paths)
                     }
-                    None => Value::from_json(&inst.attributes).mark_paths(&inst.sensitive_paths),
+                    None => inst.attributes.to_value().mark_paths(&inst.sensitive_paths),
                 };
                 let (_, paths) = v.mark_echoes().unmark_deep();
+                if !paths.is_empty() {
+                    self.count += inst
+                        .attributes
+                        .edit(|j| paths.iter().filter(|p| redact_json_at(j, p)).count());
+                }
                 for p in &paths {
-                    if redact_json_at(&mut inst.attributes, p) {
-                        self.count += 1;
-                    }
                     if !inst.sensitive_paths.contains(p) {
                         inst.sensitive_paths.push(p.clone());
                     }
@@ -345,11 +347,17 @@ pub(crate) fn for_json(plan: &Plan) -> Plan {
     }
     for rs in plan.prior_state.resources.values_mut() {
         for inst in rs.instances.values_mut() {
-            for p in &inst.sensitive_paths {
-                if let Some(j) = json_at(&mut inst.attributes, p) {
-                    clear_json(j);
-                }
+            if inst.sensitive_paths.is_empty() {
+                continue;
             }
+            let paths = &inst.sensitive_paths;
+            inst.attributes.edit(|attrs| {
+                for p in paths {
+                    if let Some(j) = json_at(attrs, p) {
+                        clear_json(j);
+                    }
+                }
+            });
         }
     }
     for o in plan.prior_state.outputs.values_mut() {

@@ -60,7 +60,7 @@ pub struct Planned {
 
 /// Converts a stored instance to a value of its resource type, with its sensitive parts marked.
 pub fn instance_value(inst: &InstanceState, schema: &Schema) -> Value {
-    let v = Value::from_json_typed(&inst.attributes, &schema.object_type());
+    let v = inst.attributes.to_value_typed(&schema.object_type());
     let mut paths = inst.sensitive_paths.clone();
     paths.extend(schema.sensitive_paths(&v));
     v.mark_paths(&paths)
@@ -570,7 +570,7 @@ impl<'a> Walk<'a> {
                     )
                 });
             // Plain values go to the provider; the marked value is only made for drift.
-            let plain = Value::from_json_typed(&inst.attributes, &g.2);
+            let plain = inst.attributes.to_value_typed(&g.2);
             g.3.push(addr);
             g.4.push(plain);
         }
@@ -634,7 +634,7 @@ impl<'a> Walk<'a> {
                         ));
                         let provider = self.prior.resources[&addr.resource].provider.clone();
                         if let Some(inst) = self.prior.instance(&addr).cloned() {
-                            let attributes = new.to_json_typed(&schema.object_type());
+                            let attributes = new.to_json_typed(&schema.object_type()).into();
                             let inst = InstanceState { attributes, ..inst };
                             self.prior.set_instance(&addr, &provider, Some(inst));
                         }
@@ -1532,7 +1532,7 @@ impl<'a> Walk<'a> {
                     let mut paths = marks;
                     paths.extend(schema.sensitive_paths(&v));
                     let inst = InstanceState {
-                        attributes: v.to_json_typed(&schema.object_type()),
+                        attributes: v.to_json_typed(&schema.object_type()).into(),
                         sensitive_paths: paths.clone(),
                         schema_version: schema.version,
                         ..InstanceState::default()
@@ -1591,9 +1591,9 @@ impl<'a> Walk<'a> {
         let (prior_plain, prior_paths, tainted) = match self.prior_instance(out, addr) {
             None => (None, Vec::new(), false),
             Some(i) => {
-                let plain = lock(&self.refreshed).remove(addr).unwrap_or_else(|| {
-                    Value::from_json_typed(&i.attributes, &schema.object_type())
-                });
+                let plain = lock(&self.refreshed)
+                    .remove(addr)
+                    .unwrap_or_else(|| i.attributes.to_value_typed(&schema.object_type()));
                 let mut paths = i.sensitive_paths.clone();
                 paths.extend(schema.sensitive_paths(&plain));
                 (Some(plain), paths, i.tainted)
@@ -1902,7 +1902,7 @@ impl<'a> Walk<'a> {
             }
         };
         let inst = InstanceState {
-            attributes: value.to_json_typed(&schema.object_type()),
+            attributes: value.to_json_typed(&schema.object_type()).into(),
             sensitive_paths: schema.sensitive_paths(&value),
             schema_version: schema.version,
             ..InstanceState::default()

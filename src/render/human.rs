@@ -761,8 +761,8 @@ pub fn state(w: &mut impl Write, state: &State, opts: &Options) -> io::Result<()
             AddrMode::Data => s.data_sources.get(&r.ty),
         });
         let value = match schema {
-            Some(s) => Value::from_json_typed(&inst.attributes, &s.object_type()),
-            None => Value::from_json(&inst.attributes),
+            Some(s) => inst.attributes.to_value_typed(&s.object_type()),
+            None => inst.attributes.to_value(),
         }
         .mark_paths(&inst.sensitive_paths)
         .mark_echoes();

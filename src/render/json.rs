@@ -356,8 +356,8 @@ pub fn state(state: &State, schemas: &Schemas) -> J {
                 crate::addr::Mode::Data => schemas.data_sources.get(&addr.resource.ty),
             };
             let v = match schema {
-                Some(s) => Value::from_json_typed(&inst.attributes, &s.object_type()),
-                None => Value::from_json(&inst.attributes),
+                Some(s) => inst.attributes.to_value_typed(&s.object_type()),
+                None => inst.attributes.to_value(),
             }
             .mark_paths(&inst.sensitive_paths);
             m.insert("schema_version".into(), json!(inst.schema_version));

@@ -265,7 +265,7 @@ fn add_module_resources(state: &mut State, module: &J) {
         let mut paths = Vec::new();
         sensitive_paths(&r["sensitive_values"], &mut Vec::new(), &mut paths);
         let inst = InstanceState {
-            attributes: r["values"].clone(),
+            attributes: r["values"].clone().into(),
             sensitive_paths: paths,
             ..InstanceState::default()
         };

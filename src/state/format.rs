@@ -2,20 +2,27 @@
 //!
 //! [`read`] turns the bytes of a `terraform.tfstate` into a [`State`], rejecting anything it does
 //! not understand with [`StateError::Invalid`] saying where and what; it never panics. A large
-//! file laid out as Terraform writes it has its resources parsed on all cores.
+//! file laid out as Terraform writes it has its resources parsed on all cores. An instance's
+//! `attributes` are never built into a JSON tree: serde_json checks that they are JSON and hands
+//! over their text, which `minify_canonical` keeps minus its whitespace when it is already in
+//! the canonical form below (as Terraform and cairn write it), and which is otherwise parsed and
+//! canonicalised (`canonical_text`). Either way [`super::Attrs`] holds the canonical text.
 //! [`write`] produces exactly the bytes Terraform 1.11 writes for the same state: Go's
 //! `json.MarshalIndent` with two spaces (HTML-safe string escapes included), resources and
 //! instances in Terraform's order, object keys of values in cty's order (sorted; a dynamic
 //! value's `{"value", "type"}` wrapper value first), numbers in positional notation, a trailing
-//! newline.
+//! newline. Attributes are written by re-indenting their canonical text in one pass
+//! (`reindent`).
 //!
 //! This module owns the serialised form only; the in-memory model lives in `state/mod.rs` and
 //! storage in `state/backend`. It does no I/O.
 //!
 //! Not represented (so not written back): `check_results` (Terraform recomputes them on every
 //! run; we always write `null`). Refused: deposed objects and legacy flat attributes, which the
-//! model cannot hold. Numbers are kept at `f64`/`i64`/`u64` precision: a number Terraform
-//! computed with more digits (like `1/3`) is written back rounded.
+//! model cannot hold. Numbers are kept as written when Terraform wrote them (positional, up to
+//! 100 digits: a number computed with many digits, like `1/3`, is written back with the same
+//! digits); one spelled otherwise (an exponent, trailing zeros, `-0`) is rewritten as cty prints
+//! it, the shortest positional decimal that reads back to the same 512-bit value.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -23,9 +30,11 @@ use std::fmt::Write as _;
 use base64::Engine as _;
 use cairn_provider::{PathStep, ValuePath};
 use memchr::memmem;
+use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
-use super::{InstanceState, OutputState, ResourceState, State, StateError};
+use super::{Attrs, InstanceState, OutputState, ResourceState, State, StateError};
 use crate::addr::{InstanceKey, Mode, ModulePath, ResourceAddr, Target};
 
 /// The state format version this module reads and writes.
@@ -37,27 +46,39 @@ pub fn read(bytes: &[u8], path: &str) -> Result<State, StateError> {
         path: path.to_string(),
         reason,
     };
-    // The resources, most of a large state, are parsed on several threads; anything unusual
-    // about the document's shape takes the plain path, which gives the precise error.
+    let r = Reader { path };
+    // The resources, most of a large state, are parsed and read on several threads; anything
+    // unusual about the document's shape, or any resource that is not JSON, takes the plain
+    // path, which gives the precise error.
     let split = split_resources(bytes).and_then(|(top, resources)| {
-        let parsed: Vec<Value> = crate::par::map(&resources, |r| serde_json::from_str::<Value>(r))
-            .into_iter()
-            .collect::<Result<_, _>>()
-            .ok()?;
-        Some((top, parsed))
+        let items: Vec<(usize, &str)> = resources.into_iter().enumerate().collect();
+        let read = crate::par::map(&items, |(i, text)| {
+            let mut de = serde_json::Deserializer::from_str(text);
+            let node = NodeSeed(Level::Resource).deserialize(&mut de).ok()?;
+            de.end().ok()?;
+            Some(r.resource(node, &format!("resources[{i}]")))
+        });
+        let read: Vec<_> = read.into_iter().collect::<Option<_>>()?;
+        Some((top, read))
     });
-    let (mut top, parsed) = match split {
-        Some((top, resources)) => (top, Some(resources)),
+    let (top, read) = match split {
+        Some((top, read)) => (top, Some(read)),
         None => {
-            let doc: Value =
-                serde_json::from_slice(bytes).map_err(|e| bad(format!("not valid JSON: {e}")))?;
-            let Value::Object(top) = doc else {
+            let mut de = serde_json::Deserializer::from_slice(bytes);
+            let top = NodeSeed(Level::Top)
+                .deserialize(&mut de)
+                .and_then(|top| de.end().map(|()| top))
+                .map_err(|e| bad(format!("not valid JSON: {e}")))?;
+            let Some(top) = top else {
                 return Err(bad("the top level must be a JSON object".into()));
             };
             (top, None)
         }
     };
-    let r = Reader { path };
+    let Node {
+        fields: top,
+        kids: resource_nodes,
+    } = top;
     let version = match top.get("version") {
         Some(v) => v
             .as_u64()
@@ -105,26 +126,31 @@ pub fn read(bytes: &[u8], path: &str) -> Result<State, StateError> {
         Some(_) => return Err(bad("\"outputs\" must be an object".into())),
     }
 
-    let mut resources = BTreeMap::new();
-    // Taken out of the document rather than borrowed, so attributes move into the state
-    // instead of being copied.
-    let parsed = match parsed {
-        Some(p) => p,
-        None => match top.remove("resources") {
-            None | Some(Value::Null) => Vec::new(),
-            Some(Value::Array(rs)) => rs,
-            Some(_) => return Err(bad("\"resources\" must be an array".into())),
+    let read = match read {
+        Some(read) => read,
+        None => match resource_nodes {
+            Kids::Absent => Vec::new(),
+            Kids::Items(rs) => rs
+                .into_iter()
+                .enumerate()
+                .map(|(i, node)| r.resource(node, &format!("resources[{i}]")))
+                .collect(),
+            Kids::Other | Kids::Raw(_) => {
+                return Err(bad("\"resources\" must be an array".into()));
+            }
         },
     };
-    for (i, rv) in parsed.into_iter().enumerate() {
-        let at = format!("resources[{i}]");
-        let (addr, res) = r.resource(rv, &at)?;
+    let mut resources = BTreeMap::new();
+    for (i, res) in read.into_iter().enumerate() {
+        let (addr, res) = res?;
         if res.instances.is_empty() {
             // Terraform drops resources with no instances when it writes state.
             continue;
         }
         if resources.contains_key(&addr) {
-            return Err(bad(format!("{at}: resource {addr} appears twice")));
+            return Err(bad(format!(
+                "resources[{i}]: resource {addr} appears twice"
+            )));
         }
         resources.insert(addr, res);
     }
@@ -144,7 +170,7 @@ pub fn read(bytes: &[u8], path: &str) -> Result<State, StateError> {
 /// separate them (a JSON string cannot hold a line break, so these lines are structure).
 /// `None` for any other layout, or a document smaller than a megabyte, which the plain parse
 /// handles as well.
-fn split_resources(bytes: &[u8]) -> Option<(Map<String, Value>, Vec<&str>)> {
+fn split_resources(bytes: &[u8]) -> Option<(Node<'static>, Vec<&str>)> {
     const OPEN: &str = "\n  \"resources\": [\n";
     const CLOSE: &str = "\n  ]";
     const BETWEEN: &str = "\n    },\n    {\n";
@@ -159,7 +185,8 @@ fn split_resources(bytes: &[u8]) -> Option<(Map<String, Value>, Vec<&str>)> {
     let mut top_text = String::with_capacity(text.len() - (close - open) + 2);
     top_text.push_str(&text[..open]);
     top_text.push_str(&text[close..]);
-    let Value::Object(top) = serde_json::from_str(&top_text).ok()? else {
+    let top: Value = serde_json::from_str(&top_text).ok()?;
+    let Value::Object(fields) = top else {
         return None;
     };
     let items = &text[open..close];
@@ -172,7 +199,176 @@ fn split_resources(bytes: &[u8]) -> Option<(Map<String, Value>, Vec<&str>)> {
         from = end + ",\n    ".len();
     }
     resources.push(&items[from..]);
+    let top = Node {
+        fields,
+        kids: Kids::Absent,
+    };
     Some((top, resources))
+}
+
+/// Where a JSON object sits in a state document, which says which of its members is read
+/// apart from the others.
+#[derive(Clone, Copy)]
+enum Level {
+    /// The document: its `resources` are read as resources.
+    Top,
+    /// A resource: its `instances` are read as instances.
+    Resource,
+    /// An instance: its `attributes` are kept as JSON text, never built into a tree.
+    Instance,
+}
+
+impl Level {
+    fn special(self) -> &'static str {
+        match self {
+            Level::Top => "resources",
+            Level::Resource => "instances",
+            Level::Instance => "attributes",
+        }
+    }
+    fn below(self) -> Level {
+        match self {
+            Level::Top => Level::Resource,
+            _ => Level::Instance,
+        }
+    }
+}
+
+/// A JSON object of a state document: its members as a tree, but for the one its [`Level`]
+/// reads apart.
+struct Node<'a> {
+    fields: Map<String, Value>,
+    kids: Kids<'a>,
+}
+
+/// The member read apart.
+enum Kids<'a> {
+    /// Absent, or `null`.
+    Absent,
+    /// An array of objects (`None` for an item that is not an object).
+    Items(Vec<Option<Node<'a>>>),
+    /// The JSON text of an instance's attributes.
+    Raw(&'a RawValue),
+    /// Something else: neither null nor an array.
+    Other,
+}
+
+/// Reads a JSON value where an object of `Level` is expected: `Some` node for an object,
+/// `None` for any other value (consumed).
+struct NodeSeed(Level);
+
+impl<'de> DeserializeSeed<'de> for NodeSeed {
+    type Value = Option<Node<'de>>;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for NodeSeed {
+    type Value = Option<Node<'de>>;
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a JSON value")
+    }
+    fn visit_unit<E>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_str<E>(self, _: &str) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        Ok(None)
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut fields = Map::new();
+        let mut kids = Kids::Absent;
+        let special = self.0.special();
+        while let Some(key) = map.next_key::<String>()? {
+            if key == NUMBER_TOKEN {
+                // A number, as serde_json hands it over with `arbitrary_precision`.
+                map.next_value::<IgnoredAny>()?;
+                return Ok(None);
+            }
+            if key == special {
+                kids = match self.0 {
+                    Level::Instance => {
+                        let raw: &'de RawValue = map.next_value()?;
+                        if raw.get() == "null" {
+                            Kids::Absent
+                        } else {
+                            Kids::Raw(raw)
+                        }
+                    }
+                    level => map.next_value_seed(KidsSeed(level.below()))?,
+                };
+            } else {
+                let v: Value = map.next_value()?;
+                fields.insert(key, v);
+            }
+        }
+        Ok(Some(Node { fields, kids }))
+    }
+}
+
+/// serde_json's key for a number's text (see [`NodeSeed`]).
+const NUMBER_TOKEN: &str = "$serde_json::private::Number";
+
+/// Reads an array of objects of a `Level` (or null, or anything else, consumed).
+struct KidsSeed(Level);
+
+impl<'de> DeserializeSeed<'de> for KidsSeed {
+    type Value = Kids<'de>;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for KidsSeed {
+    type Value = Kids<'de>;
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a JSON value")
+    }
+    fn visit_unit<E>(self) -> Result<Self::Value, E> {
+        Ok(Kids::Absent)
+    }
+    fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
+        Ok(Kids::Other)
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
+        Ok(Kids::Other)
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
+        Ok(Kids::Other)
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
+        Ok(Kids::Other)
+    }
+    fn visit_str<E>(self, _: &str) -> Result<Self::Value, E> {
+        Ok(Kids::Other)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0));
+        while let Some(item) = seq.next_element_seed(NodeSeed(self.0))? {
+            items.push(item);
+        }
+        Ok(Kids::Items(items))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+        Ok(Kids::Other)
+    }
 }
 
 /// Reads the parts of a state file, naming the file in its errors.
@@ -198,11 +394,8 @@ impl Reader<'_> {
             .ok_or_else(|| self.bad(at, "expected a JSON object"))
     }
 
-    fn owned_object(&self, v: Value, at: &str) -> Result<Map<String, Value>, StateError> {
-        match v {
-            Value::Object(m) => Ok(m),
-            _ => Err(self.bad(at, "expected a JSON object")),
-        }
+    fn node<'n>(&self, v: Option<Node<'n>>, at: &str) -> Result<Node<'n>, StateError> {
+        v.ok_or_else(|| self.bad(at, "expected a JSON object"))
     }
 
     /// A string field that may be absent (or null).
@@ -243,9 +436,13 @@ impl Reader<'_> {
         })
     }
 
-    fn resource(&self, v: Value, at: &str) -> Result<(ResourceAddr, ResourceState), StateError> {
-        let mut m = self.owned_object(v, at)?;
-        let m = &mut m;
+    fn resource(
+        &self,
+        v: Option<Node<'_>>,
+        at: &str,
+    ) -> Result<(ResourceAddr, ResourceState), StateError> {
+        let Node { fields, kids } = self.node(v, at)?;
+        let m = &fields;
         let module = match self.opt_str(m, "module", at)? {
             None => ModulePath::root(),
             Some(s) if s.is_empty() => ModulePath::root(),
@@ -277,9 +474,9 @@ impl Reader<'_> {
             name,
         };
         let mut instances = BTreeMap::new();
-        match m.remove("instances") {
-            None | Some(Value::Null) => {}
-            Some(Value::Array(is)) => {
+        match kids {
+            Kids::Absent => {}
+            Kids::Items(is) => {
                 for (j, iv) in is.into_iter().enumerate() {
                     let at = format!("{at}.instances[{j}]");
                     let (key, inst) = self.instance(iv, &at)?;
@@ -289,7 +486,9 @@ impl Reader<'_> {
                     instances.insert(key, inst);
                 }
             }
-            Some(_) => return Err(self.bad(at, "\"instances\" must be an array")),
+            Kids::Other | Kids::Raw(_) => {
+                return Err(self.bad(at, "\"instances\" must be an array"));
+            }
         }
         Ok((
             addr,
@@ -300,9 +499,13 @@ impl Reader<'_> {
         ))
     }
 
-    fn instance(&self, v: Value, at: &str) -> Result<(InstanceKey, InstanceState), StateError> {
-        let mut m = self.owned_object(v, at)?;
-        let m = &mut m;
+    fn instance(
+        &self,
+        v: Option<Node<'_>>,
+        at: &str,
+    ) -> Result<(InstanceKey, InstanceState), StateError> {
+        let Node { fields, kids } = self.node(v, at)?;
+        let m = &fields;
         let key = match m.get("index_key") {
             None | Some(Value::Null) => InstanceKey::None,
             Some(Value::String(s)) => InstanceKey::Str(s.clone()),
@@ -334,9 +537,10 @@ impl Reader<'_> {
                 .as_u64()
                 .ok_or_else(|| self.bad(at, "\"schema_version\" must be a whole number"))?,
         };
-        let attributes = match m.remove("attributes") {
-            Some(a @ Value::Object(_)) => a,
-            Some(Value::Null) | None => {
+        let attributes = match kids {
+            Kids::Raw(raw) if raw.get().starts_with('{') => Attrs::from_raw(raw)
+                .map_err(|e| self.bad(at, format!("\"attributes\" is not valid JSON: {e}")))?,
+            Kids::Absent => {
                 if m.get("attributes_flat").is_some_and(|f| !f.is_null()) {
                     return Err(self.bad(
                         at,
@@ -346,7 +550,7 @@ impl Reader<'_> {
                 }
                 return Err(self.bad(at, "\"attributes\" is missing"));
             }
-            Some(_) => return Err(self.bad(at, "\"attributes\" must be an object")),
+            _ => return Err(self.bad(at, "\"attributes\" must be an object")),
         };
         let sensitive_paths = match m.get("sensitive_attributes") {
             None | Some(Value::Null) => Vec::new(),
@@ -598,7 +802,7 @@ fn instance_json(out: &mut String, depth: usize, key: &InstanceKey, i: &Instance
     m.key("schema_version");
     let _ = write!(m.out, "{}", i.schema_version);
     m.key("attributes");
-    emit_canonical(m.out, &i.attributes, depth + 1);
+    reindent(m.out, i.attributes.as_str(), depth + 1);
     m.key("sensitive_attributes");
     let paths: Vec<Value> = i.sensitive_paths.iter().map(|p| path_json(p)).collect();
     emit(m.out, &Value::Array(paths), depth + 1);
@@ -648,49 +852,307 @@ fn path_json(path: &[PathStep]) -> Value {
 /// attributes `type` and `value` is written value first too: the same JSON, in another order.)
 fn canonical(v: &Value) -> Value {
     match v {
-        Value::Object(m) => {
-            let mut entries: Vec<(&String, &Value)> = m.iter().collect();
-            let dynamic = m.len() == 2 && m.contains_key("value") && m.contains_key("type");
-            if dynamic {
-                entries.sort_by(|a, b| b.0.cmp(a.0));
-            } else {
-                entries.sort_by(|a, b| a.0.cmp(b.0));
-            }
-            Value::Object(
-                entries
-                    .into_iter()
-                    .map(|(k, v)| (k.clone(), canonical(v)))
-                    .collect(),
-            )
-        }
+        Value::Object(m) => Value::Object(
+            canonical_order(m)
+                .into_iter()
+                .map(|(k, v)| (k.clone(), canonical(v)))
+                .collect(),
+        ),
         Value::Array(xs) => Value::Array(xs.iter().map(canonical).collect()),
         v => v.clone(),
     }
 }
 
-/// Writes `v` as [`emit`] writes [`canonical`]`(v)`, without copying it.
-fn emit_canonical(out: &mut String, v: &Value, depth: usize) {
-    match v {
-        Value::Object(m) if !m.is_empty() => {
-            let mut entries: Vec<(&String, &Value)> = m.iter().collect();
-            let dynamic = m.len() == 2 && m.contains_key("value") && m.contains_key("type");
-            if dynamic {
-                entries.sort_by(|a, b| b.0.cmp(a.0));
-            } else {
-                entries.sort_by(|a, b| a.0.cmp(b.0));
-            }
-            let mut o = Obj::open(out, depth);
-            for (k, x) in entries {
-                o.key(k);
-                emit_canonical(o.out, x, depth + 1);
-            }
-            o.close();
-        }
-        Value::Array(xs) => array(out, depth, xs.iter(), |out, x| {
-            emit_canonical(out, x, depth + 1)
-        }),
-        v => emit(out, v, depth),
+/// Sorts the members of an object as [`canonical`] orders them.
+fn canonical_order(m: &Map<String, Value>) -> Vec<(&String, &Value)> {
+    let mut entries: Vec<(&String, &Value)> = m.iter().collect();
+    let dynamic = m.len() == 2 && m.contains_key("value") && m.contains_key("type");
+    if dynamic {
+        entries.sort_by(|a, b| b.0.cmp(a.0));
+    } else {
+        entries.sort_by(|a, b| a.0.cmp(b.0));
     }
+    entries
+}
+
+/// The compact canonical text of `v`: what [`write`] writes for it (keys in [`canonical`]
+/// order, strings escaped and numbers printed as Terraform does) without the whitespace.
+/// [`reindent`] turns it into the written form.
+pub(crate) fn canonical_text(v: &Value) -> String {
+    fn go(out: &mut String, v: &Value) {
+        match v {
+            Value::Object(m) => {
+                out.push('{');
+                for (i, (k, x)) in canonical_order(m).into_iter().enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    quote(out, k);
+                    out.push(':');
+                    go(out, x);
+                }
+                out.push('}');
+            }
+            Value::Array(xs) => {
+                out.push('[');
+                for (i, x) in xs.iter().enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    go(out, x);
+                }
+                out.push(']');
+            }
+            v => emit(out, v, 0),
+        }
+    }
+    let mut out = String::new();
+    go(&mut out, v);
+    out
+}
+
+/// Writes compact JSON text as Go's `json.MarshalIndent(v, "", "  ")` lays it out at `depth`:
+/// a line per member or element, `": "` after keys, `{}` and `[]` when empty. One pass over
+/// the text; strings are copied as they are.
+fn reindent(out: &mut String, text: &str, depth: usize) {
+    let b = text.as_bytes();
+    let mut d = depth;
+    let mut i = 0;
+    let mut run = 0;
+    while i < b.len() {
+        match b[i] {
+            b'"' => {
+                // To the closing quote: the string's text is already as it is written.
+                i += 1;
+                while let Some(at) = memchr::memchr2(b'"', b'\\', b.get(i..).unwrap_or_default()) {
+                    i += at;
+                    if b[i] == b'"' {
+                        break;
+                    }
+                    i += 2;
+                }
+                i += 1;
+                continue;
+            }
+            c @ (b'{' | b'[' | b'}' | b']' | b',' | b':') => {
+                out.push_str(&text[run..i]);
+                match c {
+                    b'{' | b'[' if matches!(b.get(i + 1), Some(b'}' | b']')) => {
+                        out.push_str(&text[i..i + 2]);
+                        i += 1;
+                    }
+                    b'{' | b'[' => {
+                        out.push(c as char);
+                        d += 1;
+                        newline(out, d);
+                    }
+                    b'}' | b']' => {
+                        d = d.saturating_sub(1);
+                        newline(out, d);
+                        out.push(c as char);
+                    }
+                    b',' => {
+                        out.push(',');
+                        newline(out, d);
+                    }
+                    _ => out.push_str(": "),
+                }
+                i += 1;
+                run = i;
+            }
+            _ => i += 1,
+        }
+    }
+    out.push_str(&text[run.min(b.len())..]);
+}
+
+/// The compact form of JSON `text` when it is canonical as it stands: keys in
+/// [`canonical`] order, strings escaped and numbers printed as [`write`] writes them; its
+/// whitespace is dropped. `None` when anything differs (the caller then parses and
+/// canonicalises). `text` must be valid JSON.
+pub(crate) fn minify_canonical(text: &str) -> Option<String> {
+    /// An open object: its last key and how many it has had; `dynamic` once its first two
+    /// keys are `value`, `type` (only allowed as the whole object).
+    struct Frame<'t> {
+        object: bool,
+        key_next: bool,
+        last: &'t str,
+        keys: usize,
+        dynamic: bool,
+        type_value: bool,
+    }
+    let b = text.as_bytes();
+    let mut out = String::with_capacity(text.len());
+    let mut stack: Vec<Frame> = Vec::new();
+    let mut i = 0;
+    let mut run = 0;
+    while i < b.len() {
+        match b[i] {
+            b' ' | b'\t' | b'\n' | b'\r' => {
+                // Text is copied in runs, which whitespace ends.
+                out.push_str(&text[run..i]);
+                // A line break, then indentation eight spaces at a time.
+                if b[i] == b'\n' {
+                    i += 1;
+                }
+                while let Some(w) = b.get(i..i + 8)
+                    && w == b"        "
+                {
+                    i += 8;
+                }
+                while i < b.len() && matches!(b[i], b' ' | b'\t' | b'\n' | b'\r') {
+                    i += 1;
+                }
+                run = i;
+            }
+            b'{' | b'[' => {
+                stack.push(Frame {
+                    object: b[i] == b'{',
+                    key_next: b[i] == b'{',
+                    last: "",
+                    keys: 0,
+                    dynamic: false,
+                    type_value: false,
+                });
+                i += 1;
+            }
+            b'}' | b']' => {
+                let f = stack.pop()?;
+                if f.type_value && f.keys == 2 {
+                    return None;
+                }
+                i += 1;
+            }
+            b',' => {
+                let f = stack.last_mut()?;
+                f.key_next = f.object;
+                i += 1;
+            }
+            b':' => {
+                i += 1;
+            }
+            b'"' => {
+                let start = i;
+                i += 1;
+                let mut escaped = false;
+                loop {
+                    while i < b.len() && !STRING_SPECIAL[b[i] as usize] {
+                        i += 1;
+                    }
+                    match *b.get(i)? {
+                        b'"' => break,
+                        b'\\' => {
+                            escaped = true;
+                            match *b.get(i + 1)? {
+                                b'"' | b'\\' | b'n' | b'r' | b't' | b'b' | b'f' => i += 2,
+                                b'u' => {
+                                    let hex = text.get(i + 2..i + 6)?;
+                                    if hex.bytes().any(|c| c.is_ascii_uppercase()) {
+                                        return None;
+                                    }
+                                    let c = u32::from_str_radix(hex, 16).ok()?;
+                                    let short = matches!(c, 0x8 | 0x9 | 0xa | 0xc | 0xd);
+                                    let go_escapes = (c < 0x20 && !short)
+                                        || matches!(c, 0x3c | 0x3e | 0x26 | 0x2028 | 0x2029);
+                                    if !go_escapes {
+                                        return None;
+                                    }
+                                    i += 6;
+                                }
+                                _ => return None,
+                            }
+                        }
+                        b'<' | b'>' | b'&' => return None,
+                        // U+2028 and U+2029 are written escaped.
+                        0xe2 if b.get(i + 1) == Some(&0x80)
+                            && matches!(b.get(i + 2), Some(0xa8 | 0xa9)) =>
+                        {
+                            return None;
+                        }
+                        _ => i += 1,
+                    }
+                }
+                i += 1;
+                let s = &text[start..i];
+                if let Some(f) = stack.last_mut()
+                    && f.key_next
+                {
+                    // Keys are compared as text: only plain ones, whose text is the key.
+                    if escaped || f.dynamic {
+                        return None;
+                    }
+                    let k = &s[1..s.len() - 1];
+                    if f.keys == 1 && f.last == "value" && k == "type" {
+                        f.dynamic = true;
+                    } else if f.keys > 0 && f.last >= k {
+                        return None;
+                    }
+                    f.type_value = f.keys == 1 && f.last == "type" && k == "value";
+                    f.last = k;
+                    f.keys += 1;
+                    f.key_next = false;
+                }
+            }
+            b't' | b'f' | b'n' => {
+                while i < b.len() && b[i].is_ascii_alphabetic() {
+                    i += 1;
+                }
+            }
+            _ => {
+                let start = i;
+                while i < b.len() && matches!(b[i], b'0'..=b'9' | b'-' | b'+' | b'.' | b'e' | b'E')
+                {
+                    i += 1;
+                }
+                let n = &text[start..i];
+                if n.is_empty() || !number_is_canonical(n) {
+                    return None;
+                }
+            }
+        }
+    }
+    if !stack.is_empty() {
+        return None;
+    }
+    out.push_str(&text[run..]);
+    Some(out)
+}
+
+/// The bytes inside a JSON string that [`minify_canonical`] looks at: the end, escapes, and
+/// the start of what Go escapes (`<`, `>`, `&`, and the first byte of U+2028 and U+2029).
+static STRING_SPECIAL: [bool; 256] = {
+    let mut t = [false; 256];
+    t[b'"' as usize] = true;
+    t[b'\\' as usize] = true;
+    t[b'<' as usize] = true;
+    t[b'>' as usize] = true;
+    t[b'&' as usize] = true;
+    t[0xe2] = true;
+    t
+};
+
+/// True if [`number`] prints the JSON number `n` as it is: no exponent, no leading zeros or
+/// plus sign, no trailing zeros after the point, not a negative zero, and few enough digits
+/// (at most 100) that no shorter decimal reads back to the same 512-bit value.
+fn number_is_canonical(n: &str) -> bool {
+    let digits = n.strip_prefix('-').unwrap_or(n);
+    let (int, frac) = match digits.split_once('.') {
+        Some((i, f)) => (i, Some(f)),
+        None => (digits, None),
+    };
+    let plain = |s: &str| !s.is_empty() && s.bytes().all(|c| c.is_ascii_digit());
+    if !plain(int) || (int.len() > 1 && int.starts_with('0')) {
+        return false;
+    }
+    if let Some(f) = frac
+        && (!plain(f) || f.ends_with('0'))
+    {
+        return false;
+    }
+    if frac.is_none() && int == "0" && n.starts_with('-') {
+        return false;
+    }
+    int.len() + frac.map_or(0, str::len) <= 100
 }
 
 /// Writes a value as Go's `json.MarshalIndent(v, "", "  ")` does (object keys in map order).

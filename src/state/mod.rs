@@ -3,15 +3,17 @@
 //! ([`backend`]).
 //!
 //! The state never holds unknown values, and this module knows nothing of configuration or
-//! plans. Attribute values are kept as JSON, exactly as the file stores them; the planner converts
-//! them with the resource's schema.
+//! plans. Attribute values are kept as compact JSON text ([`Attrs`]), in the canonical form the
+//! file stores them in; the planner converts them with the resource's schema, straight from the
+//! text.
 
 pub mod backend;
 pub mod format;
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
-use cairn_provider::ValuePath;
+use cairn_provider::{Type, Value, ValuePath};
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
@@ -55,8 +57,8 @@ pub struct ResourceState {
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Default)]
 pub struct InstanceState {
-    /// The object's attributes as JSON (no unknowns).
-    pub attributes: serde_json::Value,
+    /// The object's attributes (no unknowns).
+    pub attributes: Attrs,
     /// Paths of the attributes that are sensitive.
     pub sensitive_paths: Vec<ValuePath>,
     pub schema_version: u64,
@@ -83,6 +85,111 @@ impl InstanceState {
         deps.sort();
         deps.dedup();
         deps
+    }
+}
+
+/// An object's attributes as compact canonical JSON text: keys in the order Terraform writes
+/// them (sorted; a dynamic value's `{"value", "type"}` wrapper value first), strings escaped and
+/// numbers printed as the state file has them, no whitespace. A state file is made of this text
+/// re-indented, so reading and writing one builds no JSON tree; the planner reads values
+/// straight from it with [`Attrs::to_value_typed`]. Two `Attrs` are equal when their text is:
+/// when the JSON values are, up to key order and the spelling of numbers and escapes.
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct Attrs(Arc<str>);
+
+impl Attrs {
+    /// The canonical text of a JSON value.
+    pub fn from_json(v: &serde_json::Value) -> Attrs {
+        Attrs(format::canonical_text(v).into())
+    }
+    /// The attributes in JSON `text` (any layout, key order or number spelling); an error if it
+    /// is not JSON.
+    pub fn parse(text: &str) -> Result<Attrs, serde_json::Error> {
+        let raw: &serde_json::value::RawValue = serde_json::from_str(text)?;
+        Attrs::from_raw(raw)
+    }
+    /// As [`Attrs::parse`], of text already known to be JSON: kept as it is, minus whitespace,
+    /// when it is canonical already (as Terraform and cairn write it); else parsed and
+    /// canonicalised.
+    pub(crate) fn from_raw(raw: &serde_json::value::RawValue) -> Result<Attrs, serde_json::Error> {
+        match format::minify_canonical(raw.get()) {
+            Some(text) => Ok(Attrs(text.into())),
+            None => Ok(Attrs::from_json(&serde_json::from_str(raw.get())?)),
+        }
+    }
+    /// The compact canonical text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+    /// The top-level attribute `key` when it is a string (as `id` is), read without a tree.
+    pub fn get_str(&self, key: &str) -> Option<String> {
+        let top: BTreeMap<String, &serde_json::value::RawValue> =
+            serde_json::from_str(&self.0).ok()?;
+        serde_json::from_str(top.get(key)?.get()).ok()
+    }
+    /// The attributes as a JSON tree, for the rare paths that edit or inspect them.
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.0).unwrap_or(serde_json::Value::Null)
+    }
+    /// Edits the attributes as a JSON tree; the result is canonicalised again.
+    pub fn edit<R>(&mut self, f: impl FnOnce(&mut serde_json::Value) -> R) -> R {
+        let mut j = self.to_json();
+        let r = f(&mut j);
+        *self = Attrs::from_json(&j);
+        r
+    }
+    /// The attributes as a value of the resource's type `ty` ([`Value::from_json_typed`]),
+    /// read from the text without a JSON tree.
+    pub fn to_value_typed(&self, ty: &Type) -> Value {
+        Value::from_json_str_typed(&self.0, ty).unwrap_or(Value::Null)
+    }
+    /// The attributes as an untyped value ([`Value::from_json`]).
+    pub fn to_value(&self) -> Value {
+        Value::from_json_str(&self.0).unwrap_or(Value::Null)
+    }
+}
+
+/// `null`, as an instance with no attributes was before.
+impl Default for Attrs {
+    fn default() -> Attrs {
+        Attrs("null".into())
+    }
+}
+
+impl From<serde_json::Value> for Attrs {
+    fn from(v: serde_json::Value) -> Attrs {
+        Attrs::from_json(&v)
+    }
+}
+
+impl std::fmt::Debug for Attrs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Attrs({})", self.0)
+    }
+}
+
+/// The compact text.
+impl std::fmt::Display for Attrs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Serialises as the JSON value itself (as the `serde_json::Value` it replaces did), copied
+/// as text into a JSON serialiser.
+impl Serialize for Attrs {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let raw: &serde_json::value::RawValue =
+            serde_json::from_str(&self.0).map_err(serde::ser::Error::custom)?;
+        raw.serialize(s)
+    }
+}
+
+/// Read through a JSON tree: the journal's records are internally tagged enums, whose
+/// contents serde buffers, and text cannot be taken from a buffer. Only recovery reads them.
+impl<'de> Deserialize<'de> for Attrs {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Attrs, D::Error> {
+        serde_json::Value::deserialize(d).map(|v| Attrs::from_json(&v))
     }
 }
 

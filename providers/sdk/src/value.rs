@@ -464,6 +464,19 @@ impl Value {
         }
     }
 
+    /// [`Value::from_json`] of the JSON text `text`, read in one pass without building a JSON
+    /// tree. An error only when `text` is not JSON.
+    pub fn from_json_str(text: &str) -> Result<Value, serde_json::Error> {
+        stream::from_str(text, stream::Mode::Untyped)
+    }
+    /// [`Value::from_json_typed`] of the JSON text `text`, read in one pass driven by `ty`
+    /// without building a JSON tree (a dynamic value's `{"value", "type"}` wrapper is the one
+    /// part read twice: its value waits, as text, for its type). An error only when `text` is
+    /// not JSON.
+    pub fn from_json_str_typed(text: &str, ty: &Type) -> Result<Value, serde_json::Error> {
+        stream::from_str(text, stream::Mode::Typed(ty))
+    }
+
     /// A short name of this value's kind, for error messages.
     pub fn kind_name(&self) -> &'static str {
         match self {
@@ -577,6 +590,237 @@ impl From<Tagged> for Value {
     }
 }
 
+/// The streaming readers behind [`Value::from_json_str`] and [`Value::from_json_str_typed`]: a
+/// serde `DeserializeSeed` that carries the type expected where the parser is, so each JSON
+/// token becomes its part of the value directly, with exactly the rules of
+/// [`Value::from_json_typed`] and [`Value::from_json`].
+mod stream {
+    use std::cell::RefCell;
+    use std::collections::{BTreeMap, HashMap};
+    use std::fmt;
+    use std::rc::Rc;
+
+    use serde::de::{DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
+    use serde_json::value::RawValue;
+
+    use super::{Number, Value};
+    use crate::types::Type;
+
+    /// The key under which serde_json (with `arbitrary_precision`) hands a number's text to a
+    /// visitor, as a one-entry map.
+    const NUMBER_TOKEN: &str = "$serde_json::private::Number";
+
+    #[derive(Clone, Copy)]
+    pub(super) enum Mode<'t> {
+        /// As [`Value::from_json`]: arrays are tuples, objects objects, all the way down.
+        Untyped,
+        /// As [`Value::from_json_typed`] with this type.
+        Typed(&'t Type),
+    }
+
+    pub(super) fn from_str(text: &str, mode: Mode<'_>) -> Result<Value, serde_json::Error> {
+        let mut de = serde_json::Deserializer::from_str(text);
+        let v = Seed(mode).deserialize(&mut de)?;
+        de.end()?;
+        Ok(v)
+    }
+
+    struct Seed<'t>(Mode<'t>);
+
+    impl<'de> DeserializeSeed<'de> for Seed<'_> {
+        type Value = Value;
+        fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+            d.deserialize_any(self)
+        }
+    }
+
+    impl Seed<'_> {
+        fn number(&self, text: &str) -> Value {
+            match self.0 {
+                // `from_json_typed` writes the number as serde_json prints it: as it was written.
+                Mode::Typed(Type::String) => Value::String(text.to_string()),
+                _ => Number::parse(text)
+                    .map(Value::Number)
+                    .unwrap_or(Value::Null),
+            }
+        }
+    }
+
+    impl<'de> Visitor<'de> for Seed<'_> {
+        type Value = Value;
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("a JSON value")
+        }
+        fn visit_unit<E>(self) -> Result<Value, E> {
+            Ok(Value::Null)
+        }
+        fn visit_none<E>(self) -> Result<Value, E> {
+            Ok(Value::Null)
+        }
+        fn visit_bool<E>(self, b: bool) -> Result<Value, E> {
+            Ok(match self.0 {
+                Mode::Typed(Type::String) => Value::String(b.to_string()),
+                _ => Value::Bool(b),
+            })
+        }
+        // Without `arbitrary_precision` numbers arrive as machine numbers.
+        fn visit_u64<E>(self, n: u64) -> Result<Value, E> {
+            Ok(self.number(&n.to_string()))
+        }
+        fn visit_i64<E>(self, n: i64) -> Result<Value, E> {
+            Ok(self.number(&n.to_string()))
+        }
+        fn visit_f64<E>(self, f: f64) -> Result<Value, E> {
+            Ok(match serde_json::Number::from_f64(f) {
+                Some(n) => self.number(&n.to_string()),
+                None => Value::Null,
+            })
+        }
+        fn visit_str<E: serde::de::Error>(self, s: &str) -> Result<Value, E> {
+            self.visit_string(s.to_string())
+        }
+        fn visit_string<E>(self, s: String) -> Result<Value, E> {
+            Ok(match self.0 {
+                Mode::Typed(Type::Number) => match Number::parse(&s) {
+                    Some(n) => Value::Number(n),
+                    None => Value::String(s),
+                },
+                _ => Value::String(s),
+            })
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+            let mut xs = Vec::with_capacity(seq.size_hint().unwrap_or(0));
+            match self.0 {
+                Mode::Typed(Type::List(el)) => {
+                    while let Some(x) = seq.next_element_seed(Seed(Mode::Typed(el)))? {
+                        xs.push(x);
+                    }
+                    Ok(Value::List(xs))
+                }
+                Mode::Typed(Type::Set(el)) => {
+                    while let Some(x) = seq.next_element_seed(Seed(Mode::Typed(el)))? {
+                        xs.push(x);
+                    }
+                    Ok(Value::set(xs))
+                }
+                Mode::Typed(Type::Tuple(els)) => {
+                    loop {
+                        let t = els.get(xs.len()).unwrap_or(&Type::Any);
+                        match seq.next_element_seed(Seed(Mode::Typed(t)))? {
+                            Some(x) => xs.push(x),
+                            None => break,
+                        }
+                    }
+                    Ok(Value::Tuple(xs))
+                }
+                _ => {
+                    while let Some(x) = seq.next_element_seed(Seed(Mode::Untyped))? {
+                        xs.push(x);
+                    }
+                    Ok(Value::Tuple(xs))
+                }
+            }
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+            let Some(first) = map.next_key::<String>()? else {
+                return Ok(match self.0 {
+                    Mode::Typed(Type::Map(_)) => Value::Map(BTreeMap::new()),
+                    _ => Value::Object(BTreeMap::new()),
+                });
+            };
+            if first == NUMBER_TOKEN {
+                let text: String = map.next_value()?;
+                return Ok(self.number(&text));
+            }
+            match self.0 {
+                Mode::Typed(Type::Map(el)) => {
+                    let m = entries(first, &mut map, |_| Mode::Typed(el))?;
+                    Ok(Value::Map(m))
+                }
+                Mode::Typed(Type::Object(o)) => {
+                    let m = entries(first, &mut map, |k| {
+                        Mode::Typed(o.attrs.get(k).unwrap_or(&Type::Any))
+                    })?;
+                    Ok(Value::Object(m))
+                }
+                Mode::Typed(Type::Any) => dynamic(first, &mut map),
+                _ => Ok(Value::Object(entries(first, &mut map, |_| Mode::Untyped)?)),
+            }
+        }
+    }
+
+    /// The members of an object whose first key has been read, each read in the mode `mode`
+    /// gives for its key (a repeated key keeps its last value, as serde_json does).
+    fn entries<'de, 't, A: MapAccess<'de>>(
+        first: String,
+        map: &mut A,
+        mode: impl Fn(&str) -> Mode<'t>,
+    ) -> Result<BTreeMap<String, Value>, A::Error> {
+        let mut m = BTreeMap::new();
+        let v = map.next_value_seed(Seed(mode(&first)))?;
+        m.insert(first, v);
+        while let Some(k) = map.next_key::<String>()? {
+            let v = map.next_value_seed(Seed(mode(&k)))?;
+            m.insert(k, v);
+        }
+        Ok(m)
+    }
+
+    /// The type written as JSON `text` (`Type::from_json`), remembered per thread: the
+    /// instances of one resource store the same few types over and over.
+    fn type_of_text(text: &str) -> Option<Rc<Type>> {
+        thread_local! {
+            static TYPES: RefCell<HashMap<Box<str>, Option<Rc<Type>>>> =
+                RefCell::new(HashMap::new());
+        }
+        // Bounds the memory a state of many distinct types can take.
+        const MAX: usize = 1024;
+        TYPES.with(|types| {
+            if let Some(t) = types.borrow().get(text) {
+                return t.clone();
+            }
+            let t = serde_json::from_str::<serde_json::Value>(text)
+                .ok()
+                .and_then(|t| Type::from_json(&t))
+                .map(Rc::new);
+            let mut types = types.borrow_mut();
+            if types.len() >= MAX {
+                types.clear();
+            }
+            types.insert(text.into(), t.clone());
+            t
+        })
+    }
+
+    /// An object where a value of dynamic type is expected: the `{"value": ..., "type": ...}`
+    /// wrapper a dynamic value is stored in (its value then read with that type), or else an
+    /// untyped object. Members are kept as text until the decision.
+    fn dynamic<'de, A: MapAccess<'de>>(first: String, map: &mut A) -> Result<Value, A::Error> {
+        use serde::de::Error as _;
+        let mut raw: BTreeMap<String, &'de RawValue> = BTreeMap::new();
+        raw.insert(first, map.next_value()?);
+        while let Some(k) = map.next_key::<String>()? {
+            let v: &'de RawValue = map.next_value()?;
+            raw.insert(k, v);
+        }
+        if raw.len() == 2
+            && let Some(value) = raw.get("value")
+            && let Some(ty) = raw.get("type").and_then(|t| type_of_text(t.get()))
+        {
+            return from_str(value.get(), Mode::Typed(&ty)).map_err(A::Error::custom);
+        }
+        raw.into_iter()
+            .map(|(k, v)| {
+                Ok((
+                    k,
+                    from_str(v.get(), Mode::Untyped).map_err(A::Error::custom)?,
+                ))
+            })
+            .collect::<Result<_, _>>()
+            .map(Value::Object)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -635,6 +879,170 @@ mod tests {
             r#"{"id":"x","input":{"value":{"n":3,"s":["a"]},"type":["object",{"n":"number","s":["tuple",["string"]]}]}}"#
         );
         assert_eq!(Value::from_json_typed(&j, &ty), v);
+    }
+
+    /// The streaming readers agree with the tree-based ones on every pairing of a document and
+    /// a type: hand-picked edge cases (wrappers, numbers as strings and strings as numbers,
+    /// duplicate keys, sets with duplicates), then many generated documents each read with
+    /// several generated types.
+    #[test]
+    fn streaming_reads_agree_with_tree_reads() {
+        fn check(text: &str, ty: &Type) {
+            let tree: serde_json::Value = serde_json::from_str(text).unwrap();
+            assert_eq!(
+                Value::from_json_str_typed(text, ty).unwrap(),
+                Value::from_json_typed(&tree, ty),
+                "{text} as {ty:?}"
+            );
+            assert_eq!(
+                Value::from_json_str(text).unwrap(),
+                Value::from_json(&tree),
+                "{text}"
+            );
+        }
+        let any_obj = Type::object([("a", Type::Any), ("n", Type::Number), ("s", Type::String)]);
+        let types = [
+            Type::Any,
+            Type::Bool,
+            Type::Number,
+            Type::String,
+            Type::list(Type::Any),
+            Type::list(Type::Number),
+            Type::set(Type::String),
+            Type::set(Type::Any),
+            Type::map(Type::String),
+            Type::map(Type::Any),
+            Type::Tuple(vec![Type::String, Type::Number]),
+            Type::Tuple(vec![]),
+            any_obj.clone(),
+            Type::list(any_obj.clone()),
+            Type::map(Type::list(Type::Number)),
+        ];
+        let texts = [
+            "null",
+            "true",
+            "false",
+            "0",
+            "-0",
+            "1.50",
+            "1e3",
+            "-2.5E-7",
+            "123456789012345678901234567890.123456789",
+            r#""12""#,
+            r#""1e2x""#,
+            r#""a<b\u0026\n\u00e9""#,
+            "[]",
+            "{}",
+            r#"[1, "2", true, null, [3], {"x": 1}]"#,
+            r#"["b", "a", "b", 1, 1.0]"#,
+            r#"{"value": "x", "type": "string"}"#,
+            r#"{"type": "number", "value": "7"}"#,
+            r#"{"value": [1, "a"], "type": ["tuple", ["number", "string"]]}"#,
+            r#"{"value": {"k": [1]}, "type": ["map", ["list", "number"]]}"#,
+            r#"{"value": {"a": {"value": 1, "type": "number"}}, "type": ["object", {"a": "dynamic"}]}"#,
+            r#"{"value": 1, "type": "nonsense"}"#,
+            r#"{"value": 1, "type": ["list"]}"#,
+            r#"{"value": 1, "other": 2}"#,
+            r#"{"value": 1, "type": "number", "more": 3}"#,
+            r#"{"value": 1, "value": 2, "type": "number"}"#,
+            r#"{"a": {"value": true, "type": "bool"}, "n": "3", "s": 4, "z": {"value": 1, "type": "number"}}"#,
+            r#"{"a": 1, "a": 2, "n": 1.5e1, "s": false}"#,
+            r#"[{"a": null, "n": null, "s": null}, {"a": [1, {"value": 2, "type": "number"}]}]"#,
+        ];
+        for text in texts {
+            for ty in &types {
+                check(text, ty);
+            }
+        }
+
+        // Generated documents: a small deterministic generator, each document read with types
+        // generated from the same stream (so some fit it and most fit it only in part).
+        struct Gen(u64);
+        impl Gen {
+            fn next(&mut self, n: u64) -> u64 {
+                self.0 = self
+                    .0
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                (self.0 >> 33) % n
+            }
+            fn text(&mut self, depth: u32) -> String {
+                let keys = ["a", "n", "s", "value", "type", "k<"];
+                match self.next(if depth > 3 { 6 } else { 9 }) {
+                    0 => "null".into(),
+                    1 => ["true", "false"][self.next(2) as usize].into(),
+                    2 => ["0", "7", "-1.25", "1e2", "0.1", "18446744073709551616"]
+                        [self.next(6) as usize]
+                        .into(),
+                    3 => ["\"x\"", "\"12\"", "\"\"", "\"number\"", "\"string\""]
+                        [self.next(5) as usize]
+                        .into(),
+                    4 => "[\"list\", \"number\"]".into(),
+                    5 => "\"dynamic\"".into(),
+                    6 => {
+                        let n = self.next(4);
+                        let xs: Vec<String> = (0..n).map(|_| self.text(depth + 1)).collect();
+                        format!("[{}]", xs.join(", "))
+                    }
+                    _ => {
+                        let n = self.next(4);
+                        let xs: Vec<String> = (0..n)
+                            .map(|_| {
+                                let k = keys[self.next(keys.len() as u64) as usize];
+                                format!("\"{k}\": {}", self.text(depth + 1))
+                            })
+                            .collect();
+                        format!("{{{}}}", xs.join(", "))
+                    }
+                }
+            }
+            fn ty(&mut self, depth: u32) -> Type {
+                match self.next(if depth > 2 { 4 } else { 10 }) {
+                    0 => Type::Any,
+                    1 => Type::Bool,
+                    2 => Type::Number,
+                    3 => Type::String,
+                    4 => Type::list(self.ty(depth + 1)),
+                    5 => Type::set(self.ty(depth + 1)),
+                    6 => Type::map(self.ty(depth + 1)),
+                    7 => Type::Tuple((0..self.next(3)).map(|_| self.ty(depth + 1)).collect()),
+                    _ => {
+                        let mut attrs = Vec::new();
+                        for k in ["a", "n", "s", "value", "type"] {
+                            if self.next(2) == 0 {
+                                attrs.push((k, self.ty(depth + 1)));
+                            }
+                        }
+                        Type::object(attrs)
+                    }
+                }
+            }
+        }
+        let mut g = Gen(7);
+        for _ in 0..3000 {
+            let text = g.text(0);
+            for _ in 0..4 {
+                let ty = g.ty(0);
+                check(&text, &ty);
+            }
+            check(&text, &Type::Any);
+        }
+
+        for bad in [
+            "",
+            "{",
+            "[1,]",
+            "{\"a\" 1}",
+            "nul",
+            "1 2",
+            "{\"value\": 1, \"type\": }",
+        ] {
+            assert!(
+                Value::from_json_str_typed(bad, &Type::Any).is_err(),
+                "{bad}"
+            );
+            assert!(Value::from_json_str(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

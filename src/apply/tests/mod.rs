@@ -185,7 +185,11 @@ fn create(name: &str, value: &str, deps: &[&str]) -> ResourceChange {
 }
 
 fn current(state: &State, name: &str) -> Value {
-    Value::from_json(&state.instance(&addr(name)).expect("in state").attributes)
+    state
+        .instance(&addr(name))
+        .expect("in state")
+        .attributes
+        .to_value()
 }
 
 fn update(state: &State, name: &str, value: &str, deps: &[&str]) -> ResourceChange {
@@ -327,13 +331,8 @@ impl Harness {
         let recorded: BTreeMap<String, serde_json::Value> = state
             .instances()
             .map(|(_, _, i)| {
-                let id = i
-                    .attributes
-                    .get("id")
-                    .and_then(|v| v.as_str())
-                    .unwrap_or("?")
-                    .to_string();
-                (id, i.attributes.clone())
+                let id = i.attributes.get_str("id").unwrap_or_else(|| "?".into());
+                (id, i.attributes.to_json())
             })
             .collect();
         assert_eq!(recorded, world, "state and world differ");
@@ -869,7 +868,7 @@ async fn unknowns_from_dependencies_are_replanned() {
     let replanner = FnReplanner(Box::new(move |c, state| {
         seen2.fetch_add(1, Ordering::SeqCst);
         let a = state.instance(&addr("a")).ok_or("a not applied yet")?;
-        let id = a.attributes["id"].as_str().unwrap_or_default().to_string();
+        let id = a.attributes.get_str("id").unwrap_or_default();
         let mut after = c
             .after
             .clone()
@@ -946,7 +945,7 @@ async fn sensitive_values_reach_providers_unmarked_and_state_marked() {
             vec![PathStep::Attr("value".into())]
         ]
     );
-    assert_eq!(i.attributes["value"], "v");
+    assert_eq!(i.attributes.to_json()["value"], "v");
 }
 
 #[tokio::test(start_paused = true)]
@@ -1262,7 +1261,8 @@ async fn an_unrecovered_journal_blocks_the_run() {
 
 fn inst(name: &str, id: Option<&str>) -> InstanceState {
     InstanceState {
-        attributes: serde_json::json!({"id": id, "name": name, "value": "v", "secret": null}),
+        attributes: serde_json::json!({"id": id, "name": name, "value": "v", "secret": null})
+            .into(),
         ..InstanceState::default()
     }
 }
@@ -1384,10 +1384,13 @@ fn replay_records_finished_and_unfinished_operations() {
     let orphans = replayed(&records, &mut state);
     assert!(orphans.is_empty());
     let a = state.instance(&addr("a")).unwrap();
-    assert_eq!((a.attributes["id"].as_str(), a.tainted), (Some("1"), false));
+    assert_eq!(
+        (a.attributes.get_str("id").as_deref(), a.tainted),
+        (Some("1"), false)
+    );
     let b = state.instance(&addr("b")).unwrap();
     assert!(b.tainted, "an unfinished create is kept, tainted");
-    assert_eq!(b.attributes["name"], "b");
+    assert_eq!(b.attributes.to_json()["name"], "b");
     assert!(state.instance(&addr("u")).unwrap().tainted);
     assert_eq!(
         state.instance(&addr("u")).unwrap().attributes,
@@ -1550,7 +1553,8 @@ async fn crash_at_any_point_loses_nothing() {
             let i = state
                 .instance(&addr(name))
                 .unwrap_or_else(|| panic!("{name} lost at {crash_ms} ms"));
-            let id = i.attributes["id"].as_str();
+            let id = i.attributes.get_str("id");
+            let id = id.as_deref();
             assert!(
                 id.is_none() || id == obj.get_attr("id").and_then(Value::as_str),
                 "{name} at {crash_ms}"

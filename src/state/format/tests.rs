@@ -83,7 +83,7 @@ fn basic_fixture_has_the_expected_model() {
         b1.dependencies,
         vec![ResourceAddr::managed("terraform_data", "a")]
     );
-    assert_eq!(b1.attributes["input"]["value"]["s"], json!("x1"));
+    assert_eq!(b1.attributes.to_json()["input"]["value"]["s"], json!("x1"));
     let mut paths = b1.sensitive_paths.clone();
     paths.sort();
     assert_eq!(
@@ -113,7 +113,9 @@ fn basic_fixture_has_the_expected_model() {
         panic!()
     };
     assert_eq!(
-        s.resources[&inner].instances[&InstanceKey::None].attributes["input"]["value"],
+        s.resources[&inner].instances[&InstanceKey::None]
+            .attributes
+            .to_json()["input"]["value"],
         json!(42)
     );
     assert!(
@@ -177,7 +179,7 @@ fn strings_are_escaped_as_go_does() {
 fn resources_are_sorted_as_terraform_sorts_them() {
     let mut s = State::new();
     let inst = InstanceState {
-        attributes: json!({"id": "x"}),
+        attributes: json!({"id": "x"}).into(),
         ..Default::default()
     };
     for addr in [
@@ -231,7 +233,7 @@ fn dependencies_are_sorted_and_keys_canonical() {
     wrapper.insert("value".into(), json!({"k": "v", "a": "b"}));
     attrs.insert("w".into(), Value::Object(wrapper));
     let inst = InstanceState {
-        attributes: Value::Object(attrs),
+        attributes: Value::Object(attrs).into(),
         dependencies: vec![
             ResourceAddr::managed("terraform_data", "z"),
             ResourceAddr::managed("terraform_data", "a"),
@@ -349,7 +351,8 @@ fn data_instance(id: &str, input: Value, ty: Value, triggers: Value) -> Instance
             "input": {"value": input, "type": ty},
             "output": {"value": input, "type": ty},
             "triggers_replace": triggers,
-        }),
+        })
+        .into(),
         ..Default::default()
     }
 }
@@ -481,11 +484,11 @@ fn we_read_what_terraform_applied() {
     let a = ResourceAddr::managed("terraform_data", "a");
     let ai = s.instance(&a.instance(InstanceKey::None)).unwrap();
     assert_eq!(
-        ai.attributes["output"],
+        ai.attributes.to_json()["output"],
         json!({"value": "hello", "type": "string"})
     );
     assert!(
-        ai.attributes["id"]
+        ai.attributes.to_json()["id"]
             .as_str()
             .is_some_and(|id| id.len() == 36)
     );
@@ -493,8 +496,14 @@ fn we_read_what_terraform_applied() {
         let b = s
             .instance(&ResourceAddr::managed("terraform_data", "b").instance(InstanceKey::Int(n)))
             .unwrap();
-        assert_eq!(b.attributes["input"]["value"], json!({"n": n, "s": "x"}));
-        assert_eq!(b.attributes["triggers_replace"]["value"], json!(["hello"]));
+        assert_eq!(
+            b.attributes.to_json()["input"]["value"],
+            json!({"n": n, "s": "x"})
+        );
+        assert_eq!(
+            b.attributes.to_json()["triggers_replace"]["value"],
+            json!(["hello"])
+        );
         assert_eq!(
             b.sensitive_paths,
             vec![vec![
@@ -511,7 +520,7 @@ fn we_read_what_terraform_applied() {
         )
         .unwrap();
     assert!(c.create_before_destroy);
-    assert_eq!(c.attributes["input"]["value"], json!([1, 2.5]));
+    assert_eq!(c.attributes.to_json()["input"]["value"], json!([1, 2.5]));
     let (_, r, _) = s.instances().next().unwrap();
     assert_eq!(r.provider, r#"provider["terraform.io/builtin/terraform"]"#);
 }
@@ -550,5 +559,170 @@ fn large_states_read_in_pieces_like_whole() {
     assert!(
         err.contains("resources[0]") && err.contains("\"mode\""),
         "the first broken resource is named: {err}"
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Attributes kept as canonical text.
+
+/// The attributes of every instance in the fixtures, as the JSON text each file holds.
+fn fixture_attributes() -> Vec<String> {
+    let mut out = Vec::new();
+    for case in std::fs::read_dir(testdata()).unwrap() {
+        let Ok(bytes) = std::fs::read(case.unwrap().path().join("terraform.tfstate")) else {
+            continue;
+        };
+        let Ok(doc) = serde_json::from_slice::<Value>(&bytes) else {
+            continue;
+        };
+        for r in doc["resources"].as_array().into_iter().flatten() {
+            for i in r["instances"].as_array().into_iter().flatten() {
+                if i["attributes"].is_object() {
+                    out.push(serde_json::to_string_pretty(&i["attributes"]).unwrap());
+                }
+            }
+        }
+    }
+    assert!(out.len() >= 10, "{out:?}");
+    out
+}
+
+/// Documents that are canonical only in part: keys out of order (a dynamic wrapper type
+/// first, too), numbers and escapes spelled otherwise than Terraform writes them, duplicate
+/// keys, unusual whitespace.
+const UNCANONICAL: &[&str] = &[
+    r#"{"b": 1, "a": 2}"#,
+    r#"{"type": "string", "value": "x"}"#,
+    r#"{"value": "x", "type": "string", "z": 1}"#,
+    r#"{"a": {"type": ["list", "number"], "value": [1, 2]}}"#,
+    r#"{"n": 1e3, "m": 1.50, "o": -0, "p": 0.0, "q": 1E-2, "r": 0.5e1}"#,
+    r#"{"n": [1.0, -0.0, 2.5e+1, 100000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000001]}"#,
+    r#"{"s": "\/ \u0041 \u00e9 \u003C \ud83d\ude00"}"#,
+    "{\"s\": \"<a> & \u{2028} \\u2029\"}",
+    r#"{"a\u0062": 1, "ab": 2}"#,
+    r#"{"a": 1, "a": 2}"#,
+    r#"{"k": "é😀 \n\t\b\f\r \" \\ \u0001 \u001f \u007f"}"#,
+];
+
+/// Documents canonical but for their whitespace: read as they stand.
+const CANONICAL: &[&str] = &[
+    "{\"a\"\t:\r\n[ 1 ,2 ] , \"b\" : { } ,\"c\":[ ]}",
+    r#"{"value": 1, "type": "number"}"#,
+    r#"{"type": 1, "value": 2, "x": 3}"#,
+    r#"{"a": [-0.5, 0, 12, 1000000000000000000000000000000, 0.000001], "b": "\u003c\n\u0001"}"#,
+];
+
+/// [`Attrs`] holds, for any JSON, exactly the text [`write`] writes for that JSON without its
+/// whitespace, whether it took the fast path (text already canonical) or the parse; and
+/// re-indenting that text gives what the tree-based writer gives.
+#[test]
+fn attributes_text_is_canonical_whatever_the_input() {
+    let mut texts: Vec<String> = fixture_attributes();
+    texts.extend(UNCANONICAL.iter().map(|s| s.to_string()));
+    texts.extend(CANONICAL.iter().map(|s| s.to_string()));
+    // Every fixture also reordered (a tree without preserved order writes keys sorted, the
+    // dynamic wrappers' too) and compacted.
+    for t in fixture_attributes() {
+        let v: Value = serde_json::from_str(&t).unwrap();
+        texts.push(serde_json::to_string(&v).unwrap());
+        let reversed = |m: &Map<String, Value>| {
+            let mut m2 = Map::new();
+            for (k, v) in m.iter().rev() {
+                m2.insert(k.clone(), v.clone());
+            }
+            m2
+        };
+        if let Value::Object(m) = &v {
+            texts.push(serde_json::to_string(&Value::Object(reversed(m))).unwrap());
+        }
+    }
+    let mut fast = 0;
+    for text in &texts {
+        let v: Value = serde_json::from_str(text).unwrap();
+        let want = canonical_text(&v);
+        let attrs = Attrs::parse(text).unwrap();
+        assert_eq!(attrs.as_str(), want, "{text}");
+        if minify_canonical(text).is_some() {
+            fast += 1;
+        }
+        for depth in [0, 3] {
+            let (mut a, mut b) = (String::new(), String::new());
+            reindent(&mut a, attrs.as_str(), depth);
+            emit(&mut b, &canonical(&v), depth);
+            assert_eq!(a, b, "{text}");
+        }
+        assert_eq!(Attrs::from_json(&attrs.to_json()), attrs, "{text}");
+    }
+    assert!(
+        fast >= fixture_attributes().len(),
+        "files Terraform wrote take the fast path"
+    );
+    for text in UNCANONICAL {
+        assert_eq!(minify_canonical(text), None, "{text} is not canonical");
+    }
+    for text in CANONICAL {
+        assert!(minify_canonical(text).is_some(), "{text} is canonical");
+    }
+    assert!(Attrs::parse("{").is_err());
+}
+
+/// Reading values straight from the attributes' text gives what reading them from a tree
+/// gave, for every fixture instance and the uncanonical documents, with the types the
+/// planner uses (a `terraform_data`-like schema, dynamic, and the values' own types).
+#[test]
+fn typed_values_from_text_match_values_from_trees() {
+    use cairn_provider::{Type, Value as V};
+    let data = Type::object([
+        ("id", Type::String),
+        ("input", Type::Any),
+        ("output", Type::Any),
+        ("triggers_replace", Type::Any),
+    ]);
+    let mut texts = fixture_attributes();
+    texts.extend(UNCANONICAL.iter().map(|s| s.to_string()));
+    texts.extend(CANONICAL.iter().map(|s| s.to_string()));
+    for text in &texts {
+        let attrs = Attrs::parse(text).unwrap();
+        let tree = attrs.to_json();
+        let own = Type::of(&V::from_json(&tree));
+        for ty in [&data, &Type::Any, &own] {
+            assert_eq!(
+                attrs.to_value_typed(ty),
+                V::from_json_typed(&tree, ty),
+                "{text} as {ty:?}"
+            );
+        }
+        assert_eq!(attrs.to_value(), V::from_json(&tree), "{text}");
+    }
+}
+
+/// Attributes that are not an object, or not JSON, are refused with the file's error, and a
+/// state whose attributes are written in another order or spelling reads to the canonical
+/// text and writes back as Terraform would.
+#[test]
+fn attributes_in_other_spellings_are_canonicalised() {
+    let doc = |attrs: &str| {
+        format!(
+            r#"{{"version": 4, "resources": [{{"mode": "managed", "type": "a", "name": "b", "provider": "p", "instances": [{{"attributes": {attrs}}}]}}]}}"#
+        )
+    };
+    for (attrs, reason) in [
+        ("[]", "\"attributes\" must be an object"),
+        ("\"x\"", "\"attributes\" must be an object"),
+        ("null", "\"attributes\" is missing"),
+        ("{\"a\": }", "not valid JSON"),
+    ] {
+        let err = read(doc(attrs).as_bytes(), "x").unwrap_err().to_string();
+        assert!(err.contains(reason), "{attrs}: {err}");
+    }
+    let s = read(
+        doc(r#"{"z": 1.50, "a": {"type": "string", "value": "<"}}"#).as_bytes(),
+        "x",
+    )
+    .unwrap();
+    let (_, _, i) = s.instances().next().unwrap();
+    assert_eq!(
+        i.attributes.as_str(),
+        r#"{"a":{"value":"\u003c","type":"string"},"z":1.5}"#
     );
 }

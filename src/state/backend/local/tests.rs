@@ -15,7 +15,7 @@ fn state_with(ids: &[&str]) -> State {
     let mut s = State::new();
     for id in ids {
         let inst = InstanceState {
-            attributes: json!({ "id": id }),
+            attributes: json!({ "id": id }).into(),
             ..Default::default()
         };
         let addr = ResourceAddr::managed("terraform_data", id).instance(InstanceKey::None);
@@ -233,7 +233,7 @@ async fn lock_excludes_a_second_backend_but_not_readers() {
         &ResourceAddr::managed("terraform_data", "y").instance(InstanceKey::None),
         "p",
         Some(InstanceState {
-            attributes: json!({"id": "y"}),
+            attributes: json!({"id": "y"}).into(),
             ..Default::default()
         }),
     );
