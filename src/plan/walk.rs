@@ -543,6 +543,8 @@ impl<'a> Walk<'a> {
         );
         let mut groups: BTreeMap<(String, String), Group> = BTreeMap::new();
         let mut diags = Diagnostics::new();
+        // Each stored object is converted to a value (on every core), then joins its group.
+        let mut stored: Vec<(InstanceAddr, (String, String), &crate::state::Attrs)> = Vec::new();
         for (addr, rs, inst) in self.prior.instances() {
             if addr.resource.mode != ResourceMode::Managed {
                 continue;
@@ -557,22 +559,36 @@ impl<'a> Walk<'a> {
                     continue;
                 }
             };
-            let g = groups
-                .entry((p.addr.clone(), addr.resource.ty.clone()))
-                .or_insert_with(|| {
-                    let ty = schema.object_type();
-                    (
-                        p.clone(),
-                        Arc::new(schema.clone()),
-                        ty,
-                        Vec::new(),
-                        Vec::new(),
-                    )
-                });
-            // Plain values go to the provider; the marked value is only made for drift.
-            let plain = inst.attributes.to_value_typed(&g.2);
-            g.3.push(addr);
-            g.4.push(plain);
+            let key = (p.addr.clone(), addr.resource.ty.clone());
+            groups.entry(key.clone()).or_insert_with(|| {
+                let ty = schema.object_type();
+                (
+                    p.clone(),
+                    Arc::new(schema.clone()),
+                    ty,
+                    Vec::new(),
+                    Vec::new(),
+                )
+            });
+            stored.push((addr, key, &inst.attributes));
+        }
+        // Plain values go to the provider; the marked value is only made for drift.
+        let typed: Vec<(&crate::state::Attrs, &Type)> = stored
+            .iter()
+            .map(|(_, key, attrs)| (*attrs, &groups[key].2))
+            .collect();
+        let convert = |(attrs, ty): &(&crate::state::Attrs, &Type)| attrs.to_value_typed(ty);
+        let plains = if typed.len() >= PARALLEL_BATCH {
+            crate::par::map(&typed, convert)
+        } else {
+            typed.iter().map(convert).collect()
+        };
+        drop(typed);
+        for ((addr, key, _), plain) in stored.into_iter().zip(plains) {
+            if let Some(g) = groups.get_mut(&key) {
+                g.3.push(addr);
+                g.4.push(plain);
+            }
         }
         let mut tasks = tokio::task::JoinSet::new();
         let limit = Arc::new(tokio::sync::Semaphore::new(10));
