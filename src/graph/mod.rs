@@ -245,7 +245,7 @@ const PARALLEL_REFERENCES: usize = 256;
 
 /// What a resource's arguments, meta-arguments and conditions refer to, and what its
 /// `depends_on` names.
-fn resource_references(r: &Resource) -> (Vec<Reference>, Vec<Reference>) {
+pub(crate) fn resource_references(r: &Resource) -> (Vec<Reference>, Vec<Reference>) {
     let mut refs = lang::body_references(&r.body);
     for e in r.count.iter().chain(r.for_each.iter()) {
         refs.extend(lang::references(e));

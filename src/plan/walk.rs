@@ -2078,27 +2078,8 @@ struct PreciseRefs {
 
 impl PreciseRefs {
     fn new(r: &Resource, deps: &[ResourceAddr], indirect: HashSet<ResourceAddr>) -> PreciseRefs {
-        let mut refs = lang::body_references(&r.body);
-        for e in r
-            .count
-            .iter()
-            .chain(r.for_each.iter())
-            .chain(r.depends_on.iter())
-        {
-            refs.extend(lang::references(e));
-        }
-        for e in &r.lifecycle.replace_triggered_by {
-            refs.extend(lang::references(e));
-        }
-        for c in r
-            .lifecycle
-            .preconditions
-            .iter()
-            .chain(&r.lifecycle.postconditions)
-        {
-            refs.extend(lang::references(&c.condition));
-            refs.extend(lang::references(&c.error_message));
-        }
+        let (mut refs, depends_on) = graph::resource_references(r);
+        refs.extend(depends_on);
         let by_dep = deps
             .iter()
             .filter(|d| !indirect.contains(*d))
