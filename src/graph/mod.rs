@@ -140,6 +140,16 @@ impl Graph {
             .collect()
     }
 
+    /// Whether anything depends on a node: refers to it, or names it in `depends_on`.
+    pub fn has_dependents(&self, node: &Node) -> bool {
+        self.index.get(node).is_some_and(|&i| {
+            self.g
+                .neighbors_directed(i, petgraph::Direction::Outgoing)
+                .next()
+                .is_some()
+        })
+    }
+
     /// The resources a node depends on, looking through variables, locals and provider
     /// configurations (but not through other resources): what state records as `dependencies`.
     pub fn resource_dependencies(&self, node: &Node) -> Vec<ResourceAddr> {

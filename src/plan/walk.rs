@@ -1333,12 +1333,14 @@ impl<'a> Walk<'a> {
                 (key, each_value, import)
             })
             .collect();
+        let keep = self.values_needed(r);
         let at = Resolved {
             full: &full,
             provider: &provider,
             schema,
             precise: &precise,
             deps,
+            keep,
         };
         let mut values = BTreeMap::new();
         if !nested && instances.len() >= PARALLEL_BATCH && parallel_runtime() {
@@ -1432,11 +1434,21 @@ impl<'a> Walk<'a> {
                 out.changes.push(c);
             }
         }
-        out.values = Some(ResourceValues {
+        out.values = keep.then_some(ResourceValues {
             expansion,
             instances: values,
         });
         out
+    }
+
+    /// Whether the values of a resource's instances are needed once it is planned: something
+    /// refers to it, its postconditions use `self`, or a `check` or `import` block may refer to
+    /// it. When not, the planned values are only in the plan's changes (no copy for the scope).
+    fn values_needed(&self, r: &Resource) -> bool {
+        !self.m.checks.is_empty()
+            || !self.imports.is_empty()
+            || !r.lifecycle.postconditions.is_empty()
+            || self.graph.has_dependents(&Node::Resource(r.addr.clone()))
     }
 
     /// Plans one instance of a resource; its value (planned, or stored when it is not targeted)
@@ -1456,6 +1468,7 @@ impl<'a> Walk<'a> {
             schema,
             precise,
             deps,
+            keep,
         } = *at;
         let addr = full.instance(key.clone());
         if !self.instance_targeted(&addr) {
@@ -1502,7 +1515,7 @@ impl<'a> Walk<'a> {
                     .await
             }
             ResourceMode::Managed => {
-                self.plan_managed(r, &addr, provider, schema, config, deps, out)
+                self.plan_managed(r, &addr, provider, schema, config, deps, keep, out)
                     .await
             }
         };
@@ -1591,6 +1604,8 @@ impl<'a> Walk<'a> {
         }
     }
 
+    /// Plans a managed instance; its planned value (with marks) unless planning failed, or
+    /// just null when `keep` says nothing will look at it (the change holds it).
     #[allow(clippy::too_many_arguments)]
     async fn plan_managed(
         &self,
@@ -1600,6 +1615,7 @@ impl<'a> Walk<'a> {
         schema: &Schema,
         config: Value,
         deps: &[ResourceAddr],
+        keep: bool,
         out: &mut Outcome,
     ) -> Option<Value> {
         // The prior object without marks (from refresh when it ran), and with them.
@@ -1705,7 +1721,8 @@ impl<'a> Walk<'a> {
                 p.mark_paths(&prior_paths)
             }
         });
-        let mut c = change(addr, &provider.addr, action, prior, Some(after.clone()));
+        let value = if keep { after.clone() } else { Value::Null };
+        let mut c = change(addr, &provider.addr, action, prior, Some(after));
         c.reason = reason;
         c.replace_paths = replace_paths;
         c.dependencies = deps.to_vec();
@@ -1715,7 +1732,7 @@ impl<'a> Walk<'a> {
             out.pending.push(addr.resource.clone());
         }
         out.changes.push(c);
-        Some(after)
+        Some(value)
     }
 
     /// Whether any resource named in `replace_triggered_by` has a pending update or replacement.
@@ -2155,6 +2172,8 @@ struct Resolved<'r> {
     schema: &'r Schema,
     precise: &'r PreciseRefs,
     deps: &'r [ResourceAddr],
+    /// Whether the instances' values are needed after planning (see [`Walk::values_needed`]).
+    keep: bool,
 }
 
 /// What planning one resource adds to the walk (see [`Walk::plan_resource_in`]).
