@@ -435,7 +435,33 @@ pub fn evaluate_outputs(
         providers,
         cwd,
     };
-    let scope = scope_at(&ctx, vars, &ModulePath::root())?;
+    if config.root.outputs.is_empty() {
+        return Ok(BTreeMap::new());
+    }
+    // When the outputs refer to resources directly (and to nothing that may refer to others:
+    // locals, module calls), only those resources are read from the state.
+    let mut direct = Vec::new();
+    let mut only_direct = true;
+    for o in config.root.outputs.values() {
+        for r in lang::references(&o.value) {
+            match r.subject {
+                lang::Subject::Resource(a) => direct.push(a),
+                lang::Subject::Local(_) | lang::Subject::Module(_) => only_direct = false,
+                _ => {}
+            }
+        }
+    }
+    let scope = if only_direct {
+        state_scope(
+            &ctx,
+            &config.root,
+            &ModulePath::root(),
+            vars.clone(),
+            Some(&direct),
+        )
+    } else {
+        scope_at(&ctx, vars, &ModulePath::root())?
+    };
     let mut out = BTreeMap::new();
     let mut diags = Diagnostics::new();
     for o in config.root.outputs.values() {
