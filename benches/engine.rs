@@ -133,10 +133,7 @@ fn eval(c: &mut Criterion) {
     ];
     let mut g = c.benchmark_group("eval");
     for (name, text) in cases {
-        let expr = Expr {
-            file: 0,
-            expr: text.parse().expect("expression parses"),
-        };
+        let expr = Expr::from_hcl(0, &text.parse().expect("expression parses"));
         assert!(cairn::lang::eval(&expr, &scope).is_ok(), "{name}");
         g.bench_function(name, |b| {
             b.iter(|| black_box(cairn::lang::eval(&expr, &scope)))

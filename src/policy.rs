@@ -114,10 +114,7 @@ pub fn load(path: &Path, sources: &mut SourceMap) -> Result<Vec<Rule>, Diagnosti
             ..Rule::default()
         };
         for a in b.body.attributes() {
-            let expr = Expr {
-                file,
-                expr: a.value.clone(),
-            };
+            let expr = Expr::from_hcl(file, &a.value);
             let value = match lang::eval(&expr, &NoRefs) {
                 Ok(v) => v,
                 Err(ds) => {

@@ -9,8 +9,8 @@
 use std::collections::HashMap;
 use std::io::{BufRead, Write};
 
+use crate::lang::ast::{Expression, TraversalOperator};
 use cairn_provider::{ProviderSchema, Schema, Type, Value};
-use hcl_edit::expr::{Expression, TraversalOperator};
 
 use super::args::ConsoleArgs;
 use super::registry::Builtin;
@@ -197,7 +197,7 @@ impl Session<'_, '_> {
         let file = self.sources.add(INPUT_NAME, text);
         let expr = hcl_edit::parser::parse_expr(text)
             .map_err(|e| Diagnostics::from(config::load::syntax_error(self.sources, file, &e)))?;
-        evaluate(&Expr { file, expr }, self.scope, &self.var_types).map(Outcome::Value)
+        evaluate(&Expr::from_hcl(file, &expr), self.scope, &self.var_types).map(Outcome::Value)
     }
 }
 

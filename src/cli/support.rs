@@ -189,7 +189,7 @@ pub(crate) fn state_path(
         }
         for attr in b.body.body.attributes() {
             if attr.key.as_str() == "path" {
-                if let hcl_edit::expr::Expression::String(s) = &attr.value {
+                if let crate::lang::ast::Expression::String(s) = &attr.value {
                     return Ok(PathBuf::from(s.value().as_str()));
                 }
                 bail!("the local backend's path must be a literal string");

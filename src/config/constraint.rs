@@ -252,9 +252,11 @@ pub(crate) fn literal(expr: &Expression) -> Result<Value, Option<Range<usize>>> 
     match expr {
         Expression::Null(_) => Ok(Value::Null),
         Expression::Bool(b) => Ok(Value::Bool(*b.value())),
-        Expression::Number(n) => crate::lang::eval::literal_number(n)
-            .map(Value::Number)
-            .ok_or_else(|| expr.span()),
+        Expression::Number(n) => {
+            cairn_provider::Number::parse(&crate::lang::ast::from_hcl::number_text(n))
+                .map(Value::Number)
+                .ok_or_else(|| expr.span())
+        }
         Expression::UnaryOp(op) if *op.operator.value() == UnaryOperator::Neg => {
             match literal(&op.expr)? {
                 Value::Number(n) => Ok(Value::Number(n.neg())),

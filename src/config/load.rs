@@ -1,7 +1,7 @@
 //! Reading a directory of `*.tf` files into a [`Module`](super::Module).
 //!
-//! Every file is parsed with hcl-edit (byte spans kept), a module's files on all cores and a large
-//! file in pieces (`parse_files`); each top-level block is decoded into the
+//! Every file is parsed with hcl-edit (byte spans kept), in pieces of about 16 KiB on all cores
+//! (`parse_pieces`), a few pieces at a time; each top-level block is decoded into the
 //! static model and every problem becomes a [`Diagnostic`]. Decoding goes on after an error so
 //! that one run reports everything. This module must not evaluate expressions, read state or
 //! call providers: expressions are stored with their spans for `lang` to evaluate.
@@ -9,7 +9,6 @@
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
-use hcl_edit::Decorate as _;
 use hcl_edit::Span as _;
 use hcl_edit::expr::{Expression, TraversalOperator};
 use hcl_edit::structure::{Attribute, Block, Body as HclBody, Structure};
@@ -21,6 +20,7 @@ use super::{
 };
 use crate::addr::{Mode, ResourceAddr};
 use crate::diag::{Diagnostic, Diagnostics, FileId, SourceMap, Span, display_path};
+use crate::lang::ast::from_hcl::Conv;
 use cairn_provider::PathStep;
 
 #[path = "refactor.rs"]
@@ -114,23 +114,21 @@ fn load_module(
         };
         files.push(sources.add(name, text));
     }
-    // Parsed together (in parallel), decoded in file order.
+    // Parsed in pieces (in parallel), decoded in file order.
     let texts: Vec<&str> = files.iter().map(|&f| sources.text(f)).collect();
-    let parsed = parse_files(&texts);
-    for (file, result) in files.into_iter().zip(parsed) {
-        match result {
-            Ok(body) => {
-                let mut d = Decoder {
-                    file,
-                    sources: &*sources,
-                    diags: &mut *diags,
-                    module: &mut module,
-                };
-                d.file_body(body);
-            }
-            Err(e) => diags.push(syntax_error(sources, file, &e)),
+    parse_pieces(&texts, |i, offset, parsed| match parsed {
+        Ok(body) => {
+            let mut d = Decoder {
+                file: files[i],
+                offset,
+                sources: &*sources,
+                diags: &mut *diags,
+                module: &mut module,
+            };
+            d.file_body(body);
         }
-    }
+        Err(e) => diags.push(syntax_error(sources, files[i], &e)),
+    });
     let canonical = dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf());
     ancestors.push(canonical);
     let parent_path = module.path.clone();
@@ -257,29 +255,30 @@ pub(crate) fn parse_body(text: &str) -> Result<hcl_edit::structure::Body, hcl_ed
     }
 }
 
-/// Pieces of a file larger than this are parsed separately.
-const PIECE: usize = 64 * 1024;
+/// Files are parsed in pieces of about this size (cut at top-level block boundaries), a few
+/// pieces at a time, so that hcl-edit's tree (about 47 times the size of its text) exists for a
+/// few pieces at once, never for a whole large file.
+const PIECE: usize = 16 * 1024;
 
-/// Parses files as [`parse_body`] does, using every core: each file is one piece of work, and a
-/// large file is cut into pieces at top-level block boundaries. A piece is parsed with the
-/// text before it replaced by spaces, so its spans are offsets into the file. When any piece
-/// of a file fails, the whole file is parsed again in one go for the exact error (a cut can
-/// only fall inside a construct that then stays unclosed, so a wrong cut always fails).
-pub(crate) fn parse_files(texts: &[&str]) -> Vec<Result<HclBody, hcl_edit::parser::Error>> {
+/// Parses files as [`parse_body`] does, in pieces, a window of pieces at a time on every core,
+/// and hands each piece's tree to `decode` in file order with the byte of its file at which the
+/// piece starts (its spans are relative to that byte), dropping it before the next window is
+/// parsed. When a piece fails, its file is parsed again whole: on success `decode` gets, at
+/// byte 0, the blocks from that piece on; otherwise the exact error. (A cut can
+/// only fall inside a construct that then stays unclosed, so a wrong cut always fails the
+/// piece before it, and the pieces before that were cut right.)
+pub(crate) fn parse_pieces(
+    texts: &[&str],
+    mut decode: impl FnMut(usize, usize, Result<HclBody, hcl_edit::parser::Error>),
+) {
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let total: usize = texts.iter().map(|t| t.len()).sum();
-    if threads < 2 || total < 2 * PIECE {
-        return texts.iter().map(|t| parse_body(t)).collect();
-    }
     // (file, start, end) of every piece.
     let pieces: Vec<(usize, usize, usize)> = texts
         .iter()
         .enumerate()
         .flat_map(|(i, t)| {
-            // A few pieces per thread: each piece's padding is as long as the text before it.
-            let cuts = block_cuts(t, PIECE.max(t.len() / (2 * threads)));
             let mut starts = vec![0];
-            starts.extend(cuts);
+            starts.extend(block_cuts(t, PIECE));
             let ends: Vec<usize> = starts[1..].iter().copied().chain([t.len()]).collect();
             starts
                 .into_iter()
@@ -288,38 +287,36 @@ pub(crate) fn parse_files(texts: &[&str]) -> Vec<Result<HclBody, hcl_edit::parse
                 .collect::<Vec<_>>()
         })
         .collect();
-    let results = crate::par::map(&pieces, |&(i, start, end)| {
-        let text = texts[i];
-        if start == 0 && end == text.len() {
-            return parse_body(text).map_err(|_| ());
-        }
-        let mut padded = " ".repeat(start);
-        padded.push_str(&text[start..end]);
-        parse_body(&padded).map_err(|_| ())
-    });
-    let mut bodies: Vec<Option<Result<HclBody, ()>>> = texts.iter().map(|_| None).collect();
-    for (&(i, _, _), r) in pieces.iter().zip(results) {
-        bodies[i] = Some(match (bodies[i].take(), r) {
-            (None, r) => r,
-            (Some(Ok(mut body)), Ok(more)) => {
-                for mut structure in more {
-                    // The padding ended up in the piece's first prefix.
-                    structure.decor_mut().set_prefix("");
-                    body.push(structure);
-                }
-                Ok(body)
+    let mut done = vec![false; texts.len()];
+    for window in pieces.chunks(2 * threads) {
+        let parsed = crate::par::map(window, |&(i, start, end)| {
+            if done[i] {
+                return None;
             }
-            _ => Err(()),
+            Some(parse_body(&texts[i][start..end]))
         });
+        for (&(i, start, _), r) in window.iter().zip(parsed) {
+            match r {
+                None => {}
+                Some(Ok(body)) if !done[i] => decode(i, start, Ok(body)),
+                Some(Ok(_)) => {}
+                Some(Err(_)) if !done[i] => {
+                    done[i] = true;
+                    match parse_body(texts[i]) {
+                        Ok(whole) => {
+                            let rest = whole
+                                .into_iter()
+                                .filter(|s| s.span().is_none_or(|r| r.start >= start))
+                                .collect();
+                            decode(i, 0, Ok(rest));
+                        }
+                        Err(e) => decode(i, 0, Err(e)),
+                    }
+                }
+                Some(Err(_)) => {}
+            }
+        }
     }
-    bodies
-        .into_iter()
-        .zip(texts)
-        .map(|(b, t)| match b {
-            Some(Ok(body)) => Ok(body),
-            _ => parse_body(t),
-        })
-        .collect()
 }
 
 /// Byte offsets at which to cut `text` into pieces of about `size` bytes: each is the start of
@@ -423,6 +420,9 @@ enum RefStep {
 
 struct Decoder<'a> {
     file: FileId,
+    /// The byte of the file at which the piece being decoded starts: hcl-edit's spans are
+    /// relative to it.
+    offset: usize,
     sources: &'a SourceMap,
     diags: &'a mut Diagnostics,
     module: &'a mut Module,
@@ -430,7 +430,11 @@ struct Decoder<'a> {
 
 impl Decoder<'_> {
     fn span(&self, r: Option<Range<usize>>) -> Option<Span> {
-        r.map(|r| Span::new(self.file, r))
+        r.map(|r| Span::new(self.file, self.shift(r)))
+    }
+
+    fn shift(&self, r: Range<usize>) -> Range<usize> {
+        r.start + self.offset..r.end + self.offset
     }
 
     fn error(
@@ -440,6 +444,12 @@ impl Decoder<'_> {
         r: Option<Range<usize>>,
     ) {
         let d = Diagnostic::error(summary, detail).at_opt(self.span(r));
+        self.diags.push(d);
+    }
+
+    /// An error at a span already made (by [`Self::span`] or [`Self::header`]).
+    fn error_at(&mut self, summary: impl Into<String>, detail: impl Into<String>, span: Span) {
+        let d = Diagnostic::error(summary, detail).at(span, "");
         self.diags.push(d);
     }
 
@@ -453,18 +463,23 @@ impl Decoder<'_> {
         self.diags.push(d);
     }
 
+    /// Keeps an expression in the compact tree (hcl-edit's is dropped with the file).
     fn expr(&self, expr: Expression) -> Expr {
         Expr {
             file: self.file,
-            expr,
+            expr: self.conv().expr(&expr),
         }
     }
 
     fn body(&self, body: HclBody) -> Body {
         Body {
             file: self.file,
-            body,
+            body: self.conv().body(&body),
         }
+    }
+
+    fn conv(&self) -> Conv {
+        Conv { off: self.offset }
     }
 
     /// `file:line:col` of an earlier declaration.
@@ -482,8 +497,8 @@ impl Decoder<'_> {
             .or_else(|| b.ident.span())
             .map(|r| r.end);
         match (start, end) {
-            (Some(s), Some(e)) if s <= e => Span::new(self.file, s..e),
-            _ => Span::new(self.file, b.span().unwrap_or(0..0)),
+            (Some(s), Some(e)) if s <= e => Span::new(self.file, self.shift(s..e)),
+            _ => Span::new(self.file, self.shift(b.span().unwrap_or(0..0))),
         }
     }
 
@@ -518,10 +533,10 @@ impl Decoder<'_> {
         let plural = if n == 1 { "label" } else { "labels" };
         if have.len() < n {
             let missing = names[have.len()];
-            self.error(
+            self.error_at(
                 format!("Missing {missing} for {kind}"),
                 format!("All {kind} blocks must have {n} {plural} ({list})."),
-                Some(self.header(b).range),
+                self.header(b),
             );
             return None;
         }
@@ -768,10 +783,10 @@ impl Decoder<'_> {
         let span = self.header(&b);
         if let Some(prev) = &self.module.terraform.backend {
             let at = self.location(&prev.span);
-            self.error(
+            self.error_at(
                 "Duplicate backend configuration",
                 format!("A module may have only one backend configuration. The backend was previously configured at {at}."),
-                Some(span.range),
+                span,
             );
             return;
         }
@@ -840,7 +855,7 @@ impl Decoder<'_> {
                     "A provider configuration for \"{name}\" with alias \"{alias}\" was already given at {at}. Each configuration for the same provider must have a distinct alias."
                 ),
             };
-            self.error("Duplicate provider configuration", detail, Some(span.range));
+            self.error_at("Duplicate provider configuration", detail, span);
             return;
         }
         let parallelism = b
@@ -992,7 +1007,7 @@ impl Decoder<'_> {
                 }
             };
             let name = a.key.as_str().to_string();
-            let span = Span::new(self.file, a.key.span().unwrap_or(0..0));
+            let span = Span::new(self.file, self.shift(a.key.span().unwrap_or(0..0)));
             if let Some(prev) = self.module.locals.get(&name) {
                 let at = self.location(&prev.span);
                 self.diags.push(
@@ -1332,10 +1347,10 @@ impl Decoder<'_> {
             let lc_span = self.header(&lc);
             if let Some(first) = &first_lifecycle {
                 let at = self.location(first);
-                self.error(
+                self.error_at(
                     "Duplicate lifecycle block",
                     format!("This {kind} already has a lifecycle block at {at}."),
-                    Some(lc_span.range),
+                    lc_span,
                 );
                 continue;
             }
@@ -1353,10 +1368,13 @@ impl Decoder<'_> {
                     ("provisioner", None) => "this provisioner will not run".to_string(),
                     _ => "this connection block is not used".to_string(),
                 };
-                self.warning(
-                    "Provisioners are not supported",
-                    format!("Provisioner and connection blocks are ignored: {what}."),
-                    Some(self.header(&p).range),
+                let at = self.header(&p);
+                self.diags.push(
+                    Diagnostic::warning(
+                        "Provisioners are not supported",
+                        format!("Provisioner and connection blocks are ignored: {what}."),
+                    )
+                    .at(at, ""),
                 );
             }
         }

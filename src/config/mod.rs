@@ -6,7 +6,8 @@
 //! `moved`, `import`, `removed` and `check` blocks. Also collects input variable values from `-var`, `-var-file`,
 //! `terraform.tfvars`, `*.auto.tfvars` and `TF_VAR_*` ([`vars`]).
 //!
-//! Expressions stay unevaluated, as [`Expr`]/[`Body`] with spans. This module must not evaluate
+//! Expressions stay unevaluated, as [`Expr`]/[`Body`] with spans, in the compact tree of
+//! [`crate::lang::ast`] (hcl-edit's tree of a file is dropped once the file is decoded). This module must not evaluate
 //! expressions, read state or call providers; every problem found becomes a [`Diagnostic`] and all
 //! of them are reported together.
 
@@ -20,7 +21,6 @@ pub mod vars;
 use std::path::PathBuf;
 
 use cairn_provider::Type;
-use hcl_edit::Span as _;
 use indexmap::IndexMap;
 
 use crate::addr::{Mode, ResourceAddr, Target};
@@ -32,11 +32,20 @@ pub use load::load_dir;
 #[derive(Clone, Debug, PartialEq)]
 pub struct Expr {
     pub file: FileId,
-    pub expr: hcl_edit::expr::Expression,
+    pub expr: crate::lang::ast::Expression,
 }
 
 impl Expr {
+    /// Keeps a parsed hcl-edit expression in the compact tree.
+    pub fn from_hcl(file: FileId, expr: &hcl_edit::expr::Expression) -> Expr {
+        Expr {
+            file,
+            expr: crate::lang::ast::from_hcl::expr(expr),
+        }
+    }
+
     pub fn span(&self) -> Option<Span> {
+        use crate::lang::ast::Span as _;
         self.expr.span().map(|r| Span::new(self.file, r))
     }
 }
@@ -45,7 +54,7 @@ impl Expr {
 #[derive(Clone, Debug)]
 pub struct Body {
     pub file: FileId,
-    pub body: hcl_edit::structure::Body,
+    pub body: crate::lang::ast::Body,
 }
 
 /// A loaded configuration: the root module and the sources it was read from.

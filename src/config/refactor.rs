@@ -91,10 +91,10 @@ impl Decoder<'_> {
             _ => 1,
         };
         if kind(&from) != kind(&to) {
-            self.error(
+            self.error_at(
                 "Invalid \"moved\" addresses",
                 format!("Cannot use moved to change {from} into {to}: a module can move only to a module, and a resource only to a resource."),
-                Some(to_span.range),
+                to_span,
             );
             return;
         }
@@ -105,10 +105,10 @@ impl Decoder<'_> {
         ) = (&from, &to)
             && f.ty != t.ty
         {
-            self.error(
+            self.error_at(
                 "Resource type mismatch",
                 format!("This statement declares a move from {from} to {to}, which is a {} of a different type.", if matches!(to, Target::Instance(_)) { "resource instance" } else { "resource" }),
-                Some(to_span.range),
+                to_span,
             );
             return;
         }
@@ -116,18 +116,18 @@ impl Decoder<'_> {
             (&from, &to),
             (Target::Resource(_), Target::Instance(_)) | (Target::Instance(_), Target::Resource(_))
         ) {
-            self.error(
+            self.error_at(
                 "Invalid \"moved\" addresses",
                 format!("Cannot move between a whole resource and a single instance: {from} and {to}. Give both addresses with an instance key, or neither."),
-                Some(to_span.range),
+                to_span,
             );
             return;
         }
         if from == to {
-            self.error(
+            self.error_at(
                 "Redundant move statement",
                 format!("This statement declares a move from {from} to the same address, which is the same as not declaring this move at all."),
-                Some(span.range),
+                span,
             );
             return;
         }
@@ -177,10 +177,10 @@ impl Decoder<'_> {
             return;
         };
         if !self.module.path.eq(".") {
-            self.error(
+            self.error_at(
                 "Invalid import configuration",
                 "An import block was detected in a child module. Import blocks are only allowed in the root module.",
-                Some(span.range),
+                span,
             );
             return;
         }
@@ -270,11 +270,16 @@ impl Decoder<'_> {
                         }
                     }
                     // Provisioners of removed blocks are not run (as elsewhere in cairn).
-                    "provisioner" | "connection" => self.warning(
-                        "Provisioners are not supported",
-                        "Provisioner and connection blocks are ignored.",
-                        Some(self.header(&inner).range),
-                    ),
+                    "provisioner" | "connection" => {
+                        let at = self.header(&inner);
+                        self.diags.push(
+                            crate::diag::Diagnostic::warning(
+                                "Provisioners are not supported",
+                                "Provisioner and connection blocks are ignored.",
+                            )
+                            .at(at, ""),
+                        );
+                    }
                     _ => self.unsupported_block(&inner),
                 },
             }
@@ -304,10 +309,10 @@ impl Decoder<'_> {
         let span = self.header(&b);
         if let Some(prev) = self.module.checks.get(&name) {
             let at = self.location(&prev.span);
-            self.error(
+            self.error_at(
                 "Duplicate check block",
                 format!("A check block named \"{name}\" was already declared at {at}. Check blocks must be unique within each module."),
-                Some(span.range),
+                span,
             );
             return;
         }
@@ -327,20 +332,20 @@ impl Decoder<'_> {
                             check.asserts.push(v);
                         }
                     }
-                    "data" if data_seen => self.error(
+                    "data" if data_seen => self.error_at(
                         "Multiple data resource blocks",
                         "This check block already has a data resource defined. Check blocks can only have one nested data resource.",
-                        Some(self.header(&inner).range),
-                    ),
+                        self.header(&inner),
+),
                     "data" => {
                         data_seen = true;
                         if let Some(r) = self.decode_resource(inner, Mode::Data) {
                             if let Some(prev) = self.module.resources.get(&r.addr) {
                                 let at = self.location(&prev.span);
-                                self.error(
+                                self.error_at(
                                     format!("Duplicate data \"{}\" configuration", r.addr.ty),
                                     format!("A {} data resource named \"{}\" was already declared at {at}. Resource names must be unique per type in each module.", r.addr.ty, r.addr.name),
-                                    Some(r.span.range.clone()),
+                                    r.span.clone(),
                                 );
                             } else {
                                 check.data.push(r);
@@ -352,10 +357,10 @@ impl Decoder<'_> {
             }
         }
         if check.asserts.is_empty() {
-            self.error(
+            self.error_at(
                 "Zero assert blocks",
                 "Check blocks must have at least one assert block.",
-                Some(span.range),
+                span,
             );
             return;
         }

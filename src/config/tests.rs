@@ -21,7 +21,11 @@ fn text(sources: &SourceMap, e: &Expr) -> String {
     let src = sources.text(e.file);
     match e.span() {
         Some(s) => src.get(s.range).unwrap_or("?").replace('\n', "\\n"),
-        None => e.expr.to_string().trim().replace('\n', "\\n"),
+        // Expressions the loader makes up (an output without a value) have no source.
+        None => match &e.expr {
+            crate::lang::ast::Expression::Null(_) => "null".to_string(),
+            _ => "?".to_string(),
+        },
     }
 }
 
@@ -217,8 +221,8 @@ fn describe(dir: &Path) -> String {
             .body
             .iter()
             .map(|s| match s {
-                hcl_edit::structure::Structure::Attribute(a) => a.key.as_str().to_string(),
-                hcl_edit::structure::Structure::Block(b) => format!("{} {{}}", b.ident.as_str()),
+                crate::lang::ast::Structure::Attribute(a) => a.key.as_str().to_string(),
+                crate::lang::ast::Structure::Block(b) => format!("{} {{}}", b.ident.as_str()),
             })
             .collect();
         let _ = writeln!(out, "    body: {}", body.join(", "));
@@ -417,8 +421,8 @@ fn meta_arguments_are_removed_from_the_body() {
         .body
         .iter()
         .map(|s| match s {
-            hcl_edit::structure::Structure::Attribute(a) => a.key.as_str(),
-            hcl_edit::structure::Structure::Block(b) => b.ident.as_str(),
+            crate::lang::ast::Structure::Attribute(a) => a.key.as_str(),
+            crate::lang::ast::Structure::Block(b) => b.ident.as_str(),
         })
         .collect();
     assert_eq!(names, ["triggers", "dynamic"]);
@@ -426,7 +430,7 @@ fn meta_arguments_are_removed_from_the_body() {
     let count = r
         .count
         .as_ref()
-        .and_then(|c| c.expr.span())
+        .and_then(|c| c.span().map(|s| s.range))
         .expect("count span");
     assert_eq!(&config.sources.text(0)[count], "2");
 }
@@ -575,7 +579,7 @@ fn the_module_tree_is_loaded() {
 /// the file, fall back to the whole-file parse and its exact error.
 #[test]
 fn large_files_parse_in_pieces_like_whole() {
-    use super::load::{block_cuts, parse_body, parse_files};
+    use super::load::{block_cuts, parse_body, parse_pieces};
     fn generate(heredocs: bool) -> String {
         let mut text = String::new();
         for i in 0..12000 {
@@ -602,16 +606,34 @@ fn large_files_parse_in_pieces_like_whole() {
             })
             .collect()
     }
-    const PIECE: usize = 256 * 1024;
+    /// The pieces' blocks with spans moved to file offsets, or the error.
+    type Spans = Vec<(String, Option<std::ops::Range<usize>>)>;
+    fn parse_files(text: &str) -> Result<Spans, hcl_edit::parser::Error> {
+        let mut out = Vec::new();
+        let mut err = None;
+        parse_pieces(&[text], |_, off, parsed| match parsed {
+            Ok(body) => out.extend(
+                spans(&body)
+                    .into_iter()
+                    .map(|(name, r)| (name, r.map(|r| r.start + off..r.end + off))),
+            ),
+            Err(e) => err = Some(e),
+        });
+        match err {
+            Some(e) => Err(e),
+            None => Ok(out),
+        }
+    }
+    const PIECE: usize = 16 * 1024;
     let clean = generate(false);
     assert!(
         block_cuts(&clean, PIECE).len() >= 3,
         "the text is cut into pieces"
     );
     let whole = parse_body(&clean).expect("parses");
-    let pieces = parse_files(&[&clean]).remove(0).expect("parses in pieces");
+    let pieces = parse_files(&clean).expect("parses in pieces");
     assert_eq!(whole.len(), 12000);
-    assert_eq!(spans(&whole), spans(&pieces));
+    assert_eq!(spans(&whole), pieces);
 
     // A cut lands inside a heredoc: its pieces fail and the file is parsed whole.
     let tricky = generate(true);
@@ -621,12 +643,81 @@ fn large_files_parse_in_pieces_like_whole() {
         "a cut is inside a heredoc"
     );
     let whole = parse_body(&tricky).expect("parses");
-    let pieces = parse_files(&[&tricky]).remove(0).expect("parses");
+    let pieces = parse_files(&tricky).expect("parses");
     assert_eq!(whole.len(), 12000);
-    assert_eq!(spans(&whole), spans(&pieces));
+    assert_eq!(spans(&whole), pieces);
 
     let broken = clean.replace("\"r9000\" {", "\"r9000\" {{");
     let e1 = parse_body(&broken).unwrap_err();
-    let e2 = parse_files(&[&broken]).remove(0).unwrap_err();
+    let e2 = parse_files(&broken).unwrap_err();
     assert_eq!(e1.location().offset(), e2.location().offset());
+}
+
+/// Blocks decoded from a late piece of a large file report diagnostics, and keep expressions,
+/// at offsets into the whole file: each kind of span the loader makes (an argument's, a block
+/// header's, an address's, an expression's) points at the right text.
+#[test]
+fn late_pieces_keep_file_offsets() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut text = String::new();
+    for i in 0..3000 {
+        write!(
+            text,
+            "resource \"terraform_data\" \"r{i}\" {{\n  input = \"n-{i}\"\n}}\n\n"
+        )
+        .unwrap();
+    }
+    text.push_str(concat!(
+        "resource \"terraform_data\" \"late\" {\n",
+        "  count = 2\n",
+        "  lifecycle {\n    bogus_setting = true\n  }\n",
+        "  provisioner \"local-exec\" {\n    command = \"true\"\n  }\n",
+        "}\n\n",
+        "moved {\n  from = terraform_data.same\n  to   = terraform_data.same\n}\n",
+    ));
+    assert!(
+        super::load::block_cuts(&text, 16 * 1024).len() > 4,
+        "the file is cut into several pieces"
+    );
+    std::fs::write(dir.path().join("main.tf"), &text).expect("write");
+    let (config, diags) = load_dir(dir.path());
+    let src = config.sources.text(0);
+    let at = |summary: &str| -> String {
+        let d = diags
+            .0
+            .iter()
+            .find(|d| d.summary == summary)
+            .unwrap_or_else(|| panic!("no {summary:?} in {diags:?}"));
+        src[d.labels[0].0.range.clone()].to_string()
+    };
+    assert_eq!(at("Unsupported argument"), "bogus_setting");
+    assert_eq!(
+        at("Provisioners are not supported"),
+        "provisioner \"local-exec\""
+    );
+    assert!(
+        at("Redundant move statement").starts_with("moved"),
+        "{diags:?}"
+    );
+    let late = config
+        .root
+        .resources
+        .values()
+        .find(|r| r.addr.name == "late")
+        .expect("late resource");
+    let count = late
+        .count
+        .as_ref()
+        .and_then(|c| c.span())
+        .expect("count span");
+    assert_eq!(&src[count.range], "2");
+    let r2999 = config
+        .root
+        .resources
+        .values()
+        .find(|r| r.addr.name == "r2999")
+        .expect("r2999");
+    let input = r2999.body.body.get_attribute("input").expect("input");
+    let r = crate::lang::ast::Span::span(&input.value).expect("span");
+    assert_eq!(&src[r], "\"n-2999\"");
 }

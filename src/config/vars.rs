@@ -130,7 +130,7 @@ fn read_file(
     let file = sources.add(name, text);
     let text = sources.text(file);
     let span = |r: Option<std::ops::Range<usize>>| r.map(|r| Span::new(file, r));
-    let expr = |expr: Expression| RawValue::Expr(Expr { file, expr });
+    let expr = |expr: Expression| RawValue::Expr(Expr::from_hcl(file, &expr));
     if json {
         let trimmed = text.trim_start();
         let root = match parse_expr_at(trimmed, text.len() - trimmed.len()) {

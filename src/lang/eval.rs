@@ -7,20 +7,18 @@
 use std::collections::BTreeMap;
 use std::ops::Range;
 
-use cairn_provider::{BlockNesting, Number, Schema, Type, Value};
-use hcl_edit::Span as _;
-use hcl_edit::expr::{
-    BinaryOperator, Expression, ForExpr, FuncCall, ObjectKey, TraversalOperator, UnaryOperator,
+use super::ast::Span as _;
+use super::ast::{
+    BinaryOperator, Block, Decorated, Expression, ForExpr, FuncCall, Ident, ObjectKey, Part,
+    Structure, Template, TraversalOperator, UnaryOperator,
 };
-use hcl_edit::structure::{Block, Structure};
-use hcl_edit::{Decorated, Ident};
+use cairn_provider::{BlockNesting, Number, Schema, Type, Value};
 
 use super::Scope;
 use super::convert::{convert, kind_name, type_phrase, unify};
 use super::functions::{self, FnError};
 use super::infer;
 use super::reference::subject_of;
-use super::template::{self, Lowered, Part};
 use crate::config::{Body, Expr};
 use crate::diag::{Diagnostic, Diagnostics, FileId, Span};
 
@@ -177,17 +175,13 @@ impl<'s> Evaluator<'s> {
                 ))
             }
             Expression::StringTemplate(t) => {
-                if let Some(hcl_edit::template::Element::Interpolation(i)) = t.as_single_element() {
-                    return self.expr(&i.expr);
+                if let Some(i) = t.as_single_interpolation() {
+                    return self.expr(i);
                 }
-                let lowered = template::lower(t);
-                self.template(&lowered)
+                self.template(t)
             }
-            Expression::HeredocTemplate(h) => {
-                let lowered = template::lower_heredoc(&h.template, h.indent());
-                self.template(&lowered)
-            }
-            Expression::Parenthesis(p) => self.expr(p.inner()),
+            Expression::HeredocTemplate(h) => self.template(h),
+            Expression::Parenthesis(p) => self.expr(p.value()),
             Expression::Variable(v) => self.traversal(v, &[], e.span()),
             Expression::Conditional(c) => {
                 self.conditional(&c.cond_expr, &c.true_expr, &c.false_expr, e.span())
@@ -279,8 +273,8 @@ impl<'s> Evaluator<'s> {
             let op = &ops[i];
             let r = op.span();
             match op.value() {
-                TraversalOperator::FullSplat(_) => return self.splat(v, &ops[i + 1..]),
-                TraversalOperator::AttrSplat(_) => {
+                TraversalOperator::FullSplat => return self.splat(v, &ops[i + 1..]),
+                TraversalOperator::AttrSplat => {
                     let n = ops[i + 1..]
                         .iter()
                         .take_while(|o| {
@@ -301,7 +295,7 @@ impl<'s> Evaluator<'s> {
                 }
                 TraversalOperator::LegacyIndex(n) => {
                     let k = Value::Number(
-                        i64::try_from(*n.value()).map_or(Number::from_i64(0), Number::from_i64),
+                        i64::try_from(*n).map_or(Number::from_i64(0), Number::from_i64),
                     );
                     v = self.index(v, k, r)?;
                 }
@@ -822,7 +816,7 @@ impl<'s> Evaluator<'s> {
 
     // ---- templates ----
 
-    fn template(&mut self, t: &Lowered<'_>) -> R {
+    fn template(&mut self, t: &Template) -> R {
         let mut out = String::new();
         let mut st = TemplateState::default();
         self.template_parts(&t.parts, &t.lits, &mut out, &mut st)?;
@@ -834,7 +828,7 @@ impl<'s> Evaluator<'s> {
 
     fn template_parts(
         &mut self,
-        parts: &[Part<'_>],
+        parts: &[Part],
         lits: &[String],
         out: &mut String,
         st: &mut TemplateState,
@@ -1254,15 +1248,17 @@ impl<'s> Evaluator<'s> {
         sensitive: bool,
         range: Option<Range<usize>>,
     ) -> R {
-        let tpl = hcl_edit::parser::parse_template(text).map_err(|e| {
-            self.err(
+        let tpl = hcl_edit::parser::parse_template(text)
+            .map(|t| super::ast::from_hcl::template(&t))
+            .map_err(|e| {
+                self.err(
                 "Error in function call",
                 format!(
                     "Call to function \"{function}\" failed: the template has a syntax error: {e}."
                 ),
                 range.clone(),
             )
-        })?;
+            })?;
         let mut inner = Evaluator {
             scope: self.scope,
             file: self.file,
@@ -1271,9 +1267,9 @@ impl<'s> Evaluator<'s> {
             in_template: true,
             failed_local: false,
         };
-        let r = match tpl.as_single_element() {
-            Some(hcl_edit::template::Element::Interpolation(i)) => inner.expr(&i.expr),
-            _ => inner.template(&template::lower(&tpl)),
+        let r = match tpl.as_single_interpolation() {
+            Some(i) => inner.expr(i),
+            None => inner.template(&tpl),
         };
         // Spans inside the template point into another text: report at the call instead.
         let r = r.map_err(|d| {
@@ -1362,7 +1358,7 @@ impl<'s> Evaluator<'s> {
 
     pub(crate) fn body(
         &mut self,
-        body: &hcl_edit::structure::Body,
+        body: &super::ast::Body,
         schema: &Schema,
         at: Option<Range<usize>>,
     ) -> R {
@@ -1381,7 +1377,7 @@ impl<'s> Evaluator<'s> {
 
     fn body_inner(
         &mut self,
-        body: &hcl_edit::structure::Body,
+        body: &super::ast::Body,
         schema: &Schema,
         at: Option<Range<usize>>,
     ) -> R {
@@ -1681,20 +1677,9 @@ enum ForItem {
     Pair(String, bool, Value),
 }
 
-/// A number literal exactly as written (Terraform parses the text at 512 bits); the parsed
-/// value when the source text is not at hand.
-pub(crate) fn literal_number(n: &hcl_edit::Formatted<hcl_edit::Number>) -> Option<Number> {
-    if let Some(repr) = n.as_repr() {
-        let text: String = repr.chars().filter(|c| !c.is_whitespace()).collect();
-        if let Some(n) = Number::parse(&text) {
-            return Some(n);
-        }
-    }
-    let v = n.value();
-    match v.as_i64() {
-        Some(i) => Number::parse(&i.to_string()),
-        None => v.as_f64().and_then(|f| Number::parse(&f.to_string())),
-    }
+/// A number literal exactly as written (Terraform parses the text at 512 bits).
+pub(crate) fn literal_number(n: &Decorated<Box<str>>) -> Option<Number> {
+    Number::parse(n.value())
 }
 
 /// Terraform's `==`: values of different types are unequal; collections compare element-wise.

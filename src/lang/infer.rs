@@ -14,8 +14,10 @@
 
 use std::collections::BTreeMap;
 
+use super::ast::{
+    BinaryOperator, Decorated, Expression, ObjectKey, TraversalOperator, UnaryOperator,
+};
 use cairn_provider::Type;
-use hcl_edit::expr::{BinaryOperator, Expression, ObjectKey, TraversalOperator, UnaryOperator};
 
 use super::reference::subject_of;
 use super::{Scope, Subject};
@@ -58,13 +60,13 @@ impl Infer<'_> {
             Expression::Bool(_) => Type::Bool,
             Expression::Number(_) => Type::Number,
             // A template of one interpolation alone is that value, unconverted.
-            Expression::StringTemplate(t) => match t.as_single_element() {
-                Some(hcl_edit::template::Element::Interpolation(i)) => self.ty(&i.expr, d),
-                _ => Type::String,
+            Expression::StringTemplate(t) => match t.as_single_interpolation() {
+                Some(i) => self.ty(i, d),
+                None => Type::String,
             },
             Expression::String(_) => Type::String,
             Expression::HeredocTemplate(_) => Type::String,
-            Expression::Parenthesis(p) => self.ty(p.inner(), d),
+            Expression::Parenthesis(p) => self.ty(p.value(), d),
             Expression::Array(a) => Type::Tuple(a.iter().map(|x| self.ty(x, d)).collect()),
             Expression::Object(o) => {
                 let mut attrs = BTreeMap::new();
@@ -130,7 +132,7 @@ impl Infer<'_> {
         }
     }
 
-    fn root(&self, name: &str, ops: &[hcl_edit::Decorated<TraversalOperator>]) -> Type {
+    fn root(&self, name: &str, ops: &[Decorated<TraversalOperator>]) -> Type {
         if (self.is_bound)(name) {
             return Type::Any;
         }
@@ -149,13 +151,13 @@ impl Infer<'_> {
 fn is_null_literal(e: &Expression) -> bool {
     match e {
         Expression::Null(_) => true,
-        Expression::Parenthesis(p) => is_null_literal(p.inner()),
+        Expression::Parenthesis(p) => is_null_literal(p.value()),
         _ => false,
     }
 }
 
 /// The type reached by attribute and index steps from a value of type `ty`.
-fn steps(mut ty: Type, ops: &[hcl_edit::Decorated<TraversalOperator>]) -> Type {
+fn steps(mut ty: Type, ops: &[Decorated<TraversalOperator>]) -> Type {
     for op in ops {
         ty = match (op.value(), ty) {
             (_, Type::Any) => return Type::Any,
@@ -167,12 +169,13 @@ fn steps(mut ty: Type, ops: &[hcl_edit::Decorated<TraversalOperator>]) -> Type {
             (TraversalOperator::Index(i), Type::Tuple(ts)) => match i {
                 Expression::Number(n) => n
                     .value()
-                    .as_u64()
+                    .parse::<u64>()
+                    .ok()
                     .and_then(|k| ts.get(usize::try_from(k).ok()?).cloned())
                     .unwrap_or(Type::Any),
                 _ => Type::Any,
             },
-            (TraversalOperator::LegacyIndex(k), Type::Tuple(ts)) => usize::try_from(*k.value())
+            (TraversalOperator::LegacyIndex(k), Type::Tuple(ts)) => usize::try_from(*k)
                 .ok()
                 .and_then(|k| ts.get(k).cloned())
                 .unwrap_or(Type::Any),
@@ -486,7 +489,8 @@ mod tests {
     }
 
     fn ty(src: &str) -> Type {
-        let e = hcl_edit::parser::parse_expr(src).expect("parse");
+        let e =
+            crate::lang::ast::from_hcl::expr(&hcl_edit::parser::parse_expr(src).expect("parse"));
         static_type(&e, &Declared)
     }
 

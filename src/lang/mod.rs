@@ -6,6 +6,7 @@
 //! Pure: no I/O except the file functions, which read below the module directory. It must not
 //! know where values come from: the [`Scope`] supplies them.
 
+pub mod ast;
 pub mod convert;
 pub mod eval;
 pub mod functions;

@@ -6,10 +6,10 @@
 
 use std::ops::Range;
 
-use hcl_edit::expr::{Expression, ObjectKey, Traversal, TraversalOperator};
-use hcl_edit::structure::Structure;
-use hcl_edit::template::{Directive, Element, Template};
-use hcl_edit::{Decorated, Ident, Span as _};
+use super::ast::{
+    Decorated, Expression, Ident, ObjectKey, Part, Span as _, Structure, Traversal,
+    TraversalOperator,
+};
 
 use super::{Reference, Subject};
 use crate::addr::ResourceAddr;
@@ -172,9 +172,10 @@ impl<C: Collector> ExprWalk<C> {
                     self.expr(v.expr());
                 }
             }
-            Expression::StringTemplate(t) => self.template(t),
-            Expression::HeredocTemplate(h) => self.template(&h.template),
-            Expression::Parenthesis(p) => self.expr(p.inner()),
+            Expression::StringTemplate(t) | Expression::HeredocTemplate(t) => {
+                self.template(&t.parts)
+            }
+            Expression::Parenthesis(p) => self.expr(p.value()),
             Expression::Variable(v) => {
                 if !self.is_bound(v.as_str()) && v.as_str() == "self" {
                     self.collector.bare_self(v);
@@ -227,36 +228,36 @@ impl<C: Collector> ExprWalk<C> {
         }
     }
 
-    fn template(&mut self, t: &Template) {
-        for el in t.iter() {
-            match el {
-                Element::Literal(_) => {}
-                Element::Interpolation(i) => self.expr(&i.expr),
-                Element::Directive(d) => match d.as_ref() {
-                    Directive::If(d) => {
-                        self.expr(&d.if_expr.cond_expr);
-                        self.template(&d.if_expr.template);
-                        if let Some(e) = &d.else_expr {
-                            self.template(&e.template);
-                        }
+    fn template(&mut self, parts: &[Part]) {
+        for p in parts {
+            match p {
+                Part::Lit(_) => {}
+                Part::Interp(e) => self.expr(e),
+                Part::If { cond, then, els } => {
+                    self.expr(cond);
+                    self.template(then);
+                    self.template(els);
+                }
+                Part::For {
+                    key,
+                    value,
+                    coll,
+                    body,
+                } => {
+                    self.expr(coll);
+                    let len = self.bound.len();
+                    if let Some(k) = key {
+                        self.bound.push(k.as_str().to_string());
                     }
-                    Directive::For(d) => {
-                        let f = &d.for_expr;
-                        self.expr(&f.collection_expr);
-                        let len = self.bound.len();
-                        if let Some(k) = &f.key_var {
-                            self.bound.push(k.as_str().to_string());
-                        }
-                        self.bound.push(f.value_var.as_str().to_string());
-                        self.template(&f.template);
-                        self.bound.truncate(len);
-                    }
-                },
+                    self.bound.push(value.as_str().to_string());
+                    self.template(body);
+                    self.bound.truncate(len);
+                }
             }
         }
     }
 
-    fn body(&mut self, body: &hcl_edit::structure::Body) {
+    fn body(&mut self, body: &super::ast::Body) {
         if self.depth > 256 {
             return;
         }
@@ -354,8 +355,8 @@ impl Collector for Refs {
                 Some(
                     TraversalOperator::Index(_)
                     | TraversalOperator::LegacyIndex(_)
-                    | TraversalOperator::AttrSplat(_)
-                    | TraversalOperator::FullSplat(_),
+                    | TraversalOperator::AttrSplat
+                    | TraversalOperator::FullSplat,
                 ) => match rest.next() {
                     Some(TraversalOperator::GetAttr(id)) => Some(id.as_str().to_string()),
                     _ => None,
@@ -372,7 +373,7 @@ impl Collector for Refs {
                     file: self.file,
                     expr: e.clone(),
                 })),
-                Some(TraversalOperator::LegacyIndex(n)) => Some(super::Index::Number(*n.value())),
+                Some(TraversalOperator::LegacyIndex(n)) => Some(super::Index::Number(*n)),
                 _ => None,
             };
             if let Some(last) = self.out.last_mut() {

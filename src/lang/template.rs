@@ -1,34 +1,15 @@
-//! Lowering of hcl-edit templates into a form ready to evaluate: strip markers (`~`) applied to
+//! Lowering of hcl-edit templates into the compact tree's [`ast::Template`], ready to evaluate: strip markers (`~`) applied to
 //! the neighbouring literals and, for `<<-` heredocs, indentation removed the way Terraform does
 //! it (over every line of the heredoc, including lines inside `%{if}`/`%{for}` directives, which
 //! hcl-edit leaves indented).
 //!
-//! Owns only template structure; evaluation lives in `eval`.
+//! Owns only template structure; evaluation lives in `eval`. Expressions inside are converted
+//! with [`Conv`].
 
-use hcl_edit::expr::Expression;
 use hcl_edit::template::{Directive, Element, Strip, Template};
 
-/// One piece of a lowered template. Literals are indices into [`Lowered::lits`].
-pub(crate) enum Part<'a> {
-    Lit(usize),
-    Interp(&'a Expression),
-    If {
-        cond: &'a Expression,
-        then: Vec<Part<'a>>,
-        els: Vec<Part<'a>>,
-    },
-    For {
-        key: Option<&'a str>,
-        value: &'a str,
-        coll: &'a Expression,
-        body: Vec<Part<'a>>,
-    },
-}
-
-pub(crate) struct Lowered<'a> {
-    pub parts: Vec<Part<'a>>,
-    pub lits: Vec<String>,
-}
+use super::ast::from_hcl::Conv;
+use super::ast::{self, Ident, Part, Sp};
 
 /// The flat token order of a template, as Terraform's parser sees it.
 enum Flat {
@@ -37,6 +18,7 @@ enum Flat {
 }
 
 struct Lowerer {
+    conv: Conv,
     lits: Vec<String>,
     flat: Vec<Flat>,
     /// Split literals at line ends (heredocs: Terraform scans one token per line).
@@ -93,7 +75,7 @@ impl Lowerer {
         });
     }
 
-    fn template<'a>(&mut self, t: &'a Template, top: bool) -> Vec<Part<'a>> {
+    fn template(&mut self, t: &Template, top: bool) -> Vec<Part> {
         let mut parts = Vec::new();
         let elements: Vec<&Element> = t.iter().collect();
         for (k, el) in elements.iter().enumerate() {
@@ -109,7 +91,7 @@ impl Lowerer {
                         self.skip_first = true;
                     }
                     self.mark(i.strip);
-                    parts.push(Part::Interp(&i.expr));
+                    parts.push(Part::Interp(self.conv.expr(&i.expr)));
                 }
                 Element::Directive(d) => {
                     if top {
@@ -128,7 +110,7 @@ impl Lowerer {
                             };
                             self.mark(d.endif_expr.strip);
                             parts.push(Part::If {
-                                cond: &d.if_expr.cond_expr,
+                                cond: self.conv.expr(&d.if_expr.cond_expr),
                                 then,
                                 els,
                             });
@@ -139,9 +121,9 @@ impl Lowerer {
                             let body = self.template(&f.template, false);
                             self.mark(d.endfor_expr.strip);
                             parts.push(Part::For {
-                                key: f.key_var.as_ref().map(|k| k.as_str()),
-                                value: f.value_var.as_str(),
-                                coll: &f.collection_expr,
+                                key: f.key_var.as_ref().map(|k| Ident::new(k.as_str())),
+                                value: Ident::new(f.value_var.as_str()),
+                                coll: self.conv.expr(&f.collection_expr),
                                 body,
                             });
                         }
@@ -211,8 +193,9 @@ impl Lowerer {
 }
 
 /// Lowers a quoted template.
-pub(crate) fn lower(t: &Template) -> Lowered<'_> {
+pub(crate) fn lower(t: &Template, span: Sp, conv: Conv) -> ast::Template {
     let mut l = Lowerer {
+        conv,
         lits: Vec::new(),
         flat: Vec::new(),
         per_line: false,
@@ -221,15 +204,22 @@ pub(crate) fn lower(t: &Template) -> Lowered<'_> {
     };
     let parts = l.template(t, true);
     l.strip();
-    Lowered {
+    ast::Template {
         parts,
         lits: l.lits,
+        span,
     }
 }
 
 /// Lowers a heredoc; `indent` is hcl-edit's record of what it removed from a `<<-` heredoc.
-pub(crate) fn lower_heredoc(t: &Template, indent: Option<usize>) -> Lowered<'_> {
+pub(crate) fn lower_heredoc(
+    t: &Template,
+    indent: Option<usize>,
+    span: Sp,
+    conv: Conv,
+) -> ast::Template {
     let mut l = Lowerer {
+        conv,
         lits: Vec::new(),
         flat: Vec::new(),
         per_line: true,
@@ -241,8 +231,9 @@ pub(crate) fn lower_heredoc(t: &Template, indent: Option<usize>) -> Lowered<'_> 
     if indent.is_some() {
         l.dedent();
     }
-    Lowered {
+    ast::Template {
         parts,
         lits: l.lits,
+        span,
     }
 }

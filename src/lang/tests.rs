@@ -58,14 +58,17 @@ fn parse(src: &str) -> Expr {
     let mut sm = SourceMap::new();
     let file = sm.add("test.tf", src);
     let expr = hcl_edit::parser::parse_expr(src).unwrap_or_else(|e| panic!("parse {src:?}: {e}"));
-    Expr { file, expr }
+    Expr::from_hcl(file, &expr)
 }
 
 fn parse_body(src: &str) -> Body {
     let mut sm = SourceMap::new();
     let file = sm.add("test.tf", src);
     let body = hcl_edit::parser::parse_body(src).unwrap_or_else(|e| panic!("parse {src:?}: {e}"));
-    Body { file, body }
+    Body {
+        file,
+        body: crate::lang::ast::from_hcl::body(&body),
+    }
 }
 
 fn ev(src: &str, scope: &dyn Scope) -> Result<Value, Diagnostics> {
@@ -144,7 +147,7 @@ pub(super) fn prelude_scope() -> TestScope {
     }
     for (name, ty, default) in TYPED_PRELUDE {
         let v = eval(&parse(default), &TestScope::default()).expect("prelude");
-        let ty = parse_type(&parse(ty).expr);
+        let ty = parse_type(&hcl_edit::parser::parse_expr(ty).expect("type"));
         scope.values.insert(Subject::Var((*name).into()), v);
         scope.types.insert(Subject::Var((*name).into()), ty);
     }
@@ -240,7 +243,7 @@ fn check_table(path: &std::path::Path, min: usize) {
     let mut failures = Vec::new();
     for c in &cases {
         let got = match hcl_edit::parser::parse_expr(&c.expr) {
-            Ok(expr) => show(&eval(&Expr { file: 0, expr }, &scope)),
+            Ok(expr) => show(&eval(&Expr::from_hcl(0, &expr), &scope)),
             Err(e) => format!("parse error: {e}"),
         };
         if got != c.expected {
@@ -853,10 +856,14 @@ fn deep_nesting_is_an_error_not_a_crash() {
         "170 levels must evaluate"
     );
     // Deeper trees than the parser produces (built directly) are refused, not a stack overflow.
-    use hcl_edit::expr::{Expression, UnaryOp, UnaryOperator};
-    let mut deep = Expression::from(true);
+    use crate::lang::ast::{Decorated, Expression, Sp, UnaryOp, UnaryOperator};
+    let mut deep = Expression::Bool(Decorated::new(true, Sp::NONE));
     for _ in 0..1000 {
-        deep = Expression::UnaryOp(Box::new(UnaryOp::new(UnaryOperator::Not, deep)));
+        deep = Expression::UnaryOp(Box::new(UnaryOp {
+            operator: Decorated::new(UnaryOperator::Not, Sp::NONE),
+            expr: deep,
+            span: Sp::NONE,
+        }));
     }
     let r = eval(
         &Expr {
@@ -1008,14 +1015,8 @@ fn parse_type(e: &hcl_edit::expr::Expression) -> Type {
                                 let mut args = opt.args.iter();
                                 let t = parse_type(args.next().expect("optional type"));
                                 let default = args.next().map(|d| {
-                                    let v = eval(
-                                        &Expr {
-                                            file: 0,
-                                            expr: d.clone(),
-                                        },
-                                        &TestScope::default(),
-                                    )
-                                    .expect("default");
+                                    let v = eval(&Expr::from_hcl(0, d), &TestScope::default())
+                                        .expect("default");
                                     super::convert(v, &t).expect("default fits")
                                 });
                                 ot.attrs.insert(name.clone(), t);
@@ -1108,7 +1109,7 @@ fn no_panics_when_inputs_change_kind() {
         }
         for c in &cases {
             if let Ok(expr) = hcl_edit::parser::parse_expr(&c.expr) {
-                let r = eval(&Expr { file: 0, expr }, &scope);
+                let r = eval(&Expr::from_hcl(0, &expr), &scope);
                 if let Ok(v) = r
                     && !v.contains_sensitive()
                     && !c.expr.contains("nonsensitive")

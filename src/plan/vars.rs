@@ -101,7 +101,7 @@ pub fn evaluate(
                 .sources
                 .add(format!("<value for var.{name}>"), text.to_string());
             match hcl_edit::parser::parse_expr(text) {
-                Ok(e) => *expr = Some(Expr { file, expr: e }),
+                Ok(e) => *expr = Some(Expr::from_hcl(file, &e)),
                 Err(e) => diags.push(
                     Diagnostic::error(
                         "Invalid value for variable",

@@ -172,10 +172,7 @@ fn module(dir: &Path, rel: String) -> Option<Module> {
         let mut vs = BTreeSet::new();
         let mut ls = BTreeSet::new();
         let mut ok = !calls_impure(text);
-        for r in references(&Expr {
-            file: 0,
-            expr: expr.clone(),
-        }) {
+        for r in references(&Expr::from_hcl(0, expr)) {
             match r.subject {
                 Subject::Var(v) if vars.get(&v).is_some_and(|(_, d)| *d) => {
                     vs.insert(v);

@@ -76,7 +76,7 @@ fn table_scope() -> TestScope {
 
 fn evaluate(expr: &str, scope: &TestScope) -> String {
     match hcl_edit::parser::parse_expr(expr) {
-        Ok(expr) => show(&eval(&Expr { file: 0, expr }, scope)),
+        Ok(expr) => show(&eval(&Expr::from_hcl(0, &expr), scope)),
         Err(e) => format!("parse error: {e}"),
     }
 }
@@ -207,13 +207,7 @@ fn error_detail(expr: &str, scope: &TestScope) -> String {
         Ok(e) => e,
         Err(e) => return format!("parse error: {e}"),
     };
-    match eval(
-        &Expr {
-            file: 0,
-            expr: parsed,
-        },
-        scope,
-    ) {
+    match eval(&Expr::from_hcl(0, &parsed), scope) {
         Err(d) => d.0.first().map(|d| d.detail.clone()).unwrap_or_default(),
         Ok(v) => format!("no error: {v:?}"),
     }
@@ -306,7 +300,7 @@ fn applying_scope() -> TestScope {
 
 fn eval_str(src: &str, scope: &TestScope) -> String {
     let expr = hcl_edit::parser::parse_expr(src).expect("parse");
-    match eval(&Expr { file: 0, expr }, scope) {
+    match eval(&Expr::from_hcl(0, &expr), scope) {
         Ok(Value::String(s)) => s,
         other => panic!("{src}: expected a string, got {other:?}"),
     }
@@ -338,7 +332,7 @@ fn bcrypt_hashes_verify_and_use_the_requested_cost() {
     assert!(eval_str("bcrypt(\"x\", 1)", &scope).starts_with("$2a$10$"));
     // Sensitive in, sensitive out.
     let expr = hcl_edit::parser::parse_expr("bcrypt(var.secret, 4)").expect("parse");
-    let v = eval(&Expr { file: 0, expr }, &scope).expect("bcrypt");
+    let v = eval(&Expr::from_hcl(0, &expr), &scope).expect("bcrypt");
     assert!(v.is_sensitive());
 }
 
@@ -375,7 +369,7 @@ fn impure_functions_are_unknown_while_planning() {
     let scope = table_scope();
     for src in ["uuid()", "timestamp()", "bcrypt(\"x\")"] {
         let expr = hcl_edit::parser::parse_expr(src).expect("parse");
-        let v = eval(&Expr { file: 0, expr }, &scope).expect(src);
+        let v = eval(&Expr::from_hcl(0, &expr), &scope).expect(src);
         assert!(v.is_unknown(), "{src}: {v:?}");
     }
 }

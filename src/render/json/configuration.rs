@@ -10,13 +10,13 @@
 use std::collections::BTreeMap;
 
 use cairn_provider::{Schema, Value};
-use hcl_edit::expr::{Expression, Traversal, TraversalOperator};
-use hcl_edit::structure::{Body, Structure};
-use hcl_edit::{Decorated, Ident};
 use serde_json::{Map, Value as J, json};
 
 use crate::addr::quote;
 use crate::config::{Config, Expr, Module, ModuleCall, ProviderRef};
+use crate::lang::ast::{
+    Body, Decorated, Expression, Ident, Structure, Traversal, TraversalOperator,
+};
 use crate::lang::reference::{Collector, ExprWalk};
 use crate::lang::{Scope, Subject};
 use crate::plan::ProviderSet;
@@ -419,7 +419,7 @@ struct Refs {
 /// A static index key: a literal number or string.
 fn static_key(op: &TraversalOperator) -> Option<String> {
     match op {
-        TraversalOperator::LegacyIndex(n) => Some(format!("[{}]", n.value())),
+        TraversalOperator::LegacyIndex(n) => Some(format!("[{n}]")),
         TraversalOperator::Index(e) => match e {
             Expression::Number(n) => Some(format!("[{}]", n.value())),
             Expression::String(s) => Some(format!("[{}]", quote(s.value()))),
@@ -530,7 +530,8 @@ mod tests {
     /// Expressions and how `terraform show -json` 1.11.4 described them.
     #[track_caller]
     fn check(text: &str, expect: J) {
-        let e = hcl_edit::parser::parse_expr(text).expect("parses");
+        let e =
+            crate::lang::ast::from_hcl::expr(&hcl_edit::parser::parse_expr(text).expect("parses"));
         assert_eq!(J::Object(expression_of(&e)), expect, "{text}");
     }
 
@@ -582,7 +583,9 @@ mod tests {
     fn depends_on_names_subjects() {
         let e = |t: &str| Expr {
             file: 0,
-            expr: hcl_edit::parser::parse_expr(t).expect("parses"),
+            expr: crate::lang::ast::from_hcl::expr(
+                &hcl_edit::parser::parse_expr(t).expect("parses"),
+            ),
         };
         assert_eq!(
             depends_on(&[e("terraform_data.a"), e("module.m"), e("data.x.y")]),
