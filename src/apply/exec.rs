@@ -430,17 +430,33 @@ impl Run<'_> {
         let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + interval, interval);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let mut stopping = false;
+        // Ready nodes whose provider configuration had no free slot, by provider.
+        let mut blocked: HashMap<&str, VecDeque<usize>> = HashMap::new();
         loop {
+            // A task is started only with its slots in hand (its provider's, when that has a
+            // limit, then one of the run's), so no more tasks exist at once than can run: a
+            // waiting task would hold its planned values and its future for nothing.
             while !stopping {
+                let Ok(run) = Arc::clone(&permits).try_acquire_owned() else {
+                    break;
+                };
                 let Some(i) = graph.ready.pop_front() else {
                     break;
                 };
+                let provider = changes[graph.nodes[i].change].provider.as_str();
+                let own = match limits.get(provider) {
+                    Some(limit) => match Arc::clone(limit).try_acquire_owned() {
+                        Ok(p) => Some(p),
+                        Err(_) => {
+                            blocked.entry(provider).or_default().push_back(i);
+                            continue;
+                        }
+                    },
+                    None => None,
+                };
                 match self.prepare(i, graph.nodes[i]).await {
                     Ok(input) => {
-                        let permits = Permits {
-                            provider: limits.get(input.provider.as_str()).cloned(),
-                            run: Arc::clone(&permits),
-                        };
+                        let permits = (own, run);
                         let h = tasks.spawn(op::run(
                             Arc::clone(&self.ctx),
                             input,
@@ -496,6 +512,11 @@ impl Run<'_> {
                         }
                         None => continue,
                     };
+                    // Its slots are free again: a node waiting for its provider's goes first.
+                    let provider = changes[graph.nodes[out.idx].change].provider.as_str();
+                    if let Some(i) = blocked.get_mut(provider).and_then(VecDeque::pop_front) {
+                        graph.ready.push_front(i);
+                    }
                     if out.skipped {
                         continue;
                     }

@@ -392,16 +392,20 @@ impl Permits {
     }
 }
 
-/// Runs one change: waits for a slot, calls the provider, reports events.
+/// The slots an operation holds while it runs (see [`Permits`]).
+pub(crate) type Held = (
+    Option<tokio::sync::OwnedSemaphorePermit>,
+    tokio::sync::OwnedSemaphorePermit,
+);
+
+/// Runs one change in the slots it was given: calls the provider, reports events.
 pub(crate) async fn run(
     ctx: Arc<Ctx>,
     input: OpInput,
-    permits: Permits,
+    permits: Held,
     stop: Arc<std::sync::atomic::AtomicBool>,
 ) -> OpOutput {
-    let Some(_permits) = permits.acquire().await else {
-        return OpOutput::skipped(input.idx);
-    };
+    let _permits = permits;
     if stop.load(Ordering::SeqCst) {
         return OpOutput::skipped(input.idx);
     }
