@@ -7,7 +7,7 @@
 use std::collections::BTreeMap;
 use std::ops::Range;
 
-use cairn_provider::{BlockNesting, Number, Schema, Type, Value};
+use cairn_provider::{BlockNesting, Number, Schema, Type, Value, ValueMap};
 use hcl_edit::Span as _;
 use hcl_edit::expr::{
     BinaryOperator, Expression, ForExpr, FuncCall, ObjectKey, TraversalOperator, UnaryOperator,
@@ -129,7 +129,7 @@ impl<'s> Evaluator<'s> {
                 Ok(Value::Tuple(out))
             }
             Expression::Object(o) => {
-                let mut out = BTreeMap::new();
+                let mut out = ValueMap::new();
                 let mut unknown = false;
                 let mut sensitive = false;
                 for (k, v) in o.iter() {
@@ -756,7 +756,7 @@ impl<'s> Evaluator<'s> {
                     .collect(),
             )
         } else {
-            Value::Object(obj)
+            Value::Object(obj.into())
         };
         Ok(mark(out, sensitive))
     }
@@ -1250,7 +1250,7 @@ impl<'s> Evaluator<'s> {
         &mut self,
         function: &str,
         text: &str,
-        vars: &std::collections::BTreeMap<String, Value>,
+        vars: &ValueMap,
         sensitive: bool,
         range: Option<Range<usize>>,
     ) -> R {
@@ -1386,7 +1386,7 @@ impl<'s> Evaluator<'s> {
         at: Option<Range<usize>>,
     ) -> R {
         let mut diags = Diagnostics::new();
-        let mut out: BTreeMap<String, Value> = BTreeMap::new();
+        let mut out = ValueMap::new();
         let mut blocks: BTreeMap<String, BlockItems> = BTreeMap::new();
         let mut given: Vec<&str> = Vec::new();
         for st in body.iter() {
