@@ -14,7 +14,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use cairn_provider::{PathStep, Value, ValuePath};
+use cairn_provider::{PathStep, Value, ValueMap, ValuePath};
 use serde::{Deserialize, Serialize};
 
 use crate::addr::Mode as AddrMode;
@@ -209,11 +209,7 @@ impl Redactor {
         }
     }
 
-    fn entries(
-        &mut self,
-        m: BTreeMap<String, Value>,
-        before: Option<Option<&Value>>,
-    ) -> BTreeMap<String, Value> {
+    fn entries(&mut self, m: ValueMap, before: Option<Option<&Value>>) -> ValueMap {
         m.into_iter()
             .map(|(k, x)| {
                 let b = before.map(|b| b.and_then(|b| b.get_attr(&k)));

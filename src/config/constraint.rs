@@ -4,7 +4,6 @@
 //! or operators other than a negative number is reported as not being a literal. Converting
 //! values between types is `lang`'s job and must not be duplicated here.
 
-use std::collections::BTreeMap;
 use std::ops::Range;
 
 use cairn_provider::types::ObjectType;
@@ -270,7 +269,7 @@ pub(crate) fn literal(expr: &Expression) -> Result<Value, Option<Range<usize>>> 
             .collect::<Result<Vec<_>, _>>()
             .map(Value::Tuple),
         Expression::Object(items) => {
-            let mut out = BTreeMap::new();
+            let mut out = cairn_provider::ValueMap::new();
             for (key, value) in items.iter() {
                 let name = object_key_name(key).ok_or_else(|| key.span())?;
                 out.insert(name, literal(value.expr())?);

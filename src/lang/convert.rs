@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use cairn_provider::{Number, Type, Value};
+use cairn_provider::{Number, Type, Value, ValueMap};
 
 /// Converts `v` to type `ty` (string↔number↔bool, tuple→list/set, object→map/object with
 /// optional attributes and defaults). Marks and unknowns are preserved. The error says why the
@@ -144,7 +144,7 @@ fn convert_plain(v: Value, ty: &Type, depth: usize) -> Result<Value, CErr> {
                 _ => return Err(CErr::kind(format!("{} required", type_phrase(ty)))),
             };
             let el = concrete_element(el, m.values(), "map")?;
-            let mut out = BTreeMap::new();
+            let mut out = ValueMap::with_capacity(m.len());
             for (k, x) in m {
                 let x = convert_depth(x, &el, depth + 1)
                     .map_err(|e| e.within(&format!("element {k:?}"), &format!("[{k:?}]")))?;
@@ -174,7 +174,7 @@ fn convert_plain(v: Value, ty: &Type, depth: usize) -> Result<Value, CErr> {
                 Value::Map(m) | Value::Object(m) => m,
                 _ => return Err(CErr::kind("object required")),
             };
-            let mut out = BTreeMap::new();
+            let mut out = ValueMap::with_capacity(o.attrs.len());
             for (k, t) in &o.attrs {
                 let given = m.remove(k);
                 let optional = o.optional.get(k);

@@ -12,7 +12,7 @@ use super::ast::{
     BinaryOperator, Block, Decorated, Expression, ForExpr, FuncCall, Ident, ObjectKey, Part,
     Structure, Template, TraversalOperator, UnaryOperator,
 };
-use cairn_provider::{BlockNesting, Number, Schema, Type, Value};
+use cairn_provider::{BlockNesting, Number, Schema, Type, Value, ValueMap};
 
 use super::Scope;
 use super::convert::{convert, kind_name, type_phrase, unify};
@@ -127,7 +127,7 @@ impl<'s> Evaluator<'s> {
                 Ok(Value::Tuple(out))
             }
             Expression::Object(o) => {
-                let mut out = BTreeMap::new();
+                let mut out = ValueMap::new();
                 let mut unknown = false;
                 let mut sensitive = false;
                 for (k, v) in o.iter() {
@@ -750,7 +750,7 @@ impl<'s> Evaluator<'s> {
                     .collect(),
             )
         } else {
-            Value::Object(obj)
+            Value::Object(obj.into())
         };
         Ok(mark(out, sensitive))
     }
@@ -1244,7 +1244,7 @@ impl<'s> Evaluator<'s> {
         &mut self,
         function: &str,
         text: &str,
-        vars: &std::collections::BTreeMap<String, Value>,
+        vars: &ValueMap,
         sensitive: bool,
         range: Option<Range<usize>>,
     ) -> R {
@@ -1382,7 +1382,7 @@ impl<'s> Evaluator<'s> {
         at: Option<Range<usize>>,
     ) -> R {
         let mut diags = Diagnostics::new();
-        let mut out: BTreeMap<String, Value> = BTreeMap::new();
+        let mut out = ValueMap::new();
         let mut blocks: BTreeMap<String, BlockItems> = BTreeMap::new();
         let mut given: Vec<&str> = Vec::new();
         for st in body.iter() {

@@ -7,7 +7,7 @@
 //!
 //! It must not read state, call providers or print.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
 use cairn_provider::{Type, Value};
 
@@ -203,7 +203,7 @@ pub fn call_var(call: &ModuleCall, v: &Variable, scope: &dyn Scope) -> Result<Va
 /// The object `module.NAME` (one instance) evaluates to: every output of the module, marked
 /// sensitive where the output is. An output that fails to evaluate is reported in `diags`.
 pub fn outputs_value(m: &Module, scope: &dyn Scope, diags: &mut Diagnostics) -> Value {
-    let mut out = BTreeMap::new();
+    let mut out = cairn_provider::ValueMap::with_capacity(m.outputs.len());
     for o in m.outputs.values() {
         out.insert(o.name.clone(), output_value(o, scope, diags));
     }

@@ -16,10 +16,11 @@
 //! no schema the type is read off the value itself. Sensitive contents are never rendered: the
 //! builder only looks beneath a sensitive mark to decide whether the value changed.
 
-use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use cairn_provider::{BlockNesting, NestedBlock, PathStep, Schema, Type, Value, ValuePath};
+use cairn_provider::{
+    BlockNesting, NestedBlock, PathStep, Schema, Type, Value, ValueMap, ValuePath,
+};
 
 use super::Style;
 use super::value::{is_identifier, number, push_quoted};
@@ -233,9 +234,9 @@ fn primitive_action(before: Option<&Value>, after: Option<&Value>) -> Act {
 }
 
 /// The map of an absent side.
-static EMPTY: BTreeMap<String, Value> = BTreeMap::new();
+static EMPTY: ValueMap = ValueMap::new();
 
-fn map_of(v: Option<&Value>) -> &BTreeMap<String, Value> {
+fn map_of(v: Option<&Value>) -> &ValueMap {
     v.and_then(Value::as_map).unwrap_or(&EMPTY)
 }
 
@@ -260,7 +261,7 @@ fn union<'k>(
     })
 }
 
-fn keys(m: &BTreeMap<String, Value>) -> impl Iterator<Item = &str> {
+fn keys(m: &ValueMap) -> impl Iterator<Item = &str> {
     m.keys().map(String::as_str)
 }
 

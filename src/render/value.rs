@@ -219,7 +219,7 @@ pub fn attribute_name(name: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::collections::BTreeMap;
+    use cairn_provider::ValueMap;
 
     #[test]
     fn output_style_matches_terraform() {
@@ -235,7 +235,7 @@ mod tests {
         );
         let list = Value::List(vec![Value::string("a"), Value::string("b")]);
         assert_eq!(format_value(&list, 0), "tolist([\n  \"a\",\n  \"b\",\n])");
-        let map: BTreeMap<String, Value> = [("one".to_string(), Value::number(1))]
+        let map: ValueMap = [("one".to_string(), Value::number(1))]
             .into_iter()
             .collect();
         assert_eq!(

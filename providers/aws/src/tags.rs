@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 
 use aws_sdk_ec2::types::{ResourceType, Tag, TagSpecification};
-use cairn_provider::{Attribute, Schema, Type, Value};
+use cairn_provider::{Attribute, Schema, Type, Value, ValueMap};
 
 use crate::ctx::{AwsError, Ctx, call};
 use crate::values::{get_map, string_map};
@@ -98,7 +98,7 @@ pub(crate) fn read_back(
         .collect();
     let tags = if mine.is_empty() {
         match prior.and_then(|p| p.get_attr("tags")) {
-            Some(Value::Map(m)) if m.is_empty() => Value::Map(BTreeMap::new()),
+            Some(Value::Map(m)) if m.is_empty() => Value::Map(ValueMap::new()),
             _ => Value::Null,
         }
     } else {
@@ -194,7 +194,7 @@ mod tests {
     fn unknown_tags_make_tags_all_unknown() {
         let planned = obj(vec![(
             "tags",
-            Value::Map(BTreeMap::from([("k".into(), Value::Unknown)])),
+            Value::Map(ValueMap::from([("k".into(), Value::Unknown)])),
         )]);
         assert_eq!(plan_tags_all(&BTreeMap::new(), &planned), Value::Unknown);
     }

@@ -97,7 +97,7 @@ impl Provider for NullProvider {
 mod tests {
     use super::*;
     use cairn_provider::PathStep;
-    use std::collections::BTreeMap;
+    use cairn_provider::ValueMap;
 
     fn cfg(triggers: Value) -> Value {
         Value::object([("triggers", triggers)])
@@ -169,7 +169,7 @@ mod tests {
     #[tokio::test]
     async fn null_and_empty_triggers_are_the_same() {
         let prior = Value::object([("id", Value::string("7")), ("triggers", Value::Null)]);
-        let r = plan(Some(&prior), &cfg(Value::Map(BTreeMap::new()))).await;
+        let r = plan(Some(&prior), &cfg(Value::Map(ValueMap::new()))).await;
         assert!(r.requires_replace.is_empty());
         assert_eq!(r.planned.get_attr("id"), Some(&Value::string("7")));
         let nulls = Value::Map([("a".to_string(), Value::Null)].into_iter().collect());

@@ -85,7 +85,7 @@ pub(crate) fn read(config: &Value) -> Result<Value, ProviderError> {
             path.display()
         ))
     })?;
-    let mut outputs: std::collections::BTreeMap<String, Value> = config
+    let mut outputs: cairn_provider::ValueMap = config
         .get_attr("defaults")
         .and_then(Value::as_map)
         .cloned()

@@ -132,7 +132,7 @@ pub(crate) fn prepare_config(kind: Kind, config: &Value) -> Result<Value, Provid
     let set: Vec<&str> = content_attrs(kind)
         .iter()
         .copied()
-        .filter(|a| m.get(*a).is_some_and(|v| !v.is_null()))
+        .filter(|a| m.get(a).is_some_and(|v| !v.is_null()))
         .collect();
     if set.len() != 1 {
         return Err(err(
@@ -277,7 +277,7 @@ pub(crate) async fn read_data(kind: Kind, config: &Value) -> Result<Value, Provi
     let content = tokio::fs::read(filename)
         .await
         .map_err(|e| err(kind, format!("cannot read file {filename}: {e}")))?;
-    let mut obj = std::collections::BTreeMap::new();
+    let mut obj = cairn_provider::ValueMap::new();
     obj.insert("filename".to_string(), Value::string(filename));
     obj.insert(
         "content".into(),

@@ -6,7 +6,7 @@ use cairn_provider::PathStep;
 use std::path::Path;
 
 fn cfg(filename: &Path, items: &[(&str, Value)]) -> Value {
-    let mut m: std::collections::BTreeMap<String, Value> = items
+    let mut m: cairn_provider::ValueMap = items
         .iter()
         .map(|(k, v)| (k.to_string(), v.clone()))
         .collect();

@@ -2,15 +2,13 @@
 //! provider: `random_id` takes `[PREFIX,]B64_URL`, `random_string` and `random_password` the
 //! string itself, `random_integer` `RESULT,MIN,MAX[,SEED]`, `random_uuid` the UUID.
 
-use std::collections::BTreeMap;
-
 use base64::Engine;
-use cairn_provider::{ProviderError, Value};
+use cairn_provider::{ProviderError, Value, ValueMap};
 
 use crate::{BCRYPT_COST, err, generate, unknown_type};
 
 pub fn import(type_name: &str, id: &str) -> Result<Value, ProviderError> {
-    let mut m: BTreeMap<String, Value> = BTreeMap::new();
+    let mut m = ValueMap::new();
     let mut put = |k: &str, v: Value| {
         m.insert(k.to_string(), v);
     };
@@ -26,7 +24,7 @@ pub fn import(type_name: &str, id: &str) -> Result<Value, ProviderError> {
             let enc = generate::encode_id(&bytes);
             put("id", Value::string(b64));
             put("byte_length", Value::number(bytes.len() as i64));
-            put("keepers", Value::Map(BTreeMap::new()));
+            put("keepers", Value::Map(ValueMap::new()));
             put("b64_url", Value::string(format!("{prefix}{}", enc.b64_url)));
             put("b64_std", Value::string(format!("{prefix}{}", enc.b64_std)));
             put("hex", Value::string(format!("{prefix}{}", enc.hex)));

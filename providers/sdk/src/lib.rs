@@ -8,6 +8,7 @@
 //! about configuration files, state files or plans.
 
 pub mod duration;
+pub mod map;
 pub mod number;
 pub mod provider;
 pub mod schema;
@@ -15,6 +16,7 @@ pub mod testing;
 pub mod types;
 pub mod value;
 
+pub use map::ValueMap;
 pub use provider::{
     PlanRequest, PlanResponse, Provider, ProviderError, ProviderErrorKind, ProviderFactory,
     ProviderMeta,

@@ -216,7 +216,7 @@ pub fn plan_by_schema(schema: &Schema, prior: Option<&Value>, config: &Value) ->
 }
 
 fn plan_block(schema: &Schema, prior: Option<&Value>, config: &Value) -> Value {
-    let mut out = std::collections::BTreeMap::new();
+    let mut out = crate::ValueMap::with_capacity(schema.attributes.len() + schema.blocks.len());
     for (name, attr) in &schema.attributes {
         let configured = config.get_attr(name).cloned().unwrap_or(Value::Null);
         let v = if !configured.is_null() {

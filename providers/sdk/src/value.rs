@@ -10,6 +10,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+pub use crate::map::ValueMap;
 use crate::types::Type;
 
 pub use crate::number::Number;
@@ -41,8 +42,8 @@ pub enum Value {
     List(Vec<Value>),
     Tuple(Vec<Value>),
     Set(Vec<Value>),
-    Map(BTreeMap<String, Value>),
-    Object(BTreeMap<String, Value>),
+    Map(ValueMap),
+    Object(ValueMap),
     /// A sensitive value: its contents must never appear in output or logs.
     Sensitive(Box<Value>),
 }
@@ -184,11 +185,11 @@ impl Value {
             .collect()
     }
     fn unmark_map(
-        m: BTreeMap<String, Value>,
+        m: ValueMap,
         at: &mut ValuePath,
         paths: &mut Vec<ValuePath>,
         attrs: bool,
-    ) -> BTreeMap<String, Value> {
+    ) -> ValueMap {
         m.into_iter()
             .map(|(k, x)| {
                 at.push(if attrs {
@@ -226,14 +227,14 @@ impl Value {
                 Value::Tuple(xs)
             }
             (Value::Map(mut m), PathStep::Attr(k) | PathStep::Key(k)) => {
-                if let Some(x) = m.remove(k) {
-                    m.insert(k.clone(), x.mark_path(rest));
+                if let Some(x) = m.get_mut(k) {
+                    *x = std::mem::take(x).mark_path(rest);
                 }
                 Value::Map(m)
             }
             (Value::Object(mut m), PathStep::Attr(k) | PathStep::Key(k)) => {
-                if let Some(x) = m.remove(k) {
-                    m.insert(k.clone(), x.mark_path(rest));
+                if let Some(x) = m.get_mut(k) {
+                    *x = std::mem::take(x).mark_path(rest);
                 }
                 Value::Object(m)
             }
@@ -291,7 +292,7 @@ impl Value {
         }
     }
     /// The attributes of an object or map value.
-    pub fn as_map(&self) -> Option<&BTreeMap<String, Value>> {
+    pub fn as_map(&self) -> Option<&ValueMap> {
         match self.strip_marks_ref() {
             Value::Object(m) | Value::Map(m) => Some(m),
             _ => None,
@@ -549,7 +550,7 @@ enum Tagged {
 impl From<&Value> for Tagged {
     fn from(v: &Value) -> Tagged {
         let seq = |xs: &Vec<Value>| xs.iter().map(Tagged::from).collect();
-        let map = |m: &BTreeMap<String, Value>| {
+        let map = |m: &ValueMap| {
             m.iter()
                 .map(|(k, v)| (k.clone(), Tagged::from(v)))
                 .collect()
@@ -596,14 +597,15 @@ impl From<Tagged> for Value {
 /// [`Value::from_json_typed`] and [`Value::from_json`].
 mod stream {
     use std::cell::RefCell;
-    use std::collections::{BTreeMap, HashMap};
+    use std::collections::HashMap;
     use std::fmt;
     use std::rc::Rc;
 
     use serde::de::{DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
     use serde_json::value::RawValue;
 
-    use super::{Number, Value};
+    use super::{Number, Value, ValueMap};
+    use crate::map::sort_keeping_last;
     use crate::types::Type;
 
     /// The key under which serde_json (with `arbitrary_precision`) hands a number's text to a
@@ -724,8 +726,8 @@ mod stream {
         fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
             let Some(first) = map.next_key::<String>()? else {
                 return Ok(match self.0 {
-                    Mode::Typed(Type::Map(_)) => Value::Map(BTreeMap::new()),
-                    _ => Value::Object(BTreeMap::new()),
+                    Mode::Typed(Type::Map(_)) => Value::Map(ValueMap::new()),
+                    _ => Value::Object(ValueMap::new()),
                 });
             };
             if first == NUMBER_TOKEN {
@@ -755,15 +757,16 @@ mod stream {
         first: String,
         map: &mut A,
         mode: impl Fn(&str) -> Mode<'t>,
-    ) -> Result<BTreeMap<String, Value>, A::Error> {
-        let mut m = BTreeMap::new();
+    ) -> Result<ValueMap, A::Error> {
+        // Pushed in the order read and sorted once at the end: state files list keys sorted.
+        let mut m = Vec::with_capacity(map.size_hint().unwrap_or(0));
         let v = map.next_value_seed(Seed(mode(&first)))?;
-        m.insert(first, v);
+        m.push((first, v));
         while let Some(k) = map.next_key::<String>()? {
             let v = map.next_value_seed(Seed(mode(&k)))?;
-            m.insert(k, v);
+            m.push((k, v));
         }
-        Ok(m)
+        Ok(ValueMap::from_vec(m))
     }
 
     /// The type written as JSON `text` (`Type::from_json`), remembered per thread: the
@@ -797,27 +800,32 @@ mod stream {
     /// untyped object. Members are kept as text until the decision.
     fn dynamic<'de, A: MapAccess<'de>>(first: String, map: &mut A) -> Result<Value, A::Error> {
         use serde::de::Error as _;
-        let mut raw: BTreeMap<String, &'de RawValue> = BTreeMap::new();
-        raw.insert(first, map.next_value()?);
+        let mut raw: Vec<(String, &'de RawValue)> = vec![(first, map.next_value()?)];
         while let Some(k) = map.next_key::<String>()? {
             let v: &'de RawValue = map.next_value()?;
-            raw.insert(k, v);
+            raw.push((k, v));
         }
+        sort_keeping_last(&mut raw);
+        let get = |key: &str| {
+            raw.binary_search_by(|(k, _)| k.as_str().cmp(key))
+                .ok()
+                .map(|i| raw[i].1)
+        };
         if raw.len() == 2
-            && let Some(value) = raw.get("value")
-            && let Some(ty) = raw.get("type").and_then(|t| type_of_text(t.get()))
+            && let Some(value) = get("value")
+            && let Some(ty) = get("type").and_then(|t| type_of_text(t.get()))
         {
             return from_str(value.get(), Mode::Typed(&ty)).map_err(A::Error::custom);
         }
-        raw.into_iter()
-            .map(|(k, v)| {
-                Ok((
-                    k,
-                    from_str(v.get(), Mode::Untyped).map_err(A::Error::custom)?,
-                ))
-            })
-            .collect::<Result<_, _>>()
-            .map(Value::Object)
+        let mut m = Vec::with_capacity(raw.len());
+        for (k, v) in raw {
+            m.push((
+                k,
+                from_str(v.get(), Mode::Untyped).map_err(A::Error::custom)?,
+            ));
+        }
+        // Sorted and unique already.
+        Ok(Value::Object(ValueMap::from_vec(m)))
     }
 }
 

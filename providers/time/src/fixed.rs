@@ -91,7 +91,7 @@ pub fn apply(
 pub fn import(id: &str) -> Result<Value, ProviderError> {
     let t = timestamp::parse(id).map_err(|e| err(TYPE, format!("import id: {e}")))?;
     let text = Value::string(timestamp::format(&t));
-    let mut obj: std::collections::BTreeMap<String, Value> = timestamp::fields(&t)
+    let mut obj: cairn_provider::ValueMap = timestamp::fields(&t)
         .map(|(k, v)| (k.to_string(), v))
         .into_iter()
         .collect();

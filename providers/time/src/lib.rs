@@ -200,10 +200,7 @@ fn plan_by_schema(schema: &Schema, prior: Option<&Value>, config: &Value) -> Pla
 }
 
 /// The object map of a planned or prior value.
-fn object(
-    type_name: &str,
-    v: &Value,
-) -> Result<std::collections::BTreeMap<String, Value>, ProviderError> {
+fn object(type_name: &str, v: &Value) -> Result<cairn_provider::ValueMap, ProviderError> {
     v.as_map()
         .cloned()
         .ok_or_else(|| err(type_name, "the value is not an object"))

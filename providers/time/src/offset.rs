@@ -176,7 +176,7 @@ pub fn import(id: &str) -> Result<Value, ProviderError> {
         "offset_minutes",
         "offset_seconds",
     ];
-    let mut obj = std::collections::BTreeMap::new();
+    let mut obj = cairn_provider::ValueMap::new();
     for (name, text) in names.iter().zip(&parts[1..]) {
         let v = if text.is_empty() {
             Value::Null

@@ -234,7 +234,7 @@ pub fn import(id: &str) -> Result<Value, ProviderError> {
         )
     };
     let parse = |s: &str| timestamp::parse(s).map_err(|e| err(TYPE, format!("import id: {e}")));
-    let mut obj = std::collections::BTreeMap::new();
+    let mut obj = cairn_provider::ValueMap::new();
     for r in ROTATIONS {
         obj.insert(r.to_string(), Value::Null);
     }

@@ -3,7 +3,6 @@
 //! in-place update that does not sleep. Its `id` is the RFC 3339 UTC time at which creation
 //! finished, kept across updates.
 
-use std::collections::BTreeMap;
 use std::time::Duration;
 
 use cairn_provider::{Attribute, ProviderError, Schema, Type, Value};
@@ -114,7 +113,7 @@ pub fn import(id: &str, now: chrono::DateTime<chrono::Utc>) -> Result<Value, Pro
         parse_duration(s).map_err(|e| err(TYPE, format!("{name}: {e}")))?;
         Ok(Value::string(s))
     };
-    let mut triggers = BTreeMap::new();
+    let mut triggers = cairn_provider::ValueMap::new();
     for t in &parts[2..] {
         match t.split_once('=') {
             Some((k, v)) if !v.contains('=') => {

@@ -20,7 +20,7 @@ pub(super) fn fn_length(a: Vec<Value>, _: &Ctx<'_>) -> Result<Value, FnError> {
     Ok(Value::number(n as i64))
 }
 
-pub(super) fn map_arg(a: &[Value], i: usize) -> Result<&BTreeMap<String, Value>, FnError> {
+pub(super) fn map_arg(a: &[Value], i: usize) -> Result<&ValueMap, FnError> {
     a.get(i)
         .and_then(Value::as_map)
         .ok_or_else(|| arg_err(i, "map or object required"))
@@ -48,7 +48,7 @@ pub(super) fn fn_lookup(a: Vec<Value>, _: &Ctx<'_>) -> Result<Value, FnError> {
 }
 
 pub(super) fn fn_merge(a: Vec<Value>, _: &Ctx<'_>) -> Result<Value, FnError> {
-    let mut out = BTreeMap::new();
+    let mut out = ValueMap::new();
     let mut all_maps = true;
     for x in &a {
         match x.strip_marks_ref() {
@@ -312,7 +312,7 @@ pub(super) fn fn_zipmap(a: Vec<Value>, _: &Ctx<'_>) -> Result<Value, FnError> {
             vs.len()
         )));
     }
-    let mut out = BTreeMap::new();
+    let mut out = Vec::with_capacity(ks.len());
     // A sensitive key makes the whole map sensitive.
     let mut key_marked = false;
     for (k, v) in ks.into_iter().zip(vs) {
@@ -322,12 +322,12 @@ pub(super) fn fn_zipmap(a: Vec<Value>, _: &Ctx<'_>) -> Result<Value, FnError> {
         let (k, s) = k.unmark();
         key_marked |= s;
         match convert(k, &Type::String) {
-            Ok(Value::String(k)) => {
-                out.insert(k, v);
-            }
+            Ok(Value::String(k)) => out.push((k, v)),
             _ => return Err(arg_err(0, "list of string required")),
         }
     }
+    // Sorted once; of repeated keys the last stays.
+    let out = ValueMap::from_vec(out);
     let out = match a[1].strip_marks_ref() {
         Value::List(_) | Value::Set(_) => Value::Map(out),
         _ => Value::Object(out),

@@ -16,7 +16,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::OnceLock;
 
 use base64::Engine as _;
-use cairn_provider::{Number, Type, Value};
+use cairn_provider::{Number, Type, Value, ValueMap};
 
 mod collections;
 mod crypto;

@@ -210,7 +210,7 @@ impl Builder<'_> {
                 for (k, v) in merged {
                     out.entry(k).or_insert(v);
                 }
-                let v = Value::Object(out);
+                let v = Value::Object(out.into());
                 if *anchor > 0 {
                     self.anchors.insert(*anchor, v.clone());
                 }

@@ -243,11 +243,11 @@ impl AwsResource for EbsVolume {
         let mut val = to_value(ctx, None, &v, arn(ctx, &account, id));
         if let Value::Object(m) = &mut val {
             m.insert("final_snapshot".into(), Value::Bool(false));
-            m.entry("multi_attach_enabled".into()).and_modify(|x| {
-                if x.is_null() {
-                    *x = Value::Bool(false)
-                }
-            });
+            if let Some(x) = m.get_mut("multi_attach_enabled")
+                && x.is_null()
+            {
+                *x = Value::Bool(false)
+            }
         }
         Ok(Some(val))
     }

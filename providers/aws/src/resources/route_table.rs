@@ -99,7 +99,7 @@ pub(crate) fn route_value(r: &Route) -> Option<Value> {
 
 /// A configured route with unset attributes as `""` (how they read back).
 fn normalise_route(v: &Value) -> Value {
-    let mut m = std::collections::BTreeMap::new();
+    let mut m = cairn_provider::ValueMap::new();
     for a in DESTINATIONS.iter().chain(TARGETS.iter()) {
         let x = v.get_attr(a).cloned().unwrap_or(Value::Null);
         m.insert(
