@@ -193,7 +193,11 @@ pub fn number_text(n: &hcl_edit::Formatted<hcl_edit::Number>) -> String {
     let written = n
         .as_repr()
         .map(|r| r.chars().filter(|c| !c.is_whitespace()).collect::<String>())
-        .filter(|t| cairn_provider::Number::parse(t).is_some());
+        .filter(|t| {
+            // Plain digits always parse; anything else is checked.
+            (!t.is_empty() && t.bytes().all(|b| b.is_ascii_digit()))
+                || cairn_provider::Number::parse(t).is_some()
+        });
     written.unwrap_or_else(|| {
         let v = n.value();
         match v.as_i64() {
