@@ -6,11 +6,9 @@
 
 use std::ops::Range;
 
+use crate::lang::ast::{Expression, ObjectKey, Part, Span as _, Template, UnaryOperator};
 use cairn_provider::types::ObjectType;
 use cairn_provider::{Type, Value};
-use hcl_edit::Span as _;
-use hcl_edit::expr::{Expression, ObjectKey, UnaryOperator};
-use hcl_edit::template::{Element, Template};
 
 /// A problem found in a static expression: a summary, a detail and the byte range to blame.
 #[derive(Clone, Debug, PartialEq)]
@@ -211,9 +209,9 @@ pub(crate) fn object_key_name(key: &ObjectKey) -> Option<String> {
 /// The text of a template without interpolations or directives.
 fn literal_template(t: &Template) -> Option<String> {
     let mut out = String::new();
-    for e in t.iter() {
-        match e {
-            Element::Literal(s) => out.push_str(s.value()),
+    for p in &t.parts {
+        match p {
+            Part::Lit(i) => out.push_str(t.lits.get(*i)?),
             _ => return None,
         }
     }
@@ -224,15 +222,8 @@ fn literal_template(t: &Template) -> Option<String> {
 pub(crate) fn literal_string(expr: &Expression) -> Option<String> {
     match expr {
         Expression::String(s) => Some(s.value().clone()),
-        Expression::StringTemplate(t) => literal_template(t),
-        Expression::HeredocTemplate(h) => {
-            let mut h = (**h).clone();
-            if h.indent().is_some() {
-                h.dedent();
-            }
-            literal_template(&h.template)
-        }
-        Expression::Parenthesis(p) => literal_string(p.inner()),
+        Expression::StringTemplate(t) | Expression::HeredocTemplate(t) => literal_template(t),
+        Expression::Parenthesis(p) => literal_string(p.value()),
         _ => None,
     }
 }
@@ -241,7 +232,7 @@ pub(crate) fn literal_string(expr: &Expression) -> Option<String> {
 pub(crate) fn literal_bool(expr: &Expression) -> Option<bool> {
     match expr {
         Expression::Bool(b) => Some(*b.value()),
-        Expression::Parenthesis(p) => literal_bool(p.inner()),
+        Expression::Parenthesis(p) => literal_bool(p.value()),
         _ => None,
     }
 }
@@ -251,11 +242,9 @@ pub(crate) fn literal(expr: &Expression) -> Result<Value, Option<Range<usize>>> 
     match expr {
         Expression::Null(_) => Ok(Value::Null),
         Expression::Bool(b) => Ok(Value::Bool(*b.value())),
-        Expression::Number(n) => {
-            cairn_provider::Number::parse(&crate::lang::ast::from_hcl::number_text(n))
-                .map(Value::Number)
-                .ok_or_else(|| expr.span())
-        }
+        Expression::Number(n) => cairn_provider::Number::parse(n.value())
+            .map(Value::Number)
+            .ok_or_else(|| expr.span()),
         Expression::UnaryOp(op) if *op.operator.value() == UnaryOperator::Neg => {
             match literal(&op.expr)? {
                 Value::Number(n) => Ok(Value::Number(n.neg())),
@@ -288,7 +277,10 @@ pub(crate) fn literal(expr: &Expression) -> Result<Value, Option<Range<usize>>> 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use hcl_edit::parser::parse_expr;
+
+    fn parse_expr(src: &str) -> Result<Expression, hcl_edit::parser::Error> {
+        hcl_edit::parser::parse_expr(src).map(|e| crate::lang::ast::from_hcl::expr(&e))
+    }
 
     fn ty(src: &str) -> Result<String, String> {
         let e = parse_expr(src).map_err(|e| e.to_string())?;

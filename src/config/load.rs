@@ -9,9 +9,9 @@
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
-use hcl_edit::Span as _;
-use hcl_edit::expr::{Expression, TraversalOperator};
-use hcl_edit::structure::{Attribute, Block, Body as HclBody, Structure};
+use crate::lang::ast::{
+    Attribute, Block, Body as AstBody, Expression, Span as _, Structure, TraversalOperator,
+};
 
 use super::constraint::{self, literal_bool, literal_string};
 use super::{
@@ -116,11 +116,10 @@ fn load_module(
     }
     // Parsed in pieces (in parallel), decoded in file order.
     let texts: Vec<&str> = files.iter().map(|&f| sources.text(f)).collect();
-    parse_pieces(&texts, |i, offset, parsed| match parsed {
+    parse_pieces(&texts, |i, parsed| match parsed {
         Ok(body) => {
             let mut d = Decoder {
                 file: files[i],
-                offset,
                 sources: &*sources,
                 diags: &mut *diags,
                 module: &mut module,
@@ -261,15 +260,15 @@ pub(crate) fn parse_body(text: &str) -> Result<hcl_edit::structure::Body, hcl_ed
 const PIECE: usize = 16 * 1024;
 
 /// Parses files as [`parse_body`] does, in pieces, a window of pieces at a time on every core,
-/// and hands each piece's tree to `decode` in file order with the byte of its file at which the
-/// piece starts (its spans are relative to that byte), dropping it before the next window is
-/// parsed. When a piece fails, its file is parsed again whole: on success `decode` gets, at
-/// byte 0, the blocks from that piece on; otherwise the exact error. (A cut can
+/// and hands each piece's tree, converted to the compact tree on the worker that parsed it (its
+/// spans moved to offsets in the file), to `decode` in file order; hcl-edit's tree of a piece is
+/// dropped on the worker. When a piece fails, its file is parsed again whole: on success
+/// `decode` gets the blocks from that piece on; otherwise the exact error. (A cut can
 /// only fall inside a construct that then stays unclosed, so a wrong cut always fails the
 /// piece before it, and the pieces before that were cut right.)
 pub(crate) fn parse_pieces(
     texts: &[&str],
-    mut decode: impl FnMut(usize, usize, Result<HclBody, hcl_edit::parser::Error>),
+    mut decode: impl FnMut(usize, Result<AstBody, hcl_edit::parser::Error>),
 ) {
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     // (file, start, end) of every piece.
@@ -293,24 +292,24 @@ pub(crate) fn parse_pieces(
             if done[i] {
                 return None;
             }
-            Some(parse_body(&texts[i][start..end]))
+            // Converted here, on the worker: the main thread only decodes.
+            Some(parse_body(&texts[i][start..end]).map(|b| Conv { off: start }.body(&b)))
         });
         for (&(i, start, _), r) in window.iter().zip(parsed) {
             match r {
                 None => {}
-                Some(Ok(body)) if !done[i] => decode(i, start, Ok(body)),
+                Some(Ok(body)) if !done[i] => decode(i, Ok(body)),
                 Some(Ok(_)) => {}
                 Some(Err(_)) if !done[i] => {
                     done[i] = true;
                     match parse_body(texts[i]) {
                         Ok(whole) => {
-                            let rest = whole
-                                .into_iter()
-                                .filter(|s| s.span().is_none_or(|r| r.start >= start))
-                                .collect();
-                            decode(i, 0, Ok(rest));
+                            let mut rest = Conv { off: 0 }.body(&whole);
+                            rest.structures
+                                .retain(|s| s.span().is_none_or(|r| r.start >= start));
+                            decode(i, Ok(rest));
                         }
-                        Err(e) => decode(i, 0, Err(e)),
+                        Err(e) => decode(i, Err(e)),
                     }
                 }
                 Some(Err(_)) => {}
@@ -387,7 +386,7 @@ pub(crate) fn syntax_error(
 pub(crate) fn parse_expr_at(
     text: &str,
     start: usize,
-) -> Result<Expression, hcl_edit::parser::Error> {
+) -> Result<hcl_edit::expr::Expression, hcl_edit::parser::Error> {
     if start < 2 {
         return hcl_edit::parser::parse_expr(text.trim());
     }
@@ -420,9 +419,6 @@ enum RefStep {
 
 struct Decoder<'a> {
     file: FileId,
-    /// The byte of the file at which the piece being decoded starts: hcl-edit's spans are
-    /// relative to it.
-    offset: usize,
     sources: &'a SourceMap,
     diags: &'a mut Diagnostics,
     module: &'a mut Module,
@@ -430,11 +426,7 @@ struct Decoder<'a> {
 
 impl Decoder<'_> {
     fn span(&self, r: Option<Range<usize>>) -> Option<Span> {
-        r.map(|r| Span::new(self.file, self.shift(r)))
-    }
-
-    fn shift(&self, r: Range<usize>) -> Range<usize> {
-        r.start + self.offset..r.end + self.offset
+        r.map(|r| Span::new(self.file, r))
     }
 
     fn error(
@@ -467,19 +459,15 @@ impl Decoder<'_> {
     fn expr(&self, expr: Expression) -> Expr {
         Expr {
             file: self.file,
-            expr: self.conv().expr(&expr),
+            expr,
         }
     }
 
-    fn body(&self, body: HclBody) -> Body {
+    fn body(&self, body: AstBody) -> Body {
         Body {
             file: self.file,
-            body: self.conv().body(&body),
+            body,
         }
-    }
-
-    fn conv(&self) -> Conv {
-        Conv { off: self.offset }
     }
 
     /// `file:line:col` of an earlier declaration.
@@ -497,8 +485,8 @@ impl Decoder<'_> {
             .or_else(|| b.ident.span())
             .map(|r| r.end);
         match (start, end) {
-            (Some(s), Some(e)) if s <= e => Span::new(self.file, self.shift(s..e)),
-            _ => Span::new(self.file, self.shift(b.span().unwrap_or(0..0))),
+            (Some(s), Some(e)) if s <= e => Span::new(self.file, s..e),
+            _ => Span::new(self.file, b.span().unwrap_or(0..0)),
         }
     }
 
@@ -627,7 +615,7 @@ impl Decoder<'_> {
 
     // ----- top level -----
 
-    fn file_body(&mut self, body: HclBody) {
+    fn file_body(&mut self, body: AstBody) {
         for s in body {
             match s {
                 Structure::Attribute(a) => self.unsupported_argument(&a),
@@ -1007,7 +995,7 @@ impl Decoder<'_> {
                 }
             };
             let name = a.key.as_str().to_string();
-            let span = Span::new(self.file, self.shift(a.key.span().unwrap_or(0..0)));
+            let span = Span::new(self.file, a.key.span().unwrap_or(0..0));
             if let Some(prev) = self.module.locals.get(&name) {
                 let at = self.location(&prev.span);
                 self.diags.push(
@@ -1041,7 +1029,10 @@ impl Decoder<'_> {
         let mut value = None;
         let mut out = Output {
             name: name.clone(),
-            value: self.expr(Expression::null()),
+            value: self.expr(Expression::Null(crate::lang::ast::Decorated::new(
+                (),
+                crate::lang::ast::Sp::NONE,
+            ))),
             description: None,
             sensitive: false,
             depends_on: Vec::new(),
@@ -1230,11 +1221,11 @@ impl Decoder<'_> {
         let mut out = Vec::new();
         for (key, value) in obj.iter() {
             let child = match key {
-                hcl_edit::expr::ObjectKey::Ident(i) => Some(ProviderRef {
+                crate::lang::ast::ObjectKey::Ident(i) => Some(ProviderRef {
                     name: i.as_str().to_string(),
                     alias: None,
                 }),
-                hcl_edit::expr::ObjectKey::Expression(e) => self.provider_ref_expr(e),
+                crate::lang::ast::ObjectKey::Expression(e) => self.provider_ref_expr(e),
             };
             let parent = self.provider_ref_expr(value.expr());
             match (child, parent) {
@@ -1490,9 +1481,11 @@ impl Decoder<'_> {
     /// Parses the contents of a quoted reference, keeping spans into the file.
     fn unquote(&mut self, e: &Expression) -> Option<Expression> {
         let text = literal_string(e)?;
+        // Spans of the reference are offsets into the file, inside the quotes.
         let start = e.span().map(|r| r.start + 1).unwrap_or(0);
-        match parse_expr_at(&text, start) {
-            Ok(parsed) => Some(parsed),
+        let lead = text.len() - text.trim_start().len();
+        match hcl_edit::parser::parse_expr(text.trim()) {
+            Ok(parsed) => Some(Conv { off: start + lead }.expr(&parsed)),
             Err(_) => {
                 self.error("Invalid expression", REFERENCE_DETAIL, e.span());
                 None
@@ -1596,16 +1589,21 @@ enum NonLiteral {
 }
 
 fn non_literal_part(e: &Expression) -> NonLiteral {
-    use hcl_edit::template::Element;
-    let template = |t: &hcl_edit::template::Template| {
-        t.iter()
-            .map(|el| match el {
-                Element::Interpolation(i) => non_literal_part(&i.expr),
-                _ => NonLiteral::Other,
+    use crate::lang::ast::Part;
+    fn parts(ps: &[Part]) -> NonLiteral {
+        ps.iter()
+            .map(|p| match p {
+                Part::Interp(e) => non_literal_part(e),
+                Part::If { cond, then, els } => {
+                    non_literal_part(cond).max(parts(then)).max(parts(els))
+                }
+                Part::For { coll, body, .. } => non_literal_part(coll).max(parts(body)),
+                Part::Lit(_) => NonLiteral::Other,
             })
             .max()
             .unwrap_or(NonLiteral::Other)
-    };
+    }
+    let template = |t: &crate::lang::ast::Template| parts(&t.parts);
     match e {
         Expression::Variable(_) | Expression::Traversal(_) => NonLiteral::Reference,
         Expression::FuncCall(c) => c
@@ -1617,7 +1615,7 @@ fn non_literal_part(e: &Expression) -> NonLiteral {
             .max(NonLiteral::Call),
         Expression::Parenthesis(p) => non_literal_part(p.inner()),
         Expression::StringTemplate(t) => template(t),
-        Expression::HeredocTemplate(h) => template(&h.template),
+        Expression::HeredocTemplate(h) => template(h),
         Expression::UnaryOp(op) => non_literal_part(&op.expr),
         Expression::BinaryOp(op) => {
             non_literal_part(&op.lhs_expr).max(non_literal_part(&op.rhs_expr))
@@ -1662,14 +1660,14 @@ fn static_reference(expr: &Expression, dynamic_index: bool) -> Option<Vec<RefSte
             for op in &t.operators {
                 steps.push(match op.value() {
                     TraversalOperator::GetAttr(name) => RefStep::Attr(name.as_str().to_string()),
-                    TraversalOperator::LegacyIndex(i) => RefStep::Index(*i.value()),
+                    TraversalOperator::LegacyIndex(i) => RefStep::Index(*i),
                     TraversalOperator::Index(key) => match key {
-                        Expression::Number(n) => RefStep::Index(n.value().as_u64()?),
+                        Expression::Number(n) => RefStep::Index(n.value().parse::<u64>().ok()?),
                         Expression::String(s) => RefStep::Key(s.value().clone()),
                         e if dynamic_index && is_repetition_reference(e) => RefStep::Dynamic,
                         _ => return None,
                     },
-                    TraversalOperator::AttrSplat(_) | TraversalOperator::FullSplat(_) => {
+                    TraversalOperator::AttrSplat | TraversalOperator::FullSplat => {
                         return None;
                     }
                 });

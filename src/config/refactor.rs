@@ -3,9 +3,7 @@
 //! of the blocks and keeps expressions unevaluated; what the addresses mean against state is
 //! decided by `plan::refactor`.
 
-use hcl_edit::Span as _;
-use hcl_edit::expr::{Expression, TraversalOperator};
-use hcl_edit::structure::{Attribute, Block, Structure};
+use crate::lang::ast::{Attribute, Block, Expression, Span as _, Structure, TraversalOperator};
 
 use super::{Decoder, RefStep, static_reference};
 use crate::addr::{InstanceKey, Mode, ResourceAddr, Target, quote};

@@ -192,6 +192,9 @@ fn read_file(
 fn key_name(key: &hcl_edit::expr::ObjectKey) -> Option<String> {
     match key {
         hcl_edit::expr::ObjectKey::Expression(Expression::String(s)) => Some(s.value().clone()),
-        _ => object_key_name(key),
+        hcl_edit::expr::ObjectKey::Ident(i) => Some(i.as_str().to_string()),
+        hcl_edit::expr::ObjectKey::Expression(e) => object_key_name(
+            &crate::lang::ast::ObjectKey::Expression(crate::lang::ast::from_hcl::expr(e)),
+        ),
     }
 }

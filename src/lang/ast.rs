@@ -72,6 +72,13 @@ impl<T> Decorated<T> {
     }
 }
 
+impl Decorated<Expression> {
+    /// The expression inside a parenthesis.
+    pub fn inner(&self) -> &Expression {
+        &self.value
+    }
+}
+
 impl<T> Deref for Decorated<T> {
     type Target = T;
     fn deref(&self) -> &T {
@@ -267,6 +274,12 @@ pub struct FuncName {
     pub name: Decorated<Ident>,
 }
 
+impl FuncName {
+    pub fn is_namespaced(&self) -> bool {
+        !self.namespace.is_empty()
+    }
+}
+
 #[derive(Clone, Debug, PartialEq)]
 pub struct FuncArgs {
     pub args: Vec<Expression>,
@@ -382,6 +395,57 @@ impl Body {
     }
     pub fn get_attribute(&self, key: &str) -> Option<&Attribute> {
         self.attributes().find(|a| a.key.as_str() == key)
+    }
+    /// Takes out the first attribute named `key`.
+    pub fn remove_attribute(&mut self, key: &str) -> Option<Attribute> {
+        let i = self
+            .structures
+            .iter()
+            .position(|s| matches!(s, Structure::Attribute(a) if a.key.as_str() == key))?;
+        match self.structures.remove(i) {
+            Structure::Attribute(a) => Some(a),
+            Structure::Block(_) => None,
+        }
+    }
+    /// Takes out every block of type `ident`, in order.
+    pub fn remove_blocks(&mut self, ident: &str) -> Vec<Block> {
+        let mut out = Vec::new();
+        let mut kept = Vec::with_capacity(self.structures.len());
+        for s in std::mem::take(&mut self.structures) {
+            match s {
+                Structure::Block(b) if b.ident.as_str() == ident => out.push(b),
+                other => kept.push(other),
+            }
+        }
+        self.structures = kept;
+        out
+    }
+    /// The attributes, by value (blocks are dropped).
+    pub fn into_attributes(self) -> impl Iterator<Item = Attribute> {
+        self.structures.into_iter().filter_map(|s| match s {
+            Structure::Attribute(a) => Some(a),
+            Structure::Block(_) => None,
+        })
+    }
+    pub fn len(&self) -> usize {
+        self.structures.len()
+    }
+}
+
+impl IntoIterator for Body {
+    type Item = Structure;
+    type IntoIter = std::vec::IntoIter<Structure>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.structures.into_iter()
+    }
+}
+
+impl Structure {
+    pub fn span(&self) -> Option<Range<usize>> {
+        match self {
+            Structure::Attribute(a) => a.span.range(),
+            Structure::Block(b) => b.span.range(),
+        }
     }
 }
 

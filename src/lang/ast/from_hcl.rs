@@ -58,7 +58,7 @@ impl Conv {
                             h::ObjectKey::Ident(i) => ObjectKey::Ident(self.ident(i)),
                             h::ObjectKey::Expression(e) => ObjectKey::Expression(self.expr(e)),
                         };
-                        (key, ObjectValue(expr(v.expr())))
+                        (key, ObjectValue(self.expr(v.expr())))
                     })
                     .collect(),
                 span: sp,
@@ -70,7 +70,7 @@ impl Conv {
                 template::lower_heredoc(&t.template, t.indent(), sp, self),
             )),
             h::Expression::Parenthesis(p) => {
-                Expression::Parenthesis(Box::new(Decorated::new(expr(p.inner()), sp)))
+                Expression::Parenthesis(Box::new(Decorated::new(self.expr(p.inner()), sp)))
             }
             h::Expression::Variable(v) => {
                 Expression::Variable(Box::new(Decorated::new(Ident::new(v.as_str()), sp)))
@@ -104,7 +104,7 @@ impl Conv {
                             h::TraversalOperator::GetAttr(i) => {
                                 TraversalOperator::GetAttr(Ident::new(i.as_str()))
                             }
-                            h::TraversalOperator::Index(e) => TraversalOperator::Index(expr(e)),
+                            h::TraversalOperator::Index(e) => TraversalOperator::Index(self.expr(e)),
                             h::TraversalOperator::LegacyIndex(n) => {
                                 TraversalOperator::LegacyIndex(*n.value())
                             }
