@@ -6,7 +6,6 @@
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-
 use super::vars::{self, RawValue, VarArg};
 use super::{Expr, IgnoreChanges, Validation, load_dir};
 use crate::diag::{Diagnostics, Severity, SourceMap};
@@ -625,7 +624,11 @@ fn large_files_parse_in_pieces_like_whole() {
     let pieces = parse_files(&clean).expect("parses in pieces");
     assert_eq!(whole.len(), 12000);
     if let Some(i) = (0..whole.len()).find(|&i| whole.get(i) != pieces.get(i)) {
-        panic!("structure {i} differs:\n{:?}\n{:?}", whole.get(i), pieces.get(i));
+        panic!(
+            "structure {i} differs:\n{:?}\n{:?}",
+            whole.get(i),
+            pieces.get(i)
+        );
     }
 
     // A cut lands inside a heredoc: its pieces fail and the file is parsed whole.

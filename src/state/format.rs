@@ -649,6 +649,26 @@ pub fn write(state: &State) -> Vec<u8> {
 /// text is written as it is produced: instance attributes are never copied into an
 /// intermediate JSON tree, so writing costs one pass over the state and the output.
 pub fn write_as(state: &State, terraform_version: &str, serial: u64) -> Vec<u8> {
+    let mut bytes = Vec::new();
+    let _ = write_as_to(state, terraform_version, serial, &mut |chunk: &[u8]| {
+        bytes.extend_from_slice(chunk);
+        Ok(())
+    });
+    bytes
+}
+
+/// Text is handed to the sink of [`write_as_to`] in pieces of about this size.
+const CHUNK: usize = 256 * 1024;
+
+/// Serialises a state as [`write_as`] does, handing the text to `sink` in pieces of about
+/// 256 KiB as it is produced, so a large state is never held whole in memory; stops at the
+/// sink's first error.
+pub fn write_as_to(
+    state: &State,
+    terraform_version: &str,
+    serial: u64,
+    sink: &mut dyn FnMut(&[u8]) -> std::io::Result<()>,
+) -> std::io::Result<()> {
     let mut outputs = Map::new();
     for (name, o) in &state.outputs {
         let mut m = Map::new();
@@ -671,7 +691,8 @@ pub fn write_as(state: &State, terraform_version: &str, serial: u64) -> Vec<u8> 
         (ma, a.mode.as_str(), &a.ty, &a.name).cmp(&(mb, b.mode.as_str(), &b.ty, &b.name))
     });
 
-    let mut out = String::new();
+    let mut out = String::with_capacity(CHUNK + CHUNK / 4);
+    let mut failed = None;
     let mut top = Obj::open(&mut out, 0);
     top.key("version");
     emit(top.out, &Value::from(FORMAT_VERSION), 1);
@@ -688,13 +709,22 @@ pub fn write_as(state: &State, terraform_version: &str, serial: u64) -> Vec<u8> 
         top.out,
         1,
         resources.into_iter(),
-        |out, (module, addr, r)| resource_json(out, 2, &module, addr, r),
+        |out, (module, addr, r)| {
+            resource_json(out, 2, &module, addr, r);
+            if out.len() >= CHUNK && failed.is_none() {
+                failed = sink(out.as_bytes()).err();
+                out.clear();
+            }
+        },
     );
     top.key("check_results");
     top.out.push_str("null");
     top.close();
     out.push('\n');
-    out.into_bytes()
+    match failed {
+        Some(e) => Err(e),
+        None => sink(out.as_bytes()),
+    }
 }
 
 /// An object being written: `{`, then `"key": value` pairs, then `}`, as Go indents them.

@@ -104,7 +104,9 @@ impl Conv {
                             h::TraversalOperator::GetAttr(i) => {
                                 TraversalOperator::GetAttr(Ident::new(i.as_str()))
                             }
-                            h::TraversalOperator::Index(e) => TraversalOperator::Index(self.expr(e)),
+                            h::TraversalOperator::Index(e) => {
+                                TraversalOperator::Index(self.expr(e))
+                            }
                             h::TraversalOperator::LegacyIndex(n) => {
                                 TraversalOperator::LegacyIndex(*n.value())
                             }

@@ -246,12 +246,11 @@ impl Inner {
             .last
             .take()
             .filter(|w| current.is_some() && current == w.stamp);
-        let (serial, bytes) = match last {
+        let serial = match last {
             // The file is still the one this backend wrote last: no need to read it back.
             Some(w) => {
                 self.check_lineage(&w.lineage, state)?;
-                let bytes = format::write_as(state, TERRAFORM_VERSION, w.serial);
-                if content_digest(state, &bytes, w.serial) == w.digest {
+                if content_digest(state, w.serial) == w.digest {
                     let serial = w.serial;
                     ws.last = Some(w);
                     return Ok(serial);
@@ -267,8 +266,7 @@ impl Inner {
                     })?;
                     ws.backed_up = true;
                 }
-                let serial = state.serial.max(w.serial) + 1;
-                (serial, format::write_as(state, TERRAFORM_VERSION, serial))
+                state.serial.max(w.serial) + 1
             }
             None => {
                 // A stored state we cannot read is an error: never overwrite what we do not
@@ -295,13 +293,22 @@ impl Inner {
                     })?;
                     ws.backed_up = true;
                 }
-                (serial, format::write_as(state, TERRAFORM_VERSION, serial))
+                serial
             }
+        };
+        // The text goes to the file as it is produced (a large state is never held whole),
+        // hashed on the way for the next write's comparison.
+        let mut hasher = <sha2::Sha256 as sha2::Digest>::new();
+        let mut write = |file: &mut File| {
+            format::write_as_to(state, TERRAFORM_VERSION, serial, &mut |chunk| {
+                sha2::Digest::update(&mut hasher, chunk);
+                file.write_all(chunk)
+            })
         };
         let mut held = guard(&self.held);
         match held.as_mut() {
             Some(h) => {
-                let f = replace_file(&self.path, &bytes, Some(os::try_lock))
+                let f = replace_file_with(&self.path, Some(os::try_lock), &mut write)
                     .map_err(|e| self.write_err(e))?;
                 h.files.extend(f);
                 if h.files.len() > MAX_LOCKED_FILES {
@@ -310,14 +317,19 @@ impl Inner {
                 }
             }
             None => {
-                replace_file(&self.path, &bytes, None).map_err(|e| self.write_err(e))?;
+                replace_file_with(&self.path, None, &mut write).map_err(|e| self.write_err(e))?;
             }
         }
+        let digest = if sensitive_paths_sorted(state) {
+            sha2::Digest::finalize(hasher).into()
+        } else {
+            content_digest(state, serial)
+        };
         ws.last = stamp(&self.path).map(|st| Written {
             stamp: Some(st),
             lineage: state.lineage.clone(),
             serial,
-            digest: content_digest(state, &bytes, serial),
+            digest,
         });
         Ok(serial)
     }
@@ -549,14 +561,20 @@ fn stamp(path: &Path) -> Option<Stamp> {
     })
 }
 
-/// A digest of what `state` stores (`bytes`, its serialisation with `serial`) that the order
-/// of sensitive paths does not change.
-fn content_digest(state: &State, bytes: &[u8], serial: u64) -> [u8; 32] {
+/// A digest of what `state` stores (its serialisation with `serial`, hashed as it is produced)
+/// that the order of sensitive paths does not change.
+fn content_digest(state: &State, serial: u64) -> [u8; 32] {
     use sha2::Digest as _;
-    let instances = || state.resources.values().flat_map(|r| r.instances.values());
-    let sorted = |i: &InstanceState| i.sensitive_paths.windows(2).all(|w| w[0] < w[1]);
-    if instances().all(sorted) {
-        return sha2::Sha256::digest(bytes).into();
+    let hash = |s: &State| {
+        let mut h = sha2::Sha256::new();
+        let _ = format::write_as_to(s, TERRAFORM_VERSION, serial, &mut |chunk| {
+            h.update(chunk);
+            Ok(())
+        });
+        h.finalize().into()
+    };
+    if sensitive_paths_sorted(state) {
+        return hash(state);
     }
     let mut s = state.clone();
     for r in s.resources.values_mut() {
@@ -565,7 +583,18 @@ fn content_digest(state: &State, bytes: &[u8], serial: u64) -> [u8; 32] {
             i.sensitive_paths.dedup();
         }
     }
-    sha2::Sha256::digest(format::write_as(&s, TERRAFORM_VERSION, serial)).into()
+    hash(&s)
+}
+
+/// Whether every instance's sensitive paths are sorted and distinct (then the written text is
+/// the content's digest as it stands).
+fn sensitive_paths_sorted(state: &State) -> bool {
+    let sorted = |i: &InstanceState| i.sensitive_paths.windows(2).all(|w| w[0] < w[1]);
+    state
+        .resources
+        .values()
+        .flat_map(|r| r.instances.values())
+        .all(sorted)
 }
 
 fn remove_if_present(p: &Path) -> io::Result<()> {
@@ -616,6 +645,15 @@ fn replace_file(
     bytes: &[u8],
     lock: Option<fn(&File) -> io::Result<bool>>,
 ) -> io::Result<Option<File>> {
+    replace_file_with(path, lock, &mut |file: &mut File| file.write_all(bytes))
+}
+
+/// [`replace_file`] with the contents written by `write`.
+fn replace_file_with(
+    path: &Path,
+    lock: Option<fn(&File) -> io::Result<bool>>,
+    write: &mut dyn FnMut(&mut File) -> io::Result<()>,
+) -> io::Result<Option<File>> {
     let dir = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
@@ -646,7 +684,7 @@ fn replace_file(
         {
             return Err(io::Error::other("cannot lock the new state file"));
         }
-        file.write_all(bytes)?;
+        write(&mut file)?;
         file.sync_all()?;
         fs::rename(&tmp, path)?;
         sync_dir(&dir)

@@ -547,6 +547,25 @@ fn large_states_read_in_pieces_like_whole() {
         bytes.len()
     );
     assert!(split_resources(&bytes).is_some_and(|(_, r)| r.len() == 3000));
+
+    // Streamed, the same text arrives in pieces of bounded size; a sink's error stops it.
+    let mut pieces: Vec<Vec<u8>> = Vec::new();
+    write_as_to(&s, &s.terraform_version, s.serial, &mut |chunk| {
+        pieces.push(chunk.to_vec());
+        Ok(())
+    })
+    .expect("streams");
+    assert!(pieces.len() > 4, "written in pieces: {}", pieces.len());
+    assert!(pieces.iter().all(|p| p.len() < 2 * CHUNK));
+    assert_eq!(pieces.concat(), bytes);
+    let mut calls = 0;
+    let err = write_as_to(&s, &s.terraform_version, s.serial, &mut |_| {
+        calls += 1;
+        Err(std::io::Error::other("disk full"))
+    })
+    .unwrap_err();
+    assert_eq!((calls, err.to_string().as_str()), (1, "disk full"));
+
     let back = read(&bytes, "big.tfstate").expect("reads");
     assert_eq!(back.resources, s.resources);
     assert_eq!(write(&back), bytes);
