@@ -1,8 +1,40 @@
 //! The `cairn` binary: restores the default SIGPIPE disposition, keeps the allocator off
-//! transparent huge pages, and runs the CLI.
+//! transparent huge pages (and, for apply and destroy, has it return freed memory at once), and
+//! runs the CLI.
 
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+unsafe extern "C" {
+    fn mi_option_get(option: std::ffi::c_int) -> std::ffi::c_long;
+    fn mi_option_set(option: std::ffi::c_int, value: std::ffi::c_long);
+}
+
+/// mimalloc's `mi_option_purge_delay` (v3): how long freed memory stays mapped, in ms.
+const MI_OPTION_PURGE_DELAY: std::ffi::c_int = 15;
+/// mimalloc's `mi_option_os_tag` (v3), whose fixed default (100) confirms the numbering.
+const MI_OPTION_OS_TAG: std::ffi::c_int = 18;
+
+/// Apply and destroy hold the plan, the state and the operations' values for the whole run,
+/// and their time goes to providers: there, freed memory goes back to the OS at once (about a
+/// fifth less peak memory for a few percent more CPU). Plans keep mimalloc's default delay,
+/// which is faster. `MIMALLOC_PURGE_DELAY` in the environment takes precedence.
+fn tune_allocator() {
+    if std::env::var_os("MIMALLOC_PURGE_DELAY").is_some() {
+        return;
+    }
+    let command = std::env::args().skip(1).find(|a| !a.starts_with('-'));
+    if !matches!(command.as_deref(), Some("apply" | "destroy")) {
+        return;
+    }
+    // SAFETY: reading and setting allocator options by number; a known default confirms the
+    // numbering (should a future mimalloc number them differently, nothing is changed).
+    unsafe {
+        if mi_option_get(MI_OPTION_OS_TAG) == 100 {
+            mi_option_set(MI_OPTION_PURGE_DELAY, 0);
+        }
+    }
+}
 
 fn main() {
     // Like other command-line tools, end quietly when the reader of our output goes away
@@ -20,5 +52,6 @@ fn main() {
     unsafe {
         libc::prctl(libc::PR_SET_THP_DISABLE, 1, 0, 0, 0);
     }
+    tune_allocator();
     std::process::exit(cairn::cli::main());
 }
