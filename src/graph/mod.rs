@@ -356,7 +356,7 @@ fn build_nested(m: &Module, facts: bool) -> Result<Graph, Diagnostics> {
             .iter()
             .any(|b| b.name == p.name && b.alias == p.alias)
         {
-            b.add(From::Node(Node::Provider(p)), to, None);
+            b.add(From::Node(Node::Provider(p)), &to, None);
         }
     }
     for o in m.outputs.values() {
@@ -399,7 +399,7 @@ fn build_nested(m: &Module, facts: bool) -> Result<Graph, Diagnostics> {
                 .iter()
                 .any(|p| p.name == parent.name && p.alias == parent.alias)
             {
-                b.add(From::Node(Node::Provider(parent.clone())), to.clone(), None);
+                b.add(From::Node(Node::Provider(parent.clone())), &to, None);
             }
         }
     }
@@ -470,39 +470,48 @@ impl Builder {
         i
     }
 
-    fn edge(&mut self, from: &Node, to: &Node, span: Option<Span>) {
-        if let (Some(&a), Some(&b)) = (self.index.get(from), self.index.get(to))
-            && self.edges.insert((a, b))
-        {
-            self.g.add_edge(a, b, span);
-        }
+    /// The index of a node, looked up without copying it.
+    fn index_of(&self, n: &Node) -> Option<NodeIndex> {
+        self.index.get(n).copied()
+    }
+
+    /// The index of the node of a module call.
+    fn call_index(&self, call: &str) -> Option<NodeIndex> {
+        self.index.get(&Node::ModuleCall(call.to_string())).copied()
     }
 
     /// Adds an edge: between whole module calls in this module's graph, and as a fact for the
-    /// graph of the whole tree.
-    fn add(&mut self, from: From, to: To, span: Option<Span>) {
+    /// graph of the whole tree. Nodes are looked up by reference: a plan of many resources
+    /// adds an edge per reference, and copying addresses was most of building the graph.
+    fn add(&mut self, from: From, to: &To, span: Option<Span>) {
         let a = match &from {
-            From::Node(n) => n.clone(),
-            From::Output(c, _) | From::Outputs(c) | From::Close(c) => Node::ModuleCall(c.clone()),
+            From::Node(n) => self.index_of(n),
+            From::Output(c, _) | From::Outputs(c) | From::Close(c) => self.call_index(c),
         };
-        let b = match &to {
-            To::Node(n) => n.clone(),
-            To::Var(c, _) => Node::ModuleCall(c.clone()),
+        let b = match to {
+            To::Node(n) => self.index_of(n),
+            To::Var(c, _) => self.call_index(c),
         };
-        if a == b {
-            // A variable's validation refers to the variable itself, which is no dependency; a
-            // call using its own outputs is a cycle only if the outputs use those arguments,
-            // which the graph of the tree tells. Anything else referring to itself is a cycle
-            // of one.
-            if matches!((&from, &to), (From::Node(_), To::Node(n)) if !matches!(n, Node::Var(_))) {
-                let i = self.index[&b];
-                self.g.add_edge(i, i, span.clone());
+        if let (Some(a), Some(b)) = (a, b) {
+            if a == b {
+                // A variable's validation refers to the variable itself, which is no
+                // dependency; a call using its own outputs is a cycle only if the outputs use
+                // those arguments, which the graph of the tree tells. Anything else referring
+                // to itself is a cycle of one.
+                if matches!((&from, to), (From::Node(_), To::Node(n)) if !matches!(n, Node::Var(_)))
+                {
+                    self.g.add_edge(a, a, span.clone());
+                }
+            } else if self.edges.insert((a, b)) {
+                self.g.add_edge(a, b, span.clone());
             }
-        } else {
-            self.edge(&a, &b, span.clone());
         }
         if self.keep_facts {
-            self.facts.push(Fact { from, to, span });
+            self.facts.push(Fact {
+                from,
+                to: to.clone(),
+                span,
+            });
         }
     }
 
@@ -527,7 +536,7 @@ impl Builder {
             {
                 continue;
             }
-            self.add(from, to.clone(), r.span);
+            self.add(from, to, r.span);
         }
     }
 
