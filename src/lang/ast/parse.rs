@@ -1,6 +1,6 @@
 //! A fast parser of the common subset of HCL straight into the compact tree ([`super`]). It gives
 //! exactly what hcl-edit's parser followed by [`super::from_hcl::Conv`] gives, spans included,
-//! and `None` for anything it leaves to hcl-edit (heredocs, template directives, namespaced
+//! and `None` for anything it leaves to hcl-edit (template directives, empty heredocs, namespaced
 //! functions, numbers with exponents, non-ASCII identifiers, carriage returns, repeated object
 //! keys, ...) or that is not valid; the caller then parses with hcl-edit.
 //!
@@ -10,6 +10,7 @@
 //! node gets. Owns only parsing; must not evaluate anything nor know about the loader.
 
 use super::*;
+use crate::lang::template::{HeredocElement, lower_heredoc_elements};
 
 /// hcl-edit refuses more than 64 nested levels; we leave deep nesting to it well before that.
 const MAX_DEPTH: u32 = 48;
@@ -497,6 +498,7 @@ impl<'a> P<'a> {
             }
             b'{' => self.object(start, nl)?,
             b'0'..=b'9' => self.number(start)?,
+            b'<' => self.heredoc(start)?,
             b'-' => {
                 self.pos += 1;
                 let after = self.pos;
@@ -939,18 +941,7 @@ impl<'a> P<'a> {
                         if !buf.is_empty() {
                             els.push(El::Lit(std::mem::take(&mut buf)));
                         }
-                        self.pos += 2;
-                        let strip_start = self.expect(b'~').is_some();
-                        self.ws()?;
-                        let expr = self.sub_expr(true)?;
-                        self.ws()?;
-                        let strip_end = self.expect(b'~').is_some();
-                        self.expect(b'}')?;
-                        els.push(El::Interp {
-                            strip_start,
-                            strip_end,
-                            expr,
-                        });
+                        els.push(self.interpolation()?);
                     }
                 }
             }
@@ -962,6 +953,124 @@ impl<'a> P<'a> {
             els.push(El::Lit(buf));
         }
         Some(Quoted::Template(els))
+    }
+
+    /// An interpolation at `${`.
+    fn interpolation(&mut self) -> Option<El> {
+        self.pos += 2;
+        let strip_start = self.expect(b'~').is_some();
+        self.ws()?;
+        let expr = self.sub_expr(true)?;
+        self.ws()?;
+        let strip_end = self.expect(b'~').is_some();
+        self.expect(b'}')?;
+        Some(El::Interp {
+            strip_start,
+            strip_end,
+            expr,
+        })
+    }
+
+    /// Whether the heredoc's closing line (spaces, the delimiter, no identifier character
+    /// after it) starts at `i`; `None` on a non-ASCII character after the delimiter.
+    fn heredoc_end_at(&self, mut i: usize, delim: &str) -> Option<bool> {
+        while matches!(self.s.get(i), Some(b' ' | b'\t')) {
+            i += 1;
+        }
+        if !self.s[i..].starts_with(delim.as_bytes()) {
+            return Some(false);
+        }
+        match self.s.get(i + delim.len()) {
+            Some(&b) if b >= 0x80 => None,
+            Some(&b) => Some(!is_cont(b)),
+            None => Some(true),
+        }
+    }
+
+    /// A heredoc at `<<` (interpolations only; directives are left to hcl-edit).
+    fn heredoc(&mut self, start: usize) -> Option<Expression> {
+        if self.at(1) != Some(b'<') {
+            return None;
+        }
+        self.pos += 2;
+        let indented = self.expect(b'-').is_some();
+        if !is_start(self.peek()?) {
+            return None;
+        }
+        let delim = self.ident()?;
+        self.expect(b'\n')?;
+        // hcl-edit reads an empty heredoc by backtracking from a literal that runs on to a later
+        // closing line; leave it that.
+        if self.heredoc_end_at(self.pos, delim)? {
+            return None;
+        }
+        let mut els = Vec::new();
+        let mut buf = String::new();
+        loop {
+            let run = self.pos;
+            loop {
+                match self.peek()? {
+                    b'\n' => {
+                        if self.heredoc_end_at(self.pos + 1, delim)? {
+                            break;
+                        }
+                        self.pos += 1;
+                    }
+                    b @ (b'$' | b'%') => {
+                        let next = self.at(1);
+                        if next == Some(b'{') || (next == Some(b) && self.at(2) == Some(b'{')) {
+                            break;
+                        }
+                        self.pos += 1;
+                    }
+                    _ => self.pos += 1,
+                }
+            }
+            buf.push_str(&self.t[run..self.pos]);
+            match self.peek()? {
+                b'\n' => break,
+                b => {
+                    if self.at(1) == Some(b) {
+                        buf.push_str(if b == b'$' { "${" } else { "%{" });
+                        self.pos += 3;
+                    } else if b == b'%' {
+                        return None;
+                    } else {
+                        if !buf.is_empty() {
+                            els.push(El::Lit(std::mem::take(&mut buf)));
+                        }
+                        els.push(self.interpolation()?);
+                    }
+                }
+            }
+        }
+        // The line end before the closing line belongs to the last literal.
+        self.pos += 1;
+        buf.push('\n');
+        els.push(El::Lit(buf));
+        while matches!(self.peek(), Some(b' ' | b'\t')) {
+            self.pos += 1;
+        }
+        self.pos += delim.len();
+        let indent = if indented { hcl_dedent(&mut els) } else { None };
+        let els = els
+            .into_iter()
+            .map(|e| match e {
+                El::Lit(s) => HeredocElement::Lit(s),
+                El::Interp {
+                    strip_start,
+                    strip_end,
+                    expr,
+                } => HeredocElement::Interp {
+                    strip_start,
+                    strip_end,
+                    expr,
+                },
+            })
+            .collect();
+        Some(Expression::HeredocTemplate(Box::new(
+            lower_heredoc_elements(els, indent, self.span(start, self.pos)),
+        )))
     }
 
     /// An escape sequence at `\`.
@@ -1055,6 +1164,71 @@ fn repeated_keys(items: &[(ObjectKey, ObjectValue)]) -> bool {
         let mut seen = std::collections::HashSet::with_capacity(names.len());
         !names.into_iter().all(|n| seen.insert(n))
     }
+}
+
+/// hcl-edit's dedent of a `<<-` heredoc's literals (`Template::dedent`): the indent removed, if
+/// any.
+fn hcl_dedent(els: &mut [El]) -> Option<usize> {
+    let mut indent: Option<usize> = None;
+    let mut skip_first_line = false;
+    for el in els.iter() {
+        if let El::Lit(lit) = el {
+            if let Some(ws) = min_leading_whitespace(lit, skip_first_line) {
+                indent = Some(indent.map_or(ws, |i| i.min(ws)));
+            }
+            skip_first_line = !lit.ends_with('\n');
+        } else if !skip_first_line {
+            return None;
+        }
+    }
+    let indent = indent?;
+    skip_first_line = false;
+    for el in els.iter_mut() {
+        if let El::Lit(lit) = el {
+            *lit = dedent_by(lit, indent, skip_first_line);
+            skip_first_line = !lit.ends_with('\n');
+        } else if !skip_first_line {
+            skip_first_line = true;
+        }
+    }
+    Some(indent)
+}
+
+/// hcl-edit's `dedent_by`: `n` characters off every non-empty line but the first (if skipped).
+fn dedent_by(s: &str, n: usize, skip_first: bool) -> String {
+    let mut out = String::with_capacity(s.len());
+    for (i, line) in s.lines().enumerate() {
+        if i == 0 && skip_first {
+            out.push_str(line);
+        } else if !line.is_empty() {
+            out.extend(line.chars().skip(n));
+        }
+        out.push('\n');
+    }
+    if out.ends_with('\n') && !s.ends_with('\n') {
+        out.pop();
+    }
+    out
+}
+
+/// hcl-edit's `min_leading_whitespace`: the smallest indentation of the non-empty lines, `None`
+/// as soon as one is not indented.
+fn min_leading_whitespace(s: &str, skip_first: bool) -> Option<usize> {
+    if s.is_empty() {
+        return None;
+    }
+    let mut leading: Option<usize> = None;
+    for (i, line) in s.lines().enumerate() {
+        if (i == 0 && skip_first) || line.is_empty() {
+            continue;
+        }
+        let n = line.chars().take_while(|c| c.is_whitespace()).count();
+        if n == 0 {
+            return None;
+        }
+        leading = Some(leading.map_or(n, |l| l.min(n)));
+    }
+    leading
 }
 
 /// Lowers a quoted template as [`crate::lang::template`] does: strip markers trim the

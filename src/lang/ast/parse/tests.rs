@@ -126,7 +126,23 @@ fn templates() {
     check("a = \"$${x}${y}\"\n");
     check("a = \"${\n  x\n}\"\n");
     check_none("a = \"%{ if x }y%{ endif }\"\n");
-    check_none("a = <<EOT\nx\nEOT\n");
+}
+
+#[test]
+fn heredocs() {
+    check("a = <<EOT\nx\nEOT\n");
+    check("a = <<EOT\n  x ${y}\n  z\n  EOT\nb = 1\n");
+    check("a = <<-EOT\n    x\n      ${y} z\n    w\n  EOT\n");
+    check("a = <<-EOT\n    ${y}\n    w\n  EOT\n");
+    check("a = <<-EOT\n    a ${~ y ~}   \n    w ${z}\nEOT\n");
+    check("a = <<-EOT\n\n  x\n\n  EOT\n");
+    check("a = <<EOF\n{\n  \"k\": \"$${v}\", \"p\": \"\\n\"\n}\nEOF\n");
+    check("a = [<<EOT\nx\nEOT\n, 1]\n");
+    check("a = f(<<-EOT\n  x\n  EOT\n)\n");
+    check("a = <<EOT\nEOTX\nEOT\n");
+    check_none("a = <<EOT\nEOT\n");
+    check_none("a = <<EOT\nx\n");
+    check_none("a = <<EOT\n%{ if x }y%{ endif }\nEOT\n");
 }
 
 #[test]
