@@ -48,10 +48,12 @@ fn is_cont(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b == b'_' || b == b'-'
 }
 
-/// The attribute keys of one body, to refuse a repeated one as hcl-edit does.
+/// The attribute keys of one body, to refuse a repeated one as hcl-edit does (the first few
+/// kept inline, without allocating).
 #[derive(Default)]
 struct Keys<'a> {
-    small: Vec<&'a str>,
+    small: [&'a str; 16],
+    len: usize,
     large: Option<std::collections::HashSet<&'a str>>,
 }
 
@@ -61,12 +63,16 @@ impl<'a> Keys<'a> {
         if let Some(set) = &mut self.large {
             return set.insert(k);
         }
-        if self.small.contains(&k) {
+        if self.small[..self.len].contains(&k) {
             return false;
         }
-        self.small.push(k);
-        if self.small.len() > 16 {
-            self.large = Some(self.small.drain(..).collect());
+        if self.len < self.small.len() {
+            self.small[self.len] = k;
+            self.len += 1;
+        } else {
+            let mut set: std::collections::HashSet<&str> = self.small.iter().copied().collect();
+            set.insert(k);
+            self.large = Some(set);
         }
         true
     }
@@ -1143,26 +1149,26 @@ fn group(operands: Vec<Expression>, operators: Vec<Decorated<BinaryOperator>>) -
 /// Whether two keys of an object might be equal for hcl-edit (which refuses that): two names or
 /// strings alike, or two keys of other kinds (left to hcl-edit to compare).
 fn repeated_keys(items: &[(ObjectKey, ObjectValue)]) -> bool {
-    let mut names: Vec<&str> = Vec::with_capacity(items.len());
-    let mut others = 0;
-    for (k, _) in items {
+    fn name(k: &ObjectKey) -> Option<&str> {
         match k {
-            ObjectKey::Ident(i) => names.push(i.as_str()),
-            ObjectKey::Expression(Expression::String(s)) => names.push(s.as_str()),
-            ObjectKey::Expression(_) => others += 1,
+            ObjectKey::Ident(i) => Some(i.as_str()),
+            ObjectKey::Expression(Expression::String(s)) => Some(s.as_str()),
+            ObjectKey::Expression(_) => None,
         }
     }
-    if others > 1 {
+    if items.iter().filter(|(k, _)| name(k).is_none()).count() > 1 {
         return true;
     }
-    if names.len() <= 16 {
-        names
-            .iter()
-            .enumerate()
-            .any(|(i, a)| names[i + 1..].contains(a))
+    if items.len() <= 16 {
+        items.iter().enumerate().any(|(i, (a, _))| {
+            name(a).is_some_and(|a| items[i + 1..].iter().any(|(b, _)| name(b) == Some(a)))
+        })
     } else {
-        let mut seen = std::collections::HashSet::with_capacity(names.len());
-        !names.into_iter().all(|n| seen.insert(n))
+        let mut seen = std::collections::HashSet::with_capacity(items.len());
+        !items
+            .iter()
+            .filter_map(|(k, _)| name(k))
+            .all(|n| seen.insert(n))
     }
 }
 

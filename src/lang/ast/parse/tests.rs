@@ -111,6 +111,9 @@ fn literals() {
         "a = \"\"\nb = \"x\\n\\t\\r\\\"\\\\\"\nc = \"\\u00e9\\U0001F600\"\nd = \"$${a} %%{b} $ % $$ 100%\"\n",
     );
     check("a = \"héllo wörld\"\n");
+    agree("a = \"x\ny\"\n", 0).unwrap();
+    agree("a = \"x\n${y}\"\n", 0).unwrap();
+    agree("a = \"x\u{a0}\"\nb = 1\u{a0}\n", 0).unwrap();
     check_none("a = 1e5\n");
     check_none("a = \"\\q\"\n");
     check_none("a = \"\\u12\"\n");
@@ -154,6 +157,9 @@ fn collections() {
     check("a = {\n  x = [\n    1,\n  ]\n  y = { z = {} }\n}\n");
     check_none("a = { x = 1, x = 2 }\n");
     check_none("a = { x = 1, \"x\" = 2 }\n");
+    check_none(&format!("a = {{ {} x = 1 }}\n", (0..20).map(|i| format!("k{i} = {i},")).collect::<String>() + " x = 0,"));
+    check(&format!("a = {{ {} }}\nb {{\n{}}}\n", (0..20).map(|i| format!("k{i} = {i},")).collect::<String>(), (0..20).map(|i| format!("  k{i} = {i}\n")).collect::<String>()));
+    check_none(&format!("b {{\n{}  k3 = 0\n}}\n", (0..20).map(|i| format!("  k{i} = {i}\n")).collect::<String>()));
     check_none("a = [,]\n");
     check_none("a = { x = 1 y = 2 }\n");
 }
@@ -221,6 +227,33 @@ fn for_expressions() {
     check("a = [\n  for x in xs :\n  upper(x)\n  if x != \"\"\n]\n");
     check("a = {\n  for k, v in m :\n  k => v\n}\n");
     check("a = [format(\"x\"), forx]\n");
+}
+
+#[test]
+fn deep_nesting_and_long_chains_are_left_to_hcl_edit() {
+    for depth in [10, 40, 70] {
+        let text = format!("a = {}1{}\n", "[".repeat(depth), "]".repeat(depth));
+        agree(&text, 0).unwrap();
+        let text = format!("a = {}x{}\n", "(".repeat(depth), ")".repeat(depth));
+        agree(&text, 0).unwrap();
+        let text = format!("a = {}x\n", "!".repeat(depth));
+        agree(&text, 0).unwrap();
+        let mut blocks = String::new();
+        for _ in 0..depth {
+            blocks.push_str("b {\n");
+        }
+        for _ in 0..depth {
+            blocks.push_str("}\n");
+        }
+        agree(&blocks, 0).unwrap();
+    }
+    for n in [10, 90, 130] {
+        let text = format!("a = 1{}\n", " + 1".repeat(n));
+        agree(&text, 0).unwrap();
+    }
+    check(&format!("a = {}1{}\n", "[".repeat(40), "]".repeat(40)));
+    check_none(&format!("a = {}1{}\n", "[".repeat(70), "]".repeat(70)));
+    check_none(&format!("a = 1{}\n", " + 1".repeat(130)));
 }
 
 #[test]
