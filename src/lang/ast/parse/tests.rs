@@ -380,7 +380,7 @@ fn mutated_corpus_agrees_with_hcl_edit() {
     };
     let mut rng = Rng(0x00C0_FFEE);
     let mut sample: Vec<String> = Vec::new();
-    let step = (files.len() / 60).max(1);
+    let step = (files.len() / 100).max(1);
     for p in files.iter().step_by(step) {
         if let Some(t) = read(p).filter(|t| t.len() < 20_000) {
             sample.push(t);
@@ -401,20 +401,50 @@ fn mutated_corpus_agrees_with_hcl_edit() {
     println!("{tried} mutations, {both} parsed by both parsers alike");
 }
 
+/// Hand-written configurations using every construct, for mutations.
+const SEEDS: &[&str] = &[
+    "variable \"env\" {\n  default = \"bench\"\n}\n\nlocals {\n  prefix = \"${var.env}-${upper(substr(var.env, 0, 3))}\"\n  tags = { team = \"infra\", env = var.env }\n  keys = toset([for i in range(3) : format(\"k%05d\", i)])\n  m = {for k, v in local.tags : k => v... if v != null}\n  c = a ? -1 : !b && x.y[0].*.z[*] > 2\n}\n\nresource \"terraform_data\" \"r0\" {\n  input = {\n    name = format(\"%s-%05d\", local.prefix, 0)\n    hash = substr(md5(\"0\"), 0, 8) # c\n  }\n  one { x = 1 }\n}\n",
+    "a = [\n  x.y,\n  f(1, 2...),\n  (a + b) * -c,\n]\nb = <<-EOT\n    x ${y} z\n      ${~ w ~}  \n    EOT\nc = <<EOF\n$${a}\nEOF\n",
+    "a = {\n  \"k\" = 1 // c\n  k2: [for x in y : x if x > 1]\n  (k3) = \"a\\n${b}\\\"\"\n}\nb \"l\" m {\n  /* c */ c = 1.5 == 2 != true || false\n}\n",
+];
+
+/// Pieces of HCL syntax to insert.
+const TOKENS: &[&str] = &[
+    " ", "\n", "\n  ", "a", "x.y", ".", "..", "...", "[", "]", "(", ")", "{", "}", "=", "==", ":", ",", "?",
+    "\"", "\"s\"", "${", "}", "~", "%{", "$${", "-", "+", "*", "/", "!", "&&", "||", "1", "2.5", "for",
+    " for x in y : ", "in", "if", "=>", "#c\n", "//c\n", "/*c*/", "<<EOT\n", "<<-EOT\n", "\nEOT\n", "EOT",
+    "null", "f(", "\\", "\\n", "\\u00e9", "é",
+];
+
 #[test]
 fn mutated_cases_agree_with_hcl_edit() {
-    let text = "variable \"env\" {\n  default = \"bench\"\n}\n\nlocals {\n  prefix = \"${var.env}-${upper(substr(var.env, 0, 3))}\"\n  tags = { team = \"infra\", env = var.env }\n  keys = toset([for i in range(3) : format(\"k%05d\", i)])\n  m = {for k, v in local.tags : k => v... if v != null}\n  c = a ? -1 : !b && x.y[0].*.z[*] > 2\n}\n\nresource \"terraform_data\" \"r0\" {\n  input = {\n    name = format(\"%s-%05d\", local.prefix, 0)\n    hash = substr(md5(\"0\"), 0, 8) # c\n  }\n  one { x = 1 }\n}\n";
-    check(text);
-    let mut rng = Rng(42);
-    for _ in 0..3000 {
-        let mut m = mutate(text, &mut rng);
-        if rng.below(2) == 0 {
-            m = mutate(&m, &mut rng);
+    for seed in SEEDS {
+        check(seed);
+    }
+    // More rounds, from another seed: CAIRN_FUZZ_ROUNDS=n CAIRN_FUZZ_SEED=s.
+    let env = |k: &str| std::env::var(k).ok().and_then(|v| v.parse::<u64>().ok());
+    let mut rng = Rng(env("CAIRN_FUZZ_SEED").unwrap_or(42));
+    let (mut tried, mut both) = (0, 0);
+    for _ in 0..env("CAIRN_FUZZ_ROUNDS").unwrap_or(6000) {
+        let mut m = SEEDS[rng.below(SEEDS.len())].to_string();
+        for _ in 0..1 + rng.below(3) {
+            m = if rng.below(2) == 0 {
+                mutate(&m, &mut rng)
+            } else {
+                let i = boundary(&m, rng.below(m.len() + 1));
+                let mut s = m.clone();
+                s.insert_str(i, TOKENS[rng.below(TOKENS.len())]);
+                s
+            };
         }
-        if let Err(e) = agree(&m, 0) {
-            panic!("{e}");
+        tried += 1;
+        match agree(&m, 0) {
+            Ok(true) => both += 1,
+            Ok(false) => {}
+            Err(e) => panic!("{e}"),
         }
     }
+    println!("{tried} mutations, {both} parsed by both parsers alike");
 }
 
 // --- Speed ----------------------------------------------------------------------------------
