@@ -157,9 +157,23 @@ fn collections() {
     check("a = {\n  x = [\n    1,\n  ]\n  y = { z = {} }\n}\n");
     check_none("a = { x = 1, x = 2 }\n");
     check_none("a = { x = 1, \"x\" = 2 }\n");
-    check_none(&format!("a = {{ {} x = 1 }}\n", (0..20).map(|i| format!("k{i} = {i},")).collect::<String>() + " x = 0,"));
-    check(&format!("a = {{ {} }}\nb {{\n{}}}\n", (0..20).map(|i| format!("k{i} = {i},")).collect::<String>(), (0..20).map(|i| format!("  k{i} = {i}\n")).collect::<String>()));
-    check_none(&format!("b {{\n{}  k3 = 0\n}}\n", (0..20).map(|i| format!("  k{i} = {i}\n")).collect::<String>()));
+    check_none(&format!(
+        "a = {{ {} x = 1 }}\n",
+        (0..20).map(|i| format!("k{i} = {i},")).collect::<String>() + " x = 0,"
+    ));
+    check(&format!(
+        "a = {{ {} }}\nb {{\n{}}}\n",
+        (0..20).map(|i| format!("k{i} = {i},")).collect::<String>(),
+        (0..20)
+            .map(|i| format!("  k{i} = {i}\n"))
+            .collect::<String>()
+    ));
+    check_none(&format!(
+        "b {{\n{}  k3 = 0\n}}\n",
+        (0..20)
+            .map(|i| format!("  k{i} = {i}\n"))
+            .collect::<String>()
+    ));
     check_none("a = [,]\n");
     check_none("a = { x = 1 y = 2 }\n");
 }
@@ -410,10 +424,59 @@ const SEEDS: &[&str] = &[
 
 /// Pieces of HCL syntax to insert.
 const TOKENS: &[&str] = &[
-    " ", "\n", "\n  ", "a", "x.y", ".", "..", "...", "[", "]", "(", ")", "{", "}", "=", "==", ":", ",", "?",
-    "\"", "\"s\"", "${", "}", "~", "%{", "$${", "-", "+", "*", "/", "!", "&&", "||", "1", "2.5", "for",
-    " for x in y : ", "in", "if", "=>", "#c\n", "//c\n", "/*c*/", "<<EOT\n", "<<-EOT\n", "\nEOT\n", "EOT",
-    "null", "f(", "\\", "\\n", "\\u00e9", "é",
+    " ",
+    "\n",
+    "\n  ",
+    "a",
+    "x.y",
+    ".",
+    "..",
+    "...",
+    "[",
+    "]",
+    "(",
+    ")",
+    "{",
+    "}",
+    "=",
+    "==",
+    ":",
+    ",",
+    "?",
+    "\"",
+    "\"s\"",
+    "${",
+    "}",
+    "~",
+    "%{",
+    "$${",
+    "-",
+    "+",
+    "*",
+    "/",
+    "!",
+    "&&",
+    "||",
+    "1",
+    "2.5",
+    "for",
+    " for x in y : ",
+    "in",
+    "if",
+    "=>",
+    "#c\n",
+    "//c\n",
+    "/*c*/",
+    "<<EOT\n",
+    "<<-EOT\n",
+    "\nEOT\n",
+    "EOT",
+    "null",
+    "f(",
+    "\\",
+    "\\n",
+    "\\u00e9",
+    "é",
 ];
 
 #[test]
