@@ -35,18 +35,42 @@ pub fn parse_body(text: &str, off: usize) -> Option<Body> {
         depth: 0,
         ops: 0,
     };
-    let body = p.body()?;
+    // Room for the top-level structures at once (those of a formatted file start their line):
+    // growing a large vector step by step costs more than the few bytes this may overestimate.
+    let lines = text.as_bytes().windows(2);
+    let estimate = 1 + lines.filter(|w| w[0] == b'\n' && is_start(w[1])).count();
+    let body = p.body(estimate)?;
     p.ws()?;
     (p.pos == p.s.len()).then_some(body)
 }
 
 fn is_start(b: u8) -> bool {
-    b.is_ascii_alphabetic() || b == b'_'
+    CLASS[b as usize] == START
 }
 
 fn is_cont(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b == b'_' || b == b'-'
+    CLASS[b as usize] >= CONT
 }
+
+/// Byte classes: other ASCII, identifier continuation (digits and `-`), identifier start.
+const CONT: u8 = 1;
+const START: u8 = 2;
+const CLASS: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        t[b] = if c.is_ascii_alphabetic() || c == b'_' {
+            START
+        } else if c.is_ascii_digit() || c == b'-' {
+            CONT
+        } else {
+            0
+        };
+        b += 1;
+    }
+    t
+};
 
 /// The attribute keys of one body, to refuse a repeated one as hcl-edit does (the first few
 /// kept inline, without allocating).
@@ -178,15 +202,16 @@ impl<'a> P<'a> {
     /// hcl-edit's `ws`: whitespace, newlines and comments of every kind.
     fn ws(&mut self) -> Option<()> {
         loop {
-            while matches!(self.peek(), Some(b' ' | b'\t' | b'\n')) {
-                self.pos += 1;
-            }
-            if self.at_line_comment() {
-                self.line_rest();
-            } else if self.starts(b"/*") {
-                self.inline_comment()?;
-            } else {
-                return Some(());
+            let skipped = self.s[self.pos..]
+                .iter()
+                .position(|&b| !matches!(b, b' ' | b'\t' | b'\n'))
+                .unwrap_or(self.s.len() - self.pos);
+            self.pos += skipped;
+            match self.peek() {
+                Some(b'#') => self.line_rest(),
+                Some(b'/') if self.at(1) == Some(b'/') => self.line_rest(),
+                Some(b'/') if self.at(1) == Some(b'*') => self.inline_comment()?,
+                _ => return Some(()),
             }
         }
     }
@@ -198,17 +223,15 @@ impl<'a> P<'a> {
     /// An identifier at `pos`, whose first byte is an ASCII identifier start.
     fn ident(&mut self) -> Option<&'a str> {
         let start = self.pos;
-        self.pos += 1;
-        while let Some(b) = self.peek() {
-            if is_cont(b) {
-                self.pos += 1;
-            } else if b >= 0x80 {
-                return None;
-            } else {
-                break;
-            }
+        let len = 1 + self.s[start + 1..]
+            .iter()
+            .position(|&b| !is_cont(b))
+            .unwrap_or(self.s.len() - start - 1);
+        self.pos = start + len;
+        if self.peek().is_some_and(|b| b >= 0x80) {
+            return None;
         }
-        Some(&self.t[start..self.pos])
+        self.t.get(start..self.pos)
     }
 
     fn decorated_ident(&mut self) -> Option<Decorated<Ident>> {
@@ -223,10 +246,10 @@ impl<'a> P<'a> {
     // --- Structure ----------------------------------------------------------------------------
 
     /// A body of structures, one per line (hcl-edit's `body`).
-    fn body(&mut self) -> Option<Body> {
+    fn body(&mut self, capacity: usize) -> Option<Body> {
         let start = self.pos;
         let mut end = start;
-        let mut structures = Vec::new();
+        let mut structures = Vec::with_capacity(capacity);
         let mut keys = Keys::default();
         loop {
             let cp = self.pos;
@@ -339,7 +362,7 @@ impl<'a> P<'a> {
             // hcl-edit spans a multi-line body from the line end after `{` to the `}`.
             let start = self.pos;
             self.pos += 1;
-            let mut body = self.body()?;
+            let mut body = self.body(0)?;
             self.ws()?;
             body.span = self.span(start, self.pos);
             body

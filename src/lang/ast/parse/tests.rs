@@ -538,6 +538,21 @@ fn speed_against_hcl_edit() {
     let fast = parse_body(&text, 0);
     assert_eq!(fast, oracle(&text, 0));
     let rounds = 20;
+    // One side only (to count its instructions): CAIRN_SPEED_ONLY=fast or slow.
+    let only = std::env::var("CAIRN_SPEED_ONLY").unwrap_or_default();
+    if only == "fast" {
+        for _ in 0..rounds {
+            std::hint::black_box(parse_body(std::hint::black_box(&text), 0));
+        }
+        return;
+    }
+    if only == "slow" {
+        for _ in 0..rounds {
+            let b = hcl_edit::parser::parse_body(std::hint::black_box(&text)).ok();
+            std::hint::black_box(b.map(|b| Conv { off: 0 }.body(&b)));
+        }
+        return;
+    }
     let t = Instant::now();
     for _ in 0..rounds {
         std::hint::black_box(parse_body(std::hint::black_box(&text), 0));
