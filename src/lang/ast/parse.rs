@@ -35,11 +35,7 @@ pub fn parse_body(text: &str, off: usize) -> Option<Body> {
         depth: 0,
         ops: 0,
     };
-    // Room for the top-level structures at once (those of a formatted file start their line):
-    // growing a large vector step by step costs more than the few bytes this may overestimate.
-    let lines = text.as_bytes().windows(2);
-    let estimate = 1 + lines.filter(|w| w[0] == b'\n' && is_start(w[1])).count();
-    let body = p.body(estimate)?;
+    let body = p.body()?;
     p.ws()?;
     (p.pos == p.s.len()).then_some(body)
 }
@@ -202,12 +198,10 @@ impl<'a> P<'a> {
     /// hcl-edit's `ws`: whitespace, newlines and comments of every kind.
     fn ws(&mut self) -> Option<()> {
         loop {
-            let skipped = self.s[self.pos..]
-                .iter()
-                .position(|&b| !matches!(b, b' ' | b'\t' | b'\n'))
-                .unwrap_or(self.s.len() - self.pos);
-            self.pos += skipped;
-            match self.peek() {
+            while let Some(b' ' | b'\t' | b'\n') = self.s.get(self.pos) {
+                self.pos += 1;
+            }
+            match self.s.get(self.pos) {
                 Some(b'#') => self.line_rest(),
                 Some(b'/') if self.at(1) == Some(b'/') => self.line_rest(),
                 Some(b'/') if self.at(1) == Some(b'*') => self.inline_comment()?,
@@ -246,10 +240,10 @@ impl<'a> P<'a> {
     // --- Structure ----------------------------------------------------------------------------
 
     /// A body of structures, one per line (hcl-edit's `body`).
-    fn body(&mut self, capacity: usize) -> Option<Body> {
+    fn body(&mut self) -> Option<Body> {
         let start = self.pos;
         let mut end = start;
-        let mut structures = Vec::with_capacity(capacity);
+        let mut structures = Vec::new();
         let mut keys = Keys::default();
         loop {
             let cp = self.pos;
@@ -362,7 +356,7 @@ impl<'a> P<'a> {
             // hcl-edit spans a multi-line body from the line end after `{` to the `}`.
             let start = self.pos;
             self.pos += 1;
-            let mut body = self.body(0)?;
+            let mut body = self.body()?;
             self.ws()?;
             body.span = self.span(start, self.pos);
             body
