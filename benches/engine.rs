@@ -178,5 +178,40 @@ fn planner(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, config_load, eval, graph_build, planner);
+/// `n` small resources (and every tenth, a variable and a template local), as text.
+fn parse_text(n: usize) -> String {
+    let mut s = String::new();
+    for i in 0..n {
+        if i % 10 == 0 {
+            s.push_str(&format!(
+                "variable \"v{i}\" {{\n  default = \"bench\"\n}}\n\nlocals {{\n  p{i} = \"${{var.env}}-${{upper(substr(var.env, 0, 3))}}\"\n}}\n\n"
+            ));
+        }
+        s.push_str(&format!(
+            "resource \"terraform_data\" \"r{i}\" {{\n  input = {{\n    name = format(\"%s-%05d\", local.prefix, {i})\n    tags = local.tags\n    hash = substr(md5(\"{i}\"), 0, 8)\n  }}\n}}\n\n"
+        ));
+    }
+    s
+}
+
+/// Parsing a file into the compact tree: the fast parser against hcl-edit and the conversion.
+fn parse(c: &mut Criterion) {
+    use cairn::lang::ast::{from_hcl::Conv, parse::parse_body};
+    let text = parse_text(2000);
+    let mut g = c.benchmark_group("parse");
+    g.sample_size(20);
+    g.bench_function("fast_2000", |b| {
+        b.iter(|| parse_body(black_box(&text), 0).map(|body| body.len()))
+    });
+    g.bench_function("hcl_edit_and_convert_2000", |b| {
+        b.iter(|| {
+            hcl_edit::parser::parse_body(black_box(&text))
+                .ok()
+                .map(|body| Conv { off: 0 }.body(&body).len())
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(benches, config_load, eval, graph_build, planner, parse);
 criterion_main!(benches);

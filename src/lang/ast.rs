@@ -9,6 +9,7 @@
 //! the same. This module must not evaluate anything.
 
 pub mod from_hcl;
+pub mod parse;
 
 use std::ops::{Deref, Range};
 

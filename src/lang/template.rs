@@ -237,3 +237,67 @@ pub(crate) fn lower_heredoc(
         span,
     }
 }
+
+/// An element of a heredoc that [`super::ast::parse`] read (interpolations only, no
+/// directives), before lowering.
+pub(crate) enum HeredocElement {
+    Lit(String),
+    Interp {
+        strip_start: bool,
+        strip_end: bool,
+        expr: ast::Expression,
+    },
+}
+
+/// Lowers a heredoc read by [`super::ast::parse`] exactly as [`lower_heredoc`] lowers hcl-edit's:
+/// `els` as hcl-edit's tree holds them (a `<<-` heredoc's literals already dedented by `indent`).
+pub(crate) fn lower_heredoc_elements(
+    els: Vec<HeredocElement>,
+    indent: Option<usize>,
+    span: Sp,
+) -> ast::Template {
+    let mut l = Lowerer {
+        conv: Conv { off: 0 },
+        lits: Vec::new(),
+        flat: Vec::new(),
+        per_line: true,
+        reindent: indent,
+        skip_first: false,
+    };
+    let literal: Vec<bool> = els
+        .iter()
+        .map(|e| matches!(e, HeredocElement::Lit(_)))
+        .collect();
+    let mut parts = Vec::new();
+    for (k, el) in els.into_iter().enumerate() {
+        match el {
+            HeredocElement::Lit(s) => {
+                let before_marker = literal.get(k + 1).is_some_and(|l| !l);
+                for i in l.lit(&s, true, before_marker) {
+                    parts.push(Part::Lit(i));
+                }
+            }
+            HeredocElement::Interp {
+                strip_start,
+                strip_end,
+                expr,
+            } => {
+                l.skip_first = true;
+                l.flat.push(Flat::Mark {
+                    start: strip_start,
+                    end: strip_end,
+                });
+                parts.push(Part::Interp(expr));
+            }
+        }
+    }
+    l.strip();
+    if indent.is_some() {
+        l.dedent();
+    }
+    ast::Template {
+        parts,
+        lits: l.lits,
+        span,
+    }
+}
