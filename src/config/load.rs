@@ -254,23 +254,23 @@ pub(crate) fn parse_body(text: &str) -> Result<hcl_edit::structure::Body, hcl_ed
     }
 }
 
-/// Files are parsed in pieces of about this size (cut at top-level block boundaries), a few
-/// pieces at a time, so that hcl-edit's tree (about 47 times the size of its text) exists for a
-/// few pieces at once, never for a whole large file.
+/// Files are parsed in pieces of about this size (cut at top-level block boundaries), so a large
+/// file is parsed on every core, and hcl-edit's tree (about 47 times the size of its text), for
+/// what the fast parser leaves to it, exists for a piece at a time, never for a whole file.
 const PIECE: usize = 16 * 1024;
 
-/// Parses files as [`parse_body`] does, in pieces, a window of pieces at a time on every core,
-/// and hands each piece's tree, converted to the compact tree on the worker that parsed it (its
-/// spans moved to offsets in the file), to `decode` in file order; hcl-edit's tree of a piece is
-/// dropped on the worker. When a piece fails, its file is parsed again whole: on success
-/// `decode` gets the blocks from that piece on; otherwise the exact error. (A cut can
-/// only fall inside a construct that then stays unclosed, so a wrong cut always fails the
-/// piece before it, and the pieces before that were cut right.)
+/// Parses files in pieces on every core, each straight into the compact tree by
+/// [`ast::parse`](crate::lang::ast::parse) (its spans offsets in the file), or, for what that
+/// parser leaves to hcl-edit, as [`parse_body`] does and converted on the worker that parsed it
+/// (hcl-edit's tree is dropped there). The trees go to `decode` in file order. When a piece
+/// fails, its file is parsed again whole by hcl-edit: on success `decode` gets the blocks from
+/// that piece on; otherwise the exact error. (A cut can only fall inside a construct that then
+/// stays unclosed, so a wrong cut always fails the piece before it, and the pieces before that
+/// were cut right.)
 pub(crate) fn parse_pieces(
     texts: &[&str],
     mut decode: impl FnMut(usize, Result<AstBody, hcl_edit::parser::Error>),
 ) {
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     // (file, start, end) of every piece.
     let pieces: Vec<(usize, usize, usize)> = texts
         .iter()
@@ -286,33 +286,34 @@ pub(crate) fn parse_pieces(
                 .collect::<Vec<_>>()
         })
         .collect();
+    // All pieces in one batch: the trees are compact (what the module keeps anyway), and each
+    // batch starts its threads.
+    let parsed = crate::par::map(&pieces, |&(i, start, end)| {
+        let piece = &texts[i][start..end];
+        // Converted on the worker: the main thread only decodes.
+        match crate::lang::ast::parse::parse_body(piece, start) {
+            Some(body) => Ok(body),
+            None => parse_body(piece).map(|b| Conv { off: start }.body(&b)),
+        }
+    });
     let mut done = vec![false; texts.len()];
-    for window in pieces.chunks(2 * threads) {
-        let parsed = crate::par::map(window, |&(i, start, end)| {
-            if done[i] {
-                return None;
-            }
-            // Converted here, on the worker: the main thread only decodes.
-            Some(parse_body(&texts[i][start..end]).map(|b| Conv { off: start }.body(&b)))
-        });
-        for (&(i, start, _), r) in window.iter().zip(parsed) {
-            match r {
-                None => {}
-                Some(Ok(body)) if !done[i] => decode(i, Ok(body)),
-                Some(Ok(_)) => {}
-                Some(Err(_)) if !done[i] => {
-                    done[i] = true;
-                    match parse_body(texts[i]) {
-                        Ok(whole) => {
-                            let mut rest = Conv { off: 0 }.body(&whole);
-                            rest.structures
-                                .retain(|s| s.span().is_none_or(|r| r.start >= start));
-                            decode(i, Ok(rest));
-                        }
-                        Err(e) => decode(i, Err(e)),
+    for (&(i, start, _), r) in pieces.iter().zip(parsed) {
+        if done[i] {
+            continue;
+        }
+        match r {
+            Ok(body) => decode(i, Ok(body)),
+            Err(_) => {
+                done[i] = true;
+                match parse_body(texts[i]) {
+                    Ok(whole) => {
+                        let mut rest = Conv { off: 0 }.body(&whole);
+                        rest.structures
+                            .retain(|s| s.span().is_none_or(|r| r.start >= start));
+                        decode(i, Ok(rest));
                     }
+                    Err(e) => decode(i, Err(e)),
                 }
-                Some(Err(_)) => {}
             }
         }
     }
