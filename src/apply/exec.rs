@@ -412,7 +412,7 @@ async fn flush_blocking(j: &Arc<Journal>) -> Result<(), String> {
         .map_err(|e| e.to_string())
 }
 
-impl Run<'_> {
+impl<'a> Run<'a> {
     /// Dispatches changes as their dependencies finish, until everything ran or a failure stopped
     /// dispatch and the operations in flight finished.
     async fn execute(&mut self) {
@@ -430,6 +430,9 @@ impl Run<'_> {
         let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + interval, interval);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let mut stopping = false;
+        // A state write in the middle of the run, going on while operations are dispatched, and
+        // when it started.
+        let mut persisting: Option<(super::Persisting<'a>, tokio::time::Instant)> = None;
         // Ready nodes whose provider configuration had no free slot, by provider.
         let mut blocked: HashMap<&str, VecDeque<usize>> = HashMap::new();
         loop {
@@ -551,13 +554,27 @@ impl Run<'_> {
                     }
                 }
                 _ = tick.tick() => {
-                    if tokio::time::Instant::now() >= self.next_persist {
-                        self.persist().await;
+                    if persisting.is_none() && tokio::time::Instant::now() >= self.next_persist {
+                        persisting = self.snapshot().await;
                     } else {
                         self.commit_journal().await;
                     }
                 }
+                written = async {
+                    match persisting.as_mut() {
+                        Some((w, _)) => w.as_mut().await,
+                        None => std::future::pending().await,
+                    }
+                }, if persisting.is_some() => {
+                    let started = persisting.take().map(|(_, at)| at);
+                    self.persisted(written, started);
+                }
             }
+        }
+        // A write in the middle of the run ends before anything else is written.
+        if let Some((w, at)) = persisting.take() {
+            let written = w.await;
+            self.persisted(written, Some(at));
         }
     }
 
@@ -800,6 +817,45 @@ impl Run<'_> {
 
     /// Group-commits the journal, then persists the state if it changed: what the state says is
     /// never ahead of the journal. The serial rises once per write of a changed state.
+    /// Starts writing a copy of the state (journal committed first), or nothing when the state
+    /// has not changed since it was last written.
+    async fn snapshot(&mut self) -> Option<(super::Persisting<'a>, tokio::time::Instant)> {
+        self.commit_journal().await;
+        if !self.dirty {
+            return None;
+        }
+        if !self.serial_raised {
+            self.state.serial += 1;
+        }
+        // Changes from now on make the state dirty again.
+        self.dirty = false;
+        self.serial_raised = false;
+        let sink: &'a dyn StateSink = self.sink;
+        Some((
+            sink.persist_snapshot(self.state.clone()),
+            tokio::time::Instant::now(),
+        ))
+    }
+
+    /// Records how a write of a copy of the state ended.
+    fn persisted(
+        &mut self,
+        written: Result<(), crate::state::StateError>,
+        started: Option<tokio::time::Instant>,
+    ) {
+        match written {
+            Ok(()) => {
+                if let Some(at) = started {
+                    self.next_persist = at + at.elapsed() * 10;
+                }
+            }
+            Err(e) => {
+                self.dirty = true;
+                self.fatal.push(format!("cannot persist state: {e}"));
+            }
+        }
+    }
+
     async fn persist(&mut self) {
         self.commit_journal().await;
         if !self.dirty {

@@ -71,10 +71,20 @@ pub enum Event {
     RollbackFailed { addr: InstanceAddr, message: String },
 }
 
+/// A state write going on.
+pub type Persisting<'a> =
+    std::pin::Pin<Box<dyn std::future::Future<Output = Result<(), StateError>> + Send + 'a>>;
+
 /// Where the executor persists state.
 #[async_trait::async_trait]
 pub trait StateSink: Send + Sync {
     async fn persist(&self, state: &State) -> Result<(), StateError>;
+
+    /// Persists a copy of the state without holding up the thread that asks: the writes in the
+    /// middle of a run go on while operations are dispatched. By default, [`Self::persist`].
+    fn persist_snapshot(&self, state: State) -> Persisting<'_> {
+        Box::pin(async move { self.persist(&state).await })
+    }
 }
 
 /// Computes the final planned value of a change whose planned value still holds unknowns that

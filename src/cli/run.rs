@@ -480,6 +480,10 @@ impl apply::StateSink for Sink<'_> {
     async fn persist(&self, state: &State) -> Result<(), StateError> {
         self.backend.write(state).await.map(|_| ())
     }
+
+    fn persist_snapshot(&self, state: State) -> apply::Persisting<'_> {
+        Box::pin(async move { self.backend.write_owned(state).await.map(|_| ()) })
+    }
 }
 
 /// Re-plans unknown values at apply time through the configuration.

@@ -991,6 +991,22 @@ async fn a_slow_persist_is_not_repeated_within_ten_times_its_duration() {
 }
 
 #[tokio::test(start_paused = true)]
+async fn operations_go_on_while_the_state_is_written_in_the_middle() {
+    // Twelve operations of 1 s and persists of 2 s: the periodic persist at 5 s overlaps the
+    // operations (had dispatch waited for it, the run would take 12 + 2 + 2 s).
+    let started = tokio::time::Instant::now();
+    let (h, out) = twelve_seconds_of_operations(Duration::from_secs(2)).await;
+    let took = started.elapsed();
+    assert_eq!(h.sink.calls.load(Ordering::SeqCst), 2);
+    assert!(
+        took < Duration::from_millis(14_500),
+        "the run took {took:?}: dispatch waited for the write"
+    );
+    assert_eq!(h.sink.last.lock().unwrap().as_ref(), Some(&out.state));
+    assert_eq!(out.state.serial, 2);
+}
+
+#[tokio::test(start_paused = true)]
 async fn long_operations_report_still_running() {
     let h = Harness::new();
     h.delay(Duration::from_secs(25));

@@ -107,6 +107,12 @@ impl LocalBackend {
         self.inner.lock_info_path()
     }
 
+    /// Writes `state` as [`Backend::write`] does, on a blocking thread: the caller's thread goes
+    /// on with other work meanwhile.
+    pub async fn write_owned(&self, state: State) -> Result<u64, StateError> {
+        self.blocking(move |i| i.write_state(&state)).await
+    }
+
     async fn blocking<T, F>(&self, f: F) -> Result<T, StateError>
     where
         T: Send + 'static,
