@@ -1,5 +1,5 @@
-//! The static model of a configuration: reads every `*.tf` file of a directory, parses it with
-//! hcl-edit (which keeps byte spans) and builds [`Module`]: variables, locals, outputs, providers,
+//! The static model of a configuration: reads every `*.tf` file of a directory, parses it into
+//! the compact syntax tree of [`crate::lang::ast`] (which keeps byte spans) and builds [`Module`]: variables, locals, outputs, providers,
 //! resources and data sources with their meta-arguments (`count`, `for_each`, `depends_on`,
 //! `provider`, `lifecycle`), and `module` calls, each holding the child module loaded from its
 //! local `source` directory (the whole module tree is loaded; nothing is ever downloaded), and the

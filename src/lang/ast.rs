@@ -5,7 +5,7 @@
 //! evaluation needs: values, names, structure and byte spans (as `u32` pairs).
 //!
 //! Templates are stored lowered (strip markers and heredoc indentation applied, see
-//! [`super::template`]). The names of the types follow hcl-edit's so the code reading them reads
+//! `lang::template`). The names of the types follow hcl-edit's so the code reading them reads
 //! the same. This module must not evaluate anything.
 
 pub mod from_hcl;

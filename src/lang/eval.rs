@@ -1,4 +1,4 @@
-//! The expression evaluator: walks the hcl-edit expression AST against a [`Scope`] with
+//! The expression evaluator: walks the compact expression tree ([`super::ast`]) against a [`Scope`] with
 //! Terraform's semantics, propagating unknown and sensitive values through every operation, and
 //! evaluates block bodies against a provider [`Schema`] (including `dynamic` blocks).
 //!

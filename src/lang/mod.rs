@@ -1,4 +1,4 @@
-//! Values of expressions: evaluates the hcl-edit expression AST against a [`Scope`], with unknown
+//! Values of expressions: evaluates the compact expression tree ([`ast`]) against a [`Scope`], with unknown
 //! ("known after apply") and sensitive values propagating through every operation; converts
 //! values to type constraints; finds the references an expression makes (for the dependency
 //! graph); and holds Terraform's built-in function library in [`functions`].

@@ -290,16 +290,9 @@ impl<'a> IntoIterator for &'a mut ValueMap {
 mod tests {
     use super::*;
 
-    /// A small deterministic generator (no test dependency needed).
-    struct Gen(u64);
+    use crate::testing::Gen;
+
     impl Gen {
-        fn next(&mut self, n: u64) -> u64 {
-            self.0 = self
-                .0
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            (self.0 >> 33) % n
-        }
         fn key(&mut self) -> String {
             // Short keys from a small alphabet, so keys repeat; `é` and `Z` check byte order.
             let alphabet = ["a", "b", "Z", "é", "_", "aa", ""];

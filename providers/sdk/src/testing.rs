@@ -1,7 +1,8 @@
 //! Testing support: [`MockProvider`], an in-memory provider whose "real world" tests can inspect
 //! and whose operations can be made to fail, for exercising the executor (rollback, crash
 //! recovery) without touching anything outside the process. It is not linked into the CLI's
-//! provider registry.
+//! provider registry. Also [`Gen`], the small deterministic generator that generated-input
+//! tests share.
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
@@ -15,6 +16,25 @@ use crate::provider::{
 use crate::schema::{Attribute, ProviderSchema, ResourceSchema, Schema};
 use crate::types::Type;
 use crate::value::Value;
+
+/// A small deterministic pseudo-random generator for tests that generate their inputs (no
+/// dependency; the same seed gives the same sequence everywhere).
+pub struct Gen(pub u64);
+
+impl Gen {
+    /// A number below `n` (0 when `n` is 0).
+    pub fn next(&mut self, n: u64) -> u64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (self.0 >> 33) % n.max(1)
+    }
+    /// An index below `n` (0 when `n` is 0).
+    pub fn below(&mut self, n: usize) -> usize {
+        self.next(n as u64) as usize
+    }
+}
 
 /// Which lifecycle operation a failure rule applies to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -889,6 +889,60 @@ mod tests {
         assert_eq!(Value::from_json_typed(&j, &ty), v);
     }
 
+    /// Generated documents and types for the test below.
+    impl crate::testing::Gen {
+        fn text(&mut self, depth: u32) -> String {
+            let keys = ["a", "n", "s", "value", "type", "k<"];
+            match self.next(if depth > 3 { 6 } else { 9 }) {
+                0 => "null".into(),
+                1 => ["true", "false"][self.next(2) as usize].into(),
+                2 => ["0", "7", "-1.25", "1e2", "0.1", "18446744073709551616"]
+                    [self.next(6) as usize]
+                    .into(),
+                3 => ["\"x\"", "\"12\"", "\"\"", "\"number\"", "\"string\""][self.next(5) as usize]
+                    .into(),
+                4 => "[\"list\", \"number\"]".into(),
+                5 => "\"dynamic\"".into(),
+                6 => {
+                    let n = self.next(4);
+                    let xs: Vec<String> = (0..n).map(|_| self.text(depth + 1)).collect();
+                    format!("[{}]", xs.join(", "))
+                }
+                _ => {
+                    let n = self.next(4);
+                    let xs: Vec<String> = (0..n)
+                        .map(|_| {
+                            let k = keys[self.next(keys.len() as u64) as usize];
+                            format!("\"{k}\": {}", self.text(depth + 1))
+                        })
+                        .collect();
+                    format!("{{{}}}", xs.join(", "))
+                }
+            }
+        }
+        fn ty(&mut self, depth: u32) -> Type {
+            match self.next(if depth > 2 { 4 } else { 10 }) {
+                0 => Type::Any,
+                1 => Type::Bool,
+                2 => Type::Number,
+                3 => Type::String,
+                4 => Type::list(self.ty(depth + 1)),
+                5 => Type::set(self.ty(depth + 1)),
+                6 => Type::map(self.ty(depth + 1)),
+                7 => Type::Tuple((0..self.next(3)).map(|_| self.ty(depth + 1)).collect()),
+                _ => {
+                    let mut attrs = Vec::new();
+                    for k in ["a", "n", "s", "value", "type"] {
+                        if self.next(2) == 0 {
+                            attrs.push((k, self.ty(depth + 1)));
+                        }
+                    }
+                    Type::object(attrs)
+                }
+            }
+        }
+    }
+
     /// The streaming readers agree with the tree-based ones on every pairing of a document and
     /// a type: hand-picked edge cases (wrappers, numbers as strings and strings as numbers,
     /// duplicate keys, sets with duplicates), then many generated documents each read with
@@ -965,68 +1019,7 @@ mod tests {
 
         // Generated documents: a small deterministic generator, each document read with types
         // generated from the same stream (so some fit it and most fit it only in part).
-        struct Gen(u64);
-        impl Gen {
-            fn next(&mut self, n: u64) -> u64 {
-                self.0 = self
-                    .0
-                    .wrapping_mul(6364136223846793005)
-                    .wrapping_add(1442695040888963407);
-                (self.0 >> 33) % n
-            }
-            fn text(&mut self, depth: u32) -> String {
-                let keys = ["a", "n", "s", "value", "type", "k<"];
-                match self.next(if depth > 3 { 6 } else { 9 }) {
-                    0 => "null".into(),
-                    1 => ["true", "false"][self.next(2) as usize].into(),
-                    2 => ["0", "7", "-1.25", "1e2", "0.1", "18446744073709551616"]
-                        [self.next(6) as usize]
-                        .into(),
-                    3 => ["\"x\"", "\"12\"", "\"\"", "\"number\"", "\"string\""]
-                        [self.next(5) as usize]
-                        .into(),
-                    4 => "[\"list\", \"number\"]".into(),
-                    5 => "\"dynamic\"".into(),
-                    6 => {
-                        let n = self.next(4);
-                        let xs: Vec<String> = (0..n).map(|_| self.text(depth + 1)).collect();
-                        format!("[{}]", xs.join(", "))
-                    }
-                    _ => {
-                        let n = self.next(4);
-                        let xs: Vec<String> = (0..n)
-                            .map(|_| {
-                                let k = keys[self.next(keys.len() as u64) as usize];
-                                format!("\"{k}\": {}", self.text(depth + 1))
-                            })
-                            .collect();
-                        format!("{{{}}}", xs.join(", "))
-                    }
-                }
-            }
-            fn ty(&mut self, depth: u32) -> Type {
-                match self.next(if depth > 2 { 4 } else { 10 }) {
-                    0 => Type::Any,
-                    1 => Type::Bool,
-                    2 => Type::Number,
-                    3 => Type::String,
-                    4 => Type::list(self.ty(depth + 1)),
-                    5 => Type::set(self.ty(depth + 1)),
-                    6 => Type::map(self.ty(depth + 1)),
-                    7 => Type::Tuple((0..self.next(3)).map(|_| self.ty(depth + 1)).collect()),
-                    _ => {
-                        let mut attrs = Vec::new();
-                        for k in ["a", "n", "s", "value", "type"] {
-                            if self.next(2) == 0 {
-                                attrs.push((k, self.ty(depth + 1)));
-                            }
-                        }
-                        Type::object(attrs)
-                    }
-                }
-            }
-        }
-        let mut g = Gen(7);
+        let mut g = crate::testing::Gen(7);
         for _ in 0..3000 {
             let text = g.text(0);
             for _ in 0..4 {

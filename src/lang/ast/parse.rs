@@ -133,6 +133,13 @@ impl<'a> P<'a> {
         self.s.get(self.pos + k).copied()
     }
 
+    /// Whether the `$` or `%` at the position starts `${`/`%{` or its escape `$${`/`%%{`: where
+    /// a run of literal template text ends.
+    fn template_mark(&self, b: u8) -> bool {
+        let next = self.at(1);
+        next == Some(b'{') || (next == Some(b) && self.at(2) == Some(b'{'))
+    }
+
     fn starts(&self, lit: &[u8]) -> bool {
         self.s[self.pos..].starts_with(lit)
     }
@@ -938,8 +945,7 @@ impl<'a> P<'a> {
                 match self.peek()? {
                     b'"' | b'\\' => break,
                     b @ (b'$' | b'%') => {
-                        let next = self.at(1);
-                        if next == Some(b'{') || (next == Some(b) && self.at(2) == Some(b'{')) {
+                        if self.template_mark(b) {
                             break;
                         }
                         self.pos += 1;
@@ -1040,8 +1046,7 @@ impl<'a> P<'a> {
                         self.pos += 1;
                     }
                     b @ (b'$' | b'%') => {
-                        let next = self.at(1);
-                        if next == Some(b'{') || (next == Some(b) && self.at(2) == Some(b'{')) {
+                        if self.template_mark(b) {
                             break;
                         }
                         self.pos += 1;

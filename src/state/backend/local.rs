@@ -1,6 +1,7 @@
 //! The local backend: state in a file (`terraform.tfstate` by default), as Terraform keeps it.
 //!
-//! Writing: the new state goes to a temporary file in the same directory, is flushed to disk and
+//! Writing: the new state goes to a temporary file in the same directory as it is serialised
+//! (never held whole in memory), is flushed to disk and
 //! renamed over the old one, then the directory is flushed; a reader sees the old state or the
 //! new one, never a mix. The first write of a backend's life keeps the previous file as
 //! `<path>.backup`, as Terraform does.
