@@ -13,7 +13,8 @@
 //!   [`journal::Recovered::replay`]; a run refuses to start while such a journal is present.
 //! - Persistence: the state goes to a [`StateSink`] at the end of the run and at most every
 //!   `persist_interval` during it (never once per operation, and not again within ten times the
-//!   last write's duration; a copy of the state, written while operations go on), its serial
+//!   last write's duration, nor before ten times what the first is expected to take; a copy of
+//!   the state, written while operations go on), its serial
 //!   raised on each write of a changed state. The journal is
 //!   committed every interval and removed once the final state is saved.
 //! - Failure: dispatch stops, in-flight operations finish, and (unless rollback is off) every

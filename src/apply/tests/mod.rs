@@ -968,6 +968,11 @@ async fn state_is_persisted_at_the_end_not_per_operation() {
 
 /// Twelve operations of 1 s one after the other, a persist every 5 s, each taking `persist`.
 async fn twelve_seconds_of_operations(persist: Duration) -> (Harness, Outcome) {
+    twelve_seconds_of_operations_on(persist, State::new()).await
+}
+
+/// [`twelve_seconds_of_operations`] from a prior state holding `prior`.
+async fn twelve_seconds_of_operations_on(persist: Duration, prior: State) -> (Harness, Outcome) {
     let mut h = Harness::new();
     h.opts.parallelism = 1;
     h.opts.persist_interval = Duration::from_secs(5);
@@ -976,9 +981,27 @@ async fn twelve_seconds_of_operations(persist: Duration) -> (Harness, Outcome) {
     let changes = (0..12)
         .map(|i| create(&format!("t{i}"), "x", &[]))
         .collect();
-    let (out, _) = h.run(&plan(changes), State::new()).await;
+    let (out, _) = h.run(&plan(changes), prior).await;
     assert!(out.is_success());
     (h, out)
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_large_state_is_not_written_before_ten_times_what_writing_it_should_take() {
+    // 70,000 stored objects: writing them is expected to take about 1.4 s, so no periodic
+    // persist comes before 14 s, after the run; only the final one. (The journal keeps the
+    // run safe meanwhile.)
+    let mut prior = State::new();
+    for i in 0..70_000 {
+        let name = format!("old{i}");
+        prior.set_instance(&addr(&name), P, Some(inst(&name, Some(&i.to_string()))));
+    }
+    let (h, out) = twelve_seconds_of_operations_on(Duration::ZERO, prior).await;
+    assert_eq!(h.sink.calls.load(Ordering::SeqCst), 1);
+    assert_eq!(h.sink.last.lock().unwrap().as_ref(), Some(&out.state));
+    // With a small state the persist at 5 s happens (see the tests above).
+    let (h, _) = twelve_seconds_of_operations(Duration::ZERO).await;
+    assert!(h.sink.calls.load(Ordering::SeqCst) >= 2);
 }
 
 #[tokio::test(start_paused = true)]
