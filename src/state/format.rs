@@ -140,20 +140,24 @@ pub fn read(bytes: &[u8], path: &str) -> Result<State, StateError> {
             }
         },
     };
-    let mut resources = BTreeMap::new();
+    let mut all = Vec::with_capacity(read.len());
     for (i, res) in read.into_iter().enumerate() {
         let (addr, res) = res?;
-        if res.instances.is_empty() {
-            // Terraform drops resources with no instances when it writes state.
-            continue;
+        // Terraform drops resources with no instances when it writes state.
+        if !res.instances.is_empty() {
+            all.push((addr, i, res));
         }
-        if resources.contains_key(&addr) {
-            return Err(bad(format!(
-                "resources[{i}]: resource {addr} appears twice"
-            )));
-        }
-        resources.insert(addr, res);
     }
+    // Terraform writes resources in address order, which a stable sort checks in one pass;
+    // the map is then built from the sorted list at once rather than by as many inserts.
+    all.sort_by(|a, b| a.0.cmp(&b.0));
+    if let Some(w) = all.windows(2).find(|w| w[0].0 == w[1].0) {
+        let (addr, i, _) = &w[1];
+        return Err(bad(format!(
+            "resources[{i}]: resource {addr} appears twice"
+        )));
+    }
+    let resources: BTreeMap<_, _> = all.into_iter().map(|(a, _, r)| (a, r)).collect();
     // `check_results` is recomputed by every run: accepted in any shape, not kept.
 
     Ok(State {
