@@ -291,9 +291,15 @@ fn build_nested(m: &Module, facts: bool) -> Result<Graph, Diagnostics> {
             }
         }
     }
+    let nodes = m.calls.len()
+        + m.variables.len()
+        + m.locals.len()
+        + m.providers.len()
+        + m.resources.len()
+        + m.outputs.len();
     let mut b = Builder {
-        g: DiGraph::new(),
-        index: HashMap::default(),
+        g: DiGraph::with_capacity(nodes, nodes),
+        index: HashMap::with_capacity_and_hasher(nodes, Default::default()),
         edges: HashSet::default(),
         facts: Vec::new(),
         keep_facts: facts,
@@ -462,12 +468,13 @@ struct Builder {
 
 impl Builder {
     fn node(&mut self, n: Node) -> NodeIndex {
-        if let Some(&i) = self.index.get(&n) {
-            return i;
+        match self.index.entry(n) {
+            std::collections::hash_map::Entry::Occupied(o) => *o.get(),
+            std::collections::hash_map::Entry::Vacant(v) => {
+                let i = self.g.add_node(v.key().clone());
+                *v.insert(i)
+            }
         }
-        let i = self.g.add_node(n.clone());
-        self.index.insert(n, i);
-        i
     }
 
     /// The index of a node, looked up without copying it.
@@ -484,13 +491,23 @@ impl Builder {
     /// graph of the whole tree. Nodes are looked up by reference: a plan of many resources
     /// adds an edge per reference, and copying addresses was most of building the graph.
     fn add(&mut self, from: From, to: &To, span: Option<Span>) {
+        let b = self.to_index(to);
+        self.add_to(from, to, b, span);
+    }
+
+    /// The node of this module's graph an edge to `to` ends at.
+    fn to_index(&self, to: &To) -> Option<NodeIndex> {
+        match to {
+            To::Node(n) => self.index_of(n),
+            To::Var(c, _) => self.call_index(c),
+        }
+    }
+
+    /// [`Builder::add`], with the index of `to` (which a node's many references share).
+    fn add_to(&mut self, from: From, to: &To, b: Option<NodeIndex>, span: Option<Span>) {
         let a = match &from {
             From::Node(n) => self.index_of(n),
             From::Output(c, _) | From::Outputs(c) | From::Close(c) => self.call_index(c),
-        };
-        let b = match to {
-            To::Node(n) => self.index_of(n),
-            To::Var(c, _) => self.call_index(c),
         };
         if let (Some(a), Some(b)) = (a, b) {
             if a == b {
@@ -518,6 +535,7 @@ impl Builder {
     /// Adds an edge from everything `refs` names in `m` to `to`; `depends_on` says the
     /// references come from a `depends_on` list (where `module.NAME` means all of the module).
     fn refs(&mut self, m: &Module, to: &To, refs: Vec<Reference>, depends_on: bool) {
+        let b = self.to_index(to);
         for r in refs {
             let from = match r.subject {
                 Subject::Var(n) if m.variables.contains_key(&n) => From::Node(Node::Var(n)),
@@ -536,7 +554,7 @@ impl Builder {
             {
                 continue;
             }
-            self.add(from, to, r.span);
+            self.add_to(from, to, b, r.span);
         }
     }
 
