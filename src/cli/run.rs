@@ -153,6 +153,7 @@ enum How<'a> {
 }
 
 /// Plans against `state`.
+/// `omit_unchanged` when the plan is only shown (see [`plan::Options::omit_unchanged`]).
 async fn make_plan(
     mut config: Config,
     flags: &PlanFlags,
@@ -160,6 +161,7 @@ async fn make_plan(
     mode: Mode,
     state: State,
     how: How<'_>,
+    omit_unchanged: bool,
 ) -> anyhow::Result<Made> {
     let saved_vars = |p: &Plan| -> HashMap<String, Value> {
         p.variables
@@ -176,6 +178,7 @@ async fn make_plan(
             refresh: flags.refresh,
             vars: support::variables(&mut config, flags, ui)?,
             cwd,
+            omit_unchanged,
         },
         How::Saved(p) => plan::Options {
             mode: p.mode,
@@ -184,6 +187,7 @@ async fn make_plan(
             refresh: false,
             vars: saved_vars(p),
             cwd,
+            omit_unchanged,
         },
         How::Again(s) => {
             let mut vars = saved_vars(&s.plan);
@@ -195,6 +199,7 @@ async fn make_plan(
                 refresh: s.refresh,
                 vars,
                 cwd,
+                omit_unchanged,
             }
         }
     };
@@ -284,12 +289,24 @@ pub(crate) async fn plan(args: PlanArgs, ui: Ui) -> anyhow::Result<i32> {
         render::jsonlog::Log::new(std::io::stdout().lock()).version()?;
     }
     let mode = mode(&args.flags, false)?;
+    // The state is read while the configuration loads, from where it is unless the
+    // configuration's backend block says otherwise (it is then read from there, after).
+    let usual = support::state_path(None, args.flags.state.as_ref())?;
+    let early = tokio::spawn({
+        let backend = support::backend(&usual);
+        async move { read_state(&backend).await }
+    });
     // Loaded once: the backend block names the state, and the plan is made from the same load.
     let config = support::load_config(ui, mode != Mode::Destroy)?;
     let path = support::state_path(Some(&config), args.flags.state.as_ref())?;
     let backend = support::backend(&path);
     // A plan reads a consistent snapshot and never takes or waits for the lock.
-    let state = read_state(&backend).await?;
+    let state = if path == usual {
+        early.await??
+    } else {
+        early.abort();
+        read_state(&backend).await?
+    };
     if let Some(holder) = lock_holder(&backend) {
         // A plan never waits for the lock: it plans against the last complete state.
         eprintln!(
@@ -298,11 +315,23 @@ pub(crate) async fn plan(args: PlanArgs, ui: Ui) -> anyhow::Result<i32> {
         );
     }
     let (lineage, serial) = (state.lineage.clone(), state.serial);
+    // Unchanged objects' values are read by a saved plan, JSON output and policies only.
+    let omit_unchanged = args.out.is_none() && !args.flags.json && args.policies.is_empty();
     // The plan (which holds the state it was made from) is never dropped: the process ends
     // after it is shown, and freeing a large plan value by value took a tenth of a no-change
     // plan's time.
-    let made =
-        ManuallyDrop::new(make_plan(config, &args.flags, ui, mode, state, How::Fresh).await?);
+    let made = ManuallyDrop::new(
+        make_plan(
+            config,
+            &args.flags,
+            ui,
+            mode,
+            state,
+            How::Fresh,
+            omit_unchanged,
+        )
+        .await?,
+    );
     let plan = &made.planned.plan;
     let schemas = schemas(&made.planned.providers);
     let opts = render_options(ui, &schemas);
@@ -588,7 +617,8 @@ async fn apply_locked(
         None => How::Fresh,
     };
     // Not dropped, like the state and plan of `plan`: the process ends after the apply.
-    let mut made = ManuallyDrop::new(make_plan(config, &args.flags, ui, mode, state, how).await?);
+    let mut made =
+        ManuallyDrop::new(make_plan(config, &args.flags, ui, mode, state, how, false).await?);
     delete_orphans(orphans, &made.planned.providers).await?;
     let schemas = schemas(&made.planned.providers);
     let mut plan = match saved {

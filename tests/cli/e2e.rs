@@ -1103,3 +1103,29 @@ fn infinite_output_fails_to_save() {
         run.contains("cannot serialize infinity as JSON");
     }
 }
+
+#[test]
+fn plan_reads_the_state_the_backend_block_names() {
+    // The plan starts reading `terraform.tfstate` before the configuration is loaded; a
+    // backend block naming another file must still be what the plan is made against.
+    let w = Work::new();
+    let one = "resource \"terraform_data\" \"a\" {\n  input = \"one\"\n}\n";
+    w.write("main.tf", one);
+    w.cairn(&["apply", "-auto-approve"]).ok();
+    w.cairn(&["plan", "-detailed-exitcode"])
+        .code(0)
+        .contains("No changes.");
+    let elsewhere = "terraform {\n  backend \"local\" {\n    path = \"other.tfstate\"\n  }\n}\n";
+    w.write("main.tf", &format!("{elsewhere}{one}"));
+    w.cairn(&["plan", "-detailed-exitcode"])
+        .code(2)
+        .contains("# terraform_data.a will be created");
+    let stored = w.read("terraform.tfstate").unwrap();
+    w.write("other.tfstate", &stored);
+    w.cairn(&["plan", "-detailed-exitcode"])
+        .code(0)
+        .contains("No changes.");
+    // A bad state elsewhere is reported as such, though the usual file is fine.
+    w.write("other.tfstate", "{ not json");
+    w.cairn(&["plan"]).code(1).contains("other.tfstate");
+}

@@ -146,6 +146,10 @@ impl Provider for TerraformProvider {
         Ok(Some(current.clone()))
     }
 
+    fn state_only(&self, type_name: &str) -> bool {
+        type_name == TYPE
+    }
+
     async fn import(&self, type_name: &str, id: &str) -> Result<Value, ProviderError> {
         if type_name != TYPE {
             return Err(unknown_type(type_name, "terraform"));

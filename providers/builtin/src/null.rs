@@ -91,6 +91,10 @@ impl Provider for NullProvider {
         }
         Ok(Some(current.clone()))
     }
+
+    fn state_only(&self, type_name: &str) -> bool {
+        type_name == TYPE
+    }
 }
 
 #[cfg(test)]

@@ -394,6 +394,10 @@ impl Provider for RandomProvider {
         Ok(Some(current.clone()))
     }
 
+    fn state_only(&self, type_name: &str) -> bool {
+        schema::resource(type_name).is_some()
+    }
+
     async fn import(&self, type_name: &str, id: &str) -> Result<Value, ProviderError> {
         import::import(type_name, id)
     }

@@ -688,3 +688,11 @@ async fn random_id_of_zero_and_many_bytes() {
         Some(8192)
     );
 }
+
+#[test]
+fn every_random_object_lives_only_in_the_state() {
+    for t in crate::schema::TYPES {
+        assert!(RandomProvider.state_only(t), "{t}");
+    }
+    assert!(!RandomProvider.state_only("random_nothing"));
+}

@@ -123,6 +123,14 @@ pub trait Provider: Send + Sync {
 
     async fn read(&self, type_name: &str, current: &Value) -> Result<Option<Value>, ProviderError>;
 
+    /// Whether objects of `type_name` live only in the state (as `terraform_data` and
+    /// `random_id` do): reading one always returns it unchanged, so a refresh need not read
+    /// them at all. A resource type whose read can find its object changed or gone must
+    /// answer false (the default).
+    fn state_only(&self, _type_name: &str) -> bool {
+        false
+    }
+
     /// Reads a data source.
     async fn read_data(&self, type_name: &str, _config: &Value) -> Result<Value, ProviderError> {
         Err(ProviderError::unsupported(format!(

@@ -107,11 +107,16 @@ impl WorldHandle {
 #[derive(Debug, Default)]
 pub struct MockProvider {
     pub world: WorldHandle,
+    /// What [`Provider::state_only`] answers (false unless set).
+    pub state_only: bool,
 }
 
 impl MockProvider {
     pub fn new(world: WorldHandle) -> MockProvider {
-        MockProvider { world }
+        MockProvider {
+            world,
+            state_only: false,
+        }
     }
     fn thing_schema() -> Schema {
         Schema::new()
@@ -214,6 +219,9 @@ impl Provider for MockProvider {
                 Ok(Some(obj))
             }
         }
+    }
+    fn state_only(&self, _type_name: &str) -> bool {
+        self.state_only
     }
     async fn read(
         &self,

@@ -279,6 +279,11 @@ impl Provider for TimeProvider {
         }
     }
 
+    /// Every type but `time_rotating`, whose read finds it gone once its rotation time passed.
+    fn state_only(&self, type_name: &str) -> bool {
+        type_name != rotating::TYPE && TYPES.contains(&type_name)
+    }
+
     async fn import(&self, type_name: &str, id: &str) -> Result<Value, ProviderError> {
         match type_name {
             sleep::TYPE => sleep::import(id, self.clock.now()),

@@ -568,3 +568,14 @@ fn schema_declares_the_four_resources() {
     assert!(rot.attributes["rotation_rfc3339"].computed);
     assert!(s.resources.values().all(|r| !r.external));
 }
+
+#[test]
+fn refresh_reads_only_rotating_objects() {
+    // A `time_rotating` object is gone once its rotation time passed; every other type's
+    // read returns the stored object as it is.
+    let p = provider();
+    for t in crate::TYPES {
+        assert_eq!(p.state_only(t), t != crate::rotating::TYPE, "{t}");
+    }
+    assert!(!p.state_only("time_nothing"));
+}

@@ -144,3 +144,145 @@ fn one_instance_of_a_resource_is_the_element_of_the_whole() {
         );
     }
 }
+
+/// A registry of the mock provider (`cairn/mock`) on one shared world, answering
+/// `state_only` as told.
+struct Mocks(cairn_provider::testing::WorldHandle, bool);
+
+impl crate::plan::providers::Registry for Mocks {
+    fn instantiate(&self, source: &str) -> Option<Box<dyn cairn_provider::Provider>> {
+        (crate::plan::providers::qualify_source(source) == MOCK).then(|| {
+            let mut p = cairn_provider::testing::MockProvider::new(self.0.clone());
+            p.state_only = self.1;
+            Box::new(p) as Box<dyn cairn_provider::Provider>
+        })
+    }
+    fn sources(&self) -> Vec<String> {
+        vec![MOCK.to_string()]
+    }
+}
+
+const MOCK: &str = "registry.terraform.io/cairn/mock";
+
+/// A state holding `mock_thing` objects, each `(name, id, value)`.
+fn mock_state(things: &[(&str, &str, &str)]) -> State {
+    let resources: Vec<String> = things
+        .iter()
+        .map(|(name, id, value)| {
+            format!(
+                r#"{{"mode":"managed","type":"mock_thing","name":"{name}","provider":"provider[\"{MOCK}\"]","instances":[{{"schema_version":0,"attributes":{{"id":"{id}","name":"{name}","secret":null,"value":"{value}"}},"sensitive_attributes":[]}}]}}"#
+            )
+        })
+        .collect();
+    let text = format!(
+        r#"{{"version":4,"terraform_version":"1.11.4","serial":1,"lineage":"l","outputs":{{}},"resources":[{}],"check_results":null}}"#,
+        resources.join(",")
+    );
+    crate::state::format::read(text.as_bytes(), "test.tfstate").unwrap()
+}
+
+/// Plans `text` (which uses the mock provider) against `state`.
+fn plan_mock(text: &str, state: State, registry: &Mocks, opts: &Options) -> Plan {
+    let dir = tempfile::tempdir().unwrap();
+    let provider =
+        "terraform {\n  required_providers {\n    mock = { source = \"cairn/mock\" }\n  }\n}\n";
+    std::fs::write(dir.path().join("main.tf"), format!("{provider}{text}")).unwrap();
+    let (config, diags) = crate::config::load_dir(dir.path());
+    assert!(!diags.has_errors(), "{diags:?}");
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(plan(&config, state, registry, opts))
+        .map_err(|ds| format!("{ds:?}"))
+        .unwrap()
+        .plan
+}
+
+#[test]
+fn refresh_reads_objects_unless_they_live_only_in_the_state() {
+    // `a` is gone from the mock's world: a read finds it gone.
+    let text = "resource \"mock_thing\" \"a\" {\n  name  = \"a\"\n  value = \"v\"\n}\n";
+    let opts = Options {
+        refresh: true,
+        ..Options::default()
+    };
+    // Plans with the provider answering `state_only` as told; the plan and how many reads.
+    let run = |state_only: bool| {
+        let world = cairn_provider::testing::WorldHandle::default();
+        let p = plan_mock(
+            text,
+            mock_state(&[("a", "thing-9", "v")]),
+            &Mocks(world.clone(), state_only),
+            &opts,
+        );
+        let reads = world
+            .0
+            .lock()
+            .unwrap()
+            .log
+            .iter()
+            .filter(|(op, _)| *op == cairn_provider::testing::Op::Read)
+            .count();
+        (p, reads)
+    };
+    let (p, reads) = run(false);
+    assert_eq!(reads, 1);
+    assert_eq!(p.drift.len(), 1, "{:?}", p.drift);
+    assert_eq!(p.drift[0].action, Action::Delete);
+    assert_eq!(p.changes[0].action, Action::Create);
+
+    // A type that lives only in the state is not read: its stored object is the prior one.
+    let (p, reads) = run(true);
+    assert_eq!(reads, 0);
+    assert!(p.drift.is_empty(), "{:?}", p.drift);
+    assert_eq!(p.changes[0].action, Action::NoOp);
+    assert!(p.changes[0].before.is_some() && p.changes[0].after.is_some());
+}
+
+#[test]
+fn a_plan_only_shown_leaves_out_the_values_of_what_does_not_change() {
+    let text = "resource \"mock_thing\" \"a\" {\n  name  = \"a\"\n  value = \"same\"\n}\n\
+                resource \"mock_thing\" \"b\" {\n  name  = \"b\"\n  value = \"new\"\n}\n\
+                resource \"mock_thing\" \"c\" {\n  name  = \"old\"\n  value = \"same\"\n}\n\
+                moved {\n  from = mock_thing.old\n  to   = mock_thing.c\n}\n";
+    let state = || {
+        mock_state(&[
+            ("a", "thing-1", "same"),
+            ("b", "thing-2", "old"),
+            ("old", "thing-3", "same"),
+        ])
+    };
+    let registry = Mocks(cairn_provider::testing::WorldHandle::default(), true);
+    let changes = |omit_unchanged: bool| {
+        let opts = Options {
+            omit_unchanged,
+            ..Options::default()
+        };
+        let p = plan_mock(text, state(), &registry, &opts);
+        let mut changes: Vec<_> = p
+            .changes
+            .iter()
+            .map(|c| {
+                (
+                    c.addr.to_string(),
+                    c.action,
+                    c.before.is_some(),
+                    c.after.is_some(),
+                )
+            })
+            .collect();
+        changes.sort_by(|a, b| a.0.cmp(&b.0));
+        changes
+    };
+    let all = |a, b, c| {
+        vec![
+            ("mock_thing.a".to_string(), Action::NoOp, a, a),
+            ("mock_thing.b".to_string(), Action::Update, b, b),
+            ("mock_thing.c".to_string(), Action::NoOp, c, c),
+        ]
+    };
+    assert_eq!(changes(false), all(true, true, true));
+    // Left out for `a` only: `b` changes, and `c` moved (the plan shows the move).
+    assert_eq!(changes(true), all(false, true, true));
+}

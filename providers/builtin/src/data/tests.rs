@@ -277,3 +277,9 @@ async fn plans_match_terraform() {
         }
     }
 }
+
+#[test]
+fn terraform_data_lives_only_in_the_state() {
+    assert!(TerraformProvider.state_only("terraform_data"));
+    assert!(!TerraformProvider.state_only("terraform_remote_state"));
+}
