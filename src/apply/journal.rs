@@ -13,7 +13,9 @@
 //! Durability: [`Journal::append`] with `durable = true` returns only once the record (and every
 //! record before it) is on disk; concurrent durable appends share one `fsync` (group commit).
 //! Non-durable records reach the disk with the next durable record, a [`Journal::flush`], or the
-//! end of the run. This module knows nothing of providers or plans; it only reads and writes
+//! end of the run. Those written with [`Journal::write_maybe_later`] (operations on objects that
+//! live only in the state) may not even reach the file until then: a crash can lose them, and
+//! with them nothing that exists outside the state. This module knows nothing of providers or plans; it only reads and writes
 //! [`State`] through `set_instance`.
 
 use std::collections::HashMap;
@@ -129,8 +131,34 @@ fn decode(line: &str) -> Option<Record> {
 
 struct Writer {
     file: File,
+    /// Records waiting in memory: those of operations without side effects outside this
+    /// process (on objects that live only in the state), which go to the file with the next
+    /// record written through, the next sync, or once [`PENDING_MAX`] bytes wait. A crash
+    /// that loses them loses no object that exists anywhere else.
+    pending: Vec<u8>,
     /// Number of records written (not necessarily synced).
     written: u64,
+}
+
+/// The most bytes of records kept waiting in memory.
+const PENDING_MAX: usize = 64 * 1024;
+
+impl Writer {
+    fn write_pending(&mut self) -> std::io::Result<()> {
+        if !self.pending.is_empty() {
+            self.file.write_all(&self.pending)?;
+            self.pending.clear();
+        }
+        Ok(())
+    }
+}
+
+/// Records still waiting when the journal is closed reach the file (best effort: the run that
+/// closes it without removing it reports its own errors).
+impl Drop for Writer {
+    fn drop(&mut self) {
+        let _ = self.write_pending();
+    }
 }
 
 /// An open journal, shared by the executor's tasks.
@@ -165,7 +193,11 @@ impl Journal {
         sync_dir(path);
         Ok(Journal {
             path: path.to_path_buf(),
-            writer: Mutex::new(Writer { file, written: 0 }),
+            writer: Mutex::new(Writer {
+                file,
+                pending: Vec::new(),
+                written: 0,
+            }),
             sync_file,
             synced: Mutex::new(0),
             syncs: std::sync::atomic::AtomicU64::new(0),
@@ -195,11 +227,19 @@ impl Journal {
     /// Writes a record without waiting for the disk; returns the ticket to pass to
     /// [`Journal::sync_to`] to make it durable.
     pub fn write(&self, rec: &Record) -> Result<u64, JournalError> {
+        self.write_maybe_later(rec, true)
+    }
+
+    /// [`Journal::write`]; unless `through`, the record may wait in memory (with others) until
+    /// the next record written through or the next sync: for operations whose objects live
+    /// only in the state, a system call per record was most of the journal's cost.
+    pub fn write_maybe_later(&self, rec: &Record, through: bool) -> Result<u64, JournalError> {
         let line = encode(rec)?;
         let mut w = self.writer.lock().unwrap_or_else(|p| p.into_inner());
-        w.file
-            .write_all(line.as_bytes())
-            .map_err(io_err(&self.path))?;
+        w.pending.extend_from_slice(line.as_bytes());
+        if through || w.pending.len() >= PENDING_MAX {
+            w.write_pending().map_err(io_err(&self.path))?;
+        }
         w.written += 1;
         Ok(w.written)
     }
@@ -221,11 +261,11 @@ impl Journal {
         if *synced >= n {
             return Ok(());
         }
-        let target = self
-            .writer
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .written;
+        let target = {
+            let mut w = self.writer.lock().unwrap_or_else(|p| p.into_inner());
+            w.write_pending().map_err(io_err(&self.path))?;
+            w.written
+        };
         self.sync_file.sync_data().map_err(io_err(&self.path))?;
         self.syncs
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
@@ -235,6 +275,11 @@ impl Journal {
 
     /// Deletes the journal file (after the run ended and its state was persisted).
     pub fn remove(self) -> Result<(), JournalError> {
+        self.writer
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .pending
+            .clear();
         discard(&self.path)
     }
 }

@@ -9,7 +9,8 @@
 //!   [`Replanner`] once they are applied; this module does not evaluate configuration.
 //! - Crash safety: every operation is recorded in the [`journal`] before it starts and when it
 //!   ends. The start record is on disk before an operation with external side effects begins;
-//!   other records are group-committed. A crashed run is recovered with [`journal::recover`] and
+//!   other records are group-committed (those of operations without such effects may wait in
+//!   memory until then). A crashed run is recovered with [`journal::recover`] and
 //!   [`journal::Recovered::replay`]; a run refuses to start while such a journal is present.
 //! - Persistence: the state goes to a [`StateSink`] at the end of the run and at most every
 //!   `persist_interval` during it (never once per operation, and not again within ten times the

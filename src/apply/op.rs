@@ -63,8 +63,12 @@ impl Ctx {
         let Some(j) = &self.journal else {
             return Ok(());
         };
-        // The record reaches the file at once; only the fsync waits, off the async workers.
-        let ticket = j.write(&rec).map_err(|e| format!("journal: {e}"))?;
+        // A durable record (of an operation with effects outside this process) reaches the
+        // file at once, and only the fsync waits, off the async workers; others may wait in
+        // memory for the next group commit.
+        let ticket = j
+            .write_maybe_later(&rec, durable)
+            .map_err(|e| format!("journal: {e}"))?;
         let r = if durable {
             let j = Arc::clone(j);
             tokio::task::spawn_blocking(move || j.sync_to(ticket))

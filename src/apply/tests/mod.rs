@@ -1702,3 +1702,40 @@ fn provider_limits_are_at_least_one() {
     assert_eq!(m.parallelism(P), Some(1));
     assert_eq!(m.parallelism("provider[\"cairn/other\"]"), None);
 }
+
+#[test]
+fn records_without_outside_effects_wait_in_memory_until_one_goes_through_or_a_sync() {
+    let dir = tmp();
+    let path = dir.path().join("j.journal");
+    let j = Journal::create(&path).unwrap();
+    let lines = || std::fs::read_to_string(&path).unwrap().lines().count();
+    let done = |seq| Record::Done { seq, result: None };
+    j.write_maybe_later(&done(1), false).unwrap();
+    j.write_maybe_later(&done(2), false).unwrap();
+    assert_eq!(lines(), 0);
+    // A record written through takes those before it along, in order.
+    j.write_maybe_later(&done(3), true).unwrap();
+    assert_eq!(lines(), 3);
+    j.write_maybe_later(&done(4), false).unwrap();
+    assert_eq!(lines(), 3);
+    // A sync writes what waits before it makes the file durable.
+    j.flush().unwrap();
+    assert_eq!(lines(), 4);
+    // What waits is bounded.
+    for seq in 5..5000 {
+        j.write_maybe_later(&done(seq), false).unwrap();
+    }
+    let written = lines();
+    assert!((4..4999).contains(&written) && written > 4, "{written}");
+    // Closing the journal writes the rest.
+    drop(j);
+    let (records, _) = journal::read(&path).unwrap().unwrap();
+    let seqs: Vec<u64> = records
+        .iter()
+        .filter_map(|r| match r {
+            Record::Done { seq, .. } => Some(*seq),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(seqs, (1..5000).collect::<Vec<_>>());
+}
