@@ -127,6 +127,11 @@ impl<W: Write> Progress<W> {
         }
     }
 
+    /// Writes out what is buffered.
+    pub fn flush(&mut self) -> io::Result<()> {
+        self.out.flush()
+    }
+
     /// Ends the display (clears the spinner) and returns the writer.
     pub fn finish(mut self) -> io::Result<W> {
         if let Some(bar) = self.bar.take() {
