@@ -82,6 +82,10 @@ pub fn run_with(argv: Vec<String>) -> i32 {
         }
     };
     let result = rt.block_on(dispatch(cli.command, ui));
+    // Everything a command must finish it awaited; what may still run is work whose result
+    // nobody wants (a state read ahead for a plan whose configuration then failed to load),
+    // which the process does not wait for.
+    rt.shutdown_background();
     match result {
         Ok(code) => code,
         Err(e) if e.is::<Reported>() => 1,
