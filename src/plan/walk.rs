@@ -1,5 +1,6 @@
 //! The planning walk: configures providers, refreshes the stored objects (converting each to a
-//! value once, kept for planning), then visits the configuration in dependency order, expanding
+//! value once, kept for planning; objects of types that live only in the state are not read),
+//! then visits the configuration in dependency order, expanding
 //! `count`/`for_each`, evaluating each instance and asking its provider for the planned value.
 //! With modules it follows the graph of the whole tree ([`graph::Tree`]): a call expands into
 //! module instances, each with its own scope and its module path prefixing every address, and

@@ -1,6 +1,7 @@
 //! Apply progress: turns the executor's [`Event`]s into Terraform's progress lines
 //! (`terraform_data.a: Creating...`, `... Creation complete after 0s [id=...]`), plus lines for
-//! failures and rollback. In line mode (not a terminal, CI) it writes one line per event; in
+//! failures and rollback. In line mode (not a terminal, CI) it writes one line per event (the
+//! caller decides when its writer is flushed: [`Progress::flush`]); in
 //! terminal mode an indicatif spinner with done/total counts runs beneath the same lines and is
 //! cleared at the end.
 //!
