@@ -974,16 +974,24 @@ async fn twelve_seconds_of_operations(persist: Duration) -> (Harness, Outcome) {
 /// [`twelve_seconds_of_operations`] from a prior state holding `prior`.
 async fn twelve_seconds_of_operations_on(persist: Duration, prior: State) -> (Harness, Outcome) {
     let mut h = Harness::new();
-    h.opts.parallelism = 1;
-    h.opts.persist_interval = Duration::from_secs(5);
     *h.sink.takes.lock().unwrap() = persist;
-    h.delay(Duration::from_secs(1));
-    let changes = (0..12)
-        .map(|i| create(&format!("t{i}"), "x", &[]))
-        .collect();
-    let (out, _) = h.run(&plan(changes), prior).await;
+    let p = twelve_operations_of_a_second(&mut h);
+    let (out, _) = h.run(&p, prior).await;
     assert!(out.is_success());
     (h, out)
+}
+
+/// Sets `h` up to run operations of 1 s one after the other, with a persist every 5 s, and
+/// plans twelve of them.
+fn twelve_operations_of_a_second(h: &mut Harness) -> Plan {
+    h.opts.parallelism = 1;
+    h.opts.persist_interval = Duration::from_secs(5);
+    h.delay(Duration::from_secs(1));
+    plan(
+        (0..12)
+            .map(|i| create(&format!("t{i}"), "x", &[]))
+            .collect(),
+    )
 }
 
 #[tokio::test(start_paused = true)]
@@ -1738,4 +1746,61 @@ fn records_without_outside_effects_wait_in_memory_until_one_goes_through_or_a_sy
         })
         .collect();
     assert_eq!(seqs, (1..5000).collect::<Vec<_>>());
+}
+
+/// Saves the final state but fails every write in the middle of a run.
+#[derive(Default)]
+struct SnapshotsFail {
+    last: Mutex<Option<State>>,
+    snapshots: AtomicUsize,
+}
+
+#[async_trait]
+impl StateSink for SnapshotsFail {
+    async fn persist(&self, state: &State) -> Result<(), StateError> {
+        *self.last.lock().unwrap() = Some(state.clone());
+        Ok(())
+    }
+    fn persist_snapshot(&self, _state: State) -> crate::apply::Persisting<'_> {
+        self.snapshots.fetch_add(1, Ordering::SeqCst);
+        Box::pin(async { Err(StateError::Backend("disk full".into())) })
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_failed_write_in_the_middle_of_a_run_is_reported_and_the_final_one_saves_everything() {
+    let dir = tmp();
+    let path = dir.path().join("terraform.tfstate.journal");
+    let mut h = Harness::new();
+    h.opts.journal = Some(path.clone());
+    let p = twelve_operations_of_a_second(&mut h);
+    let sink = SnapshotsFail::default();
+    let (tx, _rx) = mpsc::unbounded_channel();
+    let out = apply(
+        &p,
+        State::new(),
+        &h.providers,
+        &h.opts,
+        &sink,
+        &NoReplan,
+        tx,
+    )
+    .await;
+    assert!(sink.snapshots.load(Ordering::SeqCst) >= 1);
+    // Reported, but the run went on: every operation ran, and the final write saved them all.
+    assert!(
+        out.fatal.iter().any(|f| f.contains("disk full")),
+        "{:?}",
+        out.fatal
+    );
+    assert!(out.errors.is_empty(), "{:?}", out.errors);
+    assert_eq!(h.world.names().len(), 12);
+    h.assert_state_matches_world(&out.state);
+    assert_eq!(sink.last.lock().unwrap().as_ref(), Some(&out.state));
+    // What the journal says (if it is kept) leads to the same state.
+    if let Some(rec) = journal::recover(&path).unwrap() {
+        let mut state = State::new();
+        rec.replay(&mut state).unwrap();
+        h.assert_state_matches_world(&state);
+    }
 }
