@@ -345,24 +345,30 @@ fn build_nested(m: &Module, facts: bool) -> Result<Graph, Diagnostics> {
         }));
         b.refs(m, &to, lang::body_references(&p.body), false);
     }
-    // What each resource refers to, found on every core when there are many.
+    // What each resource refers to, found and looked up on every core when there are many:
+    // every node exists by now, so the index is only read. Edges are then added in order.
     let resources: Vec<&Resource> = m.resources.values().collect();
-    let found = |r: &&Resource| resource_references(r);
-    let references = if resources.len() >= PARALLEL_REFERENCES {
+    let found = |r: &&Resource| b.resource_edges(m, r);
+    let edges = if resources.len() >= PARALLEL_REFERENCES {
         crate::par::map(&resources, found)
     } else {
         resources.iter().map(found).collect()
     };
-    for (r, (refs, deps)) in resources.into_iter().zip(references) {
+    for (r, edges) in resources.into_iter().zip(edges) {
         let to = To::Node(Node::Resource(r.addr.clone()));
-        b.refs(m, &to, refs, false);
-        b.refs(m, &to, deps, true);
-        let p = r.provider_ref();
-        if m.providers
-            .iter()
-            .any(|b| b.name == p.name && b.alias == p.alias)
-        {
-            b.add(From::Node(Node::Provider(p)), &to, None);
+        let b_index = b.to_index(&to);
+        for e in edges {
+            match e {
+                Edge::Found(a, span) => match (b.keep_facts, b_index) {
+                    // Without facts to keep, the node itself is not needed.
+                    (false, Some(bi)) => b.add_index(a, bi, span),
+                    _ => {
+                        let from = From::Node(b.g[a].clone());
+                        b.add_to(from, &to, b_index, span);
+                    }
+                },
+                Edge::Other(r, depends_on) => b.refs(m, &to, vec![r], depends_on),
+            }
         }
     }
     for o in m.outputs.values() {
@@ -438,6 +444,13 @@ enum From {
     Outputs(String),
     /// `module.NAME` in `depends_on`: everything in the module.
     Close(String),
+}
+
+/// An edge into a resource found on a worker thread: from a node of the module, or a
+/// reference to a module call, which [`Builder::refs`] turns into edges.
+enum Edge {
+    Found(NodeIndex, Option<Span>),
+    Other(Reference, bool),
 }
 
 /// Where an edge ends, seen from one module: one of its own nodes, or a child's variable
@@ -530,6 +543,50 @@ impl Builder {
                 span,
             });
         }
+    }
+
+    /// An edge between two nodes of this module's graph (`a` is no variable: see
+    /// [`Builder::add_to`]), when there is none yet.
+    fn add_index(&mut self, a: NodeIndex, b: NodeIndex, span: Option<Span>) {
+        if a == b || self.edges.insert((a, b)) {
+            self.g.add_edge(a, b, span);
+        }
+    }
+
+    /// The edges into resource `r`, in the order [`Builder::refs`] would add them: references
+    /// to nodes of `m` already looked up, the rest (module calls) left for `refs`. Reads the
+    /// builder only, so resources can be done on several threads.
+    fn resource_edges(&self, m: &Module, r: &Resource) -> Vec<Edge> {
+        let (refs, deps) = resource_references(r);
+        let mut out = Vec::with_capacity(refs.len() + deps.len() + 1);
+        for (list, depends_on) in [(refs, false), (deps, true)] {
+            for r in list {
+                let node = match &r.subject {
+                    Subject::Var(n) if m.variables.contains_key(n) => Node::Var(n.clone()),
+                    Subject::Local(n) if m.locals.contains_key(n) => Node::Local(n.clone()),
+                    Subject::Resource(a) if m.resources.contains_key(a) => {
+                        Node::Resource(a.clone())
+                    }
+                    Subject::Module(n) if m.calls.contains_key(n) => {
+                        out.push(Edge::Other(r, depends_on));
+                        continue;
+                    }
+                    _ => continue,
+                };
+                if let Some(a) = self.index_of(&node) {
+                    out.push(Edge::Found(a, r.span));
+                }
+            }
+        }
+        let p = r.provider_ref();
+        if m.providers
+            .iter()
+            .any(|b| b.name == p.name && b.alias == p.alias)
+            && let Some(a) = self.index_of(&Node::Provider(p))
+        {
+            out.push(Edge::Found(a, None));
+        }
+        out
     }
 
     /// Adds an edge from everything `refs` names in `m` to `to`; `depends_on` says the
