@@ -295,7 +295,17 @@ impl Number {
         if i != b.len() {
             return None;
         }
-        let mant = BigUint::parse_bytes(&digits, 10)?;
+        // Up to 19 digits fit in a u64, read without the general conversion (literals in
+        // configurations are mostly small integers).
+        let mant = if digits.len() <= 19 {
+            BigUint::from(
+                digits
+                    .iter()
+                    .fold(0u64, |n, d| n * 10 + u64::from(d - b'0')),
+            )
+        } else {
+            BigUint::parse_bytes(&digits, 10)?
+        };
         if mant.is_zero() {
             return Some(Number::zero(neg, LITERAL_PREC));
         }
@@ -928,5 +938,26 @@ mod tests {
         assert!(Number::parse("1e40000").is_none());
         assert!(p("1e39000").mul(&p("1e39000")).is_none());
         assert_eq!(p("1e-39000").mul(&p("1e39000")).unwrap().as_f64(), 1.0);
+    }
+
+    #[test]
+    fn short_and_long_digit_strings_read_alike() {
+        // Up to 19 digits take the u64 path, 20 and more the general one.
+        for s in [
+            "9999999999999999999",
+            "09999999999999999999",
+            "18446744073709551615",
+            "1844674407370955161.5",
+            "0000000000000000000000012",
+        ] {
+            let general = Number::parse_int(&s.replace('.', ""), 10).unwrap();
+            let n = p(s);
+            if s.contains('.') {
+                assert_eq!(n.mul(&p("10")).unwrap(), general, "{s}");
+            } else {
+                assert_eq!(n, general, "{s}");
+                assert_eq!(n.to_string(), s.trim_start_matches('0'), "{s}");
+            }
+        }
     }
 }
