@@ -1037,7 +1037,6 @@ impl<'s> Evaluator<'s> {
         exprs: &[&Expression],
         ranges: &[Option<Range<usize>>],
     ) -> Result<Option<Value>, Diagnostics> {
-        let sig = infer::signature(name);
         let formats = matches!(name, "format" | "formatlist");
         let mut untyped_null = false;
         for (i, v) in args.iter().enumerate() {
@@ -1095,7 +1094,7 @@ impl<'s> Evaluator<'s> {
                             .to_string()
                     })
                 }
-                _ => sig
+                _ => infer::signature(name)
                     .as_ref()
                     .and_then(|s| s.param(i))
                     .filter(|p| !infer::convertible(&ty, p))

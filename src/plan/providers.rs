@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use cairn_provider::{Provider, ProviderSchema, Schema, Value};
+use cairn_provider::{Provider, ProviderSchema, Schema, Type, Value};
 
 use crate::config::{Expr, Module, ProviderRef};
 use crate::diag::{Diagnostic, Diagnostics};
@@ -79,9 +79,41 @@ pub struct Configured {
     pub source: String,
     pub provider: Arc<dyn Provider>,
     pub schema: ProviderSchema,
+    /// The object type of each resource type's schema, then of each data source's, made once:
+    /// planning reads every stored object with it.
+    types: [BTreeMap<String, Type>; 2],
 }
 
 impl Configured {
+    pub fn new(
+        addr: String,
+        source: String,
+        provider: Arc<dyn Provider>,
+        schema: ProviderSchema,
+    ) -> Configured {
+        let types = [
+            (schema.resources.iter())
+                .map(|(k, r)| (k.clone(), r.schema.object_type()))
+                .collect(),
+            (schema.data_sources.iter())
+                .map(|(k, s)| (k.clone(), s.object_type()))
+                .collect(),
+        ];
+        Configured {
+            addr,
+            source,
+            provider,
+            schema,
+            types,
+        }
+    }
+    /// The object type of [`Configured::resource_schema`].
+    pub fn object_type(&self, mode: crate::addr::Mode, ty: &str) -> Option<&Type> {
+        match mode {
+            crate::addr::Mode::Managed => self.types[0].get(ty),
+            crate::addr::Mode::Data => self.types[1].get(ty),
+        }
+    }
     pub fn resource_schema(&self, mode: crate::addr::Mode, ty: &str) -> Option<&Schema> {
         match mode {
             crate::addr::Mode::Managed => self.schema.resources.get(ty).map(|r| &r.schema),
@@ -153,12 +185,12 @@ impl ProviderSet {
             ))
         })?;
         let addr = provider_addr(&source, r.alias.as_deref());
-        let c = Arc::new(Configured {
-            addr: addr.clone(),
+        let c = Arc::new(Configured::new(
+            addr.clone(),
             source,
-            provider: provider.into(),
+            provider.into(),
             schema,
-        });
+        ));
         self.by_ref.insert(r.clone(), c.clone());
         self.by_addr.insert(addr, c.clone());
         Ok(c)
@@ -203,12 +235,12 @@ impl ProviderSet {
             ))
         })?;
         let schema = provider.schema();
-        let c = Arc::new(Configured {
-            addr: addr.to_string(),
+        let c = Arc::new(Configured::new(
+            addr.to_string(),
             source,
-            provider: provider.into(),
+            provider.into(),
             schema,
-        });
+        ));
         self.by_addr.insert(addr.to_string(), c.clone());
         self.by_ref.entry(r).or_insert_with(|| c.clone());
         Ok(c)

@@ -1298,15 +1298,17 @@ impl<'a> Walk<'a> {
         }
     }
 
-    /// The stored object at `addr`, as planning this resource so far has left it.
-    fn prior_instance<'s>(
+    /// The stored object at `addr` (of the resource `at` resolves, whose stored resource is
+    /// looked up once for all its instances), as planning this resource so far has left it.
+    fn prior_of<'s>(
         &'s self,
         out: &'s Outcome,
+        at: &Resolved<'s>,
         addr: &InstanceAddr,
     ) -> Option<&'s InstanceState> {
         match out.prior.iter().rev().find(|(a, _, _)| a == addr) {
             Some((_, _, inst)) => inst.as_ref(),
-            None => self.prior.instance(addr),
+            None => at.prior?.instances.get(&addr.key),
         }
     }
 
@@ -1365,7 +1367,12 @@ impl<'a> Walk<'a> {
             })
             .collect();
         let keep = self.values_needed(r);
+        let Some(object_type) = provider.object_type(r.addr.mode, &r.addr.ty) else {
+            return out;
+        };
         let at = Resolved {
+            object_type,
+            prior: self.prior.resources.get(&full),
             full: &full,
             provider: &provider,
             schema,
@@ -1425,10 +1432,8 @@ impl<'a> Walk<'a> {
         }
         // Instances in state whose key is no longer configured.
         if r.addr.mode == ResourceMode::Managed {
-            let orphans: Vec<(InstanceKey, InstanceState, String)> = self
+            let orphans: Vec<(InstanceKey, InstanceState, String)> = at
                 .prior
-                .resources
-                .get(&full)
                 .map(|rs| {
                     rs.instances
                         .iter()
@@ -1499,12 +1504,12 @@ impl<'a> Walk<'a> {
             schema,
             precise,
             deps,
-            keep,
+            ..
         } = *at;
         let addr = full.instance(key.clone());
         if !self.instance_targeted(&addr) {
             return self
-                .prior_instance(out, &addr)
+                .prior_of(out, at, &addr)
                 .map(|inst| instance_value(inst, schema));
         }
         let iscope = InstanceScope {
@@ -1535,7 +1540,7 @@ impl<'a> Walk<'a> {
             .map(|(a, ks)| (self.full(&a), ks))
             .collect();
         if let Some(id) = import
-            && self.prior_instance(out, &addr).is_none()
+            && self.prior_of(out, at, &addr).is_none()
             && !self.import(r, &addr, provider, schema, id, out).await
         {
             return None;
@@ -1545,10 +1550,7 @@ impl<'a> Walk<'a> {
                 self.plan_data(r, &addr, provider, schema, config, deps, out)
                     .await
             }
-            ResourceMode::Managed => {
-                self.plan_managed(r, &addr, provider, schema, config, deps, keep, out)
-                    .await
-            }
+            ResourceMode::Managed => self.plan_managed(r, &addr, at, config, out).await,
         };
         if value.is_some()
             && let Some(c) = out.changes.last_mut().filter(|c| c.addr == addr)
@@ -1645,28 +1647,32 @@ impl<'a> Walk<'a> {
 
     /// Plans a managed instance; its planned value (with marks) unless planning failed, or
     /// just null when `keep` says nothing will look at it (the change holds it).
-    #[allow(clippy::too_many_arguments)]
     async fn plan_managed(
         &self,
         r: &Resource,
         addr: &InstanceAddr,
-        provider: &Arc<Configured>,
-        schema: &Schema,
+        at: &Resolved<'_>,
         config: Value,
-        deps: &[ResourceAddr],
-        keep: bool,
         out: &mut Outcome,
     ) -> Option<Value> {
+        let Resolved {
+            provider,
+            schema,
+            object_type,
+            deps,
+            keep,
+            ..
+        } = *at;
         // The prior object without marks (from refresh when it ran), and with them.
         // The marked value is made from the plain one once planning no longer needs it.
-        let (prior_plain, prior_paths, tainted) = match self.prior_instance(out, addr) {
+        let (prior_plain, prior_paths, tainted) = match self.prior_of(out, at, addr) {
             None => (None, Vec::new(), false),
             Some(i) => {
                 let plain = self
                     .refreshed
                     .get(addr)
                     .and_then(|v| lock(v).take())
-                    .unwrap_or_else(|| i.attributes.to_value_typed(&schema.object_type()));
+                    .unwrap_or_else(|| i.attributes.to_value_typed(object_type));
                 let mut paths = i.sensitive_paths.clone();
                 paths.extend(schema.sensitive_paths(&plain));
                 (Some(plain), paths, i.tainted)
@@ -2208,6 +2214,10 @@ fn parallel_runtime() -> bool {
 /// it depends on.
 #[derive(Clone, Copy)]
 struct Resolved<'r> {
+    /// The object type of `schema`.
+    object_type: &'r Type,
+    /// The resource as stored in the prior state.
+    prior: Option<&'r crate::state::ResourceState>,
     full: &'r ResourceAddr,
     provider: &'r Arc<Configured>,
     schema: &'r Schema,
