@@ -305,18 +305,25 @@ fn implicit(m: &Module, names: &mut Vec<String>, state: &State, out: &mut Vec<St
         {
             continue;
         }
-        let Some(decl) = m.resources.get(&local(addr)) else {
+        // Configuration addresses are module-relative; a root address is one already (and
+        // is not copied: this runs for every object in state).
+        let decl = if addr.module.is_root() {
+            m.resources.get(addr)
+        } else {
+            m.resources.get(&local(addr))
+        };
+        let Some(decl) = decl else {
             continue;
         };
-        let keys: Vec<&InstanceKey> = rs.instances.keys().collect();
+        let has = |k: &InstanceKey| rs.instances.contains_key(k);
         let (from, to) = if decl.count.is_some() {
-            if keys.contains(&&InstanceKey::None) && !keys.contains(&&InstanceKey::Int(0)) {
+            if has(&InstanceKey::None) && !has(&InstanceKey::Int(0)) {
                 (InstanceKey::None, InstanceKey::Int(0))
             } else {
                 continue;
             }
         } else if decl.for_each.is_none() {
-            if keys.contains(&&InstanceKey::Int(0)) && !keys.contains(&&InstanceKey::None) {
+            if has(&InstanceKey::Int(0)) && !has(&InstanceKey::None) {
                 (InstanceKey::Int(0), InstanceKey::None)
             } else {
                 continue;
