@@ -140,6 +140,19 @@ impl Graph {
             .collect()
     }
 
+    /// The position of a node in this graph, for [`Graph::dependencies_at`].
+    pub fn position(&self, node: &Node) -> Option<usize> {
+        self.index.get(node).map(|i| i.index())
+    }
+
+    /// [`Graph::dependencies`] of the node at a position, with their positions: a caller that
+    /// keeps sets of nodes keeps positions, with nothing to hash but a number.
+    pub fn dependencies_at(&self, i: usize) -> impl Iterator<Item = (usize, &Node)> + '_ {
+        self.g
+            .neighbors_directed(NodeIndex::new(i), petgraph::Direction::Incoming)
+            .map(|j| (j.index(), &self.g[j]))
+    }
+
     /// Whether anything depends on a node: refers to it, or names it in `depends_on`.
     pub fn has_dependents(&self, node: &Node) -> bool {
         self.index.get(node).is_some_and(|&i| {

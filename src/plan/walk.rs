@@ -878,22 +878,26 @@ impl<'a> Walk<'a> {
         if !parallel {
             return 0;
         }
-        let mut batch: HashSet<&Node> = HashSet::default();
+        // Positions in the graph: 100,000 resources hash a number each, not an address.
+        let mut batch: HashSet<usize> = HashSet::default();
+        let mut len = 0;
         for node in nodes {
             let Node::Resource(addr) = node else {
                 break;
             };
-            let independent = self
-                .graph
-                .dependencies(node)
-                .into_iter()
-                .all(|d| !failed.contains(d) && !batch.contains(d));
+            let at = self.graph.position(node);
+            let independent = at.is_none_or(|i| {
+                self.graph
+                    .dependencies_at(i)
+                    .all(|(j, d)| !batch.contains(&j) && (failed.is_empty() || !failed.contains(d)))
+            });
             if !independent || (self.included.is_some() && !self.in_scope(&self.full(addr))) {
                 break;
             }
-            batch.insert(node);
+            batch.extend(at);
+            len += 1;
         }
-        batch.len()
+        len
     }
 
     /// Plans resources independent of each other on every core, then records what each added
