@@ -204,7 +204,7 @@ fn split_resources(bytes: &[u8]) -> Option<(Node<'static>, Vec<&str>)> {
     }
     resources.push(&items[from..]);
     let top = Node {
-        fields,
+        fields: Fields(fields.into_iter().collect()),
         kids: Kids::Absent,
     };
     Some((top, resources))
@@ -241,8 +241,19 @@ impl Level {
 /// A JSON object of a state document: its members as a tree, but for the one its [`Level`]
 /// reads apart.
 struct Node<'a> {
-    fields: Map<String, Value>,
+    fields: Fields,
     kids: Kids<'a>,
+}
+
+/// The members of a JSON object of a state document, in order, but the one read apart: a
+/// handful each, found by a scan (a hash map for each resource and instance cost more to build
+/// than it saved). A key given twice has its last value, as in a map.
+struct Fields(Vec<(String, Value)>);
+
+impl Fields {
+    fn get(&self, key: &str) -> Option<&Value> {
+        self.0.iter().rev().find(|(k, _)| k == key).map(|(_, v)| v)
+    }
 }
 
 /// The member read apart.
@@ -296,7 +307,7 @@ impl<'de> Visitor<'de> for NodeSeed {
         Ok(None)
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-        let mut fields = Map::new();
+        let mut fields = Vec::new();
         let mut kids = Kids::Absent;
         let special = self.0.special();
         while let Some(key) = map.next_key::<String>()? {
@@ -319,10 +330,13 @@ impl<'de> Visitor<'de> for NodeSeed {
                 };
             } else {
                 let v: Value = map.next_value()?;
-                fields.insert(key, v);
+                fields.push((key, v));
             }
         }
-        Ok(Some(Node { fields, kids }))
+        Ok(Some(Node {
+            fields: Fields(fields),
+            kids,
+        }))
     }
 }
 
@@ -403,12 +417,7 @@ impl Reader<'_> {
     }
 
     /// A string field that may be absent (or null).
-    fn opt_str(
-        &self,
-        m: &Map<String, Value>,
-        key: &str,
-        at: &str,
-    ) -> Result<Option<String>, StateError> {
+    fn opt_str(&self, m: &Fields, key: &str, at: &str) -> Result<Option<String>, StateError> {
         match m.get(key) {
             None | Some(Value::Null) => Ok(None),
             Some(Value::String(s)) => Ok(Some(s.clone())),
@@ -416,7 +425,7 @@ impl Reader<'_> {
         }
     }
 
-    fn req_str(&self, m: &Map<String, Value>, key: &str, at: &str) -> Result<String, StateError> {
+    fn req_str(&self, m: &Fields, key: &str, at: &str) -> Result<String, StateError> {
         self.opt_str(m, key, at)?
             .ok_or_else(|| self.bad(at, format!("\"{key}\" is missing")))
     }
