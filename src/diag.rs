@@ -31,7 +31,9 @@ struct SourceFile {
     /// The path as shown to the user (relative to the working directory where possible).
     name: String,
     text: Arc<str>,
-    line_starts: Vec<usize>,
+    /// Where each line starts, found the first time a location is asked for: most runs never
+    /// report one, and a large file has a million lines.
+    line_starts: std::sync::OnceLock<Vec<usize>>,
 }
 
 /// The text of every file loaded in this run, addressable by [`FileId`].
@@ -46,13 +48,10 @@ impl SourceMap {
     }
     /// Adds a file and returns its id.
     pub fn add(&mut self, name: impl Into<String>, text: impl Into<Arc<str>>) -> FileId {
-        let text: Arc<str> = text.into();
-        let mut line_starts = vec![0];
-        line_starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
         self.files.push(SourceFile {
             name: name.into(),
-            text,
-            line_starts,
+            text: text.into(),
+            line_starts: std::sync::OnceLock::new(),
         });
         self.files.len() - 1
     }
@@ -66,11 +65,16 @@ impl SourceMap {
     pub fn line_col(&self, file: FileId, offset: usize) -> (usize, usize) {
         let f = &self.files[file];
         let offset = offset.min(f.text.len());
-        let line = match f.line_starts.binary_search(&offset) {
+        let line_starts = f.line_starts.get_or_init(|| {
+            let mut starts = vec![0];
+            starts.extend(memchr::memchr_iter(b'\n', f.text.as_bytes()).map(|i| i + 1));
+            starts
+        });
+        let line = match line_starts.binary_search(&offset) {
             Ok(i) => i,
             Err(i) => i - 1,
         };
-        let start = f.line_starts[line];
+        let start = line_starts[line];
         let col = f
             .text
             .get(start..offset)
