@@ -115,20 +115,26 @@ fn load_module(
         };
         files.push(sources.add(name, text));
     }
-    // Parsed in pieces (in parallel), decoded in file order.
+    // Parsed in pieces and their resources decoded (in parallel), the rest decoded and
+    // everything declared in file order.
     let texts: Vec<&str> = files.iter().map(|&f| sources.text(f)).collect();
-    parse_pieces(&texts, |i, parsed| match parsed {
-        Ok(body) => {
-            let mut d = Decoder {
-                file: files[i],
-                sources: &*sources,
-                diags: &mut *diags,
-                module: &mut module,
-            };
-            d.file_body(body);
-        }
-        Err(e) => diags.push(syntax_error(sources, files[i], &e)),
-    });
+    let shared: &SourceMap = sources;
+    parse_pieces(
+        &texts,
+        |i, body| predecode(files[i], shared, body),
+        |i, parsed| match parsed {
+            Ok(items) => {
+                let mut d = Decoder {
+                    file: files[i],
+                    sources: shared,
+                    diags: &mut *diags,
+                    module: &mut module,
+                };
+                d.file_items(items);
+            }
+            Err(e) => diags.push(syntax_error(shared, files[i], &e)),
+        },
+    );
     let canonical = dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf());
     ancestors.push(canonical);
     let parent_path = module.path.clone();
@@ -268,9 +274,10 @@ const PIECE: usize = 16 * 1024;
 /// that piece on; otherwise the exact error. (A cut can only fall inside a construct that then
 /// stays unclosed, so a wrong cut always fails the piece before it, and the pieces before that
 /// were cut right.)
-pub(crate) fn parse_pieces(
+pub(crate) fn parse_pieces<T: Send>(
     texts: &[&str],
-    mut decode: impl FnMut(usize, Result<AstBody, hcl_edit::parser::Error>),
+    prepare: impl Fn(usize, AstBody) -> T + Sync,
+    mut decode: impl FnMut(usize, Result<T, hcl_edit::parser::Error>),
 ) {
     // (file, start, end) of every piece.
     let pieces: Vec<(usize, usize, usize)> = texts
@@ -291,10 +298,10 @@ pub(crate) fn parse_pieces(
     // batch starts its threads.
     let parsed = crate::par::map(&pieces, |&(i, start, end)| {
         let piece = &texts[i][start..end];
-        // Converted on the worker: the main thread only decodes.
+        // Converted (and prepared) on the worker: the main thread only decodes the rest.
         match crate::lang::ast::parse::parse_body(piece, start) {
-            Some(body) => Ok(body),
-            None => parse_body(piece).map(|b| Conv { off: start }.body(&b)),
+            Some(body) => Ok(prepare(i, body)),
+            None => parse_body(piece).map(|b| prepare(i, Conv { off: start }.body(&b))),
         }
     });
     let mut done = vec![false; texts.len()];
@@ -311,7 +318,7 @@ pub(crate) fn parse_pieces(
                         let mut rest = Conv { off: 0 }.body(&whole);
                         rest.structures
                             .retain(|s| s.span().is_none_or(|r| r.start >= start));
-                        decode(i, Ok(rest));
+                        decode(i, Ok(prepare(i, rest)));
                     }
                     Err(e) => decode(i, Err(e)),
                 }
@@ -417,6 +424,40 @@ enum RefStep {
     Index(u64),
     /// An index computed from `count.index` or `each.key` (allowed in `replace_triggered_by`).
     Dynamic,
+}
+
+/// A top-level item of a file as a parsing worker leaves it: a `resource` or `data` block
+/// decoded there (which needs nothing else of the module), with what decoding it reported;
+/// anything else as parsed.
+enum Item {
+    Parsed(Structure),
+    Resource(Option<Box<Resource>>, Diagnostics),
+}
+
+/// Decodes the resources of a parsed piece of `file` (on a worker: a configuration is mostly
+/// resources, and decoding them was most of the main thread's loading).
+fn predecode(file: FileId, sources: &SourceMap, body: AstBody) -> Vec<Item> {
+    body.into_iter()
+        .map(|s| match s {
+            Structure::Block(b) if matches!(b.ident.as_str(), "resource" | "data") => {
+                let mode = match b.ident.as_str() {
+                    "resource" => Mode::Managed,
+                    _ => Mode::Data,
+                };
+                let mut diags = Diagnostics::new();
+                let mut scratch = Module::default();
+                let mut d = Decoder {
+                    file,
+                    sources,
+                    diags: &mut diags,
+                    module: &mut scratch,
+                };
+                let r = d.decode_resource(b, mode).map(Box::new);
+                Item::Resource(r, diags)
+            }
+            s => Item::Parsed(s),
+        })
+        .collect()
 }
 
 struct Decoder<'a> {
@@ -617,11 +658,17 @@ impl Decoder<'_> {
 
     // ----- top level -----
 
-    fn file_body(&mut self, body: AstBody) {
-        for s in body {
-            match s {
-                Structure::Attribute(a) => self.unsupported_argument(&a),
-                Structure::Block(b) => self.top_block(b),
+    fn file_items(&mut self, items: Vec<Item>) {
+        for item in items {
+            match item {
+                Item::Parsed(Structure::Attribute(a)) => self.unsupported_argument(&a),
+                Item::Parsed(Structure::Block(b)) => self.top_block(b),
+                Item::Resource(r, ds) => {
+                    self.diags.extend(ds);
+                    if let Some(r) = r {
+                        self.declare_resource(*r);
+                    }
+                }
             }
         }
     }

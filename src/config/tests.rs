@@ -605,10 +605,14 @@ fn large_files_parse_in_pieces_like_whole() {
     fn parse_files(text: &str) -> Result<Vec<Structure>, hcl_edit::parser::Error> {
         let mut out = Vec::new();
         let mut err = None;
-        parse_pieces(&[text], |_, parsed| match parsed {
-            Ok(body) => out.extend(body.structures),
-            Err(e) => err = Some(e),
-        });
+        parse_pieces(
+            &[text],
+            |_, body| body,
+            |_, parsed| match parsed {
+                Ok(body) => out.extend(body.structures),
+                Err(e) => err = Some(e),
+            },
+        );
         match err {
             Some(e) => Err(e),
             None => Ok(out),
@@ -716,4 +720,55 @@ fn late_pieces_keep_file_offsets() {
     let input = r2999.body.body.get_attribute("input").expect("input");
     let r = crate::lang::ast::Span::span(&input.value).expect("span");
     assert_eq!(&src[r], "\"n-2999\"");
+}
+
+/// Resources are decoded on the parsing workers, everything else on the main thread: the
+/// diagnostics still come in file order, a duplicate still points at the first declaration,
+/// and the module holds the resources in file order.
+#[test]
+fn resources_decoded_on_workers_keep_file_order() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut text = String::new();
+    for i in 0..3000 {
+        let name = if i == 2000 { 5 } else { i };
+        match i {
+            10 => text.push_str("variable \"v\" {\n  bogus = 1\n}\n\n"),
+            1500 => text.push_str(
+                "resource \"terraform_data\" \"both\" {\n  count    = 1\n  for_each = {}\n}\n\n",
+            ),
+            _ => {}
+        }
+        write!(
+            text,
+            "resource \"terraform_data\" \"r{name}\" {{\n  input = \"n-{i}\"\n}}\n\n"
+        )
+        .unwrap();
+    }
+    assert!(super::load::block_cuts(&text, 16 * 1024).len() > 4);
+    std::fs::write(dir.path().join("main.tf"), &text).expect("write");
+    let (config, diags) = load_dir(dir.path());
+    let summaries: Vec<&str> = diags.iter().map(|d| d.summary.as_str()).collect();
+    assert_eq!(
+        summaries,
+        [
+            "Unsupported argument",
+            "Invalid combination of \"count\" and \"for_each\"",
+            "Duplicate resource \"terraform_data\" configuration",
+        ]
+    );
+    let starts: Vec<usize> = diags
+        .iter()
+        .map(|d| d.span().expect("span").range.start)
+        .collect();
+    assert!(starts.windows(2).all(|w| w[0] < w[1]), "{starts:?}");
+    let src = config.sources.text(0);
+    let first = &diags.0[2].labels[1].0;
+    assert!(src[first.range.clone()].starts_with("resource \"terraform_data\" \"r5\""));
+    assert_eq!(config.sources.location(first), "main.tf:21:1");
+    let names: Vec<&str> = (config.root.resources.keys())
+        .map(|a| a.name.as_str())
+        .take(4)
+        .collect();
+    assert_eq!(names, ["r0", "r1", "r2", "r3"]);
+    assert_eq!(config.root.resources.len(), 3000);
 }
