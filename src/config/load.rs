@@ -2,9 +2,10 @@
 //!
 //! Every file is parsed into the compact syntax tree of [`crate::lang::ast`] (byte spans kept),
 //! in pieces of about 16 KiB on all cores (`parse_pieces`): by the fast parser, or by hcl-edit
-//! for what it leaves and for errors; each top-level block is decoded into the
-//! static model and every problem becomes a [`Diagnostic`]. Decoding goes on after an error so
-//! that one run reports everything. This module must not evaluate expressions, read state or
+//! for what it leaves and for errors; each top-level block is decoded into the static model
+//! (`resource` and `data` blocks on the same workers, the rest on the calling thread, all
+//! declared in file order) and every problem becomes a [`Diagnostic`]. Decoding goes on after
+//! an error so that one run reports everything. This module must not evaluate expressions, read state or
 //! call providers: expressions are stored with their spans for `lang` to evaluate.
 
 use std::ops::Range;
