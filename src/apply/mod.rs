@@ -34,7 +34,8 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use cairn_provider::{Provider, ProviderSchema, ResourceSchema, Schema, Value};
+use cairn_provider::schema::ObjectTypes;
+use cairn_provider::{Provider, ProviderSchema, ResourceSchema, Schema, Type, Value};
 
 use crate::addr::InstanceAddr;
 use crate::plan::{Action, ResourceChange};
@@ -118,6 +119,9 @@ impl Replanner for NoReplan {
 struct ProviderEntry {
     provider: Arc<dyn Provider>,
     schema: Arc<ProviderSchema>,
+    /// The object type of each of its schemas, made once: every operation converts values
+    /// with one.
+    types: Arc<ObjectTypes>,
 }
 
 /// The configured providers of a run, by provider configuration address as it appears in
@@ -142,9 +146,14 @@ impl ProviderMap {
     }
     /// Registers a configured provider under its configuration address.
     pub fn insert(&mut self, addr: impl Into<String>, provider: Arc<dyn Provider>) {
-        let schema = Arc::new(provider.schema());
-        self.entries
-            .insert(addr.into(), ProviderEntry { provider, schema });
+        let schema = provider.schema();
+        let types = Arc::new(ObjectTypes::new(&schema));
+        let entry = ProviderEntry {
+            provider,
+            schema: Arc::new(schema),
+            types,
+        };
+        self.entries.insert(addr.into(), entry);
     }
     /// Lets at most `limit` operations (at least one) of the provider configuration at `addr`
     /// run at once, within the run's overall `parallelism`.
@@ -161,6 +170,14 @@ impl ProviderMap {
     /// The schema of a managed resource type of the provider at `addr`.
     pub fn resource_schema(&self, addr: &str, type_name: &str) -> Option<&ResourceSchema> {
         self.entries.get(addr)?.schema.resources.get(type_name)
+    }
+    /// The object type of a managed resource type's schema of the provider at `addr`.
+    pub fn resource_type(&self, addr: &str, type_name: &str) -> Option<&Type> {
+        self.entries.get(addr)?.types.resource(type_name)
+    }
+    /// The object type of a data source's schema of the provider at `addr`.
+    pub fn data_type(&self, addr: &str, type_name: &str) -> Option<&Type> {
+        self.entries.get(addr)?.types.data_source(type_name)
     }
     /// The schema of a data source of the provider at `addr`.
     pub fn data_schema(&self, addr: &str, type_name: &str) -> Option<&Schema> {

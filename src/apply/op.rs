@@ -239,17 +239,11 @@ fn union(mut a: Vec<ValuePath>, b: impl IntoIterator<Item = ValuePath>) -> Vec<V
 /// Reads a state object back as a value, typed by the resource's schema when known.
 pub(crate) fn value_of(ctx: &Ctx, provider: &str, addr: &InstanceAddr, i: &InstanceState) -> Value {
     let ty = match addr.resource.mode {
-        Mode::Managed => ctx
-            .providers
-            .resource_schema(provider, &addr.resource.ty)
-            .map(|s| s.schema.object_type()),
-        Mode::Data => ctx
-            .providers
-            .data_schema(provider, &addr.resource.ty)
-            .map(|s| s.object_type()),
+        Mode::Managed => ctx.providers.resource_type(provider, &addr.resource.ty),
+        Mode::Data => ctx.providers.data_type(provider, &addr.resource.ty),
     };
     match ty {
-        Some(t) => i.attributes.to_value_typed(&t),
+        Some(t) => i.attributes.to_value_typed(t),
         None => i.attributes.to_value(),
     }
 }
@@ -295,9 +289,10 @@ async fn step(ctx: &Ctx, s: Step<'_>) -> Result<Option<InstanceState>, String> {
         None => (None, Vec::new()),
     };
     let marks = union(marks, s.extra_sensitive.iter().cloned());
+    let object_type = ctx.providers.resource_type(s.provider, ty);
     let make_state = |v: &Value| InstanceState {
-        attributes: match schema {
-            Some(sc) => v.to_json_typed(&sc.schema.object_type()),
+        attributes: match object_type {
+            Some(t) => v.to_json_typed(t),
             None => v.to_json(),
         }
         .into(),
@@ -689,8 +684,8 @@ async fn read_data(ctx: &Ctx, c: &OpInput) -> Result<InstanceState, String> {
         .map_err(|e| e.message)?;
     let schema = ctx.providers.data_schema(&c.provider, ty);
     Ok(InstanceState {
-        attributes: match schema {
-            Some(s) => v.to_json_typed(&s.object_type()),
+        attributes: match ctx.providers.data_type(&c.provider, ty) {
+            Some(t) => v.to_json_typed(t),
             None => v.to_json(),
         }
         .into(),

@@ -574,16 +574,15 @@ impl Builder {
         let mut out = Vec::with_capacity(refs.len() + deps.len() + 1);
         for (list, depends_on) in [(refs, false), (deps, true)] {
             for r in list {
-                let node = match &r.subject {
-                    Subject::Var(n) if m.variables.contains_key(n) => Node::Var(n.clone()),
-                    Subject::Local(n) if m.locals.contains_key(n) => Node::Local(n.clone()),
-                    Subject::Resource(a) if m.resources.contains_key(a) => {
-                        Node::Resource(a.clone())
-                    }
-                    Subject::Module(n) if m.calls.contains_key(n) => {
-                        out.push(Edge::Other(r, depends_on));
-                        continue;
-                    }
+                if matches!(&r.subject, Subject::Module(n) if m.calls.contains_key(n)) {
+                    out.push(Edge::Other(r, depends_on));
+                    continue;
+                }
+                // The reference's name becomes the node looked up, without a copy.
+                let node = match r.subject {
+                    Subject::Var(n) if m.variables.contains_key(&n) => Node::Var(n),
+                    Subject::Local(n) if m.locals.contains_key(&n) => Node::Local(n),
+                    Subject::Resource(a) if m.resources.contains_key(&a) => Node::Resource(a),
                     _ => continue,
                 };
                 if let Some(a) = self.index_of(&node) {

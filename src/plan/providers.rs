@@ -6,6 +6,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use cairn_provider::schema::ObjectTypes;
 use cairn_provider::{Provider, ProviderSchema, Schema, Type, Value};
 
 use crate::config::{Expr, Module, ProviderRef};
@@ -79,9 +80,8 @@ pub struct Configured {
     pub source: String,
     pub provider: Arc<dyn Provider>,
     pub schema: ProviderSchema,
-    /// The object type of each resource type's schema, then of each data source's, made once:
-    /// planning reads every stored object with it.
-    types: [BTreeMap<String, Type>; 2],
+    /// The object type of each schema, made once: planning reads every stored object with one.
+    types: ObjectTypes,
 }
 
 impl Configured {
@@ -91,14 +91,7 @@ impl Configured {
         provider: Arc<dyn Provider>,
         schema: ProviderSchema,
     ) -> Configured {
-        let types = [
-            (schema.resources.iter())
-                .map(|(k, r)| (k.clone(), r.schema.object_type()))
-                .collect(),
-            (schema.data_sources.iter())
-                .map(|(k, s)| (k.clone(), s.object_type()))
-                .collect(),
-        ];
+        let types = ObjectTypes::new(&schema);
         Configured {
             addr,
             source,
@@ -110,8 +103,8 @@ impl Configured {
     /// The object type of [`Configured::resource_schema`].
     pub fn object_type(&self, mode: crate::addr::Mode, ty: &str) -> Option<&Type> {
         match mode {
-            crate::addr::Mode::Managed => self.types[0].get(ty),
-            crate::addr::Mode::Data => self.types[1].get(ty),
+            crate::addr::Mode::Managed => self.types.resource(ty),
+            crate::addr::Mode::Data => self.types.data_source(ty),
         }
     }
     pub fn resource_schema(&self, mode: crate::addr::Mode, ty: &str) -> Option<&Schema> {
