@@ -95,7 +95,7 @@ fn changed_attributes(c: &ResourceChange) -> Vec<String> {
     keys.dedup();
     keys.into_iter()
         .filter(|k| {
-            let (b, a) = (before.get(k), after.get(k));
+            let (b, a) = (before.get(*k), after.get(*k));
             let plain = |v: Option<&Value>| v.map(|v| v.clone().unmark_deep().0);
             match (plain(b), plain(a)) {
                 (Some(b), Some(a)) => b != a || !a.is_wholly_known(),

@@ -28,7 +28,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use base64::Engine as _;
-use cairn_provider::{PathStep, ValuePath};
+use cairn_provider::{PathStep, SortedMap, ValuePath};
 use memchr::memmem;
 use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::value::RawValue;
@@ -486,7 +486,7 @@ impl Reader<'_> {
             ty,
             name,
         };
-        let mut instances = BTreeMap::new();
+        let mut instances = SortedMap::new();
         match kids {
             Kids::Absent => {}
             Kids::Items(is) => {

@@ -13,7 +13,7 @@ pub mod format;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use cairn_provider::{Type, Value, ValuePath};
+use cairn_provider::{SortedMap, Type, Value, ValuePath};
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
@@ -52,7 +52,8 @@ pub struct ResourceState {
     /// The provider configuration address, as Terraform writes it:
     /// `provider["registry.terraform.io/hashicorp/random"]`.
     pub provider: String,
-    pub instances: BTreeMap<InstanceKey, InstanceState>,
+    /// Sorted by key; most resources have one instance.
+    pub instances: SortedMap<InstanceKey, InstanceState>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Default)]
@@ -256,7 +257,7 @@ impl State {
                     .entry(addr.resource.clone())
                     .or_insert_with(|| ResourceState {
                         provider: provider.to_string(),
-                        instances: BTreeMap::new(),
+                        instances: SortedMap::new(),
                     });
                 r.provider = provider.to_string();
                 r.instances.insert(addr.key.clone(), inst);

@@ -132,7 +132,7 @@ pub(crate) fn prepare_config(kind: Kind, config: &Value) -> Result<Value, Provid
     let set: Vec<&str> = content_attrs(kind)
         .iter()
         .copied()
-        .filter(|a| m.get(a).is_some_and(|v| !v.is_null()))
+        .filter(|a| m.get(*a).is_some_and(|v| !v.is_null()))
         .collect();
     if set.len() != 1 {
         return Err(err(

@@ -16,7 +16,7 @@ pub mod testing;
 pub mod types;
 pub mod value;
 
-pub use map::ValueMap;
+pub use map::{SortedMap, ValueMap};
 pub use provider::{
     PlanRequest, PlanResponse, Provider, ProviderError, ProviderErrorKind, ProviderFactory,
     ProviderMeta,

@@ -1,5 +1,5 @@
-//! [`ValueMap`], the contents of an object or map [`Value`]: a vector of entries kept sorted by
-//! key, with unique keys.
+//! [`SortedMap`], a vector of entries kept sorted by key with unique keys, and [`ValueMap`], the
+//! contents of an object or map [`Value`], which is one.
 //!
 //! Objects are the bulk of a plan's memory (every resource instance holds a few of them, prior
 //! and planned), and most have a handful of attributes. A `BTreeMap` allocates a node with room
@@ -8,67 +8,147 @@
 //! sorted keys) appends. Iteration order is exactly `BTreeMap<String, _>`'s (keys in byte order),
 //! so everything printed from a value is unchanged.
 //!
+//! The engine keeps the instances of each stored resource in one too (most resources have one
+//! instance, and a `BTreeMap` node for it took 1.4 KB).
+//!
 //! This module owns only the container: it must not know what the values mean.
 
+use std::borrow::Borrow;
 use std::collections::BTreeMap;
 use std::fmt;
 
+use serde::{Deserialize, Serialize};
+
 use crate::value::Value;
 
-/// The attributes of an object or the elements of a map: `(key, value)` pairs sorted by key,
-/// each key once. The API follows `BTreeMap<String, Value>`'s.
-#[derive(Clone, PartialEq, Default)]
-pub struct ValueMap {
-    entries: Vec<(String, Value)>,
+/// The attributes of an object or the elements of a map: a [`SortedMap`] of names to values.
+pub type ValueMap = SortedMap<String, Value>;
+
+/// `(key, value)` pairs sorted by key, each key once. The API follows `BTreeMap`'s (lookups
+/// take any borrowed form of the key), and so do iteration order, equality and `Debug`.
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct SortedMap<K, V> {
+    entries: Vec<(K, V)>,
 }
 
-impl ValueMap {
-    pub const fn new() -> ValueMap {
-        ValueMap {
+impl<K, V> Default for SortedMap<K, V> {
+    fn default() -> Self {
+        SortedMap::new()
+    }
+}
+
+impl<K, V> SortedMap<K, V> {
+    pub const fn new() -> Self {
+        SortedMap {
             entries: Vec::new(),
         }
     }
-    pub fn with_capacity(n: usize) -> ValueMap {
-        ValueMap {
+    pub fn with_capacity(n: usize) -> Self {
+        SortedMap {
             entries: Vec::with_capacity(n),
         }
     }
-    /// A map of `entries` in any order; of entries with the same key the last one stays, as
-    /// when inserting them one by one.
-    pub fn from_vec(mut entries: Vec<(String, Value)>) -> ValueMap {
-        sort_keeping_last(&mut entries);
-        entries.shrink_to_fit();
-        ValueMap { entries }
-    }
-
     pub fn len(&self) -> usize {
         self.entries.len()
     }
     pub fn is_empty(&self) -> bool {
         self.entries.is_empty()
     }
-    fn find(&self, key: &str) -> Result<usize, usize> {
-        self.entries.binary_search_by(|(k, _)| k.as_str().cmp(key))
+    pub fn clear(&mut self) {
+        self.entries.clear();
     }
-    pub fn get(&self, key: &str) -> Option<&Value> {
+    /// Releases capacity beyond the entries held.
+    pub fn shrink_to_fit(&mut self) {
+        self.entries.shrink_to_fit();
+    }
+    /// Keeps the entries for which `keep` is true.
+    pub fn retain(&mut self, mut keep: impl FnMut(&K, &mut V) -> bool) {
+        self.entries.retain_mut(|(k, v)| keep(k, v));
+    }
+    /// The entry of the least key.
+    pub fn first_key_value(&self) -> Option<(&K, &V)> {
+        self.entries.first().map(|(k, v)| (k, v))
+    }
+    /// The entry of the greatest key.
+    pub fn last_key_value(&self) -> Option<(&K, &V)> {
+        self.entries.last().map(|(k, v)| (k, v))
+    }
+    pub fn iter(&self) -> Iter<'_, K, V> {
+        Iter(self.entries.iter())
+    }
+    pub fn iter_mut(&mut self) -> IterMut<'_, K, V> {
+        IterMut(self.entries.iter_mut())
+    }
+    pub fn keys(&self) -> impl DoubleEndedIterator<Item = &K> + ExactSizeIterator + Clone {
+        self.entries.iter().map(|(k, _)| k)
+    }
+    pub fn values(&self) -> impl DoubleEndedIterator<Item = &V> + ExactSizeIterator + Clone {
+        self.entries.iter().map(|(_, v)| v)
+    }
+    pub fn values_mut(&mut self) -> impl DoubleEndedIterator<Item = &mut V> + ExactSizeIterator {
+        self.entries.iter_mut().map(|(_, v)| v)
+    }
+    pub fn into_keys(self) -> impl DoubleEndedIterator<Item = K> + ExactSizeIterator {
+        self.entries.into_iter().map(|(k, _)| k)
+    }
+    pub fn into_values(self) -> impl DoubleEndedIterator<Item = V> + ExactSizeIterator {
+        self.entries.into_iter().map(|(_, v)| v)
+    }
+    /// The entries, sorted by key.
+    pub fn into_vec(self) -> Vec<(K, V)> {
+        self.entries
+    }
+    /// The entries, sorted by key.
+    pub fn as_slice(&self) -> &[(K, V)] {
+        &self.entries
+    }
+}
+
+impl<K: Ord, V> SortedMap<K, V> {
+    /// A map of `entries` in any order; of entries with the same key the last one stays, as
+    /// when inserting them one by one.
+    pub fn from_vec(mut entries: Vec<(K, V)>) -> Self {
+        sort_keeping_last(&mut entries);
+        entries.shrink_to_fit();
+        SortedMap { entries }
+    }
+    fn find<Q: Ord + ?Sized>(&self, key: &Q) -> Result<usize, usize>
+    where
+        K: Borrow<Q>,
+    {
+        self.entries.binary_search_by(|(k, _)| k.borrow().cmp(key))
+    }
+    pub fn get<Q: Ord + ?Sized>(&self, key: &Q) -> Option<&V>
+    where
+        K: Borrow<Q>,
+    {
         self.find(key).ok().map(|i| &self.entries[i].1)
     }
-    pub fn get_mut(&mut self, key: &str) -> Option<&mut Value> {
+    pub fn get_mut<Q: Ord + ?Sized>(&mut self, key: &Q) -> Option<&mut V>
+    where
+        K: Borrow<Q>,
+    {
         self.find(key).ok().map(|i| &mut self.entries[i].1)
     }
     /// The entry of `key`, with the key as stored.
-    pub fn get_key_value(&self, key: &str) -> Option<(&String, &Value)> {
+    pub fn get_key_value<Q: Ord + ?Sized>(&self, key: &Q) -> Option<(&K, &V)>
+    where
+        K: Borrow<Q>,
+    {
         self.find(key).ok().map(|i| {
             let (k, v) = &self.entries[i];
             (k, v)
         })
     }
-    pub fn contains_key(&self, key: &str) -> bool {
+    pub fn contains_key<Q: Ord + ?Sized>(&self, key: &Q) -> bool
+    where
+        K: Borrow<Q>,
+    {
         self.find(key).is_ok()
     }
     /// Sets `key` to `value`, returning the value it replaces. Appending (a key greater than
     /// every key present) takes constant time.
-    pub fn insert(&mut self, key: String, value: Value) -> Option<Value> {
+    pub fn insert(&mut self, key: K, value: V) -> Option<V> {
         match self.entries.last() {
             None => {
                 self.entries.push((key, value));
@@ -88,73 +168,27 @@ impl ValueMap {
             }
         }
     }
-    pub fn remove(&mut self, key: &str) -> Option<Value> {
+    pub fn remove<Q: Ord + ?Sized>(&mut self, key: &Q) -> Option<V>
+    where
+        K: Borrow<Q>,
+    {
         self.remove_entry(key).map(|(_, v)| v)
     }
-    pub fn remove_entry(&mut self, key: &str) -> Option<(String, Value)> {
+    pub fn remove_entry<Q: Ord + ?Sized>(&mut self, key: &Q) -> Option<(K, V)>
+    where
+        K: Borrow<Q>,
+    {
         self.find(key).ok().map(|i| self.entries.remove(i))
     }
-    /// Keeps the entries for which `keep` is true.
-    pub fn retain(&mut self, mut keep: impl FnMut(&String, &mut Value) -> bool) {
-        self.entries.retain_mut(|(k, v)| keep(k, v));
-    }
-    pub fn clear(&mut self) {
-        self.entries.clear();
-    }
-    /// Releases capacity beyond the entries held.
-    pub fn shrink_to_fit(&mut self) {
-        self.entries.shrink_to_fit();
-    }
-    /// The entry of the least key.
-    pub fn first_key_value(&self) -> Option<(&String, &Value)> {
-        self.entries.first().map(|(k, v)| (k, v))
-    }
-    /// The entry of the greatest key.
-    pub fn last_key_value(&self) -> Option<(&String, &Value)> {
-        self.entries.last().map(|(k, v)| (k, v))
-    }
-
-    pub fn iter(&self) -> Iter<'_> {
-        Iter(self.entries.iter())
-    }
-    pub fn iter_mut(&mut self) -> IterMut<'_> {
-        IterMut(self.entries.iter_mut())
-    }
-    pub fn keys(&self) -> impl DoubleEndedIterator<Item = &String> + ExactSizeIterator + Clone {
-        self.entries.iter().map(|(k, _)| k)
-    }
-    pub fn values(&self) -> impl DoubleEndedIterator<Item = &Value> + ExactSizeIterator + Clone {
-        self.entries.iter().map(|(_, v)| v)
-    }
-    pub fn values_mut(
-        &mut self,
-    ) -> impl DoubleEndedIterator<Item = &mut Value> + ExactSizeIterator {
-        self.entries.iter_mut().map(|(_, v)| v)
-    }
-    pub fn into_keys(self) -> impl DoubleEndedIterator<Item = String> + ExactSizeIterator {
-        self.entries.into_iter().map(|(k, _)| k)
-    }
-    pub fn into_values(self) -> impl DoubleEndedIterator<Item = Value> + ExactSizeIterator {
-        self.entries.into_iter().map(|(_, v)| v)
-    }
-
     /// The same entries in a `BTreeMap`.
-    pub fn into_btree(self) -> BTreeMap<String, Value> {
+    pub fn into_btree(self) -> BTreeMap<K, V> {
         self.entries.into_iter().collect()
-    }
-    /// The entries, sorted by key.
-    pub fn into_vec(self) -> Vec<(String, Value)> {
-        self.entries
-    }
-    /// The entries, sorted by key.
-    pub fn as_slice(&self) -> &[(String, Value)] {
-        &self.entries
     }
 }
 
 /// Sorts `entries` by key and drops every entry but the last of each key, as inserting them one
 /// by one into a map would leave them. Constant work per entry when they are sorted already.
-pub(crate) fn sort_keeping_last<V>(entries: &mut Vec<(String, V)>) {
+pub(crate) fn sort_keeping_last<K: Ord, V>(entries: &mut Vec<(K, V)>) {
     if entries.windows(2).all(|w| w[0].0 < w[1].0) {
         return;
     }
@@ -171,17 +205,17 @@ pub(crate) fn sort_keeping_last<V>(entries: &mut Vec<(String, V)>) {
     });
 }
 
-impl fmt::Debug for ValueMap {
+impl<K: fmt::Debug, V: fmt::Debug> fmt::Debug for SortedMap<K, V> {
     /// As `BTreeMap`'s.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_map().entries(self.iter()).finish()
     }
 }
 
-impl std::ops::Index<&str> for ValueMap {
-    type Output = Value;
+impl<K: Ord + Borrow<Q>, Q: Ord + fmt::Debug + ?Sized, V> std::ops::Index<&Q> for SortedMap<K, V> {
+    type Output = V;
     /// Panics when `key` is absent, as `BTreeMap`'s index does.
-    fn index(&self, key: &str) -> &Value {
+    fn index(&self, key: &Q) -> &V {
         match self.get(key) {
             Some(v) => v,
             None => panic!("no entry found for key {key:?}"),
@@ -189,48 +223,67 @@ impl std::ops::Index<&str> for ValueMap {
     }
 }
 
-impl FromIterator<(String, Value)> for ValueMap {
-    fn from_iter<I: IntoIterator<Item = (String, Value)>>(items: I) -> ValueMap {
-        ValueMap::from_vec(items.into_iter().collect())
+impl<K: Ord, V> FromIterator<(K, V)> for SortedMap<K, V> {
+    fn from_iter<I: IntoIterator<Item = (K, V)>>(items: I) -> Self {
+        SortedMap::from_vec(items.into_iter().collect())
     }
 }
 
-impl Extend<(String, Value)> for ValueMap {
+impl<K: Ord, V> Extend<(K, V)> for SortedMap<K, V> {
     /// As inserting each item in turn, in time linear in the entries when the items come
     /// sorted (as from another map): they are appended, and the two sorted runs merged.
-    fn extend<I: IntoIterator<Item = (String, Value)>>(&mut self, items: I) {
+    fn extend<I: IntoIterator<Item = (K, V)>>(&mut self, items: I) {
         self.entries.extend(items);
         sort_keeping_last(&mut self.entries);
     }
 }
 
-impl<const N: usize> From<[(String, Value); N]> for ValueMap {
-    fn from(items: [(String, Value); N]) -> ValueMap {
-        ValueMap::from_vec(items.into())
+impl<K: Ord, V, const N: usize> From<[(K, V); N]> for SortedMap<K, V> {
+    fn from(items: [(K, V); N]) -> Self {
+        SortedMap::from_vec(items.into())
     }
 }
 
-impl From<BTreeMap<String, Value>> for ValueMap {
-    fn from(m: BTreeMap<String, Value>) -> ValueMap {
+impl<K, V> From<BTreeMap<K, V>> for SortedMap<K, V> {
+    fn from(m: BTreeMap<K, V>) -> Self {
         // Already sorted and unique, and of exact size.
-        ValueMap {
+        SortedMap {
             entries: m.into_iter().collect(),
         }
     }
 }
 
-impl From<ValueMap> for BTreeMap<String, Value> {
-    fn from(m: ValueMap) -> BTreeMap<String, Value> {
+impl<K: Ord, V> From<SortedMap<K, V>> for BTreeMap<K, V> {
+    fn from(m: SortedMap<K, V>) -> BTreeMap<K, V> {
         m.into_btree()
     }
 }
 
-/// An iterator over a [`ValueMap`]'s entries, in key order.
-#[derive(Clone)]
-pub struct Iter<'a>(std::slice::Iter<'a, (String, Value)>);
+/// Serialised as a map, as a `BTreeMap` is.
+impl<K: Serialize, V: Serialize> Serialize for SortedMap<K, V> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_map(self.iter())
+    }
+}
 
-impl<'a> Iterator for Iter<'a> {
-    type Item = (&'a String, &'a Value);
+/// Read as a map, as a `BTreeMap` is (of a repeated key the last value stays).
+impl<'de, K: Deserialize<'de> + Ord, V: Deserialize<'de>> Deserialize<'de> for SortedMap<K, V> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        BTreeMap::<K, V>::deserialize(d).map(SortedMap::from)
+    }
+}
+
+/// An iterator over a [`SortedMap`]'s entries, in key order.
+pub struct Iter<'a, K, V>(std::slice::Iter<'a, (K, V)>);
+
+impl<K, V> Clone for Iter<'_, K, V> {
+    fn clone(&self) -> Self {
+        Iter(self.0.clone())
+    }
+}
+
+impl<'a, K, V> Iterator for Iter<'a, K, V> {
+    type Item = (&'a K, &'a V);
     fn next(&mut self) -> Option<Self::Item> {
         self.0.next().map(|(k, v)| (k, v))
     }
@@ -238,18 +291,18 @@ impl<'a> Iterator for Iter<'a> {
         self.0.size_hint()
     }
 }
-impl DoubleEndedIterator for Iter<'_> {
+impl<K, V> DoubleEndedIterator for Iter<'_, K, V> {
     fn next_back(&mut self) -> Option<Self::Item> {
         self.0.next_back().map(|(k, v)| (k, v))
     }
 }
-impl ExactSizeIterator for Iter<'_> {}
+impl<K, V> ExactSizeIterator for Iter<'_, K, V> {}
 
-/// An iterator over a [`ValueMap`]'s entries with mutable values, in key order.
-pub struct IterMut<'a>(std::slice::IterMut<'a, (String, Value)>);
+/// An iterator over a [`SortedMap`]'s entries with mutable values, in key order.
+pub struct IterMut<'a, K, V>(std::slice::IterMut<'a, (K, V)>);
 
-impl<'a> Iterator for IterMut<'a> {
-    type Item = (&'a String, &'a mut Value);
+impl<'a, K, V> Iterator for IterMut<'a, K, V> {
+    type Item = (&'a K, &'a mut V);
     fn next(&mut self) -> Option<Self::Item> {
         self.0.next().map(|(k, v)| (&*k, v))
     }
@@ -257,31 +310,31 @@ impl<'a> Iterator for IterMut<'a> {
         self.0.size_hint()
     }
 }
-impl DoubleEndedIterator for IterMut<'_> {
+impl<K, V> DoubleEndedIterator for IterMut<'_, K, V> {
     fn next_back(&mut self) -> Option<Self::Item> {
         self.0.next_back().map(|(k, v)| (&*k, v))
     }
 }
-impl ExactSizeIterator for IterMut<'_> {}
+impl<K, V> ExactSizeIterator for IterMut<'_, K, V> {}
 
-impl IntoIterator for ValueMap {
-    type Item = (String, Value);
-    type IntoIter = std::vec::IntoIter<(String, Value)>;
+impl<K, V> IntoIterator for SortedMap<K, V> {
+    type Item = (K, V);
+    type IntoIter = std::vec::IntoIter<(K, V)>;
     fn into_iter(self) -> Self::IntoIter {
         self.entries.into_iter()
     }
 }
-impl<'a> IntoIterator for &'a ValueMap {
-    type Item = (&'a String, &'a Value);
-    type IntoIter = Iter<'a>;
-    fn into_iter(self) -> Iter<'a> {
+impl<'a, K, V> IntoIterator for &'a SortedMap<K, V> {
+    type Item = (&'a K, &'a V);
+    type IntoIter = Iter<'a, K, V>;
+    fn into_iter(self) -> Iter<'a, K, V> {
         self.iter()
     }
 }
-impl<'a> IntoIterator for &'a mut ValueMap {
-    type Item = (&'a String, &'a mut Value);
-    type IntoIter = IterMut<'a>;
-    fn into_iter(self) -> IterMut<'a> {
+impl<'a, K, V> IntoIterator for &'a mut SortedMap<K, V> {
+    type Item = (&'a K, &'a mut V);
+    type IntoIter = IterMut<'a, K, V>;
+    fn into_iter(self) -> IterMut<'a, K, V> {
         self.iter_mut()
     }
 }

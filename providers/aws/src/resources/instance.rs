@@ -374,7 +374,7 @@ fn plan_keyed(
         .map(|item| {
             let mut m = item.as_map().cloned().unwrap_or_default();
             for (k, d) in defaults {
-                if m.get(k).is_none_or(Value::is_null) {
+                if m.get(*k).is_none_or(Value::is_null) {
                     m.insert(k.to_string(), Value::Bool(*d));
                 }
             }
@@ -382,7 +382,7 @@ fn plan_keyed(
                 .iter()
                 .find(|p| p.get_attr(key).is_some() && p.get_attr(key) == item.get_attr(key));
             for c in computed {
-                if m.get(c).is_none_or(Value::is_null) {
+                if m.get(*c).is_none_or(Value::is_null) {
                     let from_prior = match before {
                         Some(p) => p.get_attr(c).cloned().unwrap_or(Value::Null),
                         None => Value::Unknown,
@@ -428,7 +428,7 @@ pub(crate) fn plan_nested(
         .map(|(i, item)| {
             let mut m = item.as_map().cloned().unwrap_or_default();
             for c in computed {
-                if m.get(c).is_none_or(Value::is_null) {
+                if m.get(*c).is_none_or(Value::is_null) {
                     let from_prior = match prior_items.get(i) {
                         Some(p) => p.get_attr(c).cloned().unwrap_or(Value::Null),
                         None => Value::Unknown,
