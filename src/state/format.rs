@@ -490,6 +490,8 @@ impl Reader<'_> {
         match kids {
             Kids::Absent => {}
             Kids::Items(is) => {
+                // Exactly as many as there are: a vector's first growth makes room for four.
+                instances = SortedMap::with_capacity(is.len());
                 for (j, iv) in is.into_iter().enumerate() {
                     let at = format!("{at}.instances[{j}]");
                     let (key, inst) = self.instance(iv, &at)?;

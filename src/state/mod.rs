@@ -257,7 +257,7 @@ impl State {
                     .entry(addr.resource.clone())
                     .or_insert_with(|| ResourceState {
                         provider: provider.to_string(),
-                        instances: SortedMap::new(),
+                        instances: SortedMap::with_capacity(1), // most resources have one instance
                     });
                 r.provider = provider.to_string();
                 r.instances.insert(addr.key.clone(), inst);
