@@ -2,7 +2,8 @@
 //!
 //! [`read`] turns the bytes of a `terraform.tfstate` into a [`State`], rejecting anything it does
 //! not understand with [`StateError::Invalid`] saying where and what; it never panics. A large
-//! file laid out as Terraform writes it has its resources parsed on all cores. An instance's
+//! file laid out as Terraform writes it has its resources parsed on all cores, and
+//! [`read_pieces`] reads such a file a piece at a time, never holding it whole. An instance's
 //! `attributes` are never built into a JSON tree: serde_json checks that they are JSON and hands
 //! over their text, which `minify_canonical` keeps minus its whitespace when it is already in
 //! the canonical form below (as Terraform and cairn write it), and which is otherwise parsed and
@@ -15,7 +16,8 @@
 //! (`reindent`).
 //!
 //! This module owns the serialised form only; the in-memory model lives in `state/mod.rs` and
-//! storage in `state/backend`. It does no I/O.
+//! storage in `state/backend`. It opens no files: [`read_pieces`] reads from the source it is
+//! handed.
 //!
 //! Not represented (so not written back): `check_results` (Terraform recomputes them on every
 //! run; we always write `null`). Refused: deposed objects and legacy flat attributes, which the
@@ -42,23 +44,12 @@ pub const FORMAT_VERSION: u64 = 4;
 
 /// Parses a version 4 state file. `path` only names the file in errors.
 pub fn read(bytes: &[u8], path: &str) -> Result<State, StateError> {
-    let bad = |reason: String| StateError::Invalid {
-        path: path.to_string(),
-        reason,
-    };
     let r = Reader { path };
     // The resources, most of a large state, are parsed and read on several threads; anything
     // unusual about the document's shape, or any resource that is not JSON, takes the plain
     // path, which gives the precise error.
     let split = split_resources(bytes).and_then(|(top, resources)| {
-        let items: Vec<(usize, &str)> = resources.into_iter().enumerate().collect();
-        let read = crate::par::map(&items, |(i, text)| {
-            let mut de = serde_json::Deserializer::from_str(text);
-            let node = NodeSeed(Level::Resource).deserialize(&mut de).ok()?;
-            de.end().ok()?;
-            Some(r.resource(node, &format!("resources[{i}]")))
-        });
-        let read: Vec<_> = read.into_iter().collect::<Option<_>>()?;
+        let read = read_resources(&r, &resources, 0)?;
         Some((top, read))
     });
     let (top, read) = match split {
@@ -68,13 +59,136 @@ pub fn read(bytes: &[u8], path: &str) -> Result<State, StateError> {
             let top = NodeSeed(Level::Top)
                 .deserialize(&mut de)
                 .and_then(|top| de.end().map(|()| top))
-                .map_err(|e| bad(format!("not valid JSON: {e}")))?;
+                .map_err(|e| r.bad("", format!("not valid JSON: {e}")))?;
             let Some(top) = top else {
-                return Err(bad("the top level must be a JSON object".into()));
+                return Err(r.bad("", "the top level must be a JSON object"));
             };
             (top, None)
         }
     };
+    assemble(&r, top, read)
+}
+
+/// A resource read from its text: its address and state, or why it is not a resource.
+type ReadResource = Result<(ResourceAddr, ResourceState), StateError>;
+
+/// The resources of JSON `texts` (the first being `resources[first]`), read on every core;
+/// `None` when one is not JSON, which the one-piece parse then reports precisely.
+fn read_resources(r: &Reader, texts: &[&str], first: usize) -> Option<Vec<ReadResource>> {
+    let items: Vec<(usize, &str)> = texts
+        .iter()
+        .enumerate()
+        .map(|(i, t)| (first + i, *t))
+        .collect();
+    let read = crate::par::map(&items, |(i, text)| {
+        let mut de = serde_json::Deserializer::from_str(text);
+        let node = NodeSeed(Level::Resource).deserialize(&mut de).ok()?;
+        de.end().ok()?;
+        Some(r.resource(node, &format!("resources[{i}]")))
+    });
+    read.into_iter().collect()
+}
+
+/// How much of a file [`read_pieces`] takes at a time.
+const PIECE: usize = 4 << 20;
+
+/// [`read`] of a file taken from `source` a piece at a time, each piece's resources read on
+/// every core as it arrives: a large file is never held whole (188 MB for 100,000 resources,
+/// and as many page faults to fill it). Only a file laid out as Terraform writes it, as for
+/// [`split_resources`], is read this way: `Ok(None)` for any other (and when a resource in it
+/// is not JSON), and the caller then reads the file whole with [`read`], which takes any layout
+/// and gives the precise error. An error only when `source` fails.
+pub fn read_pieces(
+    source: &mut impl std::io::Read,
+    path: &str,
+) -> std::io::Result<Option<Result<State, StateError>>> {
+    read_pieces_of(source, path, PIECE)
+}
+
+fn read_pieces_of(
+    source: &mut impl std::io::Read,
+    path: &str,
+    piece: usize,
+) -> std::io::Result<Option<Result<State, StateError>>> {
+    use std::io::Read as _;
+    let r = Reader { path };
+    // `buf` holds the text not yet read: the head until the resources open, then from the
+    // start of the resource in progress, then (once they close) the rest of the document.
+    let mut buf: Vec<u8> = Vec::with_capacity(piece + (piece >> 2));
+    let mut head: Option<Vec<u8>> = None;
+    let (mut from, mut scanned, mut close): (usize, usize, Option<usize>) = (0, 0, None);
+    let mut read = Vec::new();
+    loop {
+        let n = (&mut *source).take(piece as u64).read_to_end(&mut buf)?;
+        let eof = n < piece;
+        if head.is_none() {
+            let Some(at) = memmem::find(&buf, OPEN.as_bytes()) else {
+                if eof {
+                    return Ok(None);
+                }
+                continue;
+            };
+            head = Some(buf.drain(..at + OPEN.len()).collect());
+        }
+        if close.is_none() {
+            // A line between resources may straddle two pieces: the search starts far enough
+            // back to see it.
+            let start = scanned.saturating_sub(BETWEEN.len() - 1).max(from);
+            let end = memmem::find(&buf[start..], CLOSE.as_bytes()).map(|c| start + c);
+            let mut texts = Vec::new();
+            for at in memmem::find_iter(&buf[start..end.unwrap_or(buf.len())], BETWEEN.as_bytes()) {
+                let item_end = start + at + "\n    }".len();
+                texts.push((from, item_end));
+                from = item_end + ",\n    ".len();
+            }
+            scanned = end.unwrap_or(buf.len());
+            if let Some(c) = end {
+                texts.push((from, c));
+                from = c;
+                close = Some(c);
+            }
+            let Ok(texts) = texts
+                .iter()
+                .map(|&(a, b)| std::str::from_utf8(&buf[a..b]))
+                .collect::<Result<Vec<&str>, std::str::Utf8Error>>()
+            else {
+                return Ok(None);
+            };
+            let Some(done) = read_resources(&r, &texts, read.len()) else {
+                return Ok(None);
+            };
+            read.extend(done);
+            if close.is_none() {
+                buf.drain(..from);
+                scanned -= from;
+                from = 0;
+            }
+        }
+        if eof {
+            break;
+        }
+    }
+    let (Some(mut top_text), Some(close)) = (head, close) else {
+        return Ok(None);
+    };
+    top_text.extend_from_slice(&buf[close..]);
+    let top = String::from_utf8(top_text)
+        .ok()
+        .and_then(|t| serde_json::from_str::<Value>(&t).ok());
+    let Some(Value::Object(fields)) = top else {
+        return Ok(None);
+    };
+    let top = Node {
+        fields: Fields(fields.into_iter().collect()),
+        kids: Kids::Absent,
+    };
+    Ok(Some(assemble(&r, top, Some(read))))
+}
+
+/// The state of a document's top-level object `top`, with its resources `read` already (else
+/// read from `top`).
+fn assemble(r: &Reader, top: Node, read: Option<Vec<ReadResource>>) -> Result<State, StateError> {
+    let bad = |reason: String| r.bad("", reason);
     let Node {
         fields: top,
         kids: resource_nodes,
@@ -169,15 +283,19 @@ pub fn read(bytes: &[u8], path: &str) -> Result<State, StateError> {
     })
 }
 
+/// The line that opens the resources of a state file laid out as Terraform writes it.
+const OPEN: &str = "\n  \"resources\": [\n";
+/// The line that closes them (a resource's own lines are indented further).
+const CLOSE: &str = "\n  ]";
+/// The lines between two resources.
+const BETWEEN: &str = "\n    },\n    {\n";
+
 /// Splits a state file laid out as Terraform writes it (two-space indentation) into its
 /// top-level fields, parsed, and the JSON text of each resource, found by the lines that
 /// separate them (a JSON string cannot hold a line break, so these lines are structure).
 /// `None` for any other layout, or a document smaller than a megabyte, which the plain parse
 /// handles as well.
 fn split_resources(bytes: &[u8]) -> Option<(Node<'static>, Vec<&str>)> {
-    const OPEN: &str = "\n  \"resources\": [\n";
-    const CLOSE: &str = "\n  ]";
-    const BETWEEN: &str = "\n    },\n    {\n";
     if bytes.len() < (1 << 20) {
         return None;
     }

@@ -20,7 +20,8 @@
 //! file meanwhile, that Terraform, once it gets the lock, works on the replaced (stale) file.
 //! Terraform writes in place and so never meets this with itself; we keep atomic replacement.
 //!
-//! Reading takes no lock: plan reads a snapshot while an apply holds the lock.
+//! Reading takes no lock: plan reads a snapshot while an apply holds the lock. A snapshot of a
+//! large file is read a piece at a time (`format::read_pieces`), never held whole.
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write as _};
@@ -133,8 +134,7 @@ impl Backend for LocalBackend {
     }
 
     async fn read(&self) -> Result<Option<State>, StateError> {
-        self.blocking(|i| Ok(i.read_stored()?.map(|(_, s)| s)))
-            .await
+        self.blocking(Inner::read_snapshot).await
     }
 
     async fn write(&self, state: &State) -> Result<u64, StateError> {
@@ -229,6 +229,24 @@ impl Inner {
             path: self.display(),
             source,
         }
+    }
+
+    /// The stored state, as [`Inner::read_stored`] gives it; a large file is read a piece at
+    /// a time and never held whole ([`format::read_pieces`]).
+    fn read_snapshot(&self) -> Result<Option<State>, StateError> {
+        let mut file = match File::open(&self.path) {
+            Ok(f) => f,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(self.read_err(e)),
+        };
+        let len = file.metadata().map_err(|e| self.read_err(e))?.len();
+        if len >= 1 << 20
+            && let Some(state) =
+                format::read_pieces(&mut file, &self.display()).map_err(|e| self.read_err(e))?
+        {
+            return state.map(Some);
+        }
+        Ok(self.read_stored()?.map(|(_, s)| s))
     }
 
     /// The stored bytes and state; `None` when there is no file or it is empty (as Terraform

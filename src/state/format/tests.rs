@@ -570,6 +570,43 @@ fn large_states_read_in_pieces_like_whole() {
     assert_eq!(back.resources, s.resources);
     assert_eq!(write(&back), bytes);
 
+    // Taken a piece at a time, whatever the size of the pieces and of the reads that fill them
+    // (lines between resources then straddle pieces), the file reads the same.
+    /// A source that hands over at most `most` bytes per read.
+    struct Trickle<'a>(&'a [u8], usize);
+    impl std::io::Read for Trickle<'_> {
+        fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+            let n = self.0.len().min(out.len()).min(self.1);
+            out[..n].copy_from_slice(&self.0[..n]);
+            self.0 = &self.0[n..];
+            Ok(n)
+        }
+    }
+    for (piece, most) in [(PIECE, usize::MAX), (65_536, 1000), (997, 13)] {
+        let got = read_pieces_of(&mut Trickle(&bytes, most), "big.tfstate", piece)
+            .expect("no read error")
+            .unwrap_or_else(|| panic!("taken in pieces of {piece}"))
+            .expect("reads");
+        assert_eq!(got.resources, s.resources, "pieces of {piece}");
+        assert_eq!(write(&got), bytes, "pieces of {piece}");
+    }
+    // Another layout, or a resource that is not JSON, is left to the one-piece parse.
+    let compact = serde_json::to_vec(&serde_json::from_slice::<Value>(&bytes).unwrap()).unwrap();
+    assert!(
+        read_pieces(&mut &compact[..], "big.tfstate")
+            .unwrap()
+            .is_none()
+    );
+    let mut not_json = bytes.clone();
+    let at = memmem::find(&not_json, b"\"id-2999\"").unwrap();
+    not_json[at] = b'{';
+    assert!(
+        read_pieces(&mut &not_json[..], "big.tfstate")
+            .unwrap()
+            .is_none()
+    );
+    assert!(read(&not_json, "big.tfstate").is_err());
+
     let text = String::from_utf8(bytes).unwrap();
     let broken = text.replacen("\"mode\": \"managed\"", "\"mode\": \"manage\"", 2000);
     let err = read(broken.as_bytes(), "big.tfstate")
@@ -579,6 +616,13 @@ fn large_states_read_in_pieces_like_whole() {
         err.contains("resources[0]") && err.contains("\"mode\""),
         "the first broken resource is named: {err}"
     );
+    // Read in pieces, it is named the same way.
+    let piecewise = read_pieces_of(&mut broken.as_bytes(), "big.tfstate", 65_536)
+        .unwrap()
+        .expect("JSON throughout")
+        .unwrap_err()
+        .to_string();
+    assert_eq!(piecewise, err);
 }
 
 // ---------------------------------------------------------------------------------------------
