@@ -145,7 +145,11 @@ impl Number {
         if !(2..=36).contains(&radix) {
             return None;
         }
-        let digits = m.to_str_radix(radix);
+        // Most fit in 64 bits, and print without the general big-integer conversion.
+        let digits = match m.to_u64() {
+            Some(small) if radix == 10 => small.to_string(),
+            _ => m.to_str_radix(radix),
+        };
         Some(if neg && !m.is_zero() {
             format!("-{digits}")
         } else {
@@ -849,6 +853,29 @@ mod tests {
 
     fn p(s: &str) -> Number {
         Number::parse(s).unwrap()
+    }
+
+    /// Integers print the same whether they fit in 64 bits (printed directly) or not.
+    #[test]
+    fn integers_print_alike_on_both_sides_of_64_bits() {
+        for (text, radix, want) in [
+            ("0", 10, "0"),
+            ("-0", 10, "0"),
+            ("-42", 10, "-42"),
+            ("18446744073709551615", 10, "18446744073709551615"),
+            ("18446744073709551616", 10, "18446744073709551616"),
+            ("-18446744073709551616", 10, "-18446744073709551616"),
+            ("255", 16, "ff"),
+            ("-5", 2, "-101"),
+            ("1e30", 10, "1000000000000000000000000000000"),
+        ] {
+            assert_eq!(
+                p(text).to_int_string(radix).as_deref(),
+                Some(want),
+                "{text}"
+            );
+        }
+        assert_eq!(p("1.5").to_int_string(10), None);
     }
 
     #[test]

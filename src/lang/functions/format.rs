@@ -211,7 +211,7 @@ pub(super) fn format_one(v: &Verb, arg: &Value, spec: &str, at: usize) -> Result
                 && let Value::String(s) = arg.strip_marks_ref()
                 && parse_number(s).is_none()
             {
-                let h = hex::encode(s.as_bytes());
+                let h = super::crypto::hex(s.as_bytes());
                 return Ok(if v.verb == 'X' { h.to_uppercase() } else { h });
             }
             let x = as_num()?;

@@ -298,19 +298,19 @@ static FUNCTIONS: &[Function] = &[
     }),
     f("filemd5", &["path"], |a, ctx| {
         use md5::Digest as _;
-        Ok(Value::String(hex::encode(md5::Md5::digest(read_hashed(
+        Ok(Value::String(crypto::hex(md5::Md5::digest(read_hashed(
             &a, ctx,
         )?))))
     }),
     f("filesha1", &["path"], |a, ctx| {
         use sha1::Digest as _;
-        Ok(Value::String(hex::encode(sha1::Sha1::digest(read_hashed(
+        Ok(Value::String(crypto::hex(sha1::Sha1::digest(read_hashed(
             &a, ctx,
         )?))))
     }),
     f("filesha256", &["path"], |a, ctx| {
         use sha2::Digest as _;
-        Ok(Value::String(hex::encode(sha2::Sha256::digest(
+        Ok(Value::String(crypto::hex(sha2::Sha256::digest(
             read_hashed(&a, ctx)?,
         ))))
     }),
@@ -342,19 +342,19 @@ static FUNCTIONS: &[Function] = &[
     f("base64decode", &["str"], fn_base64decode),
     f("md5", &["str"], |a, _| {
         use md5::Digest as _;
-        Ok(Value::String(hex::encode(md5::Md5::digest(
+        Ok(Value::String(crypto::hex(md5::Md5::digest(
             string(&a, 0)?.as_bytes(),
         ))))
     }),
     f("sha1", &["str"], |a, _| {
         use sha1::Digest as _;
-        Ok(Value::String(hex::encode(sha1::Sha1::digest(
+        Ok(Value::String(crypto::hex(sha1::Sha1::digest(
             string(&a, 0)?.as_bytes(),
         ))))
     }),
     f("sha256", &["str"], |a, _| {
         use sha2::Digest as _;
-        Ok(Value::String(hex::encode(sha2::Sha256::digest(
+        Ok(Value::String(crypto::hex(sha2::Sha256::digest(
             string(&a, 0)?.as_bytes(),
         ))))
     }),
@@ -367,7 +367,7 @@ static FUNCTIONS: &[Function] = &[
     }),
     f("sha512", &["str"], |a, _| {
         use sha2::Digest as _;
-        Ok(Value::String(hex::encode(sha2::Sha512::digest(
+        Ok(Value::String(crypto::hex(sha2::Sha512::digest(
             string(&a, 0)?.as_bytes(),
         ))))
     }),
