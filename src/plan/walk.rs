@@ -561,6 +561,10 @@ impl<'a> Walk<'a> {
             if ra.mode != ResourceMode::Managed || rs.instances.is_empty() {
                 continue;
             }
+            // A type already known to live only in the state is skipped before any lookup.
+            if state_only.get(&(rs.provider.as_str(), ra.ty.as_str())) == Some(&true) {
+                continue;
+            }
             let Some(p) = self.providers.by_addr(&rs.provider).cloned() else {
                 continue;
             };
@@ -1803,13 +1807,18 @@ impl<'a> Walk<'a> {
 
     /// Deletes objects whose resource block is gone from the configuration.
     async fn plan_orphans(&mut self, _registry: &dyn Registry) {
+        // Resources are filtered before any instance address is made (one copy of the address
+        // each: most of this pass when nothing is orphaned).
         let orphans: Vec<(InstanceAddr, String, InstanceState)> = self
             .prior
-            .instances()
-            .filter(|(a, _, _)| {
-                a.resource.mode == ResourceMode::Managed && !self.configured.contains(&a.resource)
+            .resources
+            .iter()
+            .filter(|(a, _)| a.mode == ResourceMode::Managed && !self.configured.contains(*a))
+            .flat_map(|(a, rs)| {
+                rs.instances
+                    .iter()
+                    .map(move |(k, i)| (a.instance(k.clone()), rs.provider.clone(), i.clone()))
             })
-            .map(|(a, rs, i)| (a, rs.provider.clone(), i.clone()))
             .collect();
         for (addr, paddr, inst) in orphans {
             if !self.opts.targets.is_empty() && !self.opts.targets.iter().any(|t| t.contains(&addr))
