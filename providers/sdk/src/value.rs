@@ -596,7 +596,7 @@ impl From<Tagged> for Value {
 /// token becomes its part of the value directly, with exactly the rules of
 /// [`Value::from_json_typed`] and [`Value::from_json`].
 mod stream {
-    use std::cell::RefCell;
+    use std::cell::{Cell, RefCell};
     use std::collections::HashMap;
     use std::fmt;
     use std::rc::Rc;
@@ -621,11 +621,33 @@ mod stream {
     }
 
     pub(super) fn from_str(text: &str, mode: Mode<'_>) -> Result<Value, serde_json::Error> {
+        match read(text, mode) {
+            // A dynamic value read in one pass could not be given its type without its text:
+            // the document is read again, every such value from its text.
+            Err(e) if !TWO_PASS.get() && e.to_string().starts_with(RETYPE) => {
+                TWO_PASS.set(true);
+                let again = read(text, mode);
+                TWO_PASS.set(false);
+                again
+            }
+            other => other,
+        }
+    }
+
+    fn read(text: &str, mode: Mode<'_>) -> Result<Value, serde_json::Error> {
         let mut de = serde_json::Deserializer::from_str(text);
         let v = Seed(mode).deserialize(&mut de)?;
         de.end()?;
         Ok(v)
     }
+
+    thread_local! {
+        /// Set while a document is read again with every dynamic value read from its text.
+        static TWO_PASS: Cell<bool> = const { Cell::new(false) };
+    }
+
+    /// The error that asks [`from_str`] to read a document again (see [`retype`]).
+    const RETYPE: &str = "cairn: dynamic value needs its text";
 
     struct Seed<'t>(Mode<'t>);
 
@@ -769,16 +791,33 @@ mod stream {
         Ok(ValueMap::from_vec(m))
     }
 
+    /// A type read from its JSON text, or `None` when the text is no type.
+    type KnownType = Option<Rc<Type>>;
+
     /// The type written as JSON `text` (`Type::from_json`), remembered per thread: the
     /// instances of one resource store the same few types over and over.
     fn type_of_text(text: &str) -> Option<Rc<Type>> {
         thread_local! {
-            static TYPES: RefCell<HashMap<Box<str>, Option<Rc<Type>>>> =
+            static TYPES: RefCell<HashMap<Box<str>, KnownType>> =
                 RefCell::new(HashMap::new());
         }
         // Bounds the memory a state of many distinct types can take.
         const MAX: usize = 1024;
-        TYPES.with(|types| {
+        // The few types met last are compared first: hashing the text of a type (often a few
+        // hundred bytes) for every instance was a twenty-fifth of reading stored objects.
+        thread_local! {
+            static RECENT: RefCell<Vec<(Box<str>, KnownType)>> = const { RefCell::new(Vec::new()) };
+        }
+        const RECENT_MAX: usize = 4;
+        if let Some(t) = RECENT.with(|r| {
+            r.borrow()
+                .iter()
+                .find(|(k, _)| **k == *text)
+                .map(|(_, t)| t.clone())
+        }) {
+            return t;
+        }
+        let t = TYPES.with(|types| {
             if let Some(t) = types.borrow().get(text) {
                 return t.clone();
             }
@@ -792,14 +831,27 @@ mod stream {
             }
             types.insert(text.into(), t.clone());
             t
-        })
+        });
+        RECENT.with(|r| {
+            let mut r = r.borrow_mut();
+            if r.len() == RECENT_MAX {
+                r.remove(0);
+            }
+            r.push((text.into(), t.clone()));
+        });
+        t
     }
 
     /// An object where a value of dynamic type is expected: the `{"value": ..., "type": ...}`
     /// wrapper a dynamic value is stored in (its value then read with that type), or else an
-    /// untyped object. Members are kept as text until the decision.
+    /// untyped object. Members are kept as text until the decision; but when `value` comes
+    /// first, as state files write it, the value is read at once as an untyped value and then
+    /// given its type ([`retype`]), which saves reading its text twice.
     fn dynamic<'de, A: MapAccess<'de>>(first: String, map: &mut A) -> Result<Value, A::Error> {
         use serde::de::Error as _;
+        if first == "value" && !TWO_PASS.get() {
+            return dynamic_value_first(first, map);
+        }
         let mut raw: Vec<(String, &'de RawValue)> = vec![(first, map.next_value()?)];
         while let Some(k) = map.next_key::<String>()? {
             let v: &'de RawValue = map.next_value()?;
@@ -826,6 +878,107 @@ mod stream {
         }
         // Sorted and unique already.
         Ok(Value::Object(ValueMap::from_vec(m)))
+    }
+
+    /// A member of a dynamic object: read already (untyped), or kept as text.
+    enum Member<'de> {
+        Read(Value),
+        Text(&'de RawValue),
+    }
+
+    /// [`dynamic`] of an object whose first key, `value`, has been read.
+    fn dynamic_value_first<'de, A: MapAccess<'de>>(
+        first: String,
+        map: &mut A,
+    ) -> Result<Value, A::Error> {
+        use serde::de::Error as _;
+        let mut members = vec![(
+            first,
+            Member::Read(map.next_value_seed(Seed(Mode::Untyped))?),
+        )];
+        while let Some(k) = map.next_key::<String>()? {
+            members.push((k, Member::Text(map.next_value()?)));
+        }
+        sort_keeping_last(&mut members);
+        let ty = match members.as_slice() {
+            [(t, Member::Text(ty)), (v, _)] if t == "type" && v == "value" => {
+                type_of_text(ty.get())
+            }
+            _ => None,
+        };
+        if let Some(ty) = ty
+            && let Some((_, value)) = members.pop()
+        {
+            return match value {
+                Member::Text(text) => {
+                    from_str(text.get(), Mode::Typed(&ty)).map_err(A::Error::custom)
+                }
+                Member::Read(v) => retype(v, &ty).ok_or_else(|| A::Error::custom(RETYPE)),
+            };
+        }
+        let mut m = Vec::with_capacity(members.len());
+        for (k, member) in members {
+            let v = match member {
+                Member::Read(v) => v,
+                Member::Text(text) => {
+                    from_str(text.get(), Mode::Untyped).map_err(A::Error::custom)?
+                }
+            };
+            m.push((k, v));
+        }
+        // Sorted and unique already.
+        Ok(Value::Object(ValueMap::from_vec(m)))
+    }
+
+    /// The value that reading some JSON with type `ty` gives, from the untyped value `v` of
+    /// the same JSON; `None` where that needs the text itself: a number read as a string (its
+    /// digits as written), a null read as a string (a number too large to read is null when
+    /// untyped), and a dynamic value's wrapper inside the value (its type as text).
+    fn retype(v: Value, ty: &Type) -> Option<Value> {
+        Some(match (v, ty) {
+            (Value::Null | Value::Number(_), Type::String) => return None,
+            (Value::Null, _) => Value::Null,
+            (Value::Bool(b), Type::String) => Value::String(b.to_string()),
+            (Value::String(s), Type::Number) => match Number::parse(&s) {
+                Some(n) => Value::Number(n),
+                None => Value::String(s),
+            },
+            (v @ (Value::Bool(_) | Value::Number(_) | Value::String(_)), _) => v,
+            (Value::Tuple(xs), Type::List(el)) => Value::List(retype_all(xs, |_| el)?),
+            (Value::Tuple(xs), Type::Set(el)) => Value::set(retype_all(xs, |_| el)?),
+            (Value::Tuple(xs), Type::Tuple(els)) => {
+                Value::Tuple(retype_all(xs, |i| els.get(i).unwrap_or(&Type::Any))?)
+            }
+            (v @ Value::Tuple(_), _) => v,
+            (Value::Object(m), Type::Map(el)) => Value::Map(retype_members(m, |_| el)?),
+            (Value::Object(m), Type::Object(o)) => {
+                Value::Object(retype_members(m, |k| o.attrs.get(k).unwrap_or(&Type::Any))?)
+            }
+            (Value::Object(m), Type::Any) => {
+                if m.len() == 2 && m.contains_key("type") && m.contains_key("value") {
+                    return None;
+                }
+                Value::Object(m)
+            }
+            (v @ Value::Object(_), _) => v,
+            _ => return None,
+        })
+    }
+
+    /// [`retype`] of each element, in place.
+    fn retype_all<'t>(mut xs: Vec<Value>, ty: impl Fn(usize) -> &'t Type) -> Option<Vec<Value>> {
+        for (i, x) in xs.iter_mut().enumerate() {
+            *x = retype(std::mem::take(x), ty(i))?;
+        }
+        Some(xs)
+    }
+
+    /// [`retype`] of each member, in place (the keys stay as they are).
+    fn retype_members<'t>(mut m: ValueMap, ty: impl Fn(&str) -> &'t Type) -> Option<ValueMap> {
+        for (k, v) in m.iter_mut() {
+            *v = retype(std::mem::take(v), ty(k))?;
+        }
+        Some(m)
     }
 }
 
@@ -1003,6 +1156,10 @@ mod tests {
             r#"{"value": {"k": [1]}, "type": ["map", ["list", "number"]]}"#,
             r#"{"value": {"a": {"value": 1, "type": "number"}}, "type": ["object", {"a": "dynamic"}]}"#,
             r#"{"value": 1, "type": "nonsense"}"#,
+            r#"{"value": 12.50, "type": "string"}"#,
+            r#"{"value": [null, 1.0, true, "2"], "type": ["list", "string"]}"#,
+            r#"{"value": {"b": ["3", 4]}, "type": ["map", ["set", "number"]]}"#,
+            r#"{"value": {"value": 1, "type": "number"}, "type": "dynamic"}"#,
             r#"{"value": 1, "type": ["list"]}"#,
             r#"{"value": 1, "other": 2}"#,
             r#"{"value": 1, "type": "number", "more": 3}"#,
