@@ -471,9 +471,9 @@ impl Value {
         stream::from_str(text, stream::Mode::Untyped)
     }
     /// [`Value::from_json_typed`] of the JSON text `text`, read in one pass driven by `ty`
-    /// without building a JSON tree (a dynamic value's `{"value", "type"}` wrapper is the one
-    /// part read twice: its value waits, as text, for its type). An error only when `text` is
-    /// not JSON.
+    /// without building a JSON tree (a dynamic value's `{"value", "type"}` wrapper, whose type
+    /// comes after its value, has the value read untyped and then given its type, or, where
+    /// that needs its text, read again). An error only when `text` is not JSON.
     pub fn from_json_str_typed(text: &str, ty: &Type) -> Result<Value, serde_json::Error> {
         stream::from_str(text, stream::Mode::Typed(ty))
     }
