@@ -849,53 +849,12 @@ mod stream {
     /// given its type ([`retype`]), which saves reading its text twice.
     fn dynamic<'de, A: MapAccess<'de>>(first: String, map: &mut A) -> Result<Value, A::Error> {
         use serde::de::Error as _;
-        if first == "value" && !TWO_PASS.get() {
-            return dynamic_value_first(first, map);
-        }
-        let mut raw: Vec<(String, &'de RawValue)> = vec![(first, map.next_value()?)];
-        while let Some(k) = map.next_key::<String>()? {
-            let v: &'de RawValue = map.next_value()?;
-            raw.push((k, v));
-        }
-        sort_keeping_last(&mut raw);
-        let get = |key: &str| {
-            raw.binary_search_by(|(k, _)| k.as_str().cmp(key))
-                .ok()
-                .map(|i| raw[i].1)
+        let first_member = if first == "value" && !TWO_PASS.get() {
+            Member::Read(map.next_value_seed(Seed(Mode::Untyped))?)
+        } else {
+            Member::Text(map.next_value()?)
         };
-        if raw.len() == 2
-            && let Some(value) = get("value")
-            && let Some(ty) = get("type").and_then(|t| type_of_text(t.get()))
-        {
-            return from_str(value.get(), Mode::Typed(&ty)).map_err(A::Error::custom);
-        }
-        let mut m = Vec::with_capacity(raw.len());
-        for (k, v) in raw {
-            m.push((
-                k,
-                from_str(v.get(), Mode::Untyped).map_err(A::Error::custom)?,
-            ));
-        }
-        // Sorted and unique already.
-        Ok(Value::Object(ValueMap::from_vec(m)))
-    }
-
-    /// A member of a dynamic object: read already (untyped), or kept as text.
-    enum Member<'de> {
-        Read(Value),
-        Text(&'de RawValue),
-    }
-
-    /// [`dynamic`] of an object whose first key, `value`, has been read.
-    fn dynamic_value_first<'de, A: MapAccess<'de>>(
-        first: String,
-        map: &mut A,
-    ) -> Result<Value, A::Error> {
-        use serde::de::Error as _;
-        let mut members = vec![(
-            first,
-            Member::Read(map.next_value_seed(Seed(Mode::Untyped))?),
-        )];
+        let mut members = vec![(first, first_member)];
         while let Some(k) = map.next_key::<String>()? {
             members.push((k, Member::Text(map.next_value()?)));
         }
@@ -928,6 +887,12 @@ mod stream {
         }
         // Sorted and unique already.
         Ok(Value::Object(ValueMap::from_vec(m)))
+    }
+
+    /// A member of a dynamic object: read already (untyped), or kept as text.
+    enum Member<'de> {
+        Read(Value),
+        Text(&'de RawValue),
     }
 
     /// The value that reading some JSON with type `ty` gives, from the untyped value `v` of
