@@ -11,6 +11,8 @@ use std::str::FromStr;
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
+pub use crate::intern::Name;
+
 /// Managed resource or data source.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum Mode {
@@ -115,8 +117,8 @@ impl fmt::Display for ModulePath {
 pub struct ResourceAddr {
     pub module: ModulePath,
     pub mode: Mode,
-    pub ty: String,
-    pub name: String,
+    pub ty: Name,
+    pub name: Name,
 }
 
 impl ResourceAddr {
@@ -124,8 +126,8 @@ impl ResourceAddr {
         ResourceAddr {
             module: ModulePath::root(),
             mode: Mode::Managed,
-            ty: ty.to_string(),
-            name: name.to_string(),
+            ty: Name::new(ty),
+            name: Name::new(name),
         }
     }
     pub fn data(ty: &str, name: &str) -> ResourceAddr {
@@ -330,8 +332,8 @@ impl FromStr for Target {
         let resource = ResourceAddr {
             module,
             mode,
-            ty: rest[0].to_string(),
-            name,
+            ty: Name::new(rest[0]),
+            name: Name::new(&name),
         };
         Ok(match key {
             InstanceKey::None if !rest[1].contains('[') => Target::Resource(resource),

@@ -9,6 +9,7 @@ pub mod config;
 pub mod diag;
 pub mod fmt;
 pub mod graph;
+pub mod intern;
 pub mod lang;
 pub mod par;
 pub mod plan;

@@ -45,8 +45,8 @@ pub(crate) async fn console(args: ConsoleArgs, ui: Ui) -> anyhow::Result<i32> {
     let schema_of = |provider: &str, addr: &ResourceAddr| -> Option<Schema> {
         let s = schemas.get(provider)?;
         match addr.mode {
-            Mode::Managed => s.resources.get(&addr.ty).map(|r| r.schema.clone()),
-            Mode::Data => s.data_sources.get(&addr.ty).cloned(),
+            Mode::Managed => s.resources.get(addr.ty.as_str()).map(|r| r.schema.clone()),
+            Mode::Data => s.data_sources.get(addr.ty.as_str()).cloned(),
         }
     };
     // Evaluation never looks at source text: the console keeps the map, so that what is typed

@@ -97,7 +97,7 @@ pub(crate) async fn import(args: ImportArgs, ui: Ui) -> anyhow::Result<i32> {
     let Some(configured) = planned.providers.get(&provider_ref) else {
         bail!("Provider configuration not present\n\nNo provider {provider_ref:?} for {addr}.");
     };
-    let Some(schema) = configured.schema.resources.get(&addr.resource.ty) else {
+    let Some(schema) = configured.schema.resources.get(addr.resource.ty.as_str()) else {
         bail!(
             "Invalid resource type\n\nThe provider {} does not support resource type {:?}.",
             configured.source,

@@ -224,8 +224,8 @@ impl Redactor {
     fn state(&mut self, state: &mut State, schemas: &Schemas) {
         for (addr, rs) in state.resources.iter_mut() {
             let schema = match addr.mode {
-                AddrMode::Managed => schemas.resources.get(&addr.ty),
-                AddrMode::Data => schemas.data_sources.get(&addr.ty),
+                AddrMode::Managed => schemas.resources.get(addr.ty.as_str()),
+                AddrMode::Data => schemas.data_sources.get(addr.ty.as_str()),
             };
             for inst in rs.instances.values_mut() {
                 let v = match schema {

@@ -230,8 +230,10 @@ fn check_module(
         };
         let schema = p.schema();
         let s: Option<&Schema> = match r.addr.mode {
-            crate::addr::Mode::Managed => schema.resources.get(&r.addr.ty).map(|x| &x.schema),
-            crate::addr::Mode::Data => schema.data_sources.get(&r.addr.ty),
+            crate::addr::Mode::Managed => {
+                schema.resources.get(r.addr.ty.as_str()).map(|x| &x.schema)
+            }
+            crate::addr::Mode::Data => schema.data_sources.get(r.addr.ty.as_str()),
         };
         match s {
             Some(s) => {

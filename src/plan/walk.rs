@@ -28,7 +28,7 @@ use super::scope::{Expansion, InstanceScope, ModuleScope, ResourceValues};
 use super::vars;
 use super::{Action, Mode, OutputChange, Plan, Reason, ResourceChange};
 use crate::addr::{
-    InstanceAddr, InstanceKey, Mode as ResourceMode, ModulePath, ResourceAddr, Target,
+    InstanceAddr, InstanceKey, Mode as ResourceMode, ModulePath, Name, ResourceAddr, Target,
 };
 use crate::config::{Config, IgnoreChanges, Module, ModuleCall, ProviderRef, Resource};
 use crate::diag::{Diagnostic, Diagnostics, Span};
@@ -552,10 +552,10 @@ impl<'a> Walk<'a> {
             Vec<InstanceAddr>,
             Vec<Value>,
         );
-        let mut groups: BTreeMap<(String, String), Group> = BTreeMap::new();
+        let mut groups: BTreeMap<(String, Name), Group> = BTreeMap::new();
         let mut diags = Diagnostics::new();
         // Each stored object is converted to a value (on every core), then joins its group.
-        let mut stored: Vec<(InstanceAddr, (String, String), &crate::state::Attrs)> = Vec::new();
+        let mut stored: Vec<(InstanceAddr, (String, Name), &crate::state::Attrs)> = Vec::new();
         let mut state_only: HashMap<(&str, &str), bool> = HashMap::default();
         for (ra, rs) in &self.prior.resources {
             if ra.mode != ResourceMode::Managed || rs.instances.is_empty() {
@@ -582,7 +582,7 @@ impl<'a> Walk<'a> {
             {
                 continue;
             }
-            let key = (p.addr.clone(), ra.ty.clone());
+            let key = (p.addr.clone(), ra.ty);
             groups.entry(key.clone()).or_insert_with(|| {
                 let ty = schema.object_type();
                 (

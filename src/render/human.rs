@@ -73,8 +73,8 @@ impl Options<'_> {
         let s = self.schemas?;
         let ty = &change.addr.resource.ty;
         match change.addr.resource.mode {
-            AddrMode::Managed => s.resources.get(ty),
-            AddrMode::Data => s.data_sources.get(ty),
+            AddrMode::Managed => s.resources.get(ty.as_str()),
+            AddrMode::Data => s.data_sources.get(ty.as_str()),
         }
     }
 }
@@ -757,8 +757,8 @@ pub fn state(w: &mut impl Write, state: &State, opts: &Options) -> io::Result<()
     for (i, (addr, inst)) in instances.iter().enumerate() {
         let r = &addr.resource;
         let schema = opts.schemas.and_then(|s| match r.mode {
-            AddrMode::Managed => s.resources.get(&r.ty),
-            AddrMode::Data => s.data_sources.get(&r.ty),
+            AddrMode::Managed => s.resources.get(r.ty.as_str()),
+            AddrMode::Data => s.data_sources.get(r.ty.as_str()),
         });
         let value = match schema {
             Some(s) => inst.attributes.to_value_typed(&s.object_type()),

@@ -352,8 +352,8 @@ pub fn state(state: &State, schemas: &Schemas) -> J {
         .map(|(addr, rs, inst)| {
             let mut m = identity(&addr, &rs.provider);
             let schema = match addr.resource.mode {
-                crate::addr::Mode::Managed => schemas.resources.get(&addr.resource.ty),
-                crate::addr::Mode::Data => schemas.data_sources.get(&addr.resource.ty),
+                crate::addr::Mode::Managed => schemas.resources.get(addr.resource.ty.as_str()),
+                crate::addr::Mode::Data => schemas.data_sources.get(addr.resource.ty.as_str()),
             };
             let v = match schema {
                 Some(s) => inst.attributes.to_value_typed(&s.object_type()),

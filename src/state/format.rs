@@ -37,7 +37,7 @@ use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
 use super::{Attrs, InstanceState, OutputState, ResourceState, State, StateError};
-use crate::addr::{InstanceKey, Mode, ModulePath, ResourceAddr, Target};
+use crate::addr::{InstanceKey, Mode, ModulePath, Name, ResourceAddr, Target};
 
 /// The state format version this module reads and writes.
 pub const FORMAT_VERSION: u64 = 4;
@@ -601,8 +601,8 @@ impl Reader<'_> {
         let addr = ResourceAddr {
             module,
             mode,
-            ty,
-            name,
+            ty: Name::new(&ty),
+            name: Name::new(&name),
         };
         let mut instances = SortedMap::new();
         match kids {

@@ -208,7 +208,7 @@ fn update(state: &State, name: &str, value: &str, deps: &[&str]) -> ResourceChan
 fn delete(state: &State, name: &str) -> ResourceChange {
     let deps: Vec<String> = state
         .instance(&addr(name))
-        .map(|i| i.dependencies.iter().map(|d| d.name.clone()).collect())
+        .map(|i| i.dependencies.iter().map(|d| d.name.to_string()).collect())
         .unwrap_or_default();
     let deps: Vec<&str> = deps.iter().map(String::as_str).collect();
     change(
@@ -1084,7 +1084,7 @@ async fn in_flight_operations_finish_after_a_failure() {
     let started: Vec<String> = events
         .iter()
         .filter_map(|e| match e {
-            Event::Started { addr, .. } => Some(addr.resource.name.clone()),
+            Event::Started { addr, .. } => Some(addr.resource.name.to_string()),
             _ => None,
         })
         .collect();
