@@ -847,11 +847,13 @@ impl<'a> Walk<'a> {
         let mut failed: HashSet<Node> = HashSet::default();
         let graph: &'a Graph = self.graph;
         let order = graph.order();
+        let positions = graph.order_positions();
         let mut i = 0;
         while i < order.len() {
-            let batch = self.independent_resources(&order[i..], &failed);
+            let batch = self.independent_resources(&order[i..], &positions[i..], &failed);
             if batch >= PARALLEL_BATCH {
-                self.plan_resources(&order[i..i + batch]).await;
+                self.plan_resources(&order[i..i + batch], &positions[i..i + batch])
+                    .await;
                 i += batch;
                 continue;
             }
@@ -875,7 +877,12 @@ impl<'a> Walk<'a> {
     /// How many of the first `nodes` are resources in scope that can be planned together: none
     /// depends on another, nor on a node that failed. Zero when planning would not run on
     /// several threads (one core, or a runtime with a single thread, as in unit tests).
-    fn independent_resources(&self, nodes: &[Node], failed: &HashSet<Node>) -> usize {
+    fn independent_resources(
+        &self,
+        nodes: &[Node],
+        positions: &[usize],
+        failed: &HashSet<Node>,
+    ) -> usize {
         let parallel = std::thread::available_parallelism().is_ok_and(|n| n.get() > 1)
             && tokio::runtime::Handle::try_current()
                 .is_ok_and(|h| h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread);
@@ -885,20 +892,18 @@ impl<'a> Walk<'a> {
         // Positions in the graph: 100,000 resources hash a number each, not an address.
         let mut batch: HashSet<usize> = HashSet::default();
         let mut len = 0;
-        for node in nodes {
+        for (node, &at) in nodes.iter().zip(positions) {
             let Node::Resource(addr) = node else {
                 break;
             };
-            let at = self.graph.position(node);
-            let independent = at.is_none_or(|i| {
-                self.graph
-                    .dependencies_at(i)
-                    .all(|(j, d)| !batch.contains(&j) && (failed.is_empty() || !failed.contains(d)))
-            });
+            let independent = self
+                .graph
+                .dependencies_at(at)
+                .all(|(j, d)| !batch.contains(&j) && (failed.is_empty() || !failed.contains(d)));
             if !independent || (self.included.is_some() && !self.in_scope(&self.full(addr))) {
                 break;
             }
-            batch.extend(at);
+            batch.insert(at);
             len += 1;
         }
         len
@@ -907,22 +912,23 @@ impl<'a> Walk<'a> {
     /// Plans resources independent of each other on every core, then records what each added
     /// to the walk in their order, so the plan is the one visiting them one by one would make.
     /// Only the walk of a root that calls no modules plans in batches.
-    async fn plan_resources(&mut self, nodes: &[Node]) {
+    async fn plan_resources(&mut self, nodes: &[Node], positions: &[usize]) {
         let m: &'a Module = self.m;
-        let mut items: Vec<(&'a Resource, &Node)> = Vec::with_capacity(nodes.len());
-        for node in nodes {
+        let mut items: Vec<(&'a Resource, usize)> = Vec::with_capacity(nodes.len());
+        for (node, &at) in nodes.iter().zip(positions) {
             let Node::Resource(addr) = node else {
                 continue;
             };
             self.configured.insert(self.full(addr));
-            items.push((&m.resources[addr], node));
+            items.push((&m.resources[addr], at));
         }
         let handle = tokio::runtime::Handle::current();
         let this: &Self = self;
         let outcomes = tokio::task::block_in_place(|| {
-            crate::par::map(&items, |(r, node)| {
-                let deps = this.root_dependencies(node);
-                handle.block_on(this.plan_resource_in(r, &deps, true))
+            crate::par::map(&items, |&(r, at)| {
+                // The root's graph: its addresses are full ones (see `root_dependencies`).
+                let deps = this.graph.resource_dependencies_at(at);
+                handle.block_on(this.plan_resource_in(r, &deps, true, Some(at)))
             })
         });
         for ((r, _), out) in items.iter().zip(outcomes) {
@@ -1285,7 +1291,7 @@ impl<'a> Walk<'a> {
     /// Plans a resource of the current module instance.
     async fn plan_resource(&mut self, r: &'a Resource) {
         let deps = self.full_dependencies(&Node::Resource(r.addr.clone()));
-        let out = self.plan_resource_in(r, &deps, false).await;
+        let out = self.plan_resource_in(r, &deps, false, None).await;
         self.commit(r, out);
     }
 
@@ -1322,12 +1328,14 @@ impl<'a> Walk<'a> {
 
     /// Plans a resource without changing the walk, so that resources independent of each
     /// other can be planned on several threads: what it adds to the walk is in the [`Outcome`],
-    /// which [`Walk::commit`] records in graph order.
+    /// which [`Walk::commit`] records in graph order. `at` is the resource's position in the
+    /// module's graph, when the caller knows it.
     async fn plan_resource_in(
         &self,
         r: &'a Resource,
         deps: &[ResourceAddr],
         nested: bool,
+        at: Option<usize>,
     ) -> Outcome {
         let mut out = Outcome::default();
         let Ok(pref) = module::resolve_provider(&self.chain, r.provider_ref()) else {
@@ -1374,7 +1382,7 @@ impl<'a> Walk<'a> {
                 (key, each_value, import)
             })
             .collect();
-        let keep = self.values_needed(r);
+        let keep = self.values_needed(r, at.or_else(|| self.graph.position(&node)));
         let Some(object_type) = provider.object_type(r.addr.mode, &r.addr.ty) else {
             return out;
         };
@@ -1488,11 +1496,11 @@ impl<'a> Walk<'a> {
     /// Whether the values of a resource's instances are needed once it is planned: something
     /// refers to it, its postconditions use `self`, or a `check` or `import` block may refer to
     /// it. When not, the planned values are only in the plan's changes (no copy for the scope).
-    fn values_needed(&self, r: &Resource) -> bool {
+    fn values_needed(&self, r: &Resource, at: Option<usize>) -> bool {
         !self.m.checks.is_empty()
             || !self.imports.is_empty()
             || !r.lifecycle.postconditions.is_empty()
-            || self.graph.has_dependents(&Node::Resource(r.addr.clone()))
+            || at.is_some_and(|i| self.graph.has_dependents_at(i))
     }
 
     /// Plans one instance of a resource; its value (planned, or stored when it is not targeted)
