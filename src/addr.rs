@@ -83,7 +83,7 @@ pub fn quote(s: &str) -> String {
 /// One step of a module instance path: `module.NAME[KEY]`.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct ModuleStep {
-    pub name: String,
+    pub name: Name,
     pub key: InstanceKey,
 }
 
@@ -163,7 +163,7 @@ impl ResourceAddr {
                     .0
                     .iter()
                     .map(|s| ModuleStep {
-                        name: s.name.clone(),
+                        name: s.name,
                         key: InstanceKey::None,
                     })
                     .collect(),
@@ -305,7 +305,10 @@ impl FromStr for Target {
             if !is_ident(&name) {
                 return Err(err("invalid module name"));
             }
-            module.push(ModuleStep { name, key });
+            module.push(ModuleStep {
+                name: Name::new(&name),
+                key,
+            });
             i += 2;
         }
         let module = ModulePath(module);

@@ -64,8 +64,8 @@ thread_local! {
 const SHARD_BITS: u32 = 5;
 const SEED: u64 = 0x6361_6972_6e5f_6e6d;
 /// Text is copied into blocks of this size, so that a name costs its length and no
-/// allocation of its own.
-const BLOCK: usize = 64 * 1024;
+/// allocation of its own. Small, since each shard that holds a name has a block.
+const BLOCK: usize = 4096;
 
 /// One part of the table: names are spread over several, each with its own lock, so that the
 /// threads reading a configuration or a state in parallel rarely wait for each other.

@@ -209,7 +209,7 @@ fn scope_at<'a>(
     let mut cur = root;
     for step in &path.0 {
         let m: &'a Module = scope.module;
-        let Some(call) = m.calls.get(&step.name) else {
+        let Some(call) = m.calls.get(step.name.as_str()) else {
             return Err(Diagnostic::error(
                 "Module not in configuration",
                 format!(

@@ -248,7 +248,7 @@ pub fn find<'a>(root: &'a Module, path: &ModulePath) -> Option<(&'a Module, Vec<
     let mut m = root;
     let mut chain = Vec::new();
     for step in &path.0 {
-        let call = m.calls.get(&step.name)?;
+        let call = m.calls.get(step.name.as_str())?;
         chain.push(call);
         m = &call.module;
     }
@@ -259,7 +259,7 @@ pub fn find<'a>(root: &'a Module, path: &ModulePath) -> Option<(&'a Module, Vec<
 pub fn child_path(parent: &ModulePath, name: &str, key: &InstanceKey) -> ModulePath {
     let mut steps = parent.0.clone();
     steps.push(crate::addr::ModuleStep {
-        name: name.to_string(),
+        name: crate::addr::Name::new(name),
         key: key.clone(),
     });
     ModulePath(steps)

@@ -239,7 +239,7 @@ fn still_declared(m: &Module, from: &Target) -> Option<Span> {
         Target::Module(p) => {
             let (last, parent) = p.0.split_last()?;
             let parent = module_at(m, &ModulePath(parent.to_vec()))?;
-            let call = parent.calls.get(&last.name)?;
+            let call = parent.calls.get(last.name.as_str())?;
             let repeated = call.count.is_some() || call.for_each.is_some();
             (last.key == InstanceKey::None && !repeated).then(|| call.span.clone())
         }

@@ -254,7 +254,7 @@ use module::Instance;
 type ConfigAddr = (Vec<String>, ResourceAddr);
 
 fn names(p: &ModulePath) -> Vec<String> {
-    p.0.iter().map(|s| s.name.clone()).collect()
+    p.0.iter().map(|s| s.name.to_string()).collect()
 }
 
 fn local(a: &ResourceAddr) -> ResourceAddr {
@@ -1103,7 +1103,7 @@ impl<'a> Walk<'a> {
         Some((
             ModulePath(parent.to_vec()),
             last.key.clone(),
-            last.name.clone(),
+            last.name.to_string(),
         ))
     }
 
