@@ -60,7 +60,7 @@ pub(crate) async fn import(args: ImportArgs, ui: Ui) -> anyhow::Result<i32> {
             .split('_')
             .next()
             .unwrap_or_default()
-            .to_string(),
+            .into(),
         alias: None,
     });
     let path = support::state_path(Some(&config), args.flags.state.as_ref())?;

@@ -26,7 +26,7 @@ fn needed_sources(config: &Config) -> BTreeSet<(String, String)> {
         let mut names: BTreeSet<String> = m
             .resources
             .values()
-            .map(|r| r.provider_ref().name)
+            .map(|r| r.provider_ref().name.to_string())
             .collect();
         names.extend(m.providers.iter().map(|p| p.name.clone()));
         names.extend(m.terraform.required_providers.keys().cloned());

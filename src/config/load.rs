@@ -1250,12 +1250,12 @@ impl Decoder<'_> {
     fn provider_ref_expr(&self, e: &Expression) -> Option<ProviderRef> {
         match static_reference(e, false).as_deref() {
             Some([RefStep::Attr(name)]) => Some(ProviderRef {
-                name: name.clone(),
+                name: name.into(),
                 alias: None,
             }),
             Some([RefStep::Attr(name), RefStep::Attr(alias)]) => Some(ProviderRef {
-                name: name.clone(),
-                alias: Some(alias.clone()),
+                name: name.into(),
+                alias: Some(alias.into()),
             }),
             _ => None,
         }
@@ -1272,7 +1272,7 @@ impl Decoder<'_> {
         for (key, value) in obj.iter() {
             let child = match key {
                 crate::lang::ast::ObjectKey::Ident(i) => Some(ProviderRef {
-                    name: i.as_str().to_string(),
+                    name: i.as_str().into(),
                     alias: None,
                 }),
                 crate::lang::ast::ObjectKey::Expression(e) => self.provider_ref_expr(e),
@@ -1501,12 +1501,12 @@ impl Decoder<'_> {
         let steps = static_reference(&expr, false);
         let parsed = match steps.as_deref() {
             Some([RefStep::Attr(name)]) => Some(ProviderRef {
-                name: name.clone(),
+                name: name.into(),
                 alias: None,
             }),
             Some([RefStep::Attr(name), RefStep::Attr(alias)]) => Some(ProviderRef {
-                name: name.clone(),
-                alias: Some(alias.clone()),
+                name: name.into(),
+                alias: Some(alias.into()),
             }),
             _ => None,
         };

@@ -23,7 +23,7 @@ use std::path::PathBuf;
 use cairn_provider::Type;
 use indexmap::IndexMap;
 
-use crate::addr::{Mode, ResourceAddr, Target};
+use crate::addr::{Mode, Name, ResourceAddr, Target};
 use crate::diag::{FileId, SourceMap, Span};
 
 pub use load::load_dir;
@@ -210,11 +210,26 @@ pub struct ProviderBlock {
     pub span: Span,
 }
 
+impl ProviderBlock {
+    /// The reference that names this configuration.
+    pub fn reference(&self) -> ProviderRef {
+        ProviderRef {
+            name: Name::new(&self.name),
+            alias: self.alias.as_deref().map(Name::new),
+        }
+    }
+
+    /// Whether `r` names this configuration.
+    pub fn is(&self, r: &ProviderRef) -> bool {
+        self.name == r.name.as_str() && self.alias.as_deref() == r.alias.as_deref()
+    }
+}
+
 /// A reference to a provider configuration: `aws` or `aws.west`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct ProviderRef {
-    pub name: String,
-    pub alias: Option<String>,
+    pub name: Name,
+    pub alias: Option<Name>,
 }
 
 #[derive(Debug)]
@@ -280,7 +295,7 @@ impl Resource {
     /// by its type's prefix.
     pub fn provider_ref(&self) -> ProviderRef {
         self.provider.clone().unwrap_or_else(|| ProviderRef {
-            name: self.addr.implied_provider().to_string(),
+            name: self.addr.implied_provider().into(),
             alias: None,
         })
     }

@@ -84,7 +84,7 @@ fn describe_calls(sources: &SourceMap, m: &super::Module, indent: &str, out: &mu
         }
         let show = |p: &super::ProviderRef| match &p.alias {
             Some(a) => format!("{}.{a}", p.name),
-            None => p.name.clone(),
+            None => p.name.to_string(),
         };
         for (child, parent) in &c.providers {
             let _ = write!(out, " provider {}={}", show(child), show(parent));

@@ -348,10 +348,7 @@ fn build_nested(m: &Module, facts: bool) -> Result<Graph, Diagnostics> {
         b.node(Node::Local(name.clone()));
     }
     for p in &m.providers {
-        b.node(Node::Provider(ProviderRef {
-            name: p.name.clone(),
-            alias: p.alias.clone(),
-        }));
+        b.node(Node::Provider(p.reference()));
     }
     // Each resource's node, in the order of `m.resources`, for adding its edges unlooked-up.
     let resource_nodes: Vec<NodeIndex> = m
@@ -376,10 +373,7 @@ fn build_nested(m: &Module, facts: bool) -> Result<Graph, Diagnostics> {
         b.refs(m, &to, lang::references(&l.expr), false);
     }
     for p in &m.providers {
-        let to = To::Node(Node::Provider(ProviderRef {
-            name: p.name.clone(),
-            alias: p.alias.clone(),
-        }));
+        let to = To::Node(Node::Provider(p.reference()));
         b.refs(m, &to, lang::body_references(&p.body), false);
     }
     // What each resource refers to, found and looked up on every core when there are many:
@@ -444,10 +438,7 @@ fn build_nested(m: &Module, facts: bool) -> Result<Graph, Diagnostics> {
         }
         // Provider configurations passed to the module are configured first.
         for (_, parent) in &call.providers {
-            if m.providers
-                .iter()
-                .any(|p| p.name == parent.name && p.alias == parent.alias)
-            {
+            if m.providers.iter().any(|p| p.is(parent)) {
                 b.add(From::Node(Node::Provider(parent.clone())), &to, None);
             }
         }
@@ -615,9 +606,7 @@ impl Builder {
             }
         }
         let p = r.provider_ref();
-        if m.providers
-            .iter()
-            .any(|b| b.name == p.name && b.alias == p.alias)
+        if m.providers.iter().any(|b| b.is(&p))
             && let Some(a) = self.index_of(&Node::Provider(p))
         {
             out.push(Edge::Found(a, None));

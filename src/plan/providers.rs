@@ -210,7 +210,10 @@ impl ProviderSet {
             .find(|(_, rp)| qualify_source(&rp.source) == source)
             .map(|(n, _)| n.clone())
             .unwrap_or_else(|| source.rsplit('/').next().unwrap_or(&source).to_string());
-        let r = ProviderRef { name, alias };
+        let r = ProviderRef {
+            name: name.into(),
+            alias: alias.map(crate::addr::Name::from),
+        };
         if let Some(c) = self.by_ref.get(&r).filter(|c| c.addr == addr) {
             return Ok(c.clone());
         }

@@ -320,7 +320,7 @@ fn needed_providers<'a>(
                 let declared = m
                     .terraform
                     .required_providers
-                    .get(&pref.name)
+                    .get(pref.name.as_str())
                     .is_some_and(|rp| rp.configuration_aliases.contains(&pref));
                 if !declared {
                     diags.push(
@@ -448,19 +448,10 @@ impl<'a> Walk<'a> {
         let mut used_by = BTreeMap::new();
         needed_providers(self.m, &mut Vec::new(), &mut used_by, &mut diags);
         for p in &self.m.providers {
-            used_by
-                .entry(ProviderRef {
-                    name: p.name.clone(),
-                    alias: p.alias.clone(),
-                })
-                .or_insert(None);
+            used_by.entry(p.reference()).or_insert(None);
         }
         for (r, used_by) in used_by {
-            let block = self
-                .m
-                .providers
-                .iter()
-                .find(|p| p.name == r.name && p.alias == r.alias);
+            let block = self.m.providers.iter().find(|p| p.is(&r));
             if r.alias.is_some() && block.is_none() {
                 diags.push(
                     Diagnostic::error(

@@ -74,7 +74,7 @@ struct Renderer<'a> {
 fn provider_key(r: &ProviderRef) -> String {
     match &r.alias {
         Some(a) => format!("{}.{a}", r.name),
-        None => r.name.clone(),
+        None => r.name.to_string(),
     }
 }
 
@@ -82,15 +82,12 @@ impl Renderer<'_> {
     fn provider_configs(&self, root: &Module) -> Map<String, J> {
         let mut refs: BTreeMap<String, ProviderRef> = BTreeMap::new();
         for p in &root.providers {
-            let r = ProviderRef {
-                name: p.name.clone(),
-                alias: p.alias.clone(),
-            };
+            let r = p.reference();
             refs.insert(provider_key(&r), r);
         }
         for name in root.terraform.required_providers.keys() {
             let r = ProviderRef {
-                name: name.clone(),
+                name: name.into(),
                 alias: None,
             };
             refs.entry(provider_key(&r)).or_insert(r);
@@ -111,16 +108,12 @@ impl Renderer<'_> {
             if let Some(v) = root
                 .terraform
                 .required_providers
-                .get(&r.name)
+                .get(r.name.as_str())
                 .and_then(|p| p.version.as_ref())
             {
                 m.insert("version_constraint".into(), json!(v));
             }
-            if let Some(block) = root
-                .providers
-                .iter()
-                .find(|p| p.name == r.name && p.alias == r.alias)
-            {
+            if let Some(block) = root.providers.iter().find(|p| p.is(&r)) {
                 let schema = self.providers.get(&r).map(|c| &c.schema.provider);
                 let e = self.expressions(&block.body.body, schema);
                 if !e.is_empty() {
