@@ -26,13 +26,13 @@ impl Name {
     /// The one `Name` for this text, interning it on first use.
     pub fn new(s: &str) -> Name {
         // Names come in runs (every resource of a state or a configuration names its type
-        // right before its name), so the last two looked up are tried first, without a lock.
+        // right before its name), so the last four looked up are tried first, without a lock.
         let recent = RECENT.with(|r| r.get());
         if let Some(n) = recent.into_iter().flatten().find(|n| n.0 == s) {
             return n;
         }
         let n = Name::lookup(s);
-        RECENT.with(|r| r.set([Some(n), recent[0]]));
+        RECENT.with(|r| r.set([Some(n), recent[0], recent[1], recent[2]]));
         n
     }
 
@@ -58,7 +58,7 @@ impl Name {
 }
 
 thread_local! {
-    static RECENT: Cell<[Option<Name>; 2]> = const { Cell::new([None, None]) };
+    static RECENT: Cell<[Option<Name>; 4]> = const { Cell::new([None; 4]) };
 }
 
 const SHARD_BITS: u32 = 5;

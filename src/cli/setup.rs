@@ -101,7 +101,7 @@ impl Scope for ValidateScope<'_> {
     fn resolve(&self, subject: &Subject, span: Option<&Span>) -> Result<Value, Diagnostic> {
         let m = self.base.module;
         match subject {
-            Subject::Local(name) if m.locals.contains_key(name) => Ok(Value::Unknown),
+            Subject::Local(name) if m.locals.contains_key(name.as_str()) => Ok(Value::Unknown),
             Subject::Local(name) => Err(Diagnostic::error(
                 "Reference to undeclared local value",
                 format!(
@@ -275,12 +275,12 @@ fn check_module(
             continue;
         }
         let found = match node {
-            Node::Local(name) => m.locals.get(name).map(|l| {
+            Node::Local(name) => m.locals.get(name.as_str()).map(|l| {
                 checked(config, &scope, lang::references(&l.expr), |s| {
                     errors(lang::eval(&l.expr, s))
                 })
             }),
-            Node::Output(name) => m.outputs.get(name).map(|o| {
+            Node::Output(name) => m.outputs.get(name.as_str()).map(|o| {
                 let mut refs = lang::references(&o.value);
                 for e in &o.depends_on {
                     refs.extend(lang::references(e));
@@ -304,7 +304,7 @@ fn check_module(
                 }
                 _ => None,
             },
-            Node::ModuleCall(name) => m.calls.get(name).map(|call| {
+            Node::ModuleCall(name) => m.calls.get(name.as_str()).map(|call| {
                 let mut refs = Vec::new();
                 for e in call.args.values() {
                     refs.extend(lang::references(e));

@@ -26,7 +26,7 @@ use std::sync::Arc;
 use petgraph::algo::{tarjan_scc, toposort};
 use petgraph::graph::{DiGraph, NodeIndex};
 
-use crate::addr::ResourceAddr;
+use crate::addr::{Name, ResourceAddr};
 use crate::config::{Config, Expr, Module, ProviderRef, Resource};
 use crate::diag::{Diagnostic, Diagnostics, Span};
 use crate::lang::{self, Reference, Subject};
@@ -34,13 +34,13 @@ use crate::lang::{self, Reference, Subject};
 /// An object of the configuration that takes part in ordering.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Node {
-    Var(String),
-    Local(String),
+    Var(Name),
+    Local(Name),
     Provider(ProviderRef),
     Resource(ResourceAddr),
-    Output(String),
+    Output(Name),
     /// A `module` block (all its instances).
-    ModuleCall(String),
+    ModuleCall(Name),
 }
 
 impl fmt::Display for Node {
@@ -114,7 +114,7 @@ impl Graph {
                 match &self.g[j] {
                     Node::Resource(_) => {}
                     Node::ModuleCall(n) => {
-                        out.push(n.clone());
+                        out.push(n.to_string());
                         stack.push(j);
                     }
                     _ => stack.push(j),
@@ -339,13 +339,13 @@ fn build_nested(m: &Module, facts: bool) -> Result<Graph, Diagnostics> {
         keep_facts: facts,
     };
     for name in m.calls.keys() {
-        b.node(Node::ModuleCall(name.clone()));
+        b.node(Node::ModuleCall(Name::new(name)));
     }
     for name in m.variables.keys() {
-        b.node(Node::Var(name.clone()));
+        b.node(Node::Var(Name::new(name)));
     }
     for name in m.locals.keys() {
-        b.node(Node::Local(name.clone()));
+        b.node(Node::Local(Name::new(name)));
     }
     for p in &m.providers {
         b.node(Node::Provider(p.reference()));
@@ -357,11 +357,11 @@ fn build_nested(m: &Module, facts: bool) -> Result<Graph, Diagnostics> {
         .map(|addr| b.node(Node::Resource(addr.clone())))
         .collect();
     for name in m.outputs.keys() {
-        b.node(Node::Output(name.clone()));
+        b.node(Node::Output(Name::new(name)));
     }
 
     for v in m.variables.values() {
-        let to = To::Node(Node::Var(v.name.clone()));
+        let to = To::Node(Node::Var(Name::new(&v.name)));
         for val in &v.validations {
             // Validation conditions may refer to the variable itself only (and, since Terraform
             // 1.9, to other objects).
@@ -369,7 +369,7 @@ fn build_nested(m: &Module, facts: bool) -> Result<Graph, Diagnostics> {
         }
     }
     for l in m.locals.values() {
-        let to = To::Node(Node::Local(l.name.clone()));
+        let to = To::Node(Node::Local(Name::new(&l.name)));
         b.refs(m, &to, lang::references(&l.expr), false);
     }
     for p in &m.providers {
@@ -403,7 +403,7 @@ fn build_nested(m: &Module, facts: bool) -> Result<Graph, Diagnostics> {
         }
     }
     for o in m.outputs.values() {
-        let to = To::Node(Node::Output(o.name.clone()));
+        let to = To::Node(Node::Output(Name::new(&o.name)));
         let mut refs = lang::references(&o.value);
         for c in &o.preconditions {
             refs.extend(conditions_refs(&c.condition, &c.error_message));
@@ -416,7 +416,7 @@ fn build_nested(m: &Module, facts: bool) -> Result<Graph, Diagnostics> {
         b.refs(m, &to, deps, true);
     }
     for call in m.calls.values() {
-        let to = To::Node(Node::ModuleCall(call.name.clone()));
+        let to = To::Node(Node::ModuleCall(Name::new(&call.name)));
         let mut refs = Vec::new();
         for e in call.count.iter().chain(call.for_each.iter()) {
             refs.extend(lang::references(e));
@@ -525,7 +525,7 @@ impl Builder {
 
     /// The index of the node of a module call.
     fn call_index(&self, call: &str) -> Option<NodeIndex> {
-        self.index.get(&Node::ModuleCall(call.to_string())).copied()
+        self.index.get(&Node::ModuleCall(Name::new(call))).copied()
     }
 
     /// Adds an edge: between whole module calls in this module's graph, and as a fact for the
@@ -589,14 +589,14 @@ impl Builder {
         let mut out = Vec::with_capacity(refs.len() + deps.len() + 1);
         for (list, depends_on) in [(refs, false), (deps, true)] {
             for r in list {
-                if matches!(&r.subject, Subject::Module(n) if m.calls.contains_key(n)) {
+                if matches!(&r.subject, Subject::Module(n) if m.calls.contains_key(n.as_str())) {
                     out.push(Edge::Other(r, depends_on));
                     continue;
                 }
                 // The reference's name becomes the node looked up, without a copy.
                 let node = match r.subject {
-                    Subject::Var(n) if m.variables.contains_key(&n) => Node::Var(n),
-                    Subject::Local(n) if m.locals.contains_key(&n) => Node::Local(n),
+                    Subject::Var(n) if m.variables.contains_key(n.as_str()) => Node::Var(n),
+                    Subject::Local(n) if m.locals.contains_key(n.as_str()) => Node::Local(n),
                     Subject::Resource(a) if m.resources.contains_key(&a) => Node::Resource(a),
                     _ => continue,
                 };
@@ -620,15 +620,17 @@ impl Builder {
         let b = self.to_index(to);
         for r in refs {
             let from = match r.subject {
-                Subject::Var(n) if m.variables.contains_key(&n) => From::Node(Node::Var(n)),
-                Subject::Local(n) if m.locals.contains_key(&n) => From::Node(Node::Local(n)),
+                Subject::Var(n) if m.variables.contains_key(n.as_str()) => From::Node(Node::Var(n)),
+                Subject::Local(n) if m.locals.contains_key(n.as_str()) => {
+                    From::Node(Node::Local(n))
+                }
                 Subject::Resource(a) if m.resources.contains_key(&a) => {
                     From::Node(Node::Resource(a))
                 }
-                Subject::Module(n) if m.calls.contains_key(&n) => match r.attr {
-                    Some(o) => From::Output(n, o),
-                    None if depends_on => From::Close(n),
-                    None => From::Outputs(n),
+                Subject::Module(n) if m.calls.contains_key(n.as_str()) => match r.attr {
+                    Some(o) => From::Output(n.to_string(), o),
+                    None if depends_on => From::Close(n.to_string()),
+                    None => From::Outputs(n.to_string()),
                 },
                 _ => continue,
             };
@@ -796,16 +798,16 @@ impl Tree {
                     To::Node(n) => t.at(i, Step::Node(n.clone())),
                     To::Var(c, v) => t
                         .child(i, c)
-                        .and_then(|ci| t.at(ci, Step::Node(Node::Var(v.clone())))),
+                        .and_then(|ci| t.at(ci, Step::Node(Node::Var(Name::new(v))))),
                 };
                 let Some(to) = to else { continue };
-                let call = |c: &String| t.at(i, Step::Node(Node::ModuleCall(c.clone())));
+                let call = |c: &String| t.at(i, Step::Node(Node::ModuleCall(Name::new(c))));
                 let from: Vec<NodeIndex> = match &f.from {
                     From::Node(n) => t.at(i, Step::Node(n.clone())).into_iter().collect(),
                     From::Output(c, o) => {
                         let out = t
                             .child(i, c)
-                            .and_then(|ci| t.at(ci, Step::Node(Node::Output(o.clone()))));
+                            .and_then(|ci| t.at(ci, Step::Node(Node::Output(Name::new(o)))));
                         // An output the module does not declare is reported by evaluation.
                         out.or_else(|| call(c)).into_iter().collect()
                     }
@@ -813,7 +815,7 @@ impl Tree {
                         let mut v: Vec<NodeIndex> = call(c).into_iter().collect();
                         if let (Some(ci), Some(callm)) = (t.child(i, c), m.calls.get(c)) {
                             for o in callm.module.outputs.keys() {
-                                v.extend(t.at(ci, Step::Node(Node::Output(o.clone()))));
+                                v.extend(t.at(ci, Step::Node(Node::Output(Name::new(o)))));
                             }
                         }
                         v
@@ -833,7 +835,7 @@ impl Tree {
             for (c, callm) in &m.calls {
                 let (Some(ci), Some(expand)) = (
                     t.child(i, c),
-                    t.at(i, Step::Node(Node::ModuleCall(c.clone()))),
+                    t.at(i, Step::Node(Node::ModuleCall(Name::new(c)))),
                 ) else {
                     continue;
                 };

@@ -136,7 +136,7 @@ impl Walker<'_> {
                     out.insert(format!("{}{a}", c.prefix));
                 }
                 Subject::Local(n) => {
-                    if let Some(l) = c.m.locals.get(n)
+                    if let Some(l) = c.m.locals.get(n.as_str())
                         && seen.insert((at, format!("local.{n}")))
                     {
                         self.deps(at, lang::references(&l.expr), out, seen);
@@ -144,7 +144,7 @@ impl Walker<'_> {
                 }
                 Subject::Var(n) => {
                     if let Some((parent, call)) = c.parent
-                        && let Some(arg) = call.args.get(n)
+                        && let Some(arg) = call.args.get(n.as_str())
                         && seen.insert((at, format!("var.{n}")))
                     {
                         self.deps(parent, lang::references(arg), out, seen);

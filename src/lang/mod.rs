@@ -16,7 +16,7 @@ mod template;
 
 use cairn_provider::{Type, Value};
 
-use crate::addr::{InstanceKey, ResourceAddr};
+use crate::addr::{InstanceKey, Name, ResourceAddr};
 use crate::diag::{Diagnostic, Span};
 
 pub use convert::convert;
@@ -62,13 +62,13 @@ pub fn did_you_mean<'a>(given: &str, candidates: impl IntoIterator<Item = &'a st
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Subject {
     /// `var.NAME`
-    Var(String),
+    Var(Name),
     /// `local.NAME`
-    Local(String),
+    Local(Name),
     /// `TYPE.NAME` or `data.TYPE.NAME` (all instances).
     Resource(ResourceAddr),
     /// `module.NAME`
-    Module(String),
+    Module(Name),
     /// `count.index`
     CountIndex,
     /// `each.key`

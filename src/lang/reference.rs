@@ -12,7 +12,7 @@ use super::ast::{
 };
 
 use super::{Reference, Subject};
-use crate::addr::ResourceAddr;
+use crate::addr::{Name, ResourceAddr};
 use crate::config::{Body, Expr};
 use crate::diag::{FileId, Span};
 
@@ -59,9 +59,9 @@ pub(crate) fn subject_of(
         )
     };
     match name {
-        "var" => first.map(|a| (Subject::Var(a.to_string()), 1)).ok_or_else(|| direct("var")),
-        "local" => first.map(|a| (Subject::Local(a.to_string()), 1)).ok_or_else(|| direct("local")),
-        "module" => first.map(|a| (Subject::Module(a.to_string()), 1)).ok_or_else(|| direct("module")),
+        "var" => first.map(|a| (Subject::Var(Name::new(a)), 1)).ok_or_else(|| direct("var")),
+        "local" => first.map(|a| (Subject::Local(Name::new(a)), 1)).ok_or_else(|| direct("local")),
+        "module" => first.map(|a| (Subject::Module(Name::new(a)), 1)).ok_or_else(|| direct("module")),
         "path" => match first {
             Some(a @ ("module" | "root" | "cwd")) => Ok((Subject::Path(a.to_string()), 1)),
             Some(a) => Err((

@@ -155,7 +155,7 @@ fn fill_calls_once<'a>(
         let Node::ModuleCall(name) = node else {
             continue;
         };
-        let Some(call) = m.calls.get(name) else {
+        let Some(call) = m.calls.get(name.as_str()) else {
             continue;
         };
         let Ok((expansion, keys)) =
@@ -188,7 +188,7 @@ fn fill_calls_once<'a>(
             instances.insert(key, value);
         }
         scope.modules.insert(
-            name.clone(),
+            name.to_string(),
             ResourceValues {
                 expansion,
                 instances,

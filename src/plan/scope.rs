@@ -163,14 +163,14 @@ impl Scope for ModuleScope<'_> {
             Subject::Var(name) => self
                 .module
                 .variables
-                .get(name)
+                .get(name.as_str())
                 .and_then(|v| v.ty.clone())
                 .unwrap_or(Type::Any),
             Subject::Local(name) => {
-                if let Some(t) = read(&self.local_types).get(name) {
+                if let Some(t) = read(&self.local_types).get(name.as_str()) {
                     return t.clone();
                 }
-                let Some(l) = self.module.locals.get(name) else {
+                let Some(l) = self.module.locals.get(name.as_str()) else {
                     return Type::Any;
                 };
                 // A local met again while inferring its own type (a cycle) is dynamic.
@@ -178,7 +178,7 @@ impl Scope for ModuleScope<'_> {
                     return Type::Any;
                 };
                 let t = lang::infer::static_type(&l.expr.expr, self);
-                write(&self.local_types).insert(name.clone(), t.clone());
+                write(&self.local_types).insert(name.to_string(), t.clone());
                 t
             }
             _ => Type::Any,
@@ -203,7 +203,7 @@ impl Scope for ModuleScope<'_> {
     fn resolve(&self, subject: &Subject, span: Option<&Span>) -> Result<Value, Diagnostic> {
         let at = |d: Diagnostic| d.at_opt(span.cloned());
         match subject {
-            Subject::Var(name) => self.vars.get(name).cloned().ok_or_else(|| {
+            Subject::Var(name) => self.vars.get(name.as_str()).cloned().ok_or_else(|| {
                 at(Diagnostic::error(
                     "Reference to undeclared input variable",
                     format!(
@@ -258,10 +258,10 @@ impl Scope for ModuleScope<'_> {
             }),
             Subject::TerraformWorkspace => Ok(Value::string("default")),
             Subject::Module(name) => {
-                if let Some(m) = self.modules.get(name) {
+                if let Some(m) = self.modules.get(name.as_str()) {
                     return Ok(m.to_value());
                 }
-                if self.module.calls.contains_key(name) {
+                if self.module.calls.contains_key(name.as_str()) {
                     // Declared but not evaluated (its expansion is not known yet).
                     return Ok(Value::Unknown);
                 }

@@ -713,7 +713,7 @@ impl<'a> Walk<'a> {
                 continue;
             }
             if let Some((last, parent)) = p.split_last() {
-                stack.push((parent.to_vec(), Node::ModuleCall(last.clone())));
+                stack.push((parent.to_vec(), Node::ModuleCall(Name::new(last))));
             }
             let Some(g) = graph_by_names(self.graph, &p) else {
                 continue;
@@ -725,7 +725,7 @@ impl<'a> Walk<'a> {
                     }
                     Node::ModuleCall(c) => {
                         let mut cp = p.clone();
-                        cp.push(c.clone());
+                        cp.push(c.to_string());
                         if let Some(module) = module_by_names(self.m, &cp) {
                             let mut all = Vec::new();
                             subtree(module, &cp, &mut all);
@@ -1003,7 +1003,7 @@ impl<'a> Walk<'a> {
                     return false;
                 }
                 let m: &'a Module = self.m;
-                if let Some(v) = m.variables.get(name) {
+                if let Some(v) = m.variables.get(name.as_str()) {
                     let ds = vars::validate_in(v, &self.scope);
                     let failed = ds.has_errors();
                     self.diags.extend(ds);

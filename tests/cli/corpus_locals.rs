@@ -174,11 +174,11 @@ fn module(dir: &Path, rel: String) -> Option<Module> {
         let mut ok = !calls_impure(text);
         for r in references(&Expr::from_hcl(0, expr)) {
             match r.subject {
-                Subject::Var(v) if vars.get(&v).is_some_and(|(_, d)| *d) => {
-                    vs.insert(v);
+                Subject::Var(v) if vars.get(v.as_str()).is_some_and(|(_, d)| *d) => {
+                    vs.insert(v.to_string());
                 }
-                Subject::Local(l) if locals.contains_key(&l) => {
-                    ls.insert(l);
+                Subject::Local(l) if locals.contains_key(l.as_str()) => {
+                    ls.insert(l.to_string());
                 }
                 _ => ok = false,
             }
