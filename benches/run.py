@@ -26,6 +26,8 @@ Examples:
   benches/run.py --shape flat --size 100000 --no-terraform --ops plan,apply,noop
   benches/run.py --shape sleep --size 60 --sleep-unit-ms 200
   benches/run.py --suite --size 200 --no-terraform          # every shape, small: what CI runs
+  # how cost grows with N, plotted (wall time and peak RSS against N):
+  benches/run.py --shape flat --size 1000,10000,100000 --no-terraform --ops plan,apply,noop --plot growth.png
 
 Options for the tools: --cairn PATH (default: target/release/cairn, else `cairn` on PATH),
 --terraform PATH (default: `terraform` on PATH), --no-terraform, --parallelism N (passed to both).
@@ -446,11 +448,49 @@ def find_cairn(arg):
     return found
 
 
+def sizes_arg(text):
+    try:
+        sizes = [int(x) for x in text.split(",") if x]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected sizes like 2000 or 1000,10000, not {text!r}")
+    if not sizes or any(n < 1 for n in sizes):
+        raise argparse.ArgumentTypeError(f"expected positive sizes, not {text!r}")
+    return sizes
+
+
+def plot_growth(plt, rows, names, path):
+    """Wall time and peak RSS against N, log-log, one line per tool, shape and operation, with
+    a dotted line of slope 1 (linear growth) through the first point of each for reference."""
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4.5))
+    series = {}
+    for r in rows:
+        for t in names:
+            series.setdefault((t, r["shape"], r["op"]), []).append((r["size"], r[t]["wall"], r[t]["rss"]))
+    for ax, k, label in ((axes[0], 1, "wall time (s)"), (axes[1], 2, "peak RSS (MiB)")):
+        for (t, shape, op), pts in sorted(series.items()):
+            pts.sort()
+            xs = [p[0] for p in pts]
+            ys = [p[k] / (1 << 20) if k == 2 else p[k] for p in pts]
+            line, = ax.plot(xs, ys, marker="o", label=f"{t} {shape} {op}")
+            ax.plot(xs, [ys[0] * x / xs[0] for x in xs], linestyle=":", color=line.get_color(), alpha=0.5)
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_xlabel("N (resources)")
+        ax.set_ylabel(label + ", log scale")
+        ax.grid(True, which="both", alpha=0.3)
+    axes[0].legend(fontsize=8)
+    axes[0].set_title("wall time against N (dotted: linear)")
+    axes[1].set_title("peak memory against N (dotted: linear)")
+    fig.tight_layout()
+    fig.savefig(path)
+    print(f"plot written to {path}", file=sys.stderr)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--shape", choices=SHAPES, default="flat")
     ap.add_argument("--suite", action="store_true", help="every shape, one after another")
-    ap.add_argument("--size", type=int, default=2000, help="number of resource instances")
+    ap.add_argument("--size", type=sizes_arg, default=[2000], help="number of resource instances; several, comma-separated, run each in turn (how cost grows)")
     ap.add_argument("--ops", default="plan,apply,noop,destroy", help="comma-separated: " + ",".join(OPS))
     ap.add_argument("--cairn", help="path of the cairn binary")
     ap.add_argument("--terraform", help="path of the terraform binary (default: on PATH)")
@@ -458,7 +498,7 @@ def main():
     ap.add_argument("--no-cairn", action="store_true", help="run terraform only")
     ap.add_argument("--parallelism", type=int, default=0, help="-parallelism for apply and destroy")
     ap.add_argument("--json", help="append results to this file as JSON lines")
-    ap.add_argument("--plot", help="write a PNG bar chart of wall times (needs matplotlib)")
+    ap.add_argument("--plot", help="write a PNG (needs matplotlib): wall times as bars for one size, wall time and peak RSS against N for several")
     ap.add_argument("--keep", action="store_true", help="keep the working directory")
     ap.add_argument("--sleep-unit-ms", type=int, help="sleep shape: length of one sleep unit (default 100, 50 with --suite)")
     args = ap.parse_args()
@@ -482,7 +522,7 @@ def main():
     shapes = SHAPES if args.suite else [args.shape]
     rows = []
     sleep_report = None
-    for shape in shapes:
+    for size, shape in [(n, s) for n in args.size for s in shapes]:
         if shape == "sleep":
             cairn = dict(tools).get("cairn")
             if any(t == "terraform" for t, _ in tools):
@@ -492,8 +532,8 @@ def main():
                 continue
             unit = args.sleep_unit_ms or (50 if args.suite else 100)
             work = tempfile.mkdtemp(prefix="cairn-bench-sleep-")
-            print(f"... sleep {args.size}: cairn apply,destroy and limited applies ({unit} ms units)", file=sys.stderr, flush=True)
-            srows, total = run_sleep(cairn, args.size, unit, work)
+            print(f"... sleep {size}: cairn apply,destroy and limited applies ({unit} ms units)", file=sys.stderr, flush=True)
+            srows, total = run_sleep(cairn, size, unit, work)
             sleep_report = (srows, total, unit)
             if args.keep:
                 print(f"kept {work}", file=sys.stderr)
@@ -502,13 +542,13 @@ def main():
             continue
         work = tempfile.mkdtemp(prefix=f"cairn-bench-{shape}-")
         config = os.path.join(work, "config")
-        write_config(config, GENERATORS[shape](args.size))
+        write_config(config, GENERATORS[shape](size))
         per_tool = {}
         for tool, binary in tools:
-            print(f"... {shape} {args.size}: {tool} {','.join(ops)}", file=sys.stderr, flush=True)
+            print(f"... {shape} {size}: {tool} {','.join(ops)}", file=sys.stderr, flush=True)
             per_tool[tool] = run_tool(tool, binary, config, work, ops, args.parallelism)
         for op in ops:
-            row = {"shape": shape, "size": args.size, "op": op}
+            row = {"shape": shape, "size": size, "op": op}
             for tool, _ in tools:
                 wall, cpu, rss = per_tool[tool][op]
                 row[tool] = {"wall": wall, "cpu": cpu, "rss": rss}
@@ -568,6 +608,9 @@ def main():
         except ImportError:
             print("matplotlib not importable: no plot written", file=sys.stderr)
             return
+        if len(args.size) > 1:
+            plot_growth(plt, rows, names, args.plot)
+            return
         labels = [f"{r['shape']} {r['op']}" for r in rows]
         fig, ax = plt.subplots(figsize=(max(6, len(rows) * 0.9), 4))
         width = 0.8 / len(names)
@@ -578,7 +621,7 @@ def main():
         ax.set_ylabel("wall time (s, log scale)")
         ax.set_xticks([i + width * (len(names) - 1) / 2 for i in range(len(rows))])
         ax.set_xticklabels(labels, rotation=30, ha="right")
-        ax.set_title(f"N = {args.size}")
+        ax.set_title(f"N = {args.size[0]}")
         ax.legend()
         fig.tight_layout()
         fig.savefig(args.plot)
