@@ -152,10 +152,12 @@ enum How<'a> {
     Again(&'a SavedPlan),
 }
 
-/// Plans against `state`.
+/// Plans against `state`, with the configuration's graph when the caller built it already.
 /// `omit_unchanged` when the plan is only shown (see [`plan::Options::omit_unchanged`]).
+#[allow(clippy::too_many_arguments)]
 async fn make_plan(
     mut config: Config,
+    graph: Option<Result<crate::graph::Graph, crate::diag::Diagnostics>>,
     flags: &PlanFlags,
     ui: Ui,
     mode: Mode,
@@ -205,7 +207,8 @@ async fn make_plan(
     };
     let vars = opts.vars.clone();
     let registry = Builtin::new();
-    match plan::plan(&config, state, &registry, &opts).await {
+    let graph = graph.unwrap_or_else(|| crate::graph::build(&config));
+    match plan::plan_with_graph(&config, graph, state, &registry, &opts).await {
         Ok(planned) => {
             report(&planned.warnings, &config.sources, ui);
             Ok(Made {
@@ -300,6 +303,8 @@ pub(crate) async fn plan(args: PlanArgs, ui: Ui) -> anyhow::Result<i32> {
     let config = support::load_config(ui, mode != Mode::Destroy)?;
     let path = support::state_path(Some(&config), args.flags.state.as_ref())?;
     let backend = support::backend(&path);
+    // The graph is built while the state is still being read.
+    let graph = crate::graph::build(&config);
     // A plan reads a consistent snapshot and never takes or waits for the lock.
     let state = if path == usual {
         early.await??
@@ -323,6 +328,7 @@ pub(crate) async fn plan(args: PlanArgs, ui: Ui) -> anyhow::Result<i32> {
     let made = ManuallyDrop::new(
         make_plan(
             config,
+            Some(graph),
             &args.flags,
             ui,
             mode,
@@ -618,7 +624,7 @@ async fn apply_locked(
     };
     // Not dropped, like the state and plan of `plan`: the process ends after the apply.
     let mut made =
-        ManuallyDrop::new(make_plan(config, &args.flags, ui, mode, state, how, false).await?);
+        ManuallyDrop::new(make_plan(config, None, &args.flags, ui, mode, state, how, false).await?);
     delete_orphans(orphans, &made.planned.providers).await?;
     let schemas = schemas(&made.planned.providers);
     let mut plan = match saved {

@@ -256,4 +256,4 @@ pub mod vars;
 pub mod walk;
 
 pub use providers::{ProviderSet, Registry};
-pub use walk::{Options, Planned, instance_value, plan};
+pub use walk::{Options, Planned, instance_value, plan, plan_with_graph};

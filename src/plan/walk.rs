@@ -78,7 +78,19 @@ pub async fn plan(
     registry: &dyn Registry,
     opts: &Options,
 ) -> Result<Planned, Diagnostics> {
-    let graph = graph::build(config)?;
+    plan_with_graph(config, graph::build(config), state, registry, opts).await
+}
+
+/// [`plan`] with the configuration's graph already built ([`graph::build`] of `config`): a
+/// caller that waits for the state can build it meanwhile.
+pub async fn plan_with_graph(
+    config: &Config,
+    graph: Result<Graph, Diagnostics>,
+    state: State,
+    registry: &dyn Registry,
+    opts: &Options,
+) -> Result<Planned, Diagnostics> {
+    let graph = graph?;
     let m = &config.root;
     // Moves rewrite the prior state before anything is refreshed or planned, as in Terraform.
     let mut diags = Diagnostics::new();
