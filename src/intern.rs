@@ -1,8 +1,8 @@
-//! Interned names: the resource types and names that addresses are made of. Each distinct
-//! string is stored once for the life of the process, so a [`Name`] is one pointer: copying
-//! it allocates nothing, and comparing or hashing two of them looks at the pointer, not the
-//! text. Addresses are copied, hashed and compared for every reference, every graph node and
-//! every stored instance, and at 100,000 resources that was a tenth of a no-change plan.
+//! Interned names: the resource types and names, module call names and provider names that
+//! addresses, graph nodes and references are made of. Each distinct string is stored once for
+//! the life of the process, so a [`Name`] is one pointer: copying it allocates nothing, and
+//! comparing or hashing two of them looks at the pointer, not the text. Addresses are copied,
+//! hashed and compared for every reference, every graph node and every stored instance.
 //!
 //! This module owns the process-wide table of names. It knows nothing of what the names mean,
 //! and it must not hand out a `&'static str` that did not come from the table (two equal
