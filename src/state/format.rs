@@ -35,6 +35,7 @@ use memchr::memmem;
 use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
+use std::sync::Mutex;
 
 use super::{Attrs, InstanceState, OutputState, ResourceState, State, StateError};
 use crate::addr::{InstanceKey, Mode, ModulePath, Name, ResourceAddr, Target};
@@ -44,7 +45,7 @@ pub const FORMAT_VERSION: u64 = 4;
 
 /// Parses a version 4 state file. `path` only names the file in errors.
 pub fn read(bytes: &[u8], path: &str) -> Result<State, StateError> {
-    let r = Reader { path };
+    let r = Reader { path, lifted: None };
     // The resources, most of a large state, are parsed and read on several threads; anything
     // unusual about the document's shape, or any resource that is not JSON, takes the plain
     // path, which gives the precise error.
@@ -81,12 +82,79 @@ fn read_resources(r: &Reader, texts: &[&str], first: usize) -> Option<Vec<ReadRe
         .map(|(i, t)| (first + i, *t))
         .collect();
     let read = crate::par::map(&items, |(i, text)| {
-        let mut de = serde_json::Deserializer::from_str(text);
-        let node = NodeSeed(Level::Resource).deserialize(&mut de).ok()?;
-        de.end().ok()?;
-        Some(r.resource(node, &format!("resources[{i}]")))
+        let at = format!("resources[{i}]");
+        // The attributes scanned once, by the scanner that also makes their compact text, and
+        // the rest of the resource parsed by serde; anything unusual takes the general path,
+        // which gives the result or the precise error.
+        let fast = SKELETON.with_borrow_mut(|skeleton| {
+            let lifted = Mutex::new(lift_attributes(text, skeleton)?);
+            let fast = Reader {
+                path: r.path,
+                lifted: Some(&lifted),
+            };
+            let read = fast.resource(parse_resource(skeleton)?, &at);
+            match (read, lifted.into_inner()) {
+                (Ok(read), Ok(left)) if left.iter().all(Option::is_none) => Some(read),
+                _ => None,
+            }
+        });
+        if let Some(read) = fast {
+            return Some(Ok(read));
+        }
+        Some(r.resource(parse_resource(text)?, &at))
     });
     read.into_iter().collect()
+}
+
+/// The JSON text of one resource as a [`Node`]; `None` when it is not JSON.
+fn parse_resource(text: &str) -> Option<Option<Node<'_>>> {
+    let mut de = serde_json::Deserializer::from_str(text);
+    let node = NodeSeed(Level::Resource).deserialize(&mut de).ok()?;
+    de.end().ok()?;
+    Some(node)
+}
+
+thread_local! {
+    /// The text of the resource being read with its attributes lifted out (see
+    /// [`lift_attributes`]), kept from one resource to the next.
+    static SKELETON: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
+}
+
+/// Where an instance's attributes begin in a resource laid out as Terraform writes it.
+const ATTRIBUTES: &str = "\n          \"attributes\": ";
+/// What replaces an instance's attributes lifted out of a resource's text: a JSON string
+/// (`"\u0000cairn:N"`, the `N`th lifted), which a state never holds (checked).
+const LIFTED: &str = "\"\\u0000cairn:";
+
+/// The compact canonical text of each instance's attributes in a resource's `text`, with the
+/// resource's text written to `skeleton` with a placeholder for each, when every one of them is
+/// found by Terraform's layout and is canonical JSON ([`minify_object_strict`]); `None`
+/// otherwise. serde then parses only the rest, instead of scanning the attributes too.
+fn lift_attributes(text: &str, skeleton: &mut String) -> Option<Vec<Option<String>>> {
+    if memmem::find(text.as_bytes(), &LIFTED.as_bytes()[1..]).is_some() {
+        return None;
+    }
+    skeleton.clear();
+    let mut attrs = Vec::new();
+    let mut from = 0;
+    for at in memmem::find_iter(text.as_bytes(), ATTRIBUTES.as_bytes()) {
+        let start = at + ATTRIBUTES.len();
+        if at < from {
+            continue;
+        }
+        let (compact, len) = minify_object_strict(&text[start..])?;
+        skeleton.push_str(&text[from..start]);
+        skeleton.push_str(LIFTED);
+        skeleton.push_str(&attrs.len().to_string());
+        skeleton.push('"');
+        attrs.push(Some(compact));
+        from = start + len;
+    }
+    if attrs.is_empty() {
+        return None;
+    }
+    skeleton.push_str(&text[from..]);
+    Some(attrs)
 }
 
 /// How much of a file [`read_pieces`] takes at a time.
@@ -111,7 +179,7 @@ fn read_pieces_of(
     piece: usize,
 ) -> std::io::Result<Option<Result<State, StateError>>> {
     use std::io::Read as _;
-    let r = Reader { path };
+    let r = Reader { path, lifted: None };
     // `buf` holds the text not yet read: the head until the resources open, then from the
     // start of the resource in progress, then (once they close) the rest of the document.
     let mut buf: Vec<u8> = Vec::with_capacity(piece + (piece >> 2));
@@ -299,6 +367,11 @@ fn split_resources(bytes: &[u8]) -> Option<(Node<'static>, Vec<&str>)> {
     if bytes.len() < (1 << 20) {
         return None;
     }
+    split_layout(bytes)
+}
+
+/// [`split_resources`] of a document of any size.
+fn split_layout(bytes: &[u8]) -> Option<(Node<'static>, Vec<&str>)> {
     let text = std::str::from_utf8(bytes).ok()?;
     // memmem's vectorised search: the generic `str::find` spent more time looking for these
     // lines than serde_json spent parsing what lies between them.
@@ -510,6 +583,9 @@ impl<'de> Visitor<'de> for KidsSeed {
 /// Reads the parts of a state file, naming the file in its errors.
 struct Reader<'a> {
     path: &'a str,
+    /// The attributes of the resource being read, taken out of its text ahead (see
+    /// [`lift_attributes`]); the text holds a placeholder for each.
+    lifted: Option<&'a Mutex<Vec<Option<String>>>>,
 }
 
 impl Reader<'_> {
@@ -673,6 +749,21 @@ impl Reader<'_> {
         let attributes = match kids {
             Kids::Raw(raw) if raw.get().starts_with('{') => Attrs::from_raw(raw)
                 .map_err(|e| self.bad(at, format!("\"attributes\" is not valid JSON: {e}")))?,
+            Kids::Raw(raw) if self.lifted.is_some() && raw.get().starts_with(LIFTED) => {
+                // Taken out ahead: each placeholder stands for one set, taken once.
+                let n = raw.get()[LIFTED.len()..raw.get().len() - 1]
+                    .parse::<usize>()
+                    .ok();
+                let text = self.lifted.zip(n).and_then(|(l, n)| {
+                    l.lock()
+                        .ok()
+                        .and_then(|mut l| l.get_mut(n).and_then(Option::take))
+                });
+                match text {
+                    Some(text) => Attrs(text.into()),
+                    None => return Err(self.bad(at, "\"attributes\" lifted twice")),
+                }
+            }
             Kids::Absent => {
                 if m.get("attributes_flat").is_some_and(|f| !f.is_null()) {
                     return Err(self.bad(
@@ -1132,119 +1223,103 @@ fn reindent(out: &mut String, text: &str, depth: usize) {
 /// The compact form of JSON `text` when it is canonical as it stands: keys in
 /// [`canonical`] order, strings escaped and numbers printed as [`write`] writes them; its
 /// whitespace is dropped. `None` when anything differs (the caller then parses and
-/// canonicalises). `text` must be valid JSON.
+/// canonicalises), and for anything but an object.
 pub(crate) fn minify_canonical(text: &str) -> Option<String> {
-    /// An open object: its last key and how many it has had; `dynamic` once its first two
-    /// keys are `value`, `type` (only allowed as the whole object).
+    let (compact, len) = minify_object_strict(text)?;
+    text[len..].trim_ascii().is_empty().then_some(compact)
+}
+
+/// The compact canonical form of the JSON object at the start of `text` (as
+/// [`minify_canonical`] describes it), read as strictly as serde_json reads JSON:
+/// `Some((compact text, length of the object's text))` only when the object is valid JSON,
+/// canonical, and nests at most [`STRICT_DEPTH`] deep; `None` for anything else, which the
+/// caller then reads the general way. It needs no text checked beforehand and finds where the
+/// object ends, so a state's attributes are scanned once, not by serde and then again.
+pub(crate) fn minify_object_strict(text: &str) -> Option<(String, usize)> {
+    /// An open object or array: an object's last key and how many it has had; `dynamic` once
+    /// its first two keys are `value`, `type` (only allowed as the whole object).
     struct Frame<'t> {
         object: bool,
-        key_next: bool,
         last: &'t str,
         keys: usize,
         dynamic: bool,
         type_value: bool,
     }
+    /// What may come next.
+    #[derive(Clone, Copy, PartialEq)]
+    enum Next {
+        Value,
+        /// After `[`: a value or `]`.
+        ValueOrEnd,
+        /// After `{`: a key or `}`.
+        KeyOrEnd,
+        /// After a `,` in an object.
+        Key,
+        Colon,
+        /// After a value inside an object or array.
+        CommaOrEnd,
+    }
     let b = text.as_bytes();
-    let mut out = String::with_capacity(text.len());
+    if b.first() != Some(&b'{') {
+        return None;
+    }
+    let mut out = String::with_capacity(text.len().min(1 << 12));
     let mut stack: Vec<Frame> = Vec::new();
-    let mut i = 0;
-    let mut run = 0;
-    while i < b.len() {
-        match b[i] {
-            b' ' | b'\t' | b'\n' | b'\r' => {
-                // Text is copied in runs, which whitespace ends.
-                out.push_str(&text[run..i]);
-                // A line break, then indentation eight spaces at a time.
-                if b[i] == b'\n' {
-                    i += 1;
-                }
-                while let Some(w) = b.get(i..i + 8)
-                    && w == b"        "
-                {
-                    i += 8;
-                }
-                while i < b.len() && matches!(b[i], b' ' | b'\t' | b'\n' | b'\r') {
-                    i += 1;
-                }
-                run = i;
+    let mut next = Next::Value;
+    let (mut i, mut run) = (0, 0);
+    loop {
+        let c = *b.get(i)?;
+        if matches!(c, b' ' | b'\t' | b'\n' | b'\r') {
+            out.push_str(&text[run..i]);
+            i += 1;
+            while let Some(w) = b.get(i..i + 8)
+                && w == b"        "
+            {
+                i += 8;
             }
-            b'{' | b'[' => {
+            while i < b.len() && matches!(b[i], b' ' | b'\t' | b'\n' | b'\r') {
+                i += 1;
+            }
+            run = i;
+            continue;
+        }
+        // A value ends here when `ended` (then what follows is a comma or the end of its
+        // container); a container closes when `close`.
+        let mut ended = false;
+        let mut close = None;
+        match (next, c) {
+            (Next::ValueOrEnd, b']') => close = Some(false),
+            (Next::KeyOrEnd, b'}') => close = Some(true),
+            (Next::CommaOrEnd, b'}' | b']') => close = Some(c == b'}'),
+            (Next::Value | Next::ValueOrEnd, b'{' | b'[') => {
+                if stack.len() >= STRICT_DEPTH {
+                    return None;
+                }
                 stack.push(Frame {
-                    object: b[i] == b'{',
-                    key_next: b[i] == b'{',
+                    object: c == b'{',
                     last: "",
                     keys: 0,
                     dynamic: false,
                     type_value: false,
                 });
+                next = if c == b'{' {
+                    Next::KeyOrEnd
+                } else {
+                    Next::ValueOrEnd
+                };
                 i += 1;
             }
-            b'}' | b']' => {
-                let f = stack.pop()?;
-                if f.type_value && f.keys == 2 {
-                    return None;
-                }
-                i += 1;
-            }
-            b',' => {
-                let f = stack.last_mut()?;
-                f.key_next = f.object;
-                i += 1;
-            }
-            b':' => {
-                i += 1;
-            }
-            b'"' => {
+            (Next::Value | Next::ValueOrEnd | Next::KeyOrEnd | Next::Key, b'"') => {
                 let start = i;
-                i += 1;
-                let mut escaped = false;
-                loop {
-                    while i < b.len() && !STRING_SPECIAL[b[i] as usize] {
-                        i += 1;
-                    }
-                    match *b.get(i)? {
-                        b'"' => break,
-                        b'\\' => {
-                            escaped = true;
-                            match *b.get(i + 1)? {
-                                b'"' | b'\\' | b'n' | b'r' | b't' | b'b' | b'f' => i += 2,
-                                b'u' => {
-                                    let hex = text.get(i + 2..i + 6)?;
-                                    if hex.bytes().any(|c| c.is_ascii_uppercase()) {
-                                        return None;
-                                    }
-                                    let c = u32::from_str_radix(hex, 16).ok()?;
-                                    let short = matches!(c, 0x8 | 0x9 | 0xa | 0xc | 0xd);
-                                    let go_escapes = (c < 0x20 && !short)
-                                        || matches!(c, 0x3c | 0x3e | 0x26 | 0x2028 | 0x2029);
-                                    if !go_escapes {
-                                        return None;
-                                    }
-                                    i += 6;
-                                }
-                                _ => return None,
-                            }
-                        }
-                        b'<' | b'>' | b'&' => return None,
-                        // U+2028 and U+2029 are written escaped.
-                        0xe2 if b.get(i + 1) == Some(&0x80)
-                            && matches!(b.get(i + 2), Some(0xa8 | 0xa9)) =>
-                        {
-                            return None;
-                        }
-                        _ => i += 1,
-                    }
-                }
-                i += 1;
-                let s = &text[start..i];
-                if let Some(f) = stack.last_mut()
-                    && f.key_next
-                {
+                let escaped;
+                (i, escaped) = strict_string(text, i)?;
+                if matches!(next, Next::KeyOrEnd | Next::Key) {
                     // Keys are compared as text: only plain ones, whose text is the key.
+                    let f = stack.last_mut()?;
                     if escaped || f.dynamic {
                         return None;
                     }
-                    let k = &s[1..s.len() - 1];
+                    let k = &text[start + 1..i - 1];
                     if f.keys == 1 && f.last == "value" && k == "type" {
                         f.dynamic = true;
                     } else if f.keys > 0 && f.last >= k {
@@ -1253,37 +1328,118 @@ pub(crate) fn minify_canonical(text: &str) -> Option<String> {
                     f.type_value = f.keys == 1 && f.last == "type" && k == "value";
                     f.last = k;
                     f.keys += 1;
-                    f.key_next = false;
+                    next = Next::Colon;
+                } else {
+                    ended = true;
                 }
             }
-            b't' | b'f' | b'n' => {
-                while i < b.len() && b[i].is_ascii_alphabetic() {
-                    i += 1;
-                }
+            (Next::Colon, b':') => {
+                i += 1;
+                next = Next::Value;
             }
-            _ => {
+            (Next::CommaOrEnd, b',') => {
+                i += 1;
+                next = if stack.last()?.object {
+                    Next::Key
+                } else {
+                    Next::Value
+                };
+            }
+            (Next::Value | Next::ValueOrEnd, b't' | b'f' | b'n') => {
+                let word: &[u8] = match c {
+                    b't' => b"true",
+                    b'f' => b"false",
+                    _ => b"null",
+                };
+                if !b[i..].starts_with(word) {
+                    return None;
+                }
+                i += word.len();
+                ended = true;
+            }
+            (Next::Value | Next::ValueOrEnd, b'-' | b'0'..=b'9') => {
                 let start = i;
                 while i < b.len() && matches!(b[i], b'0'..=b'9' | b'-' | b'+' | b'.' | b'e' | b'E')
                 {
                     i += 1;
                 }
-                let n = &text[start..i];
-                if n.is_empty() || !number_is_canonical(n) {
+                if !number_is_canonical(&text[start..i]) {
                     return None;
                 }
+                ended = true;
             }
+            _ => return None,
+        }
+        if let Some(object) = close {
+            let f = stack.pop()?;
+            if f.object != object || (f.type_value && f.keys == 2) {
+                return None;
+            }
+            i += 1;
+            if stack.is_empty() {
+                out.push_str(&text[run..i]);
+                return Some((out, i));
+            }
+            ended = true;
+        }
+        if ended {
+            next = Next::CommaOrEnd;
         }
     }
-    if !stack.is_empty() {
-        return None;
-    }
-    out.push_str(&text[run..]);
-    Some(out)
 }
 
-/// The bytes inside a JSON string that [`minify_canonical`] looks at: the end, escapes, and
-/// the start of what Go escapes (`<`, `>`, `&`, and the first byte of U+2028 and U+2029).
-static STRING_SPECIAL: [bool; 256] = {
+/// How deep [`minify_object_strict`] follows objects and arrays (serde_json stops at 128).
+const STRICT_DEPTH: usize = 64;
+
+/// The end of the JSON string that opens at `text[at]` (just past its closing quote) and
+/// whether it has escapes, when it is valid JSON written as canonically as
+/// [`minify_canonical`] requires; `None` otherwise.
+fn strict_string(text: &str, at: usize) -> Option<(usize, bool)> {
+    let b = text.as_bytes();
+    let mut i = at + 1;
+    let mut escaped = false;
+    loop {
+        while i < b.len() && !STRICT_SPECIAL[b[i] as usize] {
+            i += 1;
+        }
+        match *b.get(i)? {
+            b'"' => return Some((i + 1, escaped)),
+            b'\\' => {
+                escaped = true;
+                match *b.get(i + 1)? {
+                    b'"' | b'\\' | b'n' | b'r' | b't' | b'b' | b'f' => i += 2,
+                    b'u' => {
+                        let hex = text.get(i + 2..i + 6)?;
+                        if !hex.bytes().all(|c| matches!(c, b'0'..=b'9' | b'a'..=b'f')) {
+                            return None;
+                        }
+                        let c = u32::from_str_radix(hex, 16).ok()?;
+                        let short = matches!(c, 0x8 | 0x9 | 0xa | 0xc | 0xd);
+                        let go_escapes = (c < 0x20 && !short)
+                            || matches!(c, 0x3c | 0x3e | 0x26 | 0x2028 | 0x2029);
+                        if !go_escapes {
+                            return None;
+                        }
+                        i += 6;
+                    }
+                    _ => return None,
+                }
+            }
+            // U+2028 and U+2029 are written escaped.
+            0xe2 if b.get(i + 1) == Some(&0x80) && matches!(b.get(i + 2), Some(0xa8 | 0xa9)) => {
+                return None;
+            }
+            0xe2 => i += 1,
+            // A control character, or `<`, `>`, `&` (which Go writes escaped).
+            _ => return None,
+        }
+    }
+}
+
+/// The bytes inside a JSON string that [`strict_string`] stops at: the end, escapes, the
+/// control characters JSON does not allow there, and the start of what Go escapes (`<`, `>`,
+/// `&`, and the first byte of U+2028 and U+2029).
+static STRICT_SPECIAL: [bool; 256] = {
     let mut t = [false; 256];
     t[b'"' as usize] = true;
     t[b'\\' as usize] = true;
@@ -1291,6 +1447,11 @@ static STRING_SPECIAL: [bool; 256] = {
     t[b'>' as usize] = true;
     t[b'&' as usize] = true;
     t[0xe2] = true;
+    let mut c = 0;
+    while c < 0x20 {
+        t[c] = true;
+        c += 1;
+    }
     t
 };
 

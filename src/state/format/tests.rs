@@ -789,3 +789,264 @@ fn attributes_in_other_spellings_are_canonicalised() {
         r#"{"a":{"value":"\u003c","type":"string"},"z":1.5}"#
     );
 }
+
+/// [`minify_object_strict`] accepts only what serde_json accepts, and then gives the text the
+/// tree-based writer gives for the value serde reads ([`canonical_text`]), and where the object
+/// ends: checked on the fixtures' attributes and the documents above, whole, with text after
+/// them, and with some tens of thousands of random edits (bytes dropped, doubled or replaced by
+/// JSON's own characters).
+#[test]
+fn strict_minify_accepts_only_json_and_agrees_with_the_tree_writer() {
+    let mut texts: Vec<String> = fixture_attributes();
+    texts.extend(UNCANONICAL.iter().map(|s| s.to_string()));
+    texts.extend(CANONICAL.iter().map(|s| s.to_string()));
+    texts.push(r#"{"a": {"b": [[], {}, [{"c": null}]], "d": true, "e": false}}"#.to_string());
+    texts.push(r#"{"s": "\u001f\u003c\u003e\u0026\u2028\u2029 \"q\" \\ é"}"#.to_string());
+    let check = |text: &str| -> bool {
+        let Some((out, len)) = minify_object_strict(text) else {
+            return false;
+        };
+        let object = &text[..len];
+        let value: Result<Value, _> = serde_json::from_str(object);
+        let Ok(value) = value else {
+            panic!("accepted what serde rejects: {object:?}");
+        };
+        assert!(
+            object.starts_with('{') && object.ends_with('}'),
+            "{object:?}"
+        );
+        assert_eq!(canonical_text(&value), out, "{object:?}");
+        true
+    };
+    // Canonical documents are taken whole, with anything after them left alone; the others
+    // are refused.
+    for text in &texts {
+        let accepted = check(text);
+        if UNCANONICAL.contains(&text.as_str()) {
+            assert!(!accepted, "{text} is not canonical");
+        }
+        if CANONICAL.contains(&text.as_str()) {
+            assert!(accepted, "{text} is canonical");
+        }
+        if accepted {
+            let longer = format!("{text},\n          \"x\": 1");
+            assert_eq!(
+                minify_object_strict(&longer).map(|(_, n)| n),
+                Some(text.len())
+            );
+        }
+    }
+    let alphabet: &[u8] = b"{}[]:,\" \\ntfu0123456789.-+eE<>&abz\t\n";
+    let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut rand = move |n: usize| {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        (seed % n as u64) as usize
+    };
+    let (mut accepted, mut tried) = (0, 0);
+    for text in &texts {
+        for _ in 0..1500 {
+            let mut b = text.as_bytes().to_vec();
+            for _ in 0..1 + rand(3) {
+                if b.is_empty() {
+                    break;
+                }
+                let at = rand(b.len());
+                match rand(3) {
+                    0 => {
+                        b.remove(at);
+                    }
+                    1 => b.insert(at, b[at]),
+                    _ => b[at] = alphabet[rand(alphabet.len())],
+                }
+            }
+            let Ok(mutated) = String::from_utf8(b) else {
+                continue;
+            };
+            tried += 1;
+            if check(&mutated) {
+                accepted += 1;
+            }
+        }
+    }
+    // Both sides of the property were exercised.
+    assert!(
+        tried > 20_000 && accepted > 1_000 && accepted < tried,
+        "{accepted} of {tried}"
+    );
+}
+
+/// A state document read only the general way: the whole document parsed by serde, every
+/// instance's attributes scanned by serde and then by [`minify_canonical`].
+fn read_general(bytes: &[u8]) -> Result<State, StateError> {
+    let r = Reader {
+        path: "t.tfstate",
+        lifted: None,
+    };
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let top = NodeSeed(Level::Top)
+        .deserialize(&mut de)
+        .map_err(|e| r.bad("", format!("not valid JSON: {e}")))?
+        .ok_or_else(|| r.bad("", "the top level must be a JSON object"))?;
+    assemble(&r, top, None)
+}
+
+/// Each resource of a document in Terraform's layout, of any size, read by
+/// [`read_resources`] (lifting its attributes where it can) and the general way.
+fn same_resources(bytes: &[u8], what: &str) {
+    let Some((_, texts)) = split_layout(bytes) else {
+        return;
+    };
+    let r = Reader {
+        path: "t.tfstate",
+        lifted: None,
+    };
+    let lifted = read_resources(&r, &texts, 0);
+    for (k, text) in texts.iter().enumerate() {
+        let general = parse_resource(text).map(|node| r.resource(node, &format!("resources[{k}]")));
+        let got = lifted.as_ref().map(|l| &l[k]);
+        match (got, &general) {
+            (Some(Ok(a)), Some(Ok(b))) => assert_eq!(a, b, "{what}: resources[{k}]"),
+            (Some(Err(a)), Some(Err(b))) => assert_eq!(a.to_string(), b.to_string(), "{what}"),
+            (None, None) => {}
+            // One resource not JSON makes the whole batch `None`.
+            (None, Some(_)) => assert!(lifted.is_none()),
+            _ => panic!("{what}: resources[{k}] read differently"),
+        }
+    }
+}
+
+fn same_reading(bytes: &[u8], what: &str) {
+    same_resources(bytes, what);
+    let fast = read(bytes, "t.tfstate");
+    let general = read_general(bytes);
+    match (&fast, &general) {
+        (Ok(a), Ok(b)) => {
+            assert_eq!(a.resources, b.resources, "{what}");
+            assert_eq!(write(a), write(b), "{what}");
+        }
+        (Err(a), Err(b)) => assert_eq!(a.to_string(), b.to_string(), "{what}"),
+        _ => panic!("{what}: {:?} against {:?}", fast.is_ok(), general.is_ok()),
+    }
+}
+
+/// Attributes lifted out of a resource's text ahead of serde ([`lift_attributes`]) give the
+/// state the general reading gives: for every fixture, a state as cairn writes it, and states
+/// where lifting must not be trusted (an instance's attributes not canonical, a placeholder's
+/// text inside a value, a key `attributes` elsewhere at the instances' indentation, an
+/// instance with two `attributes`, attributes that are not an object).
+#[test]
+fn lifted_attributes_read_as_the_general_path_does() {
+    for case in std::fs::read_dir(testdata()).unwrap() {
+        let path = case.unwrap().path().join("terraform.tfstate");
+        if let Ok(bytes) = std::fs::read(&path) {
+            same_reading(&bytes, &path.display().to_string());
+        }
+    }
+    let mut s = State::new();
+    for i in 0..4000 {
+        let addr: InstanceAddr =
+            crate::addr::ResourceAddr::managed("terraform_data", &format!("r{}", i % 2000))
+                .instance(crate::addr::InstanceKey::Int(i / 2000));
+        s.set_instance(
+            &addr,
+            "provider[\"terraform.io/builtin/terraform\"]",
+            Some(data_instance(
+                &format!("id-{i}"),
+                json!({"name": format!("n-{i}"), "attributes": {"nested": i}}),
+                json!(["object", {"name": "string", "attributes": ["object", {"nested": "number"}]}]),
+                Value::Null,
+            )),
+        );
+    }
+    let text = String::from_utf8(write(&s)).unwrap();
+    assert!(text.len() > 1 << 20, "read in parallel, attributes lifted");
+    assert!(
+        split_resources(text.as_bytes()).is_some_and(|(_, rs)| rs.iter().all(|r| lift_attributes(
+            r,
+            &mut String::new()
+        )
+        .is_some_and(|a| a.len() == 2))),
+        "every resource of cairn's layout is lifted"
+    );
+    same_reading(text.as_bytes(), "as written");
+    // Lifted, each resource reads without falling back, to what the general way reads.
+    let (_, texts) = split_resources(text.as_bytes()).unwrap();
+    let general = Reader {
+        path: "t.tfstate",
+        lifted: None,
+    };
+    for (k, t) in texts.iter().enumerate().take(50) {
+        let mut skeleton = String::new();
+        let attrs = lift_attributes(t, &mut skeleton).unwrap();
+        assert!(skeleton.len() < t.len() / 2, "{skeleton}");
+        let lifted = Mutex::new(attrs);
+        let fast = Reader {
+            path: "t.tfstate",
+            lifted: Some(&lifted),
+        };
+        let at = format!("resources[{k}]");
+        let got = fast
+            .resource(parse_resource(&skeleton).unwrap(), &at)
+            .unwrap();
+        let want = general.resource(parse_resource(t).unwrap(), &at).unwrap();
+        assert_eq!(got, want);
+        assert!(lifted.into_inner().unwrap().iter().all(Option::is_none));
+    }
+    let at = "\n          \"attributes\": {\n";
+    let edits: Vec<(&str, String)> = vec![
+        (
+            "keys out of order",
+            text.replacen(
+                "\"id\": \"id-3\",",
+                "\"zz\": 1,\n            \"id\": \"id-3\",",
+                1,
+            ),
+        ),
+        (
+            "a placeholder's text in a value",
+            text.replacen("\"n-5\"", "\"\\u0000cairn:0\"", 1),
+        ),
+        (
+            "a placeholder as the attributes",
+            text.replacen(
+                at,
+                "\n          \"attributes\": \"\\u0000cairn:0\",\n          \"x\": {\n",
+                1,
+            ),
+        ),
+        (
+            "a key attributes elsewhere",
+            text.replacen(
+                "\"mode\": \"managed\",",
+                "\"mode\": \"managed\",\n          \"attributes\": {\"a\": 1},",
+                3,
+            ),
+        ),
+        (
+            "two attributes in one instance",
+            text.replacen(
+                at,
+                "\n          \"attributes\": {\"id\": \"first\"},\n          \"attributes\": {\n",
+                2,
+            ),
+        ),
+        (
+            "attributes that are not an object",
+            text.replacen(
+                at,
+                "\n          \"attributes\": [],\n          \"x\": {\n",
+                1,
+            ),
+        ),
+        (
+            "attributes not JSON",
+            text.replacen("\"id\": \"id-7\",", "\"id\": \"id-7\",,", 1),
+        ),
+    ];
+    for (what, edited) in &edits {
+        assert_ne!(edited, &text, "{what}: the edit applies");
+        same_reading(edited.as_bytes(), what);
+    }
+}
