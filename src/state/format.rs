@@ -4,9 +4,12 @@
 //! not understand with [`StateError::Invalid`] saying where and what; it never panics. A large
 //! file laid out as Terraform writes it has its resources parsed on all cores, and
 //! [`read_pieces`] reads such a file a piece at a time, never holding it whole. An instance's
-//! `attributes` are never built into a JSON tree: serde_json checks that they are JSON and hands
-//! over their text, which `minify_canonical` keeps minus its whitespace when it is already in
-//! the canonical form below (as Terraform and cairn write it), and which is otherwise parsed and
+//! `attributes` are never built into a JSON tree. In such a file each instance's attributes are
+//! lifted out of its resource's text by `minify_object_strict`, which checks them as strictly as
+//! serde_json and keeps them minus their whitespace when they are already in the canonical form
+//! below (as Terraform and cairn write them); serde then parses the rest (`lift_attributes`).
+//! Otherwise serde_json checks that they are JSON and hands over their text, which
+//! `minify_canonical` (the same scanner) keeps when canonical, and which is otherwise parsed and
 //! canonicalised (`canonical_text`). Either way [`super::Attrs`] holds the canonical text.
 //! [`write`] produces exactly the bytes Terraform 1.11 writes for the same state: Go's
 //! `json.MarshalIndent` with two spaces (HTML-safe string escapes included), resources and
