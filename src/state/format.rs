@@ -141,10 +141,11 @@ fn lift_attributes(text: &str, skeleton: &mut String) -> Option<Vec<Option<Strin
     let mut attrs = Vec::new();
     let mut from = 0;
     for at in memmem::find_iter(text.as_bytes(), ATTRIBUTES.as_bytes()) {
-        let start = at + ATTRIBUTES.len();
+        // A match inside attributes already lifted is theirs, not an instance's.
         if at < from {
             continue;
         }
+        let start = at + ATTRIBUTES.len();
         let (compact, len) = minify_object_strict(&text[start..])?;
         skeleton.push_str(&text[from..start]);
         skeleton.push_str(LIFTED);

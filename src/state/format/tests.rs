@@ -344,6 +344,24 @@ output "o" {
 }
 "#;
 
+/// A state of `resources` `terraform_data` resources of two instances each (`r0[0]` …), the
+/// `i`th instance's input value and type from `input(i)`.
+fn data_state(resources: usize, input: impl Fn(usize) -> (Value, Value)) -> State {
+    let mut s = State::new();
+    for i in 0..2 * resources {
+        let addr: InstanceAddr =
+            crate::addr::ResourceAddr::managed("terraform_data", &format!("r{}", i % resources))
+                .instance(crate::addr::InstanceKey::Int((i / resources) as i64));
+        let (value, ty) = input(i);
+        s.set_instance(
+            &addr,
+            "provider[\"terraform.io/builtin/terraform\"]",
+            Some(data_instance(&format!("id-{i}"), value, ty, Value::Null)),
+        );
+    }
+    s
+}
+
 fn data_instance(id: &str, input: Value, ty: Value, triggers: Value) -> InstanceState {
     InstanceState {
         attributes: json!({
@@ -529,17 +547,12 @@ fn we_read_what_terraform_applied() {
 /// written, and a broken resource in it must give the same error as the one-piece parse.
 #[test]
 fn large_states_read_in_pieces_like_whole() {
-    let mut s = State::new();
-    for i in 0..6000 {
-        let addr: InstanceAddr =
-            crate::addr::ResourceAddr::managed("terraform_data", &format!("r{}", i % 3000))
-                .instance(crate::addr::InstanceKey::Int(i / 3000));
-        s.set_instance(
-            &addr,
-            "provider[\"terraform.io/builtin/terraform\"]",
-            Some(data_instance(&format!("id-{i}"), json!({"name": format!("n-{i}"), "list": [1, 2, i]}), json!(["object", {"name": "string", "list": ["tuple", ["number", "number", "number"]]}]), Value::Null)),
-        );
-    }
+    let s = data_state(3000, |i| {
+        (
+            json!({"name": format!("n-{i}"), "list": [1, 2, i]}),
+            json!(["object", {"name": "string", "list": ["tuple", ["number", "number", "number"]]}]),
+        )
+    });
     let bytes = write(&s);
     assert!(
         bytes.len() > 2 << 20,
@@ -944,22 +957,12 @@ fn lifted_attributes_read_as_the_general_path_does() {
             same_reading(&bytes, &path.display().to_string());
         }
     }
-    let mut s = State::new();
-    for i in 0..4000 {
-        let addr: InstanceAddr =
-            crate::addr::ResourceAddr::managed("terraform_data", &format!("r{}", i % 2000))
-                .instance(crate::addr::InstanceKey::Int(i / 2000));
-        s.set_instance(
-            &addr,
-            "provider[\"terraform.io/builtin/terraform\"]",
-            Some(data_instance(
-                &format!("id-{i}"),
-                json!({"name": format!("n-{i}"), "attributes": {"nested": i}}),
-                json!(["object", {"name": "string", "attributes": ["object", {"nested": "number"}]}]),
-                Value::Null,
-            )),
-        );
-    }
+    let s = data_state(2000, |i| {
+        (
+            json!({"name": format!("n-{i}"), "attributes": {"nested": i}}),
+            json!(["object", {"name": "string", "attributes": ["object", {"nested": "number"}]}]),
+        )
+    });
     let text = String::from_utf8(write(&s)).unwrap();
     assert!(text.len() > 1 << 20, "read in parallel, attributes lifted");
     assert!(
