@@ -129,18 +129,25 @@ const ATTRIBUTES: &str = "\n          \"attributes\": ";
 /// (`"\u0000cairn:N"`, the `N`th lifted), which a state never holds (checked).
 const LIFTED: &str = "\"\\u0000cairn:";
 
+/// Searchers for [`lift_attributes`], built once: built for each resource, they cost as much as
+/// the searches.
+static FIND_LIFTED: std::sync::LazyLock<memmem::Finder<'static>> =
+    std::sync::LazyLock::new(|| memmem::Finder::new(&LIFTED.as_bytes()[1..]));
+static FIND_ATTRIBUTES: std::sync::LazyLock<memmem::Finder<'static>> =
+    std::sync::LazyLock::new(|| memmem::Finder::new(ATTRIBUTES.as_bytes()));
+
 /// The compact canonical text of each instance's attributes in a resource's `text`, with the
 /// resource's text written to `skeleton` with a placeholder for each, when every one of them is
 /// found by Terraform's layout and is canonical JSON ([`minify_object_strict`]); `None`
 /// otherwise. serde then parses only the rest, instead of scanning the attributes too.
 fn lift_attributes(text: &str, skeleton: &mut String) -> Option<Vec<Option<String>>> {
-    if memmem::find(text.as_bytes(), &LIFTED.as_bytes()[1..]).is_some() {
+    if FIND_LIFTED.find(text.as_bytes()).is_some() {
         return None;
     }
     skeleton.clear();
     let mut attrs = Vec::new();
     let mut from = 0;
-    for at in memmem::find_iter(text.as_bytes(), ATTRIBUTES.as_bytes()) {
+    for at in FIND_ATTRIBUTES.find_iter(text.as_bytes()) {
         // A match inside attributes already lifted is theirs, not an instance's.
         if at < from {
             continue;
@@ -149,8 +156,7 @@ fn lift_attributes(text: &str, skeleton: &mut String) -> Option<Vec<Option<Strin
         let (compact, len) = minify_object_strict(&text[start..])?;
         skeleton.push_str(&text[from..start]);
         skeleton.push_str(LIFTED);
-        skeleton.push_str(&attrs.len().to_string());
-        skeleton.push('"');
+        let _ = write!(skeleton, "{}\"", attrs.len());
         attrs.push(Some(compact));
         from = start + len;
     }
