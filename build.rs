@@ -14,7 +14,9 @@
 //!   over most of the binary. `benches/link-order.txt` lists them, in the order the linker
 //!   should place them first; `benches/link_order.py` makes it from the functions runs of the
 //!   benchmark's shapes execute. A name the binary lacks (another toolchain, other dependency
-//!   versions) is skipped, so a stale list costs memory, never a failed build.
+//!   versions) is skipped, so a stale list costs memory, never a failed build; cairn's crates
+//!   are built as one codegen unit each in release (Cargo.toml) so that the names survive
+//!   edits, and `benches/run.py` says when a binary it measures lacks much of the list.
 //!
 //! Anything else (another target, a linker of one's own through `RUSTC_LINKER` or `RUSTFLAGS`,
 //! an older toolchain) links as Rust's default, and `CAIRN_DEFAULT_LINK=1` asks for that too.

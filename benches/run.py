@@ -448,6 +448,29 @@ def find_cairn(arg):
     return found
 
 
+LINK_ORDER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "link-order.txt")
+
+
+def link_order_coverage(binary, path=LINK_ORDER):
+    """(functions of the list `path` the binary has, functions listed), or None when nm or the
+    list is missing. The list places the code a run executes together (see build.rs); names
+    change with the toolchain, dependency versions, features and code, and a stale list costs
+    memory."""
+    if not (os.path.exists(path) and shutil.which("nm")):
+        return None
+    out = subprocess.run(["nm", "--defined-only", binary], capture_output=True, text=True)
+    symbols = {p[2] for p in (line.split() for line in out.stdout.splitlines()) if len(p) == 3}
+    with open(path) as f:
+        listed = [line.strip() for line in f if line.strip() and not line.startswith("#")]
+    return sum(1 for name in listed if name in symbols), len(listed)
+
+
+def optimized(binary):
+    """True for a binary without debug information: a release build, as the figures are."""
+    out = subprocess.run(["readelf", "-S", "-W", binary], capture_output=True, text=True)
+    return out.returncode == 0 and ".debug_" not in out.stdout
+
+
 def sizes_arg(text):
     try:
         sizes = [int(x) for x in text.split(",") if x]
@@ -510,6 +533,15 @@ def main():
     tools = []
     if not args.no_cairn:
         tools.append(("cairn", find_cairn(args.cairn)))
+        binary = tools[-1][1]
+        coverage = link_order_coverage(binary) if shutil.which("readelf") and optimized(binary) else None
+        if coverage and coverage[0] < 0.9 * coverage[1]:
+            print(
+                f"note: {binary} has {coverage[0]} of the {coverage[1]} functions benches/link-order.txt "
+                "places together; its memory figures are higher than they should be. Remake the list "
+                "(benches/link_order.py) and rebuild.",
+                file=sys.stderr,
+            )
     if not args.no_terraform:
         tf = args.terraform or shutil.which("terraform")
         if tf:
