@@ -116,9 +116,15 @@ def order(runs, symbols):
 
 
 def check(binary, path):
-    found, listed = run.link_order_coverage(binary, path) or (0, 0)
-    print(f"{found} of the {listed} functions listed in {path} are in {binary}")
-    return found, listed
+    """How many of the functions listed in `path` the binary has, and how many are listed."""
+    if not os.path.exists(path):
+        raise SystemExit(f"{path} not found")
+    symbols = text_symbols(binary)
+    with open(path) as f:
+        listed = [line.strip() for line in f if line.strip() and not line.startswith("#")]
+    found = sum(1 for name in listed if name in symbols)
+    print(f"{found} of the {len(listed)} functions listed in {path} are in {binary}")
+    return found, len(listed)
 
 
 def main():

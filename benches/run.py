@@ -40,6 +40,7 @@ command fails the script.
 import argparse
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -448,21 +449,14 @@ def find_cairn(arg):
     return found
 
 
-LINK_ORDER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "link-order.txt")
-
-
-def link_order_coverage(binary, path=LINK_ORDER):
-    """(functions of the list `path` the binary has, functions listed), or None when nm or the
-    list is missing. The list places the code a run executes together (see build.rs); names
-    change with the toolchain, dependency versions, features and code, and a stale list costs
-    memory."""
-    if not (os.path.exists(path) and shutil.which("nm")):
-        return None
-    out = subprocess.run(["nm", "--defined-only", binary], capture_output=True, text=True)
-    symbols = {p[2] for p in (line.split() for line in out.stdout.splitlines()) if len(p) == 3}
-    with open(path) as f:
-        listed = [line.strip() for line in f if line.strip() and not line.startswith("#")]
-    return sum(1 for name in listed if name in symbols), len(listed)
+def link_order_coverage(binary):
+    """(functions of benches/link-order.txt the binary has, functions listed), or None when it
+    cannot be told (see benches/link_order.py). Asked of a child process: the peak memory a
+    child reports includes this process's at the time it starts, so this one stays small."""
+    script = os.path.join(os.path.dirname(os.path.abspath(__file__)), "link_order.py")
+    out = subprocess.run([sys.executable, script, "--check", "--cairn", binary], capture_output=True, text=True)
+    m = re.match(r"(\d+) of the (\d+) functions", out.stdout)
+    return (int(m.group(1)), int(m.group(2))) if m else None
 
 
 def optimized(binary):
