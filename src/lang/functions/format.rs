@@ -25,21 +25,23 @@ pub(super) fn fn_format(a: Vec<Value>, _: &Ctx<'_>) -> Result<Value, FnError> {
 }
 
 pub(super) fn format_with(fmt: &str, args: &[Value]) -> Result<String, FnError> {
-    let chars: Vec<char> = fmt.chars().collect();
-    let mut out = String::new();
+    // Scanned by byte: everything a verb is made of is ASCII but the verb letter, and text
+    // between verbs is copied as it is. Offsets in messages count bytes, as Terraform's do.
+    let b = fmt.as_bytes();
+    let mut out = String::with_capacity(fmt.len() + 16);
     let mut i = 0;
     let mut next_arg = 0usize;
     let mut max_used = 0usize;
-    while i < chars.len() {
-        let c = chars[i];
-        if c != '%' {
-            out.push(c);
-            i += 1;
-            continue;
+    while i < b.len() {
+        let next = memchr::memchr(b'%', &b[i..]).map_or(b.len(), |p| i + p);
+        out.push_str(&fmt[i..next]);
+        i = next;
+        if i == b.len() {
+            break;
         }
         let start = i;
         i += 1;
-        if chars.get(i) == Some(&'%') {
+        if b.get(i) == Some(&b'%') {
             out.push('%');
             i += 1;
             continue;
@@ -54,23 +56,23 @@ pub(super) fn format_with(fmt: &str, args: &[Value]) -> Result<String, FnError> 
             prec: None,
             verb: ' ',
         };
-        while let Some(&ch) = chars.get(i) {
+        while let Some(&ch) = b.get(i) {
             match ch {
-                '-' => v.minus = true,
-                '+' => v.plus = true,
-                '0' => v.zero = true,
-                '#' => v.sharp = true,
-                ' ' => v.space = true,
+                b'-' => v.minus = true,
+                b'+' => v.plus = true,
+                b'0' => v.zero = true,
+                b'#' => v.sharp = true,
+                b' ' => v.space = true,
                 _ => break,
             }
             i += 1;
         }
-        if chars.get(i) == Some(&'[') {
-            let close = chars[i..].iter().position(|&c| c == ']').map(|p| p + i);
+        if b.get(i) == Some(&b'[') {
+            let close = b[i..].iter().position(|&c| c == b']').map(|p| p + i);
             let Some(close) = close else {
                 return Err(FnError::Call(format!("unclosed argument index at {start}")));
             };
-            let idx: String = chars[i + 1..close].iter().collect();
+            let idx = &fmt[i + 1..close];
             match idx.parse::<usize>() {
                 Ok(n) if n >= 1 => next_arg = n - 1,
                 _ => {
@@ -81,31 +83,29 @@ pub(super) fn format_with(fmt: &str, args: &[Value]) -> Result<String, FnError> 
             }
             i = close + 1;
         }
-        let mut digits = String::new();
-        while let Some(ch) = chars.get(i).filter(|c| c.is_ascii_digit()) {
-            digits.push(*ch);
+        let digits = i;
+        while b.get(i).is_some_and(u8::is_ascii_digit) {
             i += 1;
         }
-        if !digits.is_empty() {
-            v.width = digits.parse().ok().map(|w: usize| w.min(1024));
+        if i > digits {
+            v.width = fmt[digits..i].parse().ok().map(|w: usize| w.min(1024));
         }
-        if chars.get(i) == Some(&'.') {
+        if b.get(i) == Some(&b'.') {
             i += 1;
-            let mut digits = String::new();
-            while let Some(ch) = chars.get(i).filter(|c| c.is_ascii_digit()) {
-                digits.push(*ch);
+            let digits = i;
+            while b.get(i).is_some_and(u8::is_ascii_digit) {
                 i += 1;
             }
-            v.prec = Some(digits.parse::<usize>().unwrap_or(0).min(1024));
+            v.prec = Some(fmt[digits..i].parse::<usize>().unwrap_or(0).min(1024));
         }
-        let Some(&verb) = chars.get(i) else {
+        let Some(verb) = fmt[i..].chars().next() else {
             return Err(FnError::Call(format!(
                 "invalid format string starting at offset {start}"
             )));
         };
-        i += 1;
+        i += verb.len_utf8();
         v.verb = verb;
-        let spec: String = chars[start..i].iter().collect();
+        let spec = &fmt[start..i];
         let Some(arg) = args.get(next_arg) else {
             return Err(FnError::Call(format!(
                 "not enough arguments for {spec:?} at {start}: need index {} but have {} total",
@@ -115,8 +115,8 @@ pub(super) fn format_with(fmt: &str, args: &[Value]) -> Result<String, FnError> 
         };
         next_arg += 1;
         max_used = max_used.max(next_arg);
-        let body = format_one(&v, arg, &spec, start)?;
-        out.push_str(&pad(&v, body));
+        let body = format_one(&v, arg, spec, start)?;
+        pad_into(&mut out, &v, &body);
     }
     if max_used < args.len() {
         return Err(FnError::Arg(
@@ -127,28 +127,30 @@ pub(super) fn format_with(fmt: &str, args: &[Value]) -> Result<String, FnError> 
     Ok(out)
 }
 
-pub(super) fn pad(v: &Verb, body: String) -> String {
-    let Some(w) = v.width else { return body };
-    let len = body.chars().count();
-    if len >= w {
-        return body;
-    }
-    let fill = w - len;
-    if v.minus {
-        format!("{body}{}", " ".repeat(fill))
+/// `body` padded to the verb's width, written to `out`.
+pub(super) fn pad_into(out: &mut String, v: &Verb, body: &str) {
+    let fill = v
+        .width
+        .map_or(0, |w| w.saturating_sub(body.chars().count()));
+    let repeat = |out: &mut String, c: char| out.extend(std::iter::repeat_n(c, fill));
+    if fill == 0 {
+        out.push_str(body);
+    } else if v.minus {
+        out.push_str(body);
+        repeat(out, ' ');
     } else if v.zero
         && matches!(
             v.verb,
             'd' | 'f' | 'e' | 'E' | 'g' | 'G' | 'x' | 'X' | 'o' | 'b'
         )
     {
-        let (sign, digits) = match body.strip_prefix(['-', '+']) {
-            Some(rest) => (&body[..1], rest.to_string()),
-            None => ("", body.clone()),
-        };
-        format!("{sign}{}{digits}", "0".repeat(fill))
+        let digits = body.strip_prefix(['-', '+']).unwrap_or(body);
+        out.push_str(&body[..body.len() - digits.len()]);
+        repeat(out, '0');
+        out.push_str(digits);
     } else {
-        format!("{}{body}", " ".repeat(fill))
+        repeat(out, ' ');
+        out.push_str(body);
     }
 }
 
@@ -236,7 +238,7 @@ pub(super) fn format_one(v: &Verb, arg: &Value, spec: &str, at: usize) -> Result
         'g' | 'G' => float(v.verb, v.prec)?,
         other => {
             return Err(FnError::Call(format!(
-                "unsupported format verb {other:?} in {spec:?} at {at}"
+                "unsupported format verb {other:?} in {spec:?} at offset {at}"
             )));
         }
     })
