@@ -202,6 +202,13 @@ fn is_print(c: char) -> bool {
 
 /// Whether `name` is a valid HCL identifier (and so needs no quotes as an attribute name).
 pub fn is_identifier(name: &str) -> bool {
+    let b = name.as_bytes();
+    if b.is_ascii() {
+        return matches!(b.first(), Some(c) if c.is_ascii_alphabetic() || *c == b'_')
+            && b[1..]
+                .iter()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'-'));
+    }
     let mut cs = name.chars();
     matches!(cs.next(), Some(c) if c.is_alphabetic() || c == '_')
         && cs.all(|c| c.is_alphanumeric() || c == '_' || c == '-')
@@ -312,5 +319,18 @@ mod tests {
         assert_eq!(quote("a\u{a0}b\u{200b}🚀"), "\"a\\u00a0b\\u200b🚀\"");
         assert_eq!(attribute_name("with space"), "\"with space\"");
         assert_eq!(attribute_name("ok_name-1"), "ok_name-1");
+        // The ASCII shortcut and the general rule agree.
+        for (name, bare) in [
+            ("_x", true),
+            ("1x", false),
+            ("-x", false),
+            ("", false),
+            ("a.b", false),
+            ("é-1", true),
+            ("aé", true),
+            ("a€", false),
+        ] {
+            assert_eq!(is_identifier(name), bare, "{name:?}");
+        }
     }
 }
