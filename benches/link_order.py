@@ -104,15 +104,14 @@ PRIORITY = ["plan", "apply", "noop", "destroy", "validate", "init", "show", "fmt
 
 def order(runs, symbols):
     """The binary's executed functions, grouped by the verbs that ran them (see PRIORITY), each
-    group in order of first appearance."""
+    group sorted by name: a verb touches a group whole, and the list comes out the same from
+    one making to the next but for the few functions whose use depends on the threads' timing."""
     verbs_of = collections.defaultdict(set)
-    first = {}
     for verb, names in runs:
         for name in names:
             if name in symbols:
                 verbs_of[name].add(verb)
-                first.setdefault(name, len(first))
-    return sorted(verbs_of, key=lambda n: ([v not in verbs_of[n] for v in PRIORITY], first[n]))
+    return sorted(verbs_of, key=lambda n: ([v not in verbs_of[n] for v in PRIORITY], n))
 
 
 def check(binary, path):
