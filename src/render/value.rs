@@ -202,13 +202,23 @@ fn is_print(c: char) -> bool {
 
 /// Whether `name` is a valid HCL identifier (and so needs no quotes as an attribute name).
 pub fn is_identifier(name: &str) -> bool {
+    // One pass over the bytes while they are ASCII; Unicode's tables for the rest.
     let b = name.as_bytes();
-    if b.is_ascii() {
-        return matches!(b.first(), Some(c) if c.is_ascii_alphabetic() || *c == b'_')
-            && b[1..]
-                .iter()
-                .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'-'));
+    match b.first() {
+        Some(c) if c.is_ascii_alphabetic() || *c == b'_' => {}
+        Some(c) if !c.is_ascii() => return unicode_identifier(name),
+        _ => return false,
     }
+    for c in &b[1..] {
+        if !(c.is_ascii_alphanumeric() || matches!(c, b'_' | b'-')) {
+            return !c.is_ascii() && unicode_identifier(name);
+        }
+    }
+    true
+}
+
+/// [`is_identifier`] by Unicode's rules, for a name that is not all ASCII.
+fn unicode_identifier(name: &str) -> bool {
     let mut cs = name.chars();
     matches!(cs.next(), Some(c) if c.is_alphabetic() || c == '_')
         && cs.all(|c| c.is_alphanumeric() || c == '_' || c == '-')
