@@ -3,11 +3,12 @@
 together (see build.rs).
 
 Runs every verb of the benchmark's workloads (init, validate, plan, apply, show, a no-change
-plan, destroy, fmt) on each shape of benches/run.py at a small size under valgrind's callgrind,
-and lists the functions of the binary that ran, grouped so that each verb touches few stretches
-of code (see PRIORITY). The names are the binary's own symbols, so they
-belong to one toolchain, one set of dependency versions and one set of features: make the list
-again from a release build after updating any of those.
+plan, destroy, fmt) on each shape of benches/run.py at the benchmark's size (2,000: at a small
+size the helper threads of a batch never start, and their code would be left out) under
+valgrind's callgrind, about two minutes, and lists the functions of the binary that ran,
+grouped so that each verb touches few stretches of code (see PRIORITY). The names are the
+binary's own symbols, so they belong to one toolchain, one set of dependency versions and one
+set of features: make the list again from a release build after updating any of those.
 
     cargo build --release
     benches/link_order.py                       # writes benches/link-order.txt
@@ -130,7 +131,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--cairn", help="the release binary (default: as benches/run.py finds it)")
     ap.add_argument("--out", default=DEFAULT_OUT, help="the list to write (default: %(default)s)")
-    ap.add_argument("--size", type=int, default=100, help="resources per shape (default: %(default)s)")
+    ap.add_argument("--size", type=int, default=2000, help="resources per shape (default: %(default)s)")
     ap.add_argument("--check", action="store_true", help="only say how much of the list the binary has")
     args = ap.parse_args()
     binary = run.find_cairn(args.cairn)
