@@ -1,6 +1,7 @@
-//! The `cairn` binary: restores the default SIGPIPE disposition, keeps the allocator off
-//! transparent huge pages (and, for apply and destroy, has it return freed memory at once), and
-//! runs the CLI.
+//! The `cairn` binary: restores the default SIGPIPE disposition, sets up the allocator
+//! (mimalloc through its plain entry points where alignment allows, off transparent huge pages,
+//! and for apply and destroy returning freed memory at once), and runs the CLI. How the binary
+//! is linked is `build.rs`'s; what the CLI does is the library's.
 
 use std::alloc::{GlobalAlloc, Layout};
 use std::ffi::c_void;

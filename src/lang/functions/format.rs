@@ -128,7 +128,7 @@ pub(super) fn format_with(fmt: &str, args: &[Value]) -> Result<String, FnError> 
 }
 
 /// `body` padded to the verb's width, written to `out`.
-pub(super) fn pad_into(out: &mut String, v: &Verb, body: &str) {
+fn pad_into(out: &mut String, v: &Verb, body: &str) {
     let fill = v
         .width
         .map_or(0, |w| w.saturating_sub(body.chars().count()));
