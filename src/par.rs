@@ -2,6 +2,7 @@
 //! over a slice on every core and returns the results in the slice's order. It owns only the
 //! threads; it must not know what the items are.
 
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// `items.iter().map(f).collect()`, on as many threads as there are cores (one when there is
@@ -14,32 +15,41 @@ pub fn map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> 
     if threads < 2 {
         return items.iter().map(f).collect();
     }
+    // One slot per item, filled where it is computed: the results are written once here and
+    // once into the returned vector, not grown by doubling in each thread and then merged.
+    let slots: Vec<Mutex<Option<R>>> = items.iter().map(|_| Mutex::new(None)).collect();
     let next = AtomicUsize::new(0);
-    let mut done: Vec<(usize, R)> = std::thread::scope(|s| {
+    std::thread::scope(|s| {
         let workers: Vec<_> = (0..threads)
             .map(|_| {
                 s.spawn(|| {
-                    let mut out = Vec::new();
                     loop {
                         let k = next.fetch_add(1, Ordering::Relaxed);
                         let Some(item) = items.get(k) else {
-                            return out;
+                            return;
                         };
-                        out.push((k, f(item)));
+                        let r = f(item);
+                        // Each index is taken once: no other thread holds this lock.
+                        *slots[k].lock().unwrap_or_else(|e| e.into_inner()) = Some(r);
                     }
                 })
             })
             .collect();
-        workers
-            .into_iter()
-            .flat_map(|w| match w.join() {
-                Ok(v) => v,
-                Err(p) => std::panic::resume_unwind(p),
-            })
-            .collect()
+        for w in workers {
+            if let Err(p) = w.join() {
+                std::panic::resume_unwind(p);
+            }
+        }
     });
-    done.sort_by_key(|(k, _)| *k);
-    done.into_iter().map(|(_, r)| r).collect()
+    slots
+        .into_iter()
+        .map(
+            |slot| match slot.into_inner().unwrap_or_else(|e| e.into_inner()) {
+                Some(r) => r,
+                None => unreachable!("every item is mapped before the threads end"),
+            },
+        )
+        .collect()
 }
 
 #[cfg(test)]

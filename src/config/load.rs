@@ -10,6 +10,7 @@
 
 use std::ops::Range;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use crate::lang::ast::{
     Attribute, Block, Body as AstBody, Expression, Span as _, Structure, TraversalOperator,
@@ -120,11 +121,24 @@ fn load_module(
     // everything declared in file order.
     let texts: Vec<&str> = files.iter().map(|&f| sources.text(f)).collect();
     let shared: &SourceMap = sources;
+    // The resources the workers decoded: the module's map is sized for them before the first
+    // is declared, rather than grown by doubling (most of a large module's memory).
+    let decoded = AtomicUsize::new(0);
     parse_pieces(
         &texts,
-        |i, body| predecode(files[i], shared, body),
+        |i, body| {
+            let items = predecode(files[i], shared, body);
+            let n = items
+                .iter()
+                .filter(|i| matches!(i, Item::Resource(Some(_), _)))
+                .count();
+            decoded.fetch_add(n, Ordering::Relaxed);
+            items
+        },
         |i, parsed| match parsed {
             Ok(items) => {
+                let wanted = decoded.swap(0, Ordering::Relaxed);
+                module.resources.reserve(wanted);
                 let mut d = Decoder {
                     file: files[i],
                     sources: shared,

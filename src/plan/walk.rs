@@ -918,6 +918,7 @@ impl<'a> Walk<'a> {
     async fn plan_resources(&mut self, nodes: &[Node], positions: &[usize]) {
         let m: &'a Module = self.m;
         let mut items: Vec<(&'a Resource, usize)> = Vec::with_capacity(nodes.len());
+        self.configured.reserve(nodes.len());
         for (node, &at) in nodes.iter().zip(positions) {
             let Node::Resource(addr) = node else {
                 continue;
@@ -934,6 +935,14 @@ impl<'a> Walk<'a> {
                 handle.block_on(this.plan_resource_in(r, &deps, true, Some(at)))
             })
         });
+        // Grown once, not by doubling: each doubling of a batch of thousands touches fresh pages.
+        self.changes
+            .reserve(outcomes.iter().map(|o| o.changes.len()).sum());
+        self.scope
+            .resources
+            .reserve(outcomes.iter().filter(|o| o.values.is_some()).count());
+        self.pending
+            .reserve(outcomes.iter().map(|o| o.pending.len()).sum());
         for ((r, _), out) in items.iter().zip(outcomes) {
             self.commit(r, out);
         }
