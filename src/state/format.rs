@@ -168,7 +168,7 @@ fn lift_attributes(text: &str, skeleton: &mut String) -> Option<Vec<Option<Strin
 }
 
 /// How much of a file [`read_pieces`] takes at a time.
-const PIECE: usize = 4 << 20;
+const PIECE: usize = 1 << 20;
 
 /// [`read`] of a file taken from `source` a piece at a time, each piece's resources read on
 /// every core as it arrives: a large file is never held whole (188 MB for 100,000 resources,
