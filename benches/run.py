@@ -33,6 +33,9 @@ Options for the tools: --cairn PATH (default: target/release/cairn, else `cairn`
 --terraform PATH (default: `terraform` on PATH), --no-terraform, --parallelism N (passed to both).
 --json FILE appends the results as JSON lines; --plot FILE writes a PNG (needs matplotlib).
 --sleep-unit-ms MS sets the sleep shape's unit (default 100, 50 with --suite).
+--repeat K runs each plan (plan, noop) K times per tool and reports the medians (default 5): a
+run of a few milliseconds varies by a sixth or more with the machine's load; apply and destroy
+change the state and run once.
 Nothing here asserts on time: a slow machine gives slow numbers, not a failure; a failing
 command fails the script.
 """
@@ -42,6 +45,7 @@ import json
 import os
 import re
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -49,6 +53,8 @@ import time
 
 SHAPES = ["flat", "chain", "fanout", "count", "for_each", "module", "sleep"]
 OPS = ["plan", "apply", "noop", "destroy"]
+# The operations that leave the state as it is, run `--repeat` times.
+REPEATABLE = ("plan", "noop")
 
 COMMON = """
 variable "env" {
@@ -338,9 +344,11 @@ def tool_commands(tool, binary, parallelism):
     }
 
 
-def run_tool(tool, binary, config_dir, work, ops, parallelism):
+def run_tool(tool, binary, config_dir, work, ops, parallelism, repeat=1):
     """Runs `ops` in order in a fresh copy of the configuration. An op needing applied state
-    (noop, destroy) gets an unmeasured apply first if none was measured."""
+    (noop, destroy) gets an unmeasured apply first if none was measured. The plans (`plan`,
+    `noop`), which leave the state as it is, run `repeat` times, and each of their figures is
+    the median of those runs."""
     d = os.path.join(work, tool)
     shutil.copytree(config_dir, d)
     env = dict(os.environ)
@@ -358,7 +366,11 @@ def run_tool(tool, binary, config_dir, work, ops, parallelism):
         if op in ("noop", "destroy") and not applied:
             measure(cmds["apply"], d, env)
             applied = True
-        results[op] = measure(cmds[op], d, env)
+        if op in REPEATABLE:
+            runs = [measure(cmds[op], d, env) for _ in range(max(1, repeat))]
+            results[op] = tuple(statistics.median(r[i] for r in runs) for i in range(3))
+        else:
+            results[op] = measure(cmds[op], d, env)
         if op == "apply":
             applied = True
         if op == "destroy":
@@ -517,6 +529,7 @@ def main():
     ap.add_argument("--json", help="append results to this file as JSON lines")
     ap.add_argument("--plot", help="write a PNG (needs matplotlib): wall times as bars for one size, wall time and peak RSS against N for several")
     ap.add_argument("--keep", action="store_true", help="keep the working directory")
+    ap.add_argument("--repeat", type=int, default=5, help="runs of each plan (plan, noop: they leave the state as it is) per tool; their figures are the medians (default 5)")
     ap.add_argument("--sleep-unit-ms", type=int, help="sleep shape: length of one sleep unit (default 100, 50 with --suite)")
     args = ap.parse_args()
 
@@ -572,9 +585,9 @@ def main():
         per_tool = {}
         for tool, binary in tools:
             print(f"... {shape} {size}: {tool} {','.join(ops)}", file=sys.stderr, flush=True)
-            per_tool[tool] = run_tool(tool, binary, config, work, ops, args.parallelism)
+            per_tool[tool] = run_tool(tool, binary, config, work, ops, args.parallelism, args.repeat)
         for op in ops:
-            row = {"shape": shape, "size": size, "op": op}
+            row = {"shape": shape, "size": size, "op": op, "runs": args.repeat if op in REPEATABLE else 1}
             for tool, _ in tools:
                 wall, cpu, rss = per_tool[tool][op]
                 row[tool] = {"wall": wall, "cpu": cpu, "rss": rss}
