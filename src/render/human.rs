@@ -86,7 +86,7 @@ enum Cause {
     Drift,
 }
 
-/// Resource changes rendered together, on every core when there are this many.
+/// Resource changes rendered together at most, on every core when there are half as many.
 const PARALLEL_BATCH: usize = 512;
 
 /// Writes the plan as `cairn plan` shows it: drift, the legend, every resource change, the
@@ -188,9 +188,12 @@ pub fn plan(w: &mut impl Write, plan: &Plan, opts: &Options) -> io::Result<()> {
 
         write!(w, "\ncairn will perform the following actions:\n")?;
         // Rendering is most of the time of a large plan: batches are rendered on every core and
-        // written in order, so no more than a batch of text is held at once.
-        for batch in listed.chunks(PARALLEL_BATCH) {
-            let texts: Vec<String> = if batch.len() < PARALLEL_BATCH {
+        // written in order, so no more than a batch of text is held at once. The batches are of
+        // equal size: a remainder would be rendered on one core (464 of 2,000 changes).
+        let batches = listed.len().div_ceil(PARALLEL_BATCH);
+        let size = listed.len().div_ceil(batches.max(1)).max(1);
+        for batch in listed.chunks(size) {
+            let texts: Vec<String> = if batch.len() < PARALLEL_BATCH / 2 {
                 batch
                     .iter()
                     .map(|(c, e)| resource_change(c, Cause::Proposed, e, opts))
