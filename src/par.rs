@@ -2,16 +2,22 @@
 //! over a slice on every core and returns the results in the slice's order. It owns only the
 //! threads; it must not know what the items are.
 
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Mutex, OnceLock};
+
+/// How many threads can run at once (1 when unknown), asked of the OS once: on Linux the
+/// answer reads the cgroup's files, four system calls and some parsing, and a plan asks for
+/// every batch.
+pub fn cores() -> usize {
+    static CORES: OnceLock<usize> = OnceLock::new();
+    *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+}
 
 /// `items.iter().map(f).collect()`, on as many threads as there are cores (one when there is
 /// one core or one item). Threads take the next item from a shared counter, so uneven items
 /// balance; a panic in `f` is raised again here.
 pub fn map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
-    let threads = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .min(items.len());
+    let threads = cores().min(items.len());
     if threads < 2 {
         return items.iter().map(f).collect();
     }

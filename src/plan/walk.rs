@@ -886,7 +886,7 @@ impl<'a> Walk<'a> {
         positions: &[usize],
         failed: &HashSet<Node>,
     ) -> usize {
-        let parallel = std::thread::available_parallelism().is_ok_and(|n| n.get() > 1)
+        let parallel = crate::par::cores() > 1
             && tokio::runtime::Handle::try_current()
                 .is_ok_and(|h| h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread);
         if !parallel {
@@ -2238,7 +2238,7 @@ const PARALLEL_BATCH: usize = 16;
 /// Whether planning can run on several threads: more than one core, and a runtime with more
 /// than one thread (unit tests run on one).
 fn parallel_runtime() -> bool {
-    std::thread::available_parallelism().is_ok_and(|n| n.get() > 1)
+    crate::par::cores() > 1
         && tokio::runtime::Handle::try_current()
             .is_ok_and(|h| h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread)
 }
