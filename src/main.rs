@@ -1,8 +1,7 @@
 //! The `cairn` binary: restores the default SIGPIPE disposition, sets up the allocator
 //! (mimalloc through its plain entry points where alignment allows, off transparent huge pages,
 //! nothing done at exit, and for apply and destroy returning freed memory at once), and runs the
-//! CLI. How the binary
-//! is linked is `build.rs`'s; what the CLI does is the library's.
+//! CLI. How the binary is linked is `build.rs`'s; what the CLI does is the library's.
 
 use std::alloc::{GlobalAlloc, Layout};
 use std::ffi::c_void;

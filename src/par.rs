@@ -1,6 +1,6 @@
 //! Data parallelism for CPU-bound batches (parsing files and state): [`map`] runs a function
-//! over a slice on every core and returns the results in the slice's order. It owns only the
-//! threads; it must not know what the items are.
+//! over a slice on every core and returns the results in the slice's order, and [`cores`] says
+//! how many there are. It owns only the threads; it must not know what the items are.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, OnceLock};
@@ -66,5 +66,22 @@ mod tests {
         let out = super::map(&items, |i| i * i);
         assert_eq!(out, items.iter().map(|i| i * i).collect::<Vec<_>>());
         assert!(super::map(&[] as &[u8], |b| *b).is_empty());
+    }
+
+    #[test]
+    fn a_panic_in_a_worker_is_raised_again_with_its_message() {
+        let items: Vec<u64> = (0..100).collect();
+        let caught = std::panic::catch_unwind(|| {
+            super::map(&items, |&i| {
+                assert!(i != 57, "item {i} is bad");
+                i
+            })
+        });
+        let payload = caught.expect_err("the panic reaches the caller");
+        let message = payload
+            .downcast_ref::<String>()
+            .cloned()
+            .unwrap_or_default();
+        assert_eq!(message, "item 57 is bad");
     }
 }

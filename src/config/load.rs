@@ -122,7 +122,7 @@ fn load_module(
     let texts: Vec<&str> = files.iter().map(|&f| sources.text(f)).collect();
     let shared: &SourceMap = sources;
     // The resources the workers decoded: the module's map is sized for them before the first
-    // is declared, rather than grown by doubling (most of a large module's memory).
+    // is declared, rather than grown by doubling (its entries are some 400 bytes each).
     let decoded = AtomicUsize::new(0);
     parse_pieces(
         &texts,

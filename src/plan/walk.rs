@@ -886,10 +886,7 @@ impl<'a> Walk<'a> {
         positions: &[usize],
         failed: &HashSet<Node>,
     ) -> usize {
-        let parallel = crate::par::cores() > 1
-            && tokio::runtime::Handle::try_current()
-                .is_ok_and(|h| h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread);
-        if !parallel {
+        if !parallel_runtime() {
             return 0;
         }
         // Positions in the graph: 100,000 resources hash a number each, not an address.

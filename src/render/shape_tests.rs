@@ -565,3 +565,37 @@ fn notes_after_the_plan() {
     human::saved_plan_note(&mut out, "my plan").unwrap();
     insta::assert_snapshot!(String::from_utf8(out).unwrap());
 }
+
+/// A plan of more changes than one batch renders each change once, in order, whatever the
+/// batches (rendered on several threads) it is cut into.
+#[test]
+fn large_plans_keep_every_change_in_order() {
+    let schemas = server_schema();
+    let opts = Options {
+        schemas: Some(&schemas),
+        ..Options::default()
+    };
+    for n in [255, 256, 1_100] {
+        let changes: Vec<ResourceChange> = (0..n)
+            .map(|i| {
+                let after = server(i, map(&[]), &[], &[], "", "");
+                change(
+                    managed("test_server", &format!("s{i:04}")),
+                    Action::Create,
+                    None,
+                    Some(after),
+                )
+            })
+            .collect();
+        let out = render(&plan(changes), &opts);
+        let headers: Vec<&str> = out
+            .lines()
+            .filter(|l| l.trim_start().starts_with("# test_server."))
+            .collect();
+        assert_eq!(headers.len(), n as usize, "one header per change");
+        for (i, h) in headers.iter().enumerate() {
+            assert_eq!(h.trim(), format!("# test_server.s{i:04} will be created"));
+        }
+        assert!(out.contains(&format!("Plan: {n} to add, 0 to change, 0 to destroy.")));
+    }
+}
